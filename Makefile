@@ -1,0 +1,109 @@
+# Planyard. `make run` serves the app on a private database; `make check` runs every test.
+
+CC      ?= cc
+PKGS    := libmicrohttpd jansson libpq libcrypto libcurl libqrencode xlsxwriter
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt -lcrack -lpthread
+
+WARN    := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla -Wpointer-arith -Wstrict-prototypes \
+           -Wmissing-prototypes -Wno-unused-parameter
+HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) -Isrc -Ibuild/gen
+CFLAGS  ?= -O2 -g
+LDFLAGS_HARDEN := -pie -Wl,-z,relro,-z,now
+
+SRC     := $(sort $(wildcard src/*.c src/api/*.c src/auth/*.c))
+LIB_SRC := $(filter-out src/main.c,$(SRC))
+SQL     := $(sort $(notdir $(wildcard sql/*.sql)))
+WEB     := $(sort $(patsubst web/%,%,$(shell find web -type f 2>/dev/null)))
+GEN     := build/gen/embedded_sql.c build/gen/embedded_web.c
+
+OBJ      := $(patsubst src/%.c,build/obj/%.o,$(SRC)) $(patsubst build/gen/%.c,build/obj/gen/%.o,$(GEN))
+ASAN_OBJ := $(patsubst src/%.c,build/asan/obj/%.o,$(SRC)) $(patsubst build/gen/%.c,build/asan/obj/gen/%.o,$(GEN))
+ASAN_CC    := clang
+ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
+
+.PHONY: all deps run check unit asan fuzz bench clean checksrc
+
+all: build/planyard
+
+deps:
+	@bash scripts/deps.sh build
+
+build/embed: tools/embed.c
+	@mkdir -p build
+	$(CC) -O1 -o $@ $<
+
+build/gen/embedded_sql.c: build/embed $(addprefix sql/,$(SQL))
+	@mkdir -p build/gen
+	build/embed embedded_sql $@ sql $(SQL)
+
+build/gen/embedded_web.c: build/embed $(addprefix web/,$(WEB))
+	@mkdir -p build/gen
+	build/embed embedded_web $@ web $(WEB)
+
+build/obj/%.o: src/%.c $(wildcard src/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(HARDEN) $(CFLAGS) -c -o $@ $<
+
+build/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(HARDEN) $(CFLAGS) -c -o $@ $<
+
+build/planyard: $(OBJ)
+	$(CC) $(LDFLAGS_HARDEN) -o $@ $(OBJ) $(PKG_LIBS)
+
+# The AddressSanitizer + UndefinedBehaviorSanitizer variant, built with clang (so clang's
+# warnings are checked too); the test suites run against it.
+build/asan/obj/%.o: src/%.c $(wildcard src/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(ASAN_CC) $(CFLAGS_COMMON) $(ASAN_FLAGS) -c -o $@ $<
+
+build/asan/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(ASAN_CC) $(CFLAGS_COMMON) $(ASAN_FLAGS) -c -o $@ $<
+
+build/asan/planyard: $(ASAN_OBJ)
+	$(ASAN_CC) $(ASAN_FLAGS) -o $@ $(ASAN_OBJ) $(PKG_LIBS)
+
+asan: build/asan/planyard
+
+build/asan/tests/%: tests/unit/%.c $(filter-out build/asan/obj/main.o,$(ASAN_OBJ))
+	@mkdir -p $(dir $@)
+	$(ASAN_CC) $(CFLAGS_COMMON) $(ASAN_FLAGS) -o $@ $< $(filter-out build/asan/obj/main.o,$(ASAN_OBJ)) \
+		$(PKG_LIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+
+build/fuzz/fuzz_request: fuzz/fuzz_request.c $(filter-out build/asan/obj/main.o,$(ASAN_OBJ))
+	@mkdir -p $(dir $@)
+	clang $(CFLAGS_COMMON) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< \
+		$(filter-out build/asan/obj/main.o,$(ASAN_OBJ)) $(PKG_LIBS)
+
+# Replays the committed corpus (make check) or fuzzes for FUZZ_SECONDS (make fuzz).
+FUZZ_SECONDS ?= 60
+fuzz: build/fuzz/fuzz_request
+	@mkdir -p build/fuzz/corpus
+	build/fuzz/fuzz_request -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus fuzz/corpus
+
+run:
+	@bash scripts/deps.sh run
+	@$(MAKE) --no-print-directory build/planyard
+	build/planyard dev
+
+check:
+	@bash scripts/deps.sh check
+	@bash scripts/check.sh
+
+bench:
+	@bash scripts/deps.sh check
+	@bash bench/run.sh
+
+checksrc:
+	@bash scripts/checksrc.sh
+
+clean:
+	rm -rf build

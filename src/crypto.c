@@ -1,0 +1,136 @@
+#include "crypto.h"
+
+#include <string.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+void crypto_random(void *p, size_t n)
+{
+	if (RAND_bytes(p, (int)n) != 1)
+		fatal("the random generator failed");
+}
+
+void crypto_hex(const void *p, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = p;
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[s[i] >> 4];
+		out[2 * i + 1] = hex[s[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+void crypto_sha256(const void *p, size_t n, unsigned char out[32])
+{
+	SHA256(p, n, out);
+}
+
+void crypto_sha256_hex(const void *p, size_t n, char out[65])
+{
+	unsigned char d[32];
+	SHA256(p, n, d);
+	crypto_hex(d, 32, out);
+}
+
+void crypto_hmac_sha256(const void *key, size_t klen, const void *p, size_t n, unsigned char out[32])
+{
+	unsigned int len = 32;
+	if (!HMAC(EVP_sha256(), key, (int)klen, p, n, out, &len))
+		fatal("HMAC-SHA256 failed");
+}
+
+static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+size_t crypto_b64url_encode(const void *p, size_t n, char *out)
+{
+	const unsigned char *s = p;
+	size_t o = 0, i = 0;
+	for (; i + 2 < n; i += 3) {
+		uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+		out[o++] = b64url[v >> 18 & 63];
+		out[o++] = b64url[v >> 12 & 63];
+		out[o++] = b64url[v >> 6 & 63];
+		out[o++] = b64url[v & 63];
+	}
+	if (n - i == 1) {
+		uint32_t v = (uint32_t)s[i] << 16;
+		out[o++] = b64url[v >> 18 & 63];
+		out[o++] = b64url[v >> 12 & 63];
+	} else if (n - i == 2) {
+		uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8;
+		out[o++] = b64url[v >> 18 & 63];
+		out[o++] = b64url[v >> 12 & 63];
+		out[o++] = b64url[v >> 6 & 63];
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static int b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z') return c - 'A';
+	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+	if (c >= '0' && c <= '9') return c - '0' + 52;
+	if (c == '-') return 62;
+	if (c == '_') return 63;
+	return -1;
+}
+
+int crypto_b64url_decode(const char *s, size_t n, unsigned char *out, size_t *outlen)
+{
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t o = 0;
+	if (n % 4 == 1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int v = b64val(s[i]);
+		if (v < 0)
+			return -1;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	/* Leftover bits must be zero, so every string has one decoding. */
+	if (bits && (acc & ((1u << bits) - 1)))
+		return -1;
+	*outlen = o;
+	return 0;
+}
+
+bool crypto_equal(const void *a, size_t alen, const void *b, size_t blen)
+{
+	if (alen != blen)
+		return false;
+	return CRYPTO_memcmp(a, b, alen) == 0;
+}
+
+void crypto_token(char out[44])
+{
+	unsigned char r[32];
+	crypto_random(r, sizeof r);
+	crypto_b64url_encode(r, sizeof r, out);
+	OPENSSL_cleanse(r, sizeof r);
+}
+
+void crypto_uuid(char out[37])
+{
+	unsigned char r[16];
+	crypto_random(r, sizeof r);
+	r[6] = (r[6] & 0x0f) | 0x40;
+	r[8] = (r[8] & 0x3f) | 0x80;
+	char hex[33];
+	crypto_hex(r, 16, hex);
+	memcpy(out, hex, 8); out[8] = '-';
+	memcpy(out + 9, hex + 8, 4); out[13] = '-';
+	memcpy(out + 14, hex + 12, 4); out[18] = '-';
+	memcpy(out + 19, hex + 16, 4); out[23] = '-';
+	memcpy(out + 24, hex + 20, 12); out[36] = '\0';
+}

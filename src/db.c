@@ -1,0 +1,228 @@
+#include "db.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define MAX_STMTS 1024
+
+struct db {
+	PGconn *conn;
+	unsigned char prepared[MAX_STMTS / 8];
+};
+
+static char *conninfo;
+static long stmt_timeout_ms = 10000;
+static atomic_int next_stmt_id;
+static _Thread_local db_t *thread_db;
+
+void db_configure(const char *ci, long timeout_ms)
+{
+	free(conninfo);
+	conninfo = strdup(ci);
+	stmt_timeout_ms = timeout_ms;
+}
+
+static void drop(db_t *db)
+{
+	if (db->conn)
+		PQfinish(db->conn);
+	db->conn = NULL;
+	memset(db->prepared, 0, sizeof db->prepared);
+}
+
+PGconn *db_connect_once(const char *ci, char *err, size_t errlen)
+{
+	const char *keys[] = { "dbname", "connect_timeout", "application_name", NULL };
+	const char *vals[] = { ci, "3", "planyard", NULL };
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
+	if (!c || PQstatus(c) != CONNECTION_OK) {
+		if (err) {
+			const char *m = c ? PQerrorMessage(c) : "out of memory";
+			snprintf(err, errlen, "%.*s", (int)strcspn(m, "\n"), m);
+		}
+		if (c)
+			PQfinish(c);
+		return NULL;
+	}
+	return c;
+}
+
+static int connect_db(db_t *db)
+{
+	char err[256];
+	db->conn = db_connect_once(conninfo, err, sizeof err);
+	if (!db->conn) {
+		log_warn("database unavailable: %s", err);
+		return -1;
+	}
+	char sql[128];
+	snprintf(sql, sizeof sql, "set statement_timeout = %ld; set idle_in_transaction_session_timeout = %ld",
+		 stmt_timeout_ms, stmt_timeout_ms * 2);
+	PGresult *r = PQexec(db->conn, sql);
+	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	if (!ok) {
+		drop(db);
+		return -1;
+	}
+	return 0;
+}
+
+db_t *db_thread(void)
+{
+	if (!thread_db) {
+		thread_db = calloc(1, sizeof *thread_db);
+		if (!thread_db)
+			return NULL;
+	}
+	db_t *db = thread_db;
+	if (db->conn && PQstatus(db->conn) != CONNECTION_OK)
+		drop(db);
+	if (db->conn && PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+		/* left mid-transaction by a failed request: roll back before reuse */
+		PGresult *r = PQexec(db->conn, "rollback");
+		PQclear(r);
+		if (PQstatus(db->conn) != CONNECTION_OK || PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+			drop(db);
+	}
+	if (!db->conn && connect_db(db) < 0)
+		return NULL;
+	return db;
+}
+
+void db_thread_close(void)
+{
+	if (thread_db) {
+		drop(thread_db);
+		free(thread_db);
+		thread_db = NULL;
+	}
+}
+
+bool db_broken(const db_t *db)
+{
+	return !db || !db->conn || PQstatus(db->conn) != CONNECTION_OK;
+}
+
+static int stmt_id(db_stmt_t *s)
+{
+	int id = __atomic_load_n(&s->id, __ATOMIC_ACQUIRE);
+	if (id)
+		return id;
+	int fresh = atomic_fetch_add(&next_stmt_id, 1) + 1;
+	if (fresh >= MAX_STMTS)
+		fatal("more than %d statements", MAX_STMTS);
+	int expected = 0;
+	if (__atomic_compare_exchange_n(&s->id, &expected, fresh, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return fresh;
+	return expected;
+}
+
+PGresult *db_exec(db_t *db, db_stmt_t *s, int n, const char *const *params)
+{
+	if (db_broken(db))
+		return NULL;
+	int id = stmt_id(s);
+	char name[16];
+	snprintf(name, sizeof name, "s%d", id);
+	if (!(db->prepared[id / 8] & (1u << (id % 8)))) {
+		PGresult *p = PQprepare(db->conn, name, s->sql, n, NULL);
+		ExecStatusType st = PQresultStatus(p);
+		if (st != PGRES_COMMAND_OK) {
+			if (PQstatus(db->conn) != CONNECTION_OK) {
+				PQclear(p);
+				drop(db);
+				return NULL;
+			}
+			log_error("prepare failed: %s", PQresultErrorMessage(p));
+			return p;
+		}
+		PQclear(p);
+		db->prepared[id / 8] |= (unsigned char)(1u << (id % 8));
+	}
+	PGresult *r = PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0);
+	if (!r || PQstatus(db->conn) != CONNECTION_OK) {
+		if (r)
+			PQclear(r);
+		drop(db);
+		return NULL;
+	}
+	return r;
+}
+
+int db_run(db_t *db, db_stmt_t *s, int n, const char *const *params, PGresult **out)
+{
+	PGresult *r = db_exec(db, s, n, params);
+	if (out)
+		*out = r;
+	if (!r)
+		return -1;
+	ExecStatusType st = PQresultStatus(r);
+	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+	if (!out)
+		PQclear(r);
+	return ok ? 0 : -1;
+}
+
+static int simple(db_t *db, const char *sql)
+{
+	if (db_broken(db))
+		return -1;
+	PGresult *r = PQexec(db->conn, sql);
+	bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (r)
+		PQclear(r);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		drop(db);
+		return -1;
+	}
+	return ok ? 0 : -1;
+}
+
+int db_begin(db_t *db)
+{
+	return simple(db, "begin");
+}
+
+int db_commit(db_t *db)
+{
+	if (db_broken(db))
+		return -1;
+	PGresult *r = PQexec(db->conn, "commit");
+	/* COMMIT of an aborted transaction answers ROLLBACK: that is a failure here */
+	bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0;
+	if (r)
+		PQclear(r);
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		drop(db);
+	return ok ? 0 : -1;
+}
+
+void db_rollback(db_t *db)
+{
+	if (!db_broken(db) && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		(void)simple(db, "rollback");
+}
+
+const char *db_sqlstate(const PGresult *res)
+{
+	const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	return s ? s : "";
+}
+
+bool db_ping(void)
+{
+	static db_stmt_t ping = DB_STMT("select 1");
+	db_t *db = db_thread();
+	if (!db)
+		return false;
+	PGresult *r = db_exec(db, &ping, 0, NULL);
+	bool ok = r && PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (r)
+		PQclear(r);
+	return ok;
+}

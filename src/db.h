@@ -1,0 +1,56 @@
+/* The database layer: one libpq connection per worker thread, prepared statements prepared
+ * lazily per connection, and transactions. A connection found broken is dropped and made
+ * again on the next use, so the server outlives a database restart. */
+#ifndef PLANYARD_DB_H
+#define PLANYARD_DB_H
+
+#include <libpq-fe.h>
+#include "common.h"
+
+typedef struct db db_t;
+
+/* A statement of the program: static storage, prepared on first use on each connection. */
+typedef struct {
+	const char *sql;
+	int id;        /* assigned on first use; 0 = not yet */
+} db_stmt_t;
+
+#define DB_STMT(q) { (q), 0 }
+
+/* Sets the connection string and statement timeout used by db_thread(). Call once at start. */
+void db_configure(const char *conninfo, long statement_timeout_ms);
+
+/* The calling thread's connection, connecting (or reconnecting) when needed. NULL when the
+ * database can't be reached now. The connection belongs to the thread; never free it. */
+db_t *db_thread(void);
+
+/* Closes the calling thread's connection (thread exit). */
+void db_thread_close(void);
+
+/* Runs s with n text parameters (NULL = SQL NULL). Returns the result (caller PQclear()s)
+ * or NULL when the connection broke (it is then dropped). A statement error is returned
+ * as a result with status PGRES_FATAL_ERROR. */
+PGresult *db_exec(db_t *db, db_stmt_t *s, int n, const char *const *params) WUR;
+
+/* Runs s and checks it: 0 on PGRES_COMMAND_OK/TUPLES_OK, -1 otherwise (the result is
+ * still returned in *out when not NULL, for the caller to read the SQLSTATE). */
+int db_run(db_t *db, db_stmt_t *s, int n, const char *const *params, PGresult **out) WUR;
+
+/* Plain transaction control; -1 when the connection broke or the command failed. */
+int db_begin(db_t *db) WUR;
+int db_commit(db_t *db) WUR;
+void db_rollback(db_t *db);
+
+/* The SQLSTATE of a failed result ("23505"), or "" . */
+const char *db_sqlstate(const PGresult *res);
+
+/* True when the thread's connection is unusable right now. */
+bool db_broken(const db_t *db);
+
+/* Whether the database answers a trivial query on this thread's connection. */
+bool db_ping(void);
+
+/* A one-off connection for commands (migrate, dev); NULL with a message in err. */
+PGconn *db_connect_once(const char *conninfo, char *err, size_t errlen);
+
+#endif

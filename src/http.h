@@ -1,0 +1,133 @@
+/* One HTTP request as handlers see it, the route table's types, and the response helpers.
+ * The server (server.c) owns the req_t: it is created when the headers arrive and freed,
+ * with its arena, when the response is done. */
+#ifndef PLANYARD_HTTP_H
+#define PLANYARD_HTTP_H
+
+#include <jansson.h>
+#include <time.h>
+#include "arena.h"
+#include "buf.h"
+#include "common.h"
+#include "jsonv.h"
+
+struct MHD_Connection;
+struct db;
+
+enum role { ROLE_NONE = 0, ROLE_VIEWER, ROLE_SCHEDULER, ROLE_ADMIN, ROLE_OWNER };
+
+enum route_auth {
+	AUTH_NONE,    /* public */
+	AUTH_SESSION, /* Bearer access token of a live session */
+	AUTH_CRON,    /* Bearer cron secret */
+};
+
+enum route_flags {
+	ROUTE_BODY_OPTIONAL = 1 << 0,     /* a schema, but an empty body is fine */
+	ROUTE_RAW_BODY = 1 << 1,          /* body kept as bytes, not parsed (webhooks, CSP reports) */
+	ROUTE_NO_IMPERSONATION = 1 << 2,  /* 403 not_allowed_while_impersonating */
+	ROUTE_MFA_EXEMPT = 1 << 3,        /* reachable without enrolment when MFA is required */
+	ROUTE_TX = 1 << 4,                /* the handler runs inside one database transaction */
+	ROUTE_WRITE = 1 << 5,             /* changes data: refused in a suspended workspace */
+	ROUTE_ROOT = 1 << 6,              /* outside /api/v1 (/healthz, /readyz) */
+};
+
+typedef struct req req_t;
+typedef int (*handler_fn)(req_t *r);
+
+/* A handler returns 0 when it has set the response, or REQ_SUSPENDED after handing work
+ * to another thread that will call http_resume(r) when done and set r->cont. */
+#define REQ_SUSPENDED 1
+
+typedef struct route {
+	const char *method;
+	const char *path;         /* "/api/v1/pours/{id}"; segments in braces match one segment */
+	handler_fn handler;
+	enum route_auth auth;
+	enum role min_role;
+	const jsonv_field_t *body; /* NULL: no body */
+	unsigned flags;
+	const char *summary;
+	const char *response;     /* for the OpenAPI document: "200", "201", "202", "204" */
+} route_t;
+
+#define REQ_MAX_PARAMS 4
+#define REQ_MAX_HEADERS 8
+
+struct req_auth {
+	char user_id[37];
+	char tenant_id[37];
+	char session_id[37];
+	char session_key[64];   /* the live session's secret, handed to the database */
+	char email[256];
+	enum role role;
+	bool aal2;
+	bool impersonation;
+};
+
+struct req {
+	arena_t arena;
+	struct MHD_Connection *conn;
+	const route_t *route;
+	const char *method;
+	const char *path;
+	const char *params[REQ_MAX_PARAMS];
+	int nparams;
+	buf_t body;
+	bool body_too_large;
+	json_t *json;               /* validated body, or NULL */
+	char request_id[65];
+	char ip[64];
+	const char *user_agent;
+	bool https;
+	struct timespec start;
+
+	bool authed;
+	struct req_auth auth;
+	struct db *db;              /* set in ROUTE_TX handlers: a transaction is open */
+
+	/* the response */
+	int status;
+	char *resp_body;            /* malloc'd, freed by the server */
+	size_t resp_len;
+	const void *resp_static;    /* or a body that outlives the request */
+	const char *resp_type;
+	const char *hdr_name[REQ_MAX_HEADERS];
+	const char *hdr_value[REQ_MAX_HEADERS];
+	int nhdr;
+	bool responded;
+
+	/* work handed to another thread (REQ_SUSPENDED) */
+	handler_fn cont;
+	void *cont_data;
+	bool suspended;
+	bool resumed;
+};
+
+/* Response helpers. They take ownership of what they are given (json references, malloc'd
+ * bodies) and never fail: out of memory becomes a 500 problem. */
+void req_json(req_t *r, int status, json_t *body);
+void req_problem(req_t *r, int status, const char *code, const char *detail);
+/* errors: a JSON array of {field, code, message}, stolen. */
+void req_problem_errors(req_t *r, int status, const char *code, const char *detail, json_t *errors);
+/* A 400 naming one field. */
+void req_field_error(req_t *r, const char *field, const char *code, const char *message);
+void req_no_content(req_t *r);
+void req_body(req_t *r, int status, const char *content_type, char *body, size_t len);
+void req_static(req_t *r, int status, const char *content_type, const void *body, size_t len);
+/* Adds a response header; name and value must outlive the request (use the arena). */
+void req_header(req_t *r, const char *name, const char *value);
+
+/* Request data. Values are owned by the connection or the arena. */
+const char *req_query(req_t *r, const char *name);
+const char *req_header_in(req_t *r, const char *name);
+const char *req_cookie(req_t *r, const char *name);
+const char *req_param(req_t *r, int i);
+
+/* Called by another thread when suspended work is done; the server then runs r->cont. */
+void http_resume(req_t *r);
+
+/* The status text of a code ("Not Found"). */
+const char *http_status_text(int status);
+
+#endif

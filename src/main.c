@@ -1,0 +1,217 @@
+/* planyard: the command line. `dev` runs everything on a private database; `serve` is
+ * production, configured only by the environment; the rest are operator commands. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "auth/gate.h"
+#include "crypto.h"
+#include "db.h"
+#include "log.h"
+#include "migrate.h"
+#include "pgdev.h"
+#include "server.h"
+#include "settings.h"
+#include "static.h"
+#include "tlsgen.h"
+
+static void usage(void)
+{
+	fputs("usage: planyard COMMAND\n"
+	      "  dev [--no-demo]   private database, migrations, self-signed TLS, then serve\n"
+	      "  serve             production: every setting from PLANYARD_* variables\n"
+	      "  migrate           apply pending migrations (PLANYARD_ADMIN_DATABASE_URL)\n"
+	      "  settings          print the settings table (Markdown)\n",
+	      stderr);
+}
+
+/* Reads DIR/secrets/NAME, or makes it (prefix + 43 random characters, mode 0600). */
+static int dev_secret(const char *dir, const char *name, const char *prefix, char **field)
+{
+	if (*field)
+		return 0;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/secrets", dir);
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -1;
+	snprintf(path, sizeof path, "%s/secrets/%s", dir, name);
+	char value[128] = "";
+	FILE *f = fopen(path, "r");
+	if (f) {
+		if (!fgets(value, sizeof value, f))
+			value[0] = '\0';
+		fclose(f);
+		value[strcspn(value, "\n")] = '\0';
+	}
+	if (strlen(value) < 32) {
+		char tok[44];
+		crypto_token(tok);
+		snprintf(value, sizeof value, "%s%s", prefix, tok);
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0)
+			return -1;
+		f = fdopen(fd, "w");
+		if (!f || fprintf(f, "%s\n", value) < 0 || fclose(f) != 0)
+			return -1;
+	}
+	*field = strdup(value);
+	return *field ? 0 : -1;
+}
+
+static void set_default(char **field, const char *value)
+{
+	if (!*field && !(*field = strdup(value)))
+		fatal("out of memory");
+}
+
+static int cmd_dev(settings_t *s, int argc, char **argv)
+{
+	bool demo = true;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--no-demo") == 0)
+			demo = false;
+		else {
+			usage();
+			return 2;
+		}
+	}
+	char err[512];
+	struct pgdev pg;
+	if (pgdev_start(s->data_dir, &pg, err, sizeof err) < 0) {
+		fprintf(stderr, "planyard: %s\n", err);
+		return 1;
+	}
+	char abs[4096];
+	if (!realpath(s->data_dir, abs)) {
+		pgdev_stop(&pg);
+		return 1;
+	}
+	set_default(&s->database_url, pg.app_url);
+	set_default(&s->admin_database_url, pg.admin_url);
+	int rc = 1;
+	if (migrate_run(s->admin_database_url, err, sizeof err) < 0) {
+		fprintf(stderr, "planyard: %s\n", err);
+		goto out;
+	}
+	char path[4200];
+	if (!s->tls_cert || !s->tls_key) {
+		snprintf(path, sizeof path, "%s/tls", abs);
+		mkdir(path, 0700);
+		char cert[4300], key[4300];
+		snprintf(cert, sizeof cert, "%s/tls/cert.pem", abs);
+		snprintf(key, sizeof key, "%s/tls/key.pem", abs);
+		if (access(cert, R_OK) < 0 || access(key, R_OK) < 0) {
+			if (tlsgen_self_signed(cert, key, err, sizeof err) < 0) {
+				fprintf(stderr, "planyard: %s\n", err);
+				goto out;
+			}
+		}
+		set_default(&s->tls_cert, cert);
+		set_default(&s->tls_key, key);
+	}
+	if (dev_secret(abs, "jwt_secret", "", &s->jwt_secret) < 0 ||
+	    dev_secret(abs, "password_pepper", "", &s->password_pepper) < 0 ||
+	    dev_secret(abs, "data_key", "", &s->data_key) < 0 ||
+	    dev_secret(abs, "stripe_webhook_secret", "whsec_", &s->stripe_webhook_secret) < 0 ||
+	    dev_secret(abs, "cron_secret", "", &s->cron_secret) < 0) {
+		fprintf(stderr, "planyard: cannot keep secrets in %s/secrets\n", abs);
+		goto out;
+	}
+	char host[256];
+	int port = 8443;
+	if (settings_parse_listen(s->listen_https, host, sizeof host, &port) < 0)
+		port = 8443;
+	snprintf(path, sizeof path, "https://localhost:%d", port);
+	set_default(&s->public_url, path);
+	snprintf(path, sizeof path, "%s/outbox", abs);
+	set_default(&s->outbox_dir, path);
+	mkdir(s->outbox_dir, 0700);
+	if (settings_check(s, SETTINGS_DEV, err, sizeof err) < 0) {
+		fprintf(stderr, "planyard: %s\n", err);
+		rc = 2;
+		goto out;
+	}
+	(void)demo;
+	db_configure(s->database_url, s->db_statement_timeout_ms);
+	gate_init(s);
+	static_init(s->web_dir);
+	printf("Planyard is running at %s\n", s->public_url);
+	printf("cron secret (for /api/v1/internal/cron/*): %s\n", s->cron_secret);
+	fflush(stdout);
+	rc = server_run(s, err, sizeof err);
+	if (rc < 0) {
+		fprintf(stderr, "planyard: %s\n", err);
+		rc = rc == -2 ? 2 : 1;
+	}
+out:
+	pgdev_stop(&pg);
+	return rc;
+}
+
+static int cmd_serve(settings_t *s)
+{
+	char err[512];
+	if (settings_check(s, SETTINGS_SERVE, err, sizeof err) < 0) {
+		fprintf(stderr, "planyard: %s\n", err);
+		return 2;
+	}
+	db_configure(s->database_url, s->db_statement_timeout_ms);
+	gate_init(s);
+	static_init(s->web_dir);
+	int rc = server_run(s, err, sizeof err);
+	if (rc < 0) {
+		fprintf(stderr, "planyard: %s\n", err);
+		return rc == -2 ? 2 : 1;
+	}
+	return 0;
+}
+
+static int cmd_migrate(settings_t *s)
+{
+	char err[512];
+	if (!s->admin_database_url) {
+		fprintf(stderr, "planyard: PLANYARD_ADMIN_DATABASE_URL is not set\n");
+		return 2;
+	}
+	int n = migrate_run(s->admin_database_url, err, sizeof err);
+	if (n < 0) {
+		fprintf(stderr, "planyard: %s\n", err);
+		return 1;
+	}
+	printf("%d migration%s applied\n", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage();
+		return 2;
+	}
+	settings_t s;
+	char err[512];
+	if (settings_load(&s, err, sizeof err) < 0) {
+		fprintf(stderr, "planyard: %s\n", err);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	int rc = 2;
+	if (strcmp(cmd, "dev") == 0)
+		rc = cmd_dev(&s, argc - 2, argv + 2);
+	else if (strcmp(cmd, "serve") == 0)
+		rc = cmd_serve(&s);
+	else if (strcmp(cmd, "migrate") == 0)
+		rc = cmd_migrate(&s);
+	else if (strcmp(cmd, "settings") == 0) {
+		settings_print_markdown(stdout);
+		rc = 0;
+	} else
+		usage();
+	settings_free(&s);
+	db_thread_close();
+	return rc;
+}

@@ -1,0 +1,231 @@
+#include "pgdev.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "db.h"
+#include "log.h"
+
+static void become(const struct pgdev *pg)
+{
+	if (getuid() == 0) {
+		if (setgroups(0, NULL) < 0 || setgid(pg->gid) < 0 || setuid(pg->uid) < 0)
+			_exit(126);
+	}
+	if (chdir("/") < 0)
+		_exit(126);
+}
+
+int pgdev_run(const struct pgdev *pg, const char *prog, const char *const *args)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/%s", pg->bindir, prog);
+	const char *argv[32];
+	int n = 0;
+	argv[n++] = prog;
+	for (; args && args[n - 1] && n < 31; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		become(pg);
+		int devnull = open("/dev/null", O_WRONLY);
+		if (devnull >= 0 && !getenv("PLANYARD_PG_VERBOSE")) {
+			dup2(devnull, 1);
+		}
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Can the cluster's user create and enter dir? Tested as that user. */
+static bool reachable(const struct pgdev *pg, const char *dir)
+{
+	if (getuid() != 0)
+		return true;
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setgid(pg->gid) < 0 || setuid(pg->uid) < 0)
+			_exit(1);
+		_exit(access(dir, X_OK) == 0 ? 0 : 1);
+	}
+	int st;
+	if (pid < 0 || waitpid(pid, &st, 0) < 0)
+		return false;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+static int find_bindir(struct pgdev *pg)
+{
+	const char *env = getenv("PLANYARD_PG_BINDIR");
+	const char *cands[] = { env, "/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin",
+				"/usr/lib/postgresql/17/bin", NULL };
+	for (int i = 0; i < 4; i++) {
+		if (!cands[i])
+			continue;
+		char p[PATH_MAX + 16];
+		snprintf(p, sizeof p, "%s/initdb", cands[i]);
+		if (access(p, X_OK) == 0) {
+			snprintf(pg->bindir, sizeof pg->bindir, "%s", cands[i]);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int exec_super(const struct pgdev *pg, const char *sql, char *err, size_t errlen)
+{
+	PGconn *c = db_connect_once(pg->super_url, err, errlen);
+	if (!c)
+		return -1;
+	PGresult *r = PQexec(c, sql);
+	int rc = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : -1;
+	if (rc < 0)
+		snprintf(err, errlen, "%s", PQresultErrorMessage(r));
+	PQclear(r);
+	PQfinish(c);
+	return rc;
+}
+
+int pgdev_start(const char *data_dir, struct pgdev *pg, char *err, size_t errlen)
+{
+	memset(pg, 0, sizeof *pg);
+	if (find_bindir(pg) < 0) {
+		snprintf(err, errlen, "PostgreSQL 15 is not installed (run scripts/deps.sh run)");
+		return -1;
+	}
+	if (getuid() == 0) {
+		struct passwd *pw = getpwnam("postgres");
+		if (!pw) {
+			snprintf(err, errlen, "running as root needs the unprivileged user 'postgres' for the cluster");
+			return -1;
+		}
+		pg->uid = pw->pw_uid;
+		pg->gid = pw->pw_gid;
+	} else {
+		pg->uid = getuid();
+		pg->gid = getgid();
+	}
+	char abs[PATH_MAX];
+	if (mkdir(data_dir, 0711) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", data_dir, strerror(errno));
+		return -1;
+	}
+	if (!realpath(data_dir, abs)) {
+		snprintf(err, errlen, "cannot resolve %s", data_dir);
+		return -1;
+	}
+	/* the data dir holds secrets (0600 files) but the cluster's user must pass through it */
+	chmod(abs, 0711);
+	char link[PATH_MAX + 8];
+	snprintf(link, sizeof link, "%s/pg", abs);
+	struct stat st;
+	if (lstat(link, &st) < 0) {
+		if (reachable(pg, abs) && strlen(link) < 80) {
+			if (mkdir(link, 0700) < 0) {
+				snprintf(err, errlen, "cannot create %s: %s", link, strerror(errno));
+				return -1;
+			}
+		} else {
+			/* The clone sits where the cluster's user can't enter (e.g. /root): keep the
+			 * cluster where it can, and point DATA_DIR/pg at it. */
+			unsigned char h[32];
+			char hex[65], real[PATH_MAX];
+			crypto_sha256(abs, strlen(abs), h);
+			crypto_hex(h, 8, hex);
+			const char *base = getuid() == 0 ? "/var/lib/planyard-dev" : "/tmp/planyard-dev";
+			mkdir(base, 0755);
+			snprintf(real, sizeof real, "%s/%s", base, hex);
+			if (mkdir(real, 0700) < 0 && errno != EEXIST) {
+				snprintf(err, errlen, "cannot create %s: %s", real, strerror(errno));
+				return -1;
+			}
+			if (symlink(real, link) < 0) {
+				snprintf(err, errlen, "cannot link %s: %s", link, strerror(errno));
+				return -1;
+			}
+		}
+	}
+	if (!realpath(link, pg->dir)) {
+		snprintf(err, errlen, "cannot resolve %s", link);
+		return -1;
+	}
+	if (chown(pg->dir, pg->uid, pg->gid) < 0 && getuid() == 0) {
+		snprintf(err, errlen, "cannot give %s to the cluster's user", pg->dir);
+		return -1;
+	}
+	chmod(pg->dir, 0700);
+
+	char version[PATH_MAX + 16];
+	snprintf(version, sizeof version, "%s/PG_VERSION", pg->dir);
+	if (access(version, F_OK) < 0) {
+		log_info("creating the private PostgreSQL cluster in %s", pg->dir);
+		const char *args[] = { "-D", pg->dir, "-U", "postgres", "-E", "UTF8", "--no-locale",
+				       "--auth-local=trust", "--auth-host=reject", "--no-sync", NULL };
+		if (pgdev_run(pg, "initdb", args) != 0) {
+			snprintf(err, errlen, "initdb failed in %s", pg->dir);
+			return -1;
+		}
+	}
+	snprintf(pg->super_url, sizeof pg->super_url, "host=%s dbname=postgres user=postgres", pg->dir);
+	snprintf(pg->admin_url, sizeof pg->admin_url, "host=%s dbname=planyard user=planyard_owner", pg->dir);
+	snprintf(pg->app_url, sizeof pg->app_url, "host=%s dbname=planyard user=planyard_app", pg->dir);
+
+	const char *status_args[] = { "status", "-D", pg->dir, NULL };
+	if (pgdev_run(pg, "pg_ctl", status_args) != 0) {
+		char opts[PATH_MAX + 512], logf[PATH_MAX + 16];
+		const char *extra = getenv("PLANYARD_DEV_PG_OPTIONS");
+		snprintf(opts, sizeof opts,
+			 "-c listen_addresses='' -k %s -c unix_socket_permissions=0700 -c max_connections=300 %s",
+			 pg->dir, extra ? extra : "");
+		snprintf(logf, sizeof logf, "%s/server.log", pg->dir);
+		const char *args[] = { "start", "-w", "-t", "60", "-D", pg->dir, "-l", logf, "-o", opts, NULL };
+		if (pgdev_run(pg, "pg_ctl", args) != 0) {
+			snprintf(err, errlen, "PostgreSQL did not start; see %s", logf);
+			return -1;
+		}
+		pg->started = true;
+	}
+	if (exec_super(pg,
+		       "do $$ begin "
+		       "if not exists (select from pg_roles where rolname = 'planyard_owner') then "
+		       "create role planyard_owner login createrole; end if; end $$",
+		       err, errlen) < 0)
+		return -1;
+	PGconn *c = db_connect_once(pg->super_url, err, errlen);
+	if (!c)
+		return -1;
+	PGresult *r = PQexec(c, "select 1 from pg_database where datname = 'planyard'");
+	bool exists = PQntuples(r) > 0;
+	PQclear(r);
+	PQfinish(c);
+	if (!exists && exec_super(pg, "create database planyard owner planyard_owner", err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+void pgdev_stop(struct pgdev *pg)
+{
+	if (!pg->started)
+		return;
+	const char *args[] = { "stop", "-w", "-m", "fast", "-D", pg->dir, NULL };
+	if (pgdev_run(pg, "pg_ctl", args) != 0)
+		log_warn("the private cluster did not stop cleanly");
+	pg->started = false;
+}

@@ -1,0 +1,31 @@
+/* The private PostgreSQL cluster of `planyard dev` and the test suites: initdb on first use
+ * under DATA_DIR/pg as an unprivileged user, started on a unix socket only. */
+#ifndef PLANYARD_PGDEV_H
+#define PLANYARD_PGDEV_H
+
+#include <limits.h>
+#include <sys/types.h>
+#include "common.h"
+
+struct pgdev {
+	char dir[PATH_MAX];      /* the cluster's directory (real path) */
+	char bindir[PATH_MAX];
+	uid_t uid;               /* who runs the cluster */
+	gid_t gid;
+	bool started;            /* started by us: stop it at the end */
+	char app_url[PATH_MAX + 64];
+	char admin_url[PATH_MAX + 64];
+	char super_url[PATH_MAX + 64];
+};
+
+/* Creates (first time) and starts the cluster of data_dir, then makes sure the schema
+ * owner role and database exist. 0, or -1 with one line in err. */
+int pgdev_start(const char *data_dir, struct pgdev *pg, char *err, size_t errlen) WUR;
+
+/* Stops the cluster when pgdev_start started it. */
+void pgdev_stop(struct pgdev *pg);
+
+/* Runs a PostgreSQL program of bindir as the cluster's user; returns its exit status. */
+int pgdev_run(const struct pgdev *pg, const char *prog, const char *const *args);
+
+#endif

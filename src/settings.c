@@ -1,0 +1,204 @@
+#include "settings.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum kind { K_STR, K_SECRET, K_INT };
+
+struct setting {
+	const char *name;
+	enum kind kind;
+	size_t offset;
+	const char *def;       /* default in every mode, or NULL */
+	long min, max;         /* range of K_INT */
+	bool serve_required;   /* `serve` refuses to start without it */
+	const char *dev_default; /* what `dev` does when unset, for the docs */
+	const char *meaning;
+};
+
+#define S(f) offsetof(settings_t, f)
+
+static const struct setting table[] = {
+	{ "PLANYARD_DATA_DIR", K_STR, S(data_dir), "var", 0, 0, false, "`var`",
+	  "where `dev` keeps its cluster, certificate, secrets and outbox" },
+	{ "PLANYARD_DATABASE_URL", K_STR, S(database_url), NULL, 0, 0, true, "the private cluster",
+	  "libpq URL of `planyard_app`, the role every request uses" },
+	{ "PLANYARD_ADMIN_DATABASE_URL", K_STR, S(admin_database_url), NULL, 0, 0, false, "the private cluster",
+	  "libpq URL of the schema owner (`migrate`)" },
+	{ "PLANYARD_LISTEN_HTTPS", K_STR, S(listen_https), "0.0.0.0:8443", 0, 0, false, "`0.0.0.0:8443`",
+	  "`host:port` of HTTPS" },
+	{ "PLANYARD_LISTEN_HTTP", K_STR, S(listen_http), "0.0.0.0:8080", 0, 0, false, "`0.0.0.0:8080`",
+	  "`host:port` of plain HTTP (redirects pages, refuses `/api`); `off` disables it" },
+	{ "PLANYARD_TLS_CERT", K_STR, S(tls_cert), NULL, 0, 0, true, "generated self-signed",
+	  "PEM certificate chain" },
+	{ "PLANYARD_TLS_KEY", K_STR, S(tls_key), NULL, 0, 0, true, "generated self-signed",
+	  "PEM private key" },
+	{ "PLANYARD_PUBLIC_URL", K_STR, S(public_url), NULL, 0, 0, true, "`https://localhost:8443`",
+	  "base of links in emails" },
+	{ "PLANYARD_JWT_SECRET", K_SECRET, S(jwt_secret), NULL, 0, 0, true, "generated, kept in the data dir",
+	  "HS256 key of access tokens, at least 32 bytes" },
+	{ "PLANYARD_PASSWORD_PEPPER", K_SECRET, S(password_pepper), NULL, 0, 0, true, "generated, kept in the data dir",
+	  "pepper of password hashes, at least 32 bytes" },
+	{ "PLANYARD_DATA_KEY", K_SECRET, S(data_key), NULL, 0, 0, true, "generated, kept in the data dir",
+	  "key that encrypts TOTP secrets, at least 32 bytes" },
+	{ "PLANYARD_SMTP_URL", K_STR, S(smtp_url), NULL, 0, 0, false, "unset: files in the outbox",
+	  "`smtp://host:port` (STARTTLS when offered)" },
+	{ "PLANYARD_MAIL_FROM", K_STR, S(mail_from), "Planyard <no-reply@planyard.localhost>", 0, 0, false,
+	  "`Planyard <no-reply@planyard.localhost>`", "sender of mail" },
+	{ "PLANYARD_OUTBOX_DIR", K_STR, S(outbox_dir), NULL, 0, 0, false, "`var/outbox`",
+	  "where mail and SMS land when no service is set" },
+	{ "PLANYARD_SMS_URL", K_STR, S(sms_url), NULL, 0, 0, false, "unset: outbox",
+	  "an SMS API speaking Twilio's Messages form" },
+	{ "PLANYARD_SMS_TOKEN", K_SECRET, S(sms_token), NULL, 0, 0, false, "unset",
+	  "credential of the SMS API (`SID:TOKEN`)" },
+	{ "PLANYARD_FORECAST_URL", K_STR, S(forecast_url), NULL, 0, 0, false, "unset: `503 weather_unavailable`",
+	  "an Open-Meteo-compatible forecast API base" },
+	{ "PLANYARD_STRIPE_WEBHOOK_SECRET", K_SECRET, S(stripe_webhook_secret), NULL, 0, 0, true,
+	  "generated, kept in the data dir", "webhook signing secret (`whsec_...`)" },
+	{ "PLANYARD_CRON_SECRET", K_SECRET, S(cron_secret), NULL, 0, 0, true, "generated, printed at start",
+	  "bearer secret of `/internal/cron/*`, at least 32 bytes" },
+	{ "PLANYARD_TRUSTED_PROXIES", K_STR, S(trusted_proxies), "", 0, 0, false, "none",
+	  "comma-separated addresses whose `X-Forwarded-For` is believed" },
+	{ "PLANYARD_WEB_DIR", K_STR, S(web_dir), NULL, 0, 0, false, "unset: the copy built into the program",
+	  "serve the web UI from this folder instead of the built-in copy" },
+	{ "PLANYARD_WORKERS", K_INT, S(workers), NULL, 1, 1024, false, "number of cores × 2",
+	  "worker threads (one database connection each)" },
+	{ "PLANYARD_BCRYPT_COST", K_INT, S(bcrypt_cost), "12", 4, 15, false, "`12`",
+	  "bcrypt cost; lower only in tests" },
+	{ "PLANYARD_DB_STATEMENT_TIMEOUT_MS", K_INT, S(db_statement_timeout_ms), "10000", 100, 600000, false,
+	  "`10000`", "statement timeout of request transactions" },
+};
+
+static char **str_field(settings_t *s, const struct setting *e)
+{
+	return (char **)((char *)s + e->offset);
+}
+
+static const char *str_cfield(const settings_t *s, const struct setting *e)
+{
+	return *(char *const *)((const char *)s + e->offset);
+}
+
+int settings_load(settings_t *s, char *err, size_t errlen)
+{
+	memset(s, 0, sizeof *s);
+	for (size_t i = 0; i < ARRAY_LEN(table); i++) {
+		const struct setting *e = &table[i];
+		const char *v = getenv(e->name);
+		if (v && !*v)
+			v = NULL;
+		if (!v)
+			v = e->def;
+		if (e->kind == K_INT) {
+			long *f = (long *)((char *)s + e->offset);
+			if (!v) {
+				*f = 0;
+				continue;
+			}
+			char *end;
+			errno = 0;
+			long n = strtol(v, &end, 10);
+			if (errno || *end || end == v || n < e->min || n > e->max) {
+				snprintf(err, errlen, "%s must be a whole number from %ld to %ld", e->name, e->min, e->max);
+				return -1;
+			}
+			*f = n;
+		} else {
+			char **f = str_field(s, e);
+			*f = v ? strdup(v) : NULL;
+			if (v && !*f)
+				fatal("out of memory");
+		}
+	}
+	if (s->workers == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		s->workers = n > 0 ? n * 2 : 4;
+	}
+	return 0;
+}
+
+int settings_check(const settings_t *s, enum settings_mode mode, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < ARRAY_LEN(table); i++) {
+		const struct setting *e = &table[i];
+		if (e->kind == K_INT)
+			continue;
+		const char *v = str_cfield(s, e);
+		if (!v && e->serve_required && mode == SETTINGS_SERVE) {
+			snprintf(err, errlen, "%s is not set; `serve` has no default for it", e->name);
+			return -1;
+		}
+		if (v && e->kind == K_SECRET && strlen(v) < 32 &&
+		    (mode == SETTINGS_SERVE || e->serve_required)) {
+			snprintf(err, errlen, "%s is too short: a secret needs at least 32 bytes", e->name);
+			return -1;
+		}
+	}
+	char host[256];
+	int port;
+	if (settings_parse_listen(s->listen_https, host, sizeof host, &port) < 0) {
+		snprintf(err, errlen, "PLANYARD_LISTEN_HTTPS must be host:port");
+		return -1;
+	}
+	if (strcmp(s->listen_http, "off") != 0 && settings_parse_listen(s->listen_http, host, sizeof host, &port) < 0) {
+		snprintf(err, errlen, "PLANYARD_LISTEN_HTTP must be host:port or off");
+		return -1;
+	}
+	if (s->public_url && strncmp(s->public_url, "https://", 8) != 0 && strncmp(s->public_url, "http://", 7) != 0) {
+		snprintf(err, errlen, "PLANYARD_PUBLIC_URL must start with https://");
+		return -1;
+	}
+	return 0;
+}
+
+int settings_parse_listen(const char *v, char *host, size_t hostlen, int *port)
+{
+	if (!v)
+		return -1;
+	const char *colon = strrchr(v, ':');
+	if (!colon || colon == v)
+		return -1;
+	const char *h = v;
+	size_t hl = (size_t)(colon - v);
+	if (h[0] == '[') {
+		if (hl < 3 || h[hl - 1] != ']')
+			return -1;
+		h++;
+		hl -= 2;
+	}
+	if (hl >= hostlen)
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	char *end;
+	errno = 0;
+	long p = strtol(colon + 1, &end, 10);
+	if (errno || *end || end == colon + 1 || p < 0 || p > 65535)
+		return -1;
+	*port = (int)p;
+	return 0;
+}
+
+void settings_free(settings_t *s)
+{
+	for (size_t i = 0; i < ARRAY_LEN(table); i++)
+		if (table[i].kind != K_INT) {
+			char **f = str_field(s, &table[i]);
+			free(*f);
+			*f = NULL;
+		}
+}
+
+void settings_print_markdown(FILE *out)
+{
+	fputs("| variable | meaning | `dev` default | secret |\n|---|---|---|---|\n", out);
+	for (size_t i = 0; i < ARRAY_LEN(table); i++) {
+		const struct setting *e = &table[i];
+		fprintf(out, "| `%s` | %s | %s | %s |\n", e->name, e->meaning, e->dev_default,
+			e->kind == K_SECRET ? "yes" : "");
+	}
+}

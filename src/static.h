@@ -1,0 +1,11 @@
+/* The web UI's files: built in, or read from PLANYARD_WEB_DIR when set. */
+#ifndef PLANYARD_STATIC_H
+#define PLANYARD_STATIC_H
+
+#include "http.h"
+
+void static_init(const char *web_dir);
+/* Handler of every page path: the file, or index.html for an extension-less path. */
+int static_serve(req_t *r);
+
+#endif
