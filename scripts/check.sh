@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Every test of Planyard, ending with one line: 'N passed, N failed'.
+#   build (gcc, -Werror) and the ASan+UBSan build (clang, -Werror); the source rules;
+#   cmocka unit tests; the fuzz corpus replayed; the black-box suites over HTTPS.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY=/usr/bin/python3
+passed=0
+failed=0
+failures=()
+t_start=$(date +%s)
+
+stage() { # name, command...
+  local name=$1; shift
+  local t0; t0=$(date +%s)
+  echo "== $name"
+  if "$@"; then
+    echo "== $name: ok ($(( $(date +%s) - t0 ))s)"
+    return 0
+  fi
+  echo "== $name: FAILED ($(( $(date +%s) - t0 ))s)"
+  return 1
+}
+count() { # ok?, name
+  if [ "$1" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$2"); fi
+}
+
+stage "build (gcc)" make -j2 --no-print-directory build/planyard; count $? "build (gcc)"
+stage "build (clang, ASan+UBSan)" make -j2 --no-print-directory build/asan/planyard; count $? "asan build"
+stage "source rules" bash scripts/checksrc.sh; count $? "source rules"
+
+echo "== unit tests (cmocka, ASan+UBSan)"
+if make -j2 --no-print-directory unit >/tmp/planyard-unit-build.log 2>&1; then
+  for t in build/asan/tests/test_*; do
+    [ -x "$t" ] || continue
+    if out=$("$t" 2>&1); then
+      n=$(printf '%s\n' "$out" | sed -n 's/.*PASSED.* \([0-9]*\) test.*/\1/p' | tail -1)
+      passed=$((passed + ${n:-1}))
+      echo "  $(basename "$t"): ${n:-1} passed"
+    else
+      printf '%s\n' "$out" | tail -30
+      failed=$((failed + 1)); failures+=("$(basename "$t")")
+    fi
+  done
+else
+  cat /tmp/planyard-unit-build.log | tail -40
+  count 1 "unit build"
+fi
+
+echo "== fuzz corpus replay"
+if make --no-print-directory build/fuzz/fuzz_request >/tmp/planyard-fuzz-build.log 2>&1 &&
+   build/fuzz/fuzz_request -runs=0 fuzz/corpus >/tmp/planyard-fuzz.log 2>&1; then
+  count 0 "fuzz replay"; echo "  $(grep -c . <(ls fuzz/corpus)) inputs replayed"
+else
+  tail -30 /tmp/planyard-fuzz-build.log /tmp/planyard-fuzz.log; count 1 "fuzz replay"
+fi
+
+echo "== black-box suites (HTTPS, PostgreSQL, ASan+UBSan server)"
+api_out=$(mktemp)
+$PY tests/run.py 2>&1 | tee "$api_out"
+api_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$api_out" | tail -1)
+if [ -n "$api_line" ]; then
+  p=$(echo "$api_line" | sed 's/ passed.*//'); f=$(echo "$api_line" | sed 's/.* passed, \([0-9]*\) failed.*/\1/')
+  passed=$((passed + p)); failed=$((failed + f))
+  [ "$f" = 0 ] || failures+=("black-box suites")
+else
+  count 1 "black-box suites (no summary)"
+fi
+rm -f "$api_out"
+
+echo
+echo "make check: $(( $(date +%s) - t_start ))s"
+[ ${#failures[@]} -eq 0 ] || printf 'failed: %s\n' "${failures[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
