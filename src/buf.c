@@ -32,7 +32,11 @@ static int grow(buf_t *b, size_t need)
 
 int buf_append(buf_t *b, const void *p, size_t n)
 {
-	if (n > SIZE_MAX - b->len - 1 || grow(b, b->len + n) < 0)
+	if (n > SIZE_MAX - b->len - 1) {
+		b->failed = true;
+		return -1;
+	}
+	if (grow(b, b->len + n) < 0)
 		return -1;
 	if (n)
 		memcpy(b->data + b->len, p, n);

@@ -1,10 +1,13 @@
 #include "db.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
+#include "crypto.h"
 #include "log.h"
 
 #define MAX_STMTS 1024
@@ -18,6 +21,8 @@ static char *conninfo;
 static long stmt_timeout_ms = 10000;
 static atomic_int next_stmt_id;
 static _Thread_local db_t *thread_db;
+static pthread_key_t thread_key; /* closes a worker thread's connection when the thread ends */
+static pthread_once_t thread_key_once = PTHREAD_ONCE_INIT;
 
 void db_configure(const char *ci, long timeout_ms)
 {
@@ -72,12 +77,28 @@ static int connect_db(db_t *db)
 	return 0;
 }
 
+static void thread_end(void *p)
+{
+	db_t *db = p;
+	drop(db);
+	free(db);
+	thread_db = NULL;
+}
+
+static void make_thread_key(void)
+{
+	if (pthread_key_create(&thread_key, thread_end) != 0)
+		fatal("pthread_key_create failed");
+}
+
 db_t *db_thread(void)
 {
 	if (!thread_db) {
+		pthread_once(&thread_key_once, make_thread_key);
 		thread_db = calloc(1, sizeof *thread_db);
 		if (!thread_db)
 			return NULL;
+		pthread_setspecific(thread_key, thread_db);
 	}
 	db_t *db = thread_db;
 	if (db->conn && PQstatus(db->conn) != CONNECTION_OK)
@@ -97,6 +118,7 @@ db_t *db_thread(void)
 void db_thread_close(void)
 {
 	if (thread_db) {
+		pthread_setspecific(thread_key, NULL);
 		drop(thread_db);
 		free(thread_db);
 		thread_db = NULL;
@@ -225,4 +247,29 @@ bool db_ping(void)
 	if (r)
 		PQclear(r);
 	return ok;
+}
+
+char *db_bytea(void *arena, const void *p, size_t n)
+{
+	char *out = arena_alloc(arena, 2 * n + 3);
+	if (!out)
+		return NULL;
+	out[0] = '\\';
+	out[1] = 'x';
+	crypto_hex(p, n, out + 2);
+	return out;
+}
+
+unsigned char *db_unbytea(const char *text, size_t *len)
+{
+	unsigned char *tmp = PQunescapeBytea((const unsigned char *)text, len);
+	if (!tmp)
+		return NULL;
+	unsigned char *out = malloc(*len + 1);
+	if (out) {
+		memcpy(out, tmp, *len);
+		out[*len] = 0;
+	}
+	PQfreemem(tmp);
+	return out;
 }

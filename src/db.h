@@ -50,6 +50,12 @@ bool db_broken(const db_t *db);
 /* Whether the database answers a trivial query on this thread's connection. */
 bool db_ping(void);
 
+/* A bytea parameter: "\\x" and hex of p, allocated in the arena; NULL when out of memory. */
+char *db_bytea(void *arena, const void *p, size_t n);
+
+/* A bytea column value decoded (malloc'd, caller frees); NULL on a bad value. */
+unsigned char *db_unbytea(const char *text, size_t *len);
+
 /* A one-off connection for commands (migrate, dev); NULL with a message in err. */
 PGconn *db_connect_once(const char *conninfo, char *err, size_t errlen);
 

@@ -35,8 +35,8 @@ enum route_flags {
 typedef struct req req_t;
 typedef int (*handler_fn)(req_t *r);
 
-/* A handler returns 0 when it has set the response, or REQ_SUSPENDED after handing work
- * to another thread that will call http_resume(r) when done and set r->cont. */
+/* A handler returns 0 when it has set the response, or REQ_SUSPENDED after setting r->job
+ * (run on the work pool) and r->cont (run afterwards on the HTTP worker). */
 #define REQ_SUSPENDED 1
 
 typedef struct route {
@@ -55,6 +55,10 @@ typedef struct route {
 #define REQ_MAX_HEADERS 8
 
 struct req_auth {
+	char tenant_status[16];
+	bool require_mfa;
+	bool mfa_enabled;
+	char impersonation_id[37];
 	char user_id[37];
 	char tenant_id[37];
 	char session_id[37];
@@ -97,7 +101,11 @@ struct req {
 	int nhdr;
 	bool responded;
 
-	/* work handed to another thread (REQ_SUSPENDED) */
+	bool commit_on_error;       /* keep what the transaction wrote despite an error status */
+
+	/* work handed to another thread (REQ_SUSPENDED): job runs on the work pool, then
+	 * cont runs back on the HTTP worker (in a new transaction for ROUTE_TX routes) */
+	void (*job)(req_t *r);
 	handler_fn cont;
 	void *cont_data;
 	bool suspended;

@@ -8,7 +8,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
+#include "app.h"
 #include "auth/gate.h"
+#include "auth/password.h"
+#include "auth/sealed.h"
+#include "mail.h"
+#include "workpool.h"
 #include "crypto.h"
 #include "db.h"
 #include "log.h"
@@ -66,6 +73,20 @@ static void set_default(char **field, const char *value)
 {
 	if (!*field && !(*field = strdup(value)))
 		fatal("out of memory");
+}
+
+/* Everything a serving process needs once its settings are complete. */
+static void init_services(const settings_t *s)
+{
+	app_settings = s;
+	db_configure(s->database_url, s->db_statement_timeout_ms);
+	gate_init(s);
+	static_init(s->web_dir);
+	sealed_init(s->data_key);
+	password_init(s->password_pepper, (int)s->bcrypt_cost, (int)s->pbkdf2_iterations);
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	workpool_start(cores > 0 ? (int)cores : 2);
+	mail_start_sender(s);
 }
 
 static int cmd_dev(settings_t *s, int argc, char **argv)
@@ -136,9 +157,7 @@ static int cmd_dev(settings_t *s, int argc, char **argv)
 		goto out;
 	}
 	(void)demo;
-	db_configure(s->database_url, s->db_statement_timeout_ms);
-	gate_init(s);
-	static_init(s->web_dir);
+	init_services(s);
 	printf("Planyard is running at %s\n", s->public_url);
 	printf("cron secret (for /api/v1/internal/cron/*): %s\n", s->cron_secret);
 	fflush(stdout);
@@ -159,9 +178,7 @@ static int cmd_serve(settings_t *s)
 		fprintf(stderr, "planyard: %s\n", err);
 		return 2;
 	}
-	db_configure(s->database_url, s->db_statement_timeout_ms);
-	gate_init(s);
-	static_init(s->web_dir);
+	init_services(s);
 	int rc = server_run(s, err, sizeof err);
 	if (rc < 0) {
 		fprintf(stderr, "planyard: %s\n", err);
@@ -194,6 +211,7 @@ int main(int argc, char **argv)
 	}
 	settings_t s;
 	char err[512];
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (settings_load(&s, err, sizeof err) < 0) {
 		fprintf(stderr, "planyard: %s\n", err);
 		return 2;

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "router.h"
 #include "static.h"
+#include "workpool.h"
 
 #define MAX_BODY (1u << 20)
 #define TLS_PRIORITIES \
@@ -292,8 +293,61 @@ static enum MHD_Result send_response(req_t *r)
 	return ret;
 }
 
-/* The gate: body, authentication, role, content type, JSON schema; then one transaction
- * around the handler. Sets the response in every case but REQ_SUSPENDED. */
+/* One transaction around fn: BEGIN, the live session handed to the database and the role
+ * checked (signed-in routes), fn, then COMMIT when fn succeeded, else ROLLBACK. A handler
+ * that suspends has its transaction committed first; its continuation gets a new one. */
+static int run_tx(req_t *r, handler_fn fn)
+{
+	db_t *db = db_thread();
+	if (!db || db_begin(db) < 0) {
+		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
+		return 0;
+	}
+	r->db = db;
+	if (r->route->auth == AUTH_SESSION && (gate_tx_session(r) < 0 || gate_authorize(r) < 0)) {
+		db_rollback(db);
+		r->db = NULL;
+		return 0;
+	}
+	int rc = fn(r);
+	if (rc == REQ_SUSPENDED) {
+		r->db = NULL;
+		if (db_commit(db) < 0) {
+			req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
+			return 0;
+		}
+		return rc;
+	}
+	if (r->responded && (r->status < 400 || r->commit_on_error)) {
+		if (db_commit(db) < 0) {
+			bool down = db_broken(db);
+			req_problem(r, down ? 503 : 409, down ? "db_unavailable" : "conflict",
+				    "the change could not be saved; try again");
+		}
+	} else {
+		db_rollback(db);
+	}
+	r->db = NULL;
+	return 0;
+}
+
+static int busy(req_t *r)
+{
+	req_header(r, "Retry-After", "1");
+	req_problem(r, 503, "busy", "the server is busy; try again shortly");
+	return 0;
+}
+
+static void run_job(void *arg)
+{
+	req_t *r = arg;
+	r->job(r);
+	http_resume(r);
+}
+
+/* The gate: body, authentication, content type, JSON schema; then one transaction around
+ * the handler (with the role checked inside it, against the live membership). Sets the
+ * response in every case but REQ_SUSPENDED. */
 static int gate(req_t *r)
 {
 	const route_t *rt = r->route;
@@ -304,8 +358,6 @@ static int gate(req_t *r)
 	if (rt->auth == AUTH_SESSION && gate_authenticate(r) < 0)
 		return 0;
 	if (rt->auth == AUTH_CRON && gate_cron(r) < 0)
-		return 0;
-	if (rt->auth == AUTH_SESSION && gate_authorize(r) < 0)
 		return 0;
 	if (!(rt->flags & ROUTE_RAW_BODY)) {
 		if (r->body.len > 0) {
@@ -341,34 +393,7 @@ static int gate(req_t *r)
 	}
 	if (!(rt->flags & ROUTE_TX))
 		return rt->handler(r);
-
-	db_t *db = db_thread();
-	if (!db || db_begin(db) < 0) {
-		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
-		return 0;
-	}
-	r->db = db;
-	if (rt->auth == AUTH_SESSION && gate_tx_session(r) < 0) {
-		db_rollback(db);
-		r->db = NULL;
-		return 0;
-	}
-	int rc = rt->handler(r);
-	if (rc == REQ_SUSPENDED) {
-		/* a suspended handler finished its transaction before handing off */
-		r->db = NULL;
-		return rc;
-	}
-	if (r->status < 400 && r->responded) {
-		if (db_commit(db) < 0) {
-			req_problem(r, db_broken(db) ? 503 : 409, db_broken(db) ? "db_unavailable" : "conflict",
-				    "the change could not be saved; try again");
-		}
-	} else {
-		db_rollback(db);
-	}
-	r->db = NULL;
-	return 0;
+	return run_tx(r, rt->handler);
 }
 
 static void plain_http(req_t *r, const struct daemon_ctx *d)
@@ -467,13 +492,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	int rc;
 	if (r->resumed) {
 		r->resumed = false;
-		rc = r->cont(r);
+		handler_fn cont = r->cont;
+		r->cont = NULL;
+		r->job = NULL;
+		rc = (r->route->flags & ROUTE_TX) && cont != busy ? run_tx(r, cont) : cont(r);
 	} else {
 		rc = gate(r);
 	}
 	if (rc == REQ_SUSPENDED) {
 		r->suspended = true;
 		MHD_suspend_connection(conn);
+		if (workpool_submit(run_job, r) < 0) {
+			r->cont = busy;
+			http_resume(r);
+		}
 		return MHD_YES;
 	}
 	if (!r->responded)

@@ -69,6 +69,8 @@ static const struct setting table[] = {
 	  "worker threads (one database connection each)" },
 	{ "PLANYARD_BCRYPT_COST", K_INT, S(bcrypt_cost), "12", 4, 15, false, "`12`",
 	  "bcrypt cost; lower only in tests" },
+	{ "PLANYARD_PBKDF2_ITERATIONS", K_INT, S(pbkdf2_iterations), "600000", 1000, 10000000, false, "`600000`",
+	  "PBKDF2 rounds of the password history; lower only in tests" },
 	{ "PLANYARD_DB_STATEMENT_TIMEOUT_MS", K_INT, S(db_statement_timeout_ms), "10000", 100, 600000, false,
 	  "`10000`", "statement timeout of request transactions" },
 };

@@ -30,6 +30,7 @@ typedef struct {
 	char *web_dir;
 	long workers;
 	long bcrypt_cost;
+	long pbkdf2_iterations;
 	long db_statement_timeout_ms;
 } settings_t;
 

@@ -1,8 +1,12 @@
 #include "gate.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../crypto.h"
+#include "../db.h"
+#include "jwt.h"
 
 static const settings_t *S;
 
@@ -11,27 +15,116 @@ void gate_init(const settings_t *s)
 	S = s;
 }
 
-int gate_authenticate(req_t *r)
+static const char *bearer(req_t *r)
 {
-	req_problem(r, 401, "unauthorized", "sign in first");
-	return -1;
+	const char *h = req_header_in(r, "Authorization");
+	if (!h || strncmp(h, "Bearer ", 7) != 0 || !h[7])
+		return NULL;
+	return h + 7;
 }
 
-int gate_authorize(req_t *r)
+static enum role role_of(const char *s)
 {
-	if (r->auth.role < r->route->min_role) {
-		req_problem(r, 403, "forbidden", "your role does not allow this");
+	if (!s)
+		return ROLE_NONE;
+	if (strcmp(s, "owner") == 0)
+		return ROLE_OWNER;
+	if (strcmp(s, "admin") == 0)
+		return ROLE_ADMIN;
+	if (strcmp(s, "scheduler") == 0)
+		return ROLE_SCHEDULER;
+	if (strcmp(s, "viewer") == 0)
+		return ROLE_VIEWER;
+	return ROLE_NONE;
+}
+
+static void copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+int gate_authenticate(req_t *r)
+{
+	const char *t = bearer(r);
+	if (!t) {
+		req_problem(r, 401, "unauthorized", "sign in first: an access token is required");
+		return -1;
+	}
+	json_t *c = jwt_verify(S->jwt_secret, t, time(NULL));
+	if (!c) {
+		req_problem(r, 401, "token_invalid", "the access token is invalid or expired");
+		return -1;
+	}
+	struct req_auth *a = &r->auth;
+	copy(a->user_id, sizeof a->user_id, json_string_value(json_object_get(c, "sub")));
+	copy(a->tenant_id, sizeof a->tenant_id, json_string_value(json_object_get(c, "tid")));
+	copy(a->session_id, sizeof a->session_id, json_string_value(json_object_get(c, "sid")));
+	copy(a->session_key, sizeof a->session_key, json_string_value(json_object_get(c, "sk")));
+	a->role = role_of(json_string_value(json_object_get(c, "role")));
+	a->aal2 = strcmp(json_string_value(json_object_get(c, "aal")), "aal2") == 0;
+	a->impersonation = json_is_string(json_object_get(c, "imp"));
+	json_decref(c);
+	r->authed = true;
+	return 0;
+}
+
+int gate_tx_session(req_t *r)
+{
+	static db_stmt_t begin = DB_STMT(
+		"select session_id, user_id, tenant_id, role, aal, email, impersonation_id, tenant_status, "
+		"require_mfa, mfa_enabled from app.request_begin($1)");
+	struct req_auth *a = &r->auth;
+	const char *p[] = { a->session_key };
+	PGresult *res;
+	if (db_run(r->db, &begin, 1, p, &res) < 0) {
+		bool down = db_broken(r->db);
+		if (res)
+			PQclear(res);
+		req_problem(r, down ? 503 : 500, down ? "db_unavailable" : "internal_error", NULL);
+		return -1;
+	}
+	bool alive = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), a->session_id) == 0 &&
+		     strcmp(PQgetvalue(res, 0, 1), a->user_id) == 0 && strcmp(PQgetvalue(res, 0, 2), a->tenant_id) == 0;
+	if (alive) {
+		a->role = role_of(PQgetvalue(res, 0, 3));  /* the live role, not the token's */
+		a->aal2 = strcmp(PQgetvalue(res, 0, 4), "aal2") == 0;
+		copy(a->email, sizeof a->email, PQgetvalue(res, 0, 5));
+		copy(a->impersonation_id, sizeof a->impersonation_id, PQgetvalue(res, 0, 6));
+		a->impersonation = a->impersonation_id[0] != '\0';
+		copy(a->tenant_status, sizeof a->tenant_status, PQgetvalue(res, 0, 7));
+		a->require_mfa = PQgetvalue(res, 0, 8)[0] == 't';
+		a->mfa_enabled = PQgetvalue(res, 0, 9)[0] == 't';
+	}
+	PQclear(res);
+	if (!alive) {
+		req_problem(r, 401, "session_revoked", "this session has ended; sign in again");
 		return -1;
 	}
 	return 0;
 }
 
-static const char *bearer(req_t *r)
+int gate_authorize(req_t *r)
 {
-	const char *h = req_header_in(r, "Authorization");
-	if (!h || strncmp(h, "Bearer ", 7) != 0)
-		return NULL;
-	return h + 7;
+	const route_t *rt = r->route;
+	const struct req_auth *a = &r->auth;
+	if (a->impersonation && (rt->flags & ROUTE_NO_IMPERSONATION)) {
+		req_problem(r, 403, "not_allowed_while_impersonating", "staff access may not do this");
+		return -1;
+	}
+	if (a->require_mfa && a->role >= ROLE_ADMIN && !a->mfa_enabled && !(rt->flags & ROUTE_MFA_EXEMPT)) {
+		req_problem(r, 403, "mfa_enrollment_required",
+			    "this workspace requires admins to set up two-factor authentication first");
+		return -1;
+	}
+	if (a->role < rt->min_role) {
+		req_problem(r, 403, "forbidden", "your role does not allow this");
+		return -1;
+	}
+	if ((rt->flags & ROUTE_WRITE) && strcmp(a->tenant_status, "suspended") == 0) {
+		req_problem(r, 403, "workspace_suspended", "this workspace is suspended: it can be read, not changed");
+		return -1;
+	}
+	return 0;
 }
 
 int gate_cron(req_t *r)
@@ -43,10 +136,4 @@ int gate_cron(req_t *r)
 		return -1;
 	}
 	return 0;
-}
-
-int gate_tx_session(req_t *r)
-{
-	req_problem(r, 401, "unauthorized", "sign in first");
-	return -1;
 }

@@ -1,0 +1,557 @@
+/* Authentication (API.md "Authentication"): signup, confirm, sign-in, refresh, sign-out,
+ * password reset and change. Password hashing runs on the work pool: a handler gathers
+ * what it needs in one transaction, suspends, and finishes in a second one. */
+#include "auth.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../app.h"
+#include "../crypto.h"
+#include "../db.h"
+#include "../mail.h"
+#include "../auth/password.h"
+#include "../auth/session.h"
+
+static const char *field(req_t *r, const char *name)
+{
+	return json_string_value(json_object_get(r->json, name));
+}
+
+static char *keep(req_t *r, const char *s)
+{
+	return s ? arena_strdup(&r->arena, s) : NULL;
+}
+
+static char *hash_param(req_t *r, const char *token)
+{
+	unsigned char h[32];
+	crypto_sha256(token, strlen(token), h);
+	return db_bytea(&r->arena, h, sizeof h);
+}
+
+static int db_fail(req_t *r)
+{
+	bool down = db_broken(r->db);
+	req_problem(r, down ? 503 : 500, down ? "db_unavailable" : "internal_error", NULL);
+	return 0;
+}
+
+static int too_many(req_t *r, const char *seconds)
+{
+	req_header(r, "Retry-After", arena_strdup(&r->arena, seconds));
+	req_problem(r, 429, "rate_limited", "too many attempts; try again later");
+	return 0;
+}
+
+/* 400 with the password code on the password field. */
+static int password_problem(req_t *r, const char *fieldname, const char *code)
+{
+	static const char *const msg[][2] = {
+		{ "password_too_short", "the password needs at least 12 characters" },
+		{ "password_too_long", "the password may have at most 256 characters" },
+		{ "password_weak", "the password is too common or too easy to guess" },
+		{ "password_reused", "the password was one of your last 5" },
+	};
+	const char *m = "the password can't be used";
+	for (size_t i = 0; i < ARRAY_LEN(msg); i++)
+		if (strcmp(msg[i][0], code) == 0)
+			m = msg[i][1];
+	req_field_error(r, fieldname, code, m);
+	return 0;
+}
+
+/* Returns the wait in seconds as text when limited, else NULL. */
+static const char *rate_limited(req_t *r, const char *key, const char *max, const char *window)
+{
+	static db_stmt_t q = DB_STMT("select app.rate_retry_after($1, $2::int, $3::interval)");
+	const char *p[] = { key, max, window };
+	PGresult *res;
+	if (db_run(r->db, &q, 3, p, &res) < 0) {
+		if (res)
+			PQclear(res);
+		return NULL;
+	}
+	const char *v = PQgetvalue(res, 0, 0);
+	const char *out = strcmp(v, "0") == 0 ? NULL : arena_strdup(&r->arena, v);
+	PQclear(res);
+	return out;
+}
+
+/* ---- signup ---- */
+
+static const char *const reserved_slugs[] = {
+	"api", "app", "www", "admin", "administrator", "auth", "login", "logout", "signup", "signin",
+	"register", "support", "help", "status", "billing", "static", "assets", "mail", "email",
+	"planyard", "root", "system", "internal", "docs", "blog", "security", "settings", "new",
+	"null", "undefined", "healthz", "readyz", "staff", "platform", "account", "accounts", "invite",
+	"confirm", "reset", "impersonate", "dashboard", "test",
+};
+
+bool api_slug_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 3 || n > 40 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	for (size_t i = 0; i < ARRAY_LEN(reserved_slugs); i++)
+		if (strcmp(s, reserved_slugs[i]) == 0)
+			return false;
+	return true;
+}
+
+struct pw_job {
+	char *password;
+	char *new_password;
+	char *current_hash;     /* to verify against */
+	char *history[5];
+	int nhistory;
+	bool verified;
+	bool reused;
+	char hash[128];
+	char history_entry[160];
+	bool failed;
+	/* sign-in */
+	char *tenant, *user, *email;
+	bool confirmed, member, mfa;
+	/* signup */
+	char *slug, *ws_name, *name;
+	char *token;
+};
+
+static void hash_job(req_t *r)
+{
+	struct pw_job *j = r->cont_data;
+	const char *pw = j->new_password ? j->new_password : j->password;
+	if (j->current_hash)
+		j->verified = password_verify(j->password, j->current_hash);
+	if (j->current_hash && !j->verified)
+		return;
+	for (int i = 0; i < j->nhistory; i++)
+		if (password_history_match(pw, j->history[i]))
+			j->reused = true;
+	if (j->reused)
+		return;
+	j->failed = password_hash(pw, j->hash, sizeof j->hash) < 0 ||
+		    password_history_entry(pw, j->history_entry, sizeof j->history_entry) < 0;
+}
+
+static int signup_finish(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select app.auth_signup($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+	struct pw_job *j = r->cont_data;
+	if (j->failed) {
+		req_problem(r, 500, "internal_error", NULL);
+		return 0;
+	}
+	char token[44];
+	crypto_token(token);
+	char *body_new = arena_printf(&r->arena,
+		"Hello %s,\n\nwelcome to Planyard. Confirm your email address to activate the workspace "
+		"\"%s\":\n\n%s\n\nThe link works once, for 24 hours. If you did not sign up, ignore this mail.\n",
+		j->name, j->ws_name, mail_link(&r->arena, "confirm", token));
+	char *body_existing = arena_printf(&r->arena,
+		"Hello,\n\nsomeone (perhaps you) tried to sign up for Planyard with this address, which "
+		"already has an account. Sign in instead, or reset your password if you forgot it:\n\n"
+		"%s/forgot\n\nIf this was not you, no action is needed.\n", app_public_url());
+	const char *p[] = { j->slug, j->ws_name, j->name, j->email, j->hash, j->history_entry, hash_param(r, token),
+			    "Confirm your Planyard account", mail_sealed(&r->arena, body_new),
+			    "You already have a Planyard account", mail_sealed(&r->arena, body_existing), r->ip };
+	PGresult *res;
+	if (db_run(r->db, &q, 12, p, &res) < 0) {
+		if (res)
+			PQclear(res);
+		return db_fail(r);
+	}
+	bool taken = strcmp(PQgetvalue(res, 0, 0), "slug_taken") == 0;
+	PQclear(res);
+	if (taken) {
+		r->commit_on_error = true; /* the attempt counts towards the limit */
+		req_problem_errors(r, 409, "slug_taken", "that workspace address is taken",
+				   json_pack("[{s:s,s:s,s:s}]", "field", "workspace_slug", "code", "slug_taken",
+					     "message", "that workspace address is taken"));
+		return 0;
+	}
+	req_json(r, 202, json_pack("{s:s}", "status", "confirmation_sent"));
+	return 0;
+}
+
+int api_signup(req_t *r)
+{
+	const char *slug = field(r, "workspace_slug");
+	if (!api_slug_ok(slug)) {
+		req_field_error(r, "workspace_slug", "invalid",
+				"3 to 40 of a-z, 0-9 and -, not starting or ending with -, and not a reserved word");
+		return 0;
+	}
+	const char *ctx[] = { field(r, "email"), field(r, "name"), slug, NULL };
+	const char *why = password_policy(field(r, "password"), ctx);
+	if (why)
+		return password_problem(r, "password", why);
+	const char *wait = rate_limited(r, arena_printf(&r->arena, "signup:ip:%s", r->ip), "10", "1 hour");
+	if (wait)
+		return too_many(r, wait);
+	struct pw_job *j = arena_alloc(&r->arena, sizeof *j);
+	if (!j)
+		return db_fail(r);
+	j->password = keep(r, field(r, "password"));
+	j->slug = keep(r, slug);
+	j->ws_name = keep(r, field(r, "workspace_name"));
+	j->name = keep(r, field(r, "name"));
+	j->email = keep(r, field(r, "email"));
+	r->cont_data = j;
+	r->job = hash_job;
+	r->cont = signup_finish;
+	return REQ_SUSPENDED;
+}
+
+int api_confirm(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select app.auth_confirm($1)");
+	const char *p[] = { hash_param(r, field(r, "token")) };
+	PGresult *res;
+	if (db_run(r->db, &q, 1, p, &res) < 0) {
+		if (res)
+			PQclear(res);
+		return db_fail(r);
+	}
+	bool ok = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	if (!ok) {
+		req_problem(r, 400, "token_invalid", "the link is unknown, used or expired");
+		return 0;
+	}
+	req_json(r, 200, json_pack("{s:s}", "status", "confirmed"));
+	return 0;
+}
+
+int api_confirm_resend(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select app.auth_resend($1, $2, $3, $4)");
+	char token[44];
+	crypto_token(token);
+	char *body = arena_printf(&r->arena,
+		"Hello,\n\nconfirm your email address for Planyard:\n\n%s\n\n"
+		"The link works once, for 24 hours.\n", mail_link(&r->arena, "confirm", token));
+	const char *p[] = { field(r, "email"), hash_param(r, token), "Confirm your Planyard account",
+			    mail_sealed(&r->arena, body) };
+	PGresult *res;
+	if (db_run(r->db, &q, 4, p, &res) < 0) {
+		if (res)
+			PQclear(res);
+		return db_fail(r);
+	}
+	const char *wait = strcmp(PQgetvalue(res, 0, 0), "0") ? arena_strdup(&r->arena, PQgetvalue(res, 0, 0)) : NULL;
+	PQclear(res);
+	if (wait)
+		return too_many(r, wait);
+	req_json(r, 202, json_pack("{s:s}", "status", "accepted"));
+	return 0;
+}
+
+/* ---- sign-in ---- */
+
+static void login_job(req_t *r)
+{
+	struct pw_job *j = r->cont_data;
+	if (j->current_hash)
+		j->verified = password_verify(j->password, j->current_hash);
+	else
+		password_dummy_verify(j->password);
+}
+
+static int invalid_credentials(req_t *r)
+{
+	req_problem(r, 401, "invalid_credentials", "the workspace, email or password is not right");
+	return 0;
+}
+
+static int login_finish(req_t *r)
+{
+	static db_stmt_t failed = DB_STMT("select app.auth_login_failed($1, $2, $3, $4)");
+	struct pw_job *j = r->cont_data;
+	if (!j->verified || !j->member) {
+		const char *p[] = { j->tenant, j->user, j->email, r->ip };
+		if (db_run(r->db, &failed, 4, p, NULL) < 0)
+			return db_fail(r);
+		r->commit_on_error = true;
+		return invalid_credentials(r);
+	}
+	if (!j->confirmed) {
+		req_problem(r, 403, "email_not_confirmed", "confirm your email address first (see the mail we sent)");
+		return 0;
+	}
+	session_issue(r, j->tenant, j->user, "aal1", j->email);
+	return 0;
+}
+
+int api_login(req_t *r)
+{
+	static db_stmt_t q = DB_STMT(
+		"select retry_after, tenant_id, user_id, password_hash, confirmed, member, mfa "
+		"from app.auth_login_lookup($1, $2, $3)");
+	const char *p[] = { field(r, "workspace"), field(r, "email"), r->ip };
+	PGresult *res;
+	if (db_run(r->db, &q, 3, p, &res) < 0) {
+		if (res)
+			PQclear(res);
+		return db_fail(r);
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
+		const char *wait = arena_strdup(&r->arena, PQgetvalue(res, 0, 0));
+		PQclear(res);
+		return too_many(r, wait);
+	}
+	struct pw_job *j = arena_alloc(&r->arena, sizeof *j);
+	if (!j) {
+		PQclear(res);
+		return db_fail(r);
+	}
+	j->password = keep(r, field(r, "password"));
+	j->email = keep(r, field(r, "email"));
+	j->tenant = PQgetisnull(res, 0, 1) ? NULL : keep(r, PQgetvalue(res, 0, 1));
+	j->user = PQgetisnull(res, 0, 2) ? NULL : keep(r, PQgetvalue(res, 0, 2));
+	j->current_hash = PQgetisnull(res, 0, 3) ? NULL : keep(r, PQgetvalue(res, 0, 3));
+	j->confirmed = PQgetvalue(res, 0, 4)[0] == 't';
+	j->member = PQgetvalue(res, 0, 5)[0] == 't';
+	j->mfa = PQgetvalue(res, 0, 6)[0] == 't';
+	PQclear(res);
+	r->cont_data = j;
+	r->job = login_job;
+	r->cont = login_finish;
+	return REQ_SUSPENDED;
+}
+
+int api_refresh(req_t *r)
+{
+	return session_refresh(r);
+}
+
+int api_logout(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("update app.sessions set revoked_at = now() where id = app.current_session_id() "
+				     "and tenant_id = app.current_tenant()");
+	if (db_run(r->db, &q, 0, NULL, NULL) < 0)
+		return db_fail(r);
+	req_header(r, "Set-Cookie", session_clear_cookie);
+	req_no_content(r);
+	return 0;
+}
+
+/* ---- passwords ---- */
+
+int api_password_forgot(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select app.auth_forgot($1, $2, $3, $4, $5)");
+	char token[44];
+	crypto_token(token);
+	char *body = arena_printf(&r->arena,
+		"Hello,\n\nsomeone asked to reset the password of your Planyard account. Choose a new "
+		"password here:\n\n%s\n\nThe link works once, for 30 minutes. If you did not ask, ignore "
+		"this mail: your password stays as it is.\n", mail_link(&r->arena, "reset", token));
+	const char *p[] = { field(r, "workspace"), field(r, "email"), hash_param(r, token),
+			    "Reset your Planyard password", mail_sealed(&r->arena, body) };
+	PGresult *res;
+	if (db_run(r->db, &q, 5, p, &res) < 0) {
+		if (res)
+			PQclear(res);
+		return db_fail(r);
+	}
+	const char *wait = strcmp(PQgetvalue(res, 0, 0), "0") ? arena_strdup(&r->arena, PQgetvalue(res, 0, 0)) : NULL;
+	PQclear(res);
+	if (wait)
+		return too_many(r, wait);
+	req_json(r, 202, json_pack("{s:s}", "status", "accepted"));
+	return 0;
+}
+
+static void take_history(req_t *r, struct pw_job *j, const char *arr)
+{
+	/* a text[] of pbkdf2 entries: {a,b,c}; entries have no commas, quotes or braces */
+	const char *p = arr;
+	if (*p == '{')
+		p++;
+	while (*p && *p != '}' && j->nhistory < 5) {
+		size_t n = strcspn(p, ",}");
+		j->history[j->nhistory++] = arena_strndup(&r->arena, p, n);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+}
+
+static const char changed_body[] =
+	"Hello,\n\nthe password of your Planyard account was just changed, and your other sessions "
+	"were signed out. If this was not you, reset your password at once and tell your workspace "
+	"admin.\n";
+
+static int reset_finish(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select app.auth_reset_apply($1, $2, $3, $4, $5)");
+	struct pw_job *j = r->cont_data;
+	if (j->reused)
+		return password_problem(r, "password", "password_reused");
+	if (j->failed) {
+		req_problem(r, 500, "internal_error", NULL);
+		return 0;
+	}
+	const char *p[] = { hash_param(r, j->token), j->hash, j->history_entry, "Your Planyard password was changed",
+			    mail_sealed(&r->arena, changed_body) };
+	PGresult *res;
+	if (db_run(r->db, &q, 5, p, &res) < 0) {
+		if (res)
+			PQclear(res);
+		return db_fail(r);
+	}
+	bool ok = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	if (!ok) {
+		req_problem(r, 400, "token_invalid", "the link is unknown, used or expired");
+		return 0;
+	}
+	req_no_content(r);
+	return 0;
+}
+
+int api_password_reset(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select user_id, history from app.auth_reset_lookup($1)");
+	const char *why = password_policy(field(r, "password"), NULL);
+	if (why)
+		return password_problem(r, "password", why);
+	const char *p[] = { hash_param(r, field(r, "token")) };
+	PGresult *res;
+	if (db_run(r->db, &q, 1, p, &res) < 0) {
+		if (res)
+			PQclear(res);
+		return db_fail(r);
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		req_problem(r, 400, "token_invalid", "the link is unknown, used or expired");
+		return 0;
+	}
+	struct pw_job *j = arena_alloc(&r->arena, sizeof *j);
+	if (!j) {
+		PQclear(res);
+		return db_fail(r);
+	}
+	j->password = keep(r, field(r, "password"));
+	j->token = keep(r, field(r, "token"));
+	take_history(r, j, PQgetvalue(res, 0, 1));
+	PQclear(res);
+	r->cont_data = j;
+	r->job = hash_job;
+	r->cont = reset_finish;
+	return REQ_SUSPENDED;
+}
+
+static int change_finish(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select app.me_password_set($1, $2, $3, $4)");
+	struct pw_job *j = r->cont_data;
+	if (!j->verified) {
+		req_problem_errors(r, 401, "invalid_credentials", "the current password is not right",
+				   json_pack("[{s:s,s:s,s:s}]", "field", "current_password", "code", "invalid_credentials",
+					     "message", "the current password is not right"));
+		return 0;
+	}
+	if (j->reused)
+		return password_problem(r, "new_password", "password_reused");
+	if (j->failed) {
+		req_problem(r, 500, "internal_error", NULL);
+		return 0;
+	}
+	const char *p[] = { j->hash, j->history_entry, "Your Planyard password was changed",
+			    mail_sealed(&r->arena, changed_body) };
+	if (db_run(r->db, &q, 4, p, NULL) < 0)
+		return db_fail(r);
+	req_no_content(r);
+	return 0;
+}
+
+int api_password_change(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select password_hash, history from app.me_password_material()");
+	const char *ctx[] = { r->auth.email, NULL };
+	const char *why = password_policy(field(r, "new_password"), ctx);
+	if (why)
+		return password_problem(r, "new_password", why);
+	PGresult *res;
+	if (db_run(r->db, &q, 0, NULL, &res) < 0 || PQntuples(res) != 1) {
+		if (res)
+			PQclear(res);
+		return db_fail(r);
+	}
+	struct pw_job *j = arena_alloc(&r->arena, sizeof *j);
+	if (!j) {
+		PQclear(res);
+		return db_fail(r);
+	}
+	j->password = keep(r, field(r, "current_password"));
+	j->new_password = keep(r, field(r, "new_password"));
+	j->current_hash = keep(r, PQgetvalue(res, 0, 0));
+	take_history(r, j, PQgetvalue(res, 0, 1));
+	PQclear(res);
+	r->cont_data = j;
+	r->job = hash_job;
+	r->cont = change_finish;
+	return REQ_SUSPENDED;
+}
+
+/* DELETE /me: the password, then the account. */
+static void verify_job(req_t *r)
+{
+	struct pw_job *j = r->cont_data;
+	j->verified = password_verify(j->password, j->current_hash);
+}
+
+static int delete_me_finish(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select app.me_delete()");
+	struct pw_job *j = r->cont_data;
+	if (!j->verified)
+		return invalid_credentials(r);
+	PGresult *res;
+	if (db_run(r->db, &q, 0, NULL, &res) < 0) {
+		if (res)
+			PQclear(res);
+		return db_fail(r);
+	}
+	bool sole = strcmp(PQgetvalue(res, 0, 0), "sole_owner") == 0;
+	PQclear(res);
+	if (sole) {
+		req_problem(r, 409, "sole_owner",
+			    "you are the only owner of a workspace: make someone else owner or delete the workspace first");
+		return 0;
+	}
+	req_header(r, "Set-Cookie", session_clear_cookie);
+	req_no_content(r);
+	return 0;
+}
+
+int api_me_delete(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select password_hash from app.me_password_material()");
+	PGresult *res;
+	if (db_run(r->db, &q, 0, NULL, &res) < 0 || PQntuples(res) != 1) {
+		if (res)
+			PQclear(res);
+		return db_fail(r);
+	}
+	struct pw_job *j = arena_alloc(&r->arena, sizeof *j);
+	if (!j) {
+		PQclear(res);
+		return db_fail(r);
+	}
+	j->password = keep(r, field(r, "password"));
+	j->current_hash = keep(r, PQgetvalue(res, 0, 0));
+	PQclear(res);
+	r->cont_data = j;
+	r->job = verify_job;
+	r->cont = delete_me_finish;
+	return REQ_SUSPENDED;
+}

@@ -1,0 +1,217 @@
+#include "session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/crypto.h>
+
+#include "../app.h"
+#include "../crypto.h"
+#include "../db.h"
+#include "jwt.h"
+#include "sealed.h"
+
+#define ACCESS_TTL 900
+#define COOKIE "__Host-planyard_refresh"
+
+const char session_clear_cookie[] = COOKIE "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0";
+
+static void str_or_null(json_t *o, const char *k, const char *v, bool null)
+{
+	json_object_set_new(o, k, null ? json_null() : json_string(v));
+}
+
+json_t *session_profile(req_t *r)
+{
+	static db_stmt_t q = DB_STMT(
+		"select u.id, u.email, u.name, app.ts(u.email_confirmed_at), u.totp_enabled_at is not null, "
+		"t.id, t.slug, t.name, t.timezone, t.primary_color, t.require_mfa_for_admins, t.status, "
+		"m.role, s.id, app.ts(s.expires_at), s.aal, s.impersonation_id "
+		"from app.sessions s join app.users u on u.id = s.user_id "
+		"join app.tenants t on t.id = s.tenant_id "
+		"join app.memberships m on m.tenant_id = s.tenant_id and m.user_id = s.user_id "
+		"where s.id = app.current_session_id() and s.tenant_id = app.current_tenant()");
+	PGresult *res;
+	if (db_run(r->db, &q, 0, NULL, &res) < 0 || PQntuples(res) != 1) {
+		if (res)
+			PQclear(res);
+		return NULL;
+	}
+#define V(c) PQgetvalue(res, 0, c)
+#define N(c) PQgetisnull(res, 0, c)
+	json_t *user = json_object();
+	str_or_null(user, "id", V(0), false);
+	str_or_null(user, "email", V(1), false);
+	str_or_null(user, "name", V(2), false);
+	str_or_null(user, "email_confirmed_at", V(3), N(3));
+	json_object_set_new(user, "mfa_enabled", json_boolean(V(4)[0] == 't'));
+	json_t *ws = json_object();
+	str_or_null(ws, "id", V(5), false);
+	str_or_null(ws, "slug", V(6), false);
+	str_or_null(ws, "name", V(7), false);
+	str_or_null(ws, "timezone", V(8), false);
+	json_t *branding = json_object();
+	str_or_null(branding, "primary_color", V(9), N(9));
+	json_object_set_new(ws, "branding", branding);
+	json_object_set_new(ws, "require_mfa_for_admins", json_boolean(V(10)[0] == 't'));
+	str_or_null(ws, "status", V(11), false);
+	json_t *sess = json_object();
+	str_or_null(sess, "id", V(13), false);
+	str_or_null(sess, "expires_at", V(14), false);
+	str_or_null(sess, "aal", V(15), false);
+	json_t *p = json_pack("{s:o,s:o,s:s,s:o,s:n}", "user", user, "workspace", ws, "role", V(12), "session", sess,
+			      "impersonation");
+#undef V
+#undef N
+	PQclear(res);
+	return p;
+}
+
+static int hand_key_to_db(req_t *r, const char *sk)
+{
+	static db_stmt_t set = DB_STMT("select set_config('app.session_key', $1, true)");
+	const char *p[] = { sk };
+	return db_run(r->db, &set, 1, p, NULL);
+}
+
+/* The tokens body for the session whose secret is sk; refresh may be NULL. */
+static int respond_tokens(req_t *r, const char *sk, const char *refresh, int status)
+{
+	if (hand_key_to_db(r, sk) < 0)
+		goto fail;
+	json_t *prof = session_profile(r);
+	if (!prof)
+		goto fail;
+	json_t *user = json_object_get(prof, "user"), *ws = json_object_get(prof, "workspace");
+	json_t *sess = json_object_get(prof, "session");
+	const char *role = json_string_value(json_object_get(prof, "role"));
+	time_t now = time(NULL);
+	json_t *claims = json_pack("{s:s,s:O,s:O,s:O,s:s,s:O,s:I,s:I,s:s}", "typ", "access", "sub",
+				   json_object_get(user, "id"), "tid", json_object_get(ws, "id"), "sid",
+				   json_object_get(sess, "id"), "role", role, "aal", json_object_get(sess, "aal"),
+				   "iat", (json_int_t)now, "exp", (json_int_t)(now + ACCESS_TTL), "sk", sk);
+	char *access = NULL;
+	int rc = claims ? jwt_sign(app_settings->jwt_secret, claims, &access) : -1;
+	json_decref(claims);
+	if (rc < 0) {
+		json_decref(prof);
+		goto fail;
+	}
+	json_t *body = json_pack("{s:s,s:s,s:i,s:O,s:O,s:s}", "access_token", access, "token_type", "Bearer",
+				 "expires_in", ACCESS_TTL, "user", user, "workspace", ws, "role", role);
+	json_object_set_new(body, "refresh_token", refresh ? json_string(refresh) : json_null());
+	free(access);
+	json_decref(prof);
+	if (refresh) {
+		char *cookie = arena_printf(&r->arena, COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=2592000",
+					    refresh);
+		if (cookie)
+			req_header(r, "Set-Cookie", cookie);
+	}
+	req_json(r, status, body);
+	return 0;
+fail:
+	req_problem(r, db_broken(r->db) ? 503 : 500, db_broken(r->db) ? "db_unavailable" : "internal_error", NULL);
+	return -1;
+}
+
+/* The successor of a refresh token is derived from it, so a retry yields the same one. */
+static void successor(const char *token, char out[44])
+{
+	unsigned char key[32], mac[32];
+	static const char label[] = "planyard refresh successor";
+	const char *secret = app_settings->jwt_secret;
+	crypto_hmac_sha256(secret, strlen(secret), label, sizeof label - 1, key);
+	crypto_hmac_sha256(key, sizeof key, token, strlen(token), mac);
+	crypto_b64url_encode(mac, sizeof mac, out);
+	OPENSSL_cleanse(key, sizeof key);
+}
+
+static char *hash_param(req_t *r, const char *token)
+{
+	unsigned char h[32];
+	crypto_sha256(token, strlen(token), h);
+	return db_bytea(&r->arena, h, sizeof h);
+}
+
+int session_issue(req_t *r, const char *tenant, const char *user, const char *aal, const char *email)
+{
+	static db_stmt_t create = DB_STMT("select session_id from app.auth_session_create($1, $2, $3, $4, $5, $6, $7, $8, $9)");
+	char sk[44], refresh[44];
+	crypto_token(sk);
+	crypto_token(refresh);
+	unsigned char *sealed = NULL;
+	size_t slen;
+	if (sealed_seal(sk, strlen(sk), &sealed, &slen) < 0) {
+		req_problem(r, 500, "internal_error", NULL);
+		return -1;
+	}
+	const char *p[] = { tenant, user, hash_param(r, sk), db_bytea(&r->arena, sealed, slen), hash_param(r, refresh),
+			    aal, r->ip, r->user_agent ? r->user_agent : "", email };
+	free(sealed);
+	PGresult *res;
+	if (db_run(r->db, &create, 9, p, &res) < 0) {
+		if (res)
+			PQclear(res);
+		req_problem(r, 503, "db_unavailable", NULL);
+		return -1;
+	}
+	PQclear(res);
+	int rc = respond_tokens(r, sk, refresh, 200);
+	OPENSSL_cleanse(sk, sizeof sk);
+	OPENSSL_cleanse(refresh, sizeof refresh);
+	return rc;
+}
+
+static const char *cookie_token(req_t *r)
+{
+	return req_cookie(r, COOKIE);
+}
+
+int session_refresh(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select status, key_sealed from app.auth_refresh($1, $2)");
+	const char *token = json_string_value(json_object_get(r->json, "refresh_token"));
+	if (!token)
+		token = cookie_token(r);
+	if (!token || strlen(token) != 43) {
+		req_problem(r, 401, "refresh_token_invalid", "the refresh token is unknown or expired");
+		return 0;
+	}
+	char next[44];
+	successor(token, next);
+	const char *p[] = { hash_param(r, token), hash_param(r, next) };
+	PGresult *res;
+	if (db_run(r->db, &q, 2, p, &res) < 0 || PQntuples(res) != 1) {
+		if (res)
+			PQclear(res);
+		req_problem(r, 503, "db_unavailable", NULL);
+		return 0;
+	}
+	const char *status = PQgetvalue(res, 0, 0);
+	if (strcmp(status, "ok") != 0) {
+		bool reused = strcmp(status, "reused") == 0;
+		PQclear(res);
+		r->commit_on_error = reused; /* the revocation must stand */
+		req_header(r, "Set-Cookie", session_clear_cookie);
+		req_problem(r, 401, reused ? "refresh_token_reused" : "refresh_token_invalid",
+			    reused ? "this refresh token was already used: the session is ended"
+				   : "the refresh token is unknown or expired");
+		return 0;
+	}
+	size_t slen, klen;
+	unsigned char *sealed = db_unbytea(PQgetvalue(res, 0, 1), &slen), *sk = NULL;
+	PQclear(res);
+	if (!sealed || sealed_open(sealed, slen, &sk, &klen) < 0) {
+		free(sealed);
+		req_problem(r, 500, "internal_error", "the session can't be opened with this data key");
+		return 0;
+	}
+	free(sealed);
+	(void)respond_tokens(r, (const char *)sk, next, 200);
+	OPENSSL_cleanse(sk, klen);
+	free(sk);
+	OPENSSL_cleanse(next, sizeof next);
+	return 0;
+}

@@ -1,0 +1,24 @@
+/* Sessions as the API hands them out: creating one at sign-in, the tokens body (access JWT,
+ * rotating refresh token, the __Host- cookie), refresh with reuse detection, and the
+ * profile of the signed-in user. */
+#ifndef PLANYARD_AUTH_SESSION_H
+#define PLANYARD_AUTH_SESSION_H
+
+#include <jansson.h>
+#include "../http.h"
+
+/* Creates a session of user in tenant (in r's transaction) and answers 200 with the tokens
+ * body. email, when set, clears that account's failed sign-ins. 0, or -1 with a problem set. */
+int session_issue(req_t *r, const char *tenant, const char *user, const char *aal, const char *email);
+
+/* POST /auth/refresh. */
+int session_refresh(req_t *r);
+
+/* The profile of the session whose secret the transaction holds: {user, workspace, role,
+ * session, impersonation}. NULL when there is none (caller decrefs). */
+json_t *session_profile(req_t *r);
+
+/* A cookie header value that clears the refresh cookie. */
+extern const char session_clear_cookie[];
+
+#endif

@@ -1,0 +1,13 @@
+/* A fixed pool of threads for CPU-heavy work (bcrypt, PBKDF2), so that hashing never
+ * blocks the HTTP workers: a request hands its job here and is resumed when it is done. */
+#ifndef PLANYARD_WORKPOOL_H
+#define PLANYARD_WORKPOOL_H
+
+#include "common.h"
+
+void workpool_start(int threads);
+
+/* Queues fn(arg); -1 when the queue is full (the caller answers 503). */
+int workpool_submit(void (*fn)(void *), void *arg) WUR;
+
+#endif
