@@ -134,11 +134,20 @@ set search_path = pg_catalog, pg_temp as $$
     and (s.impersonation_id is not null or s.last_used_at > now() - interval '7 days')
 $$;
 
-create function app.current_tenant() returns uuid language sql stable security definer
+-- The live session's workspace. Inside this schema's SECURITY DEFINER functions (jobs such
+-- as sending reminders) it is the workspace that function named in app.definer_tenant; for
+-- every other role that setting is ignored, so setting it by hand gives nothing.
+create function app.session_tenant() returns uuid language sql stable security definer
 set search_path = pg_catalog, pg_temp as $$
   select s.tenant_id from app.sessions s
   where s.key_hash = app.session_key_hash() and s.revoked_at is null and s.expires_at > now()
     and (s.impersonation_id is not null or s.last_used_at > now() - interval '7 days')
+$$;
+
+create function app.current_tenant() returns uuid language sql stable as $$
+  select case when app.is_definer()
+              then nullif(pg_catalog.current_setting('app.definer_tenant', true), '')::uuid
+              else app.session_tenant() end
 $$;
 
 create function app.current_user_id() returns uuid language sql stable security definer
@@ -148,14 +157,19 @@ set search_path = pg_catalog, pg_temp as $$
     and (s.impersonation_id is not null or s.last_used_at > now() - interval '7 days')
 $$;
 
--- The role of the live session's user in its workspace, as a rank: 0 none .. 4 owner.
-create function app.current_rank() returns int language sql stable security definer
+-- The role of the live session's user in its workspace, as a rank: 0 none .. 4 owner
+-- (4 inside this schema's SECURITY DEFINER functions).
+create function app.session_rank() returns int language sql stable security definer
 set search_path = pg_catalog, pg_temp as $$
   select coalesce((
     select case m.role when 'viewer' then 1 when 'scheduler' then 2 when 'admin' then 3 when 'owner' then 4 end
     from app.sessions s join app.memberships m on m.tenant_id = s.tenant_id and m.user_id = s.user_id
     where s.key_hash = app.session_key_hash() and s.revoked_at is null and s.expires_at > now()
       and (s.impersonation_id is not null or s.last_used_at > now() - interval '7 days')), 0)
+$$;
+
+create function app.current_rank() returns int language sql stable as $$
+  select case when app.is_definer() then 4 else app.session_rank() end
 $$;
 
 -- First statement of every signed-in request: hands the database the session secret (for
@@ -251,8 +265,9 @@ grant select, update on app.tenants to planyard_app;
 grant select, update (name, updated_at) on app.users to planyard_app;
 grant select on app.memberships to planyard_app;
 grant select, update (revoked_at) on app.sessions to planyard_app;
-grant execute on function app.request_begin(text), app.current_tenant(), app.current_user_id(),
-  app.current_session_id(), app.current_rank(), app.is_definer(), app.session_key_hash() to planyard_app;
+grant execute on function app.request_begin(text), app.current_tenant(), app.session_tenant(), app.current_user_id(),
+  app.current_session_id(), app.current_rank(), app.session_rank(), app.is_definer(), app.session_key_hash()
+  to planyard_app;
 
 -- Temporary tables could shadow names inside SECURITY DEFINER functions.
 do $$ begin execute format('revoke temporary on database %I from public', current_database()); end $$;

@@ -30,6 +30,7 @@ enum route_flags {
 	ROUTE_TX = 1 << 4,                /* the handler runs inside one database transaction */
 	ROUTE_WRITE = 1 << 5,             /* changes data: refused in a suspended workspace */
 	ROUTE_ROOT = 1 << 6,              /* outside /api/v1 (/healthz, /readyz) */
+	ROUTE_PARTIAL = 1 << 7,           /* PATCH: the schema's fields, none required */
 };
 
 typedef struct req req_t;
@@ -49,6 +50,7 @@ typedef struct route {
 	unsigned flags;
 	const char *summary;
 	const char *response;     /* for the OpenAPI document: "200", "201", "202", "204" */
+	const void *ctx;          /* what a shared handler works on (a collection), or NULL */
 } route_t;
 
 #define REQ_MAX_PARAMS 4

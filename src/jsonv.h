@@ -39,6 +39,9 @@ typedef struct jsonv_field {
  * valid; otherwise -1 and *errors is a new array of {field, code, message} (caller owns). */
 int jsonv_validate(const json_t *obj, const jsonv_field_t *fields, json_t **errors) WUR;
 
+/* The same for a partial update: no field is required. */
+int jsonv_validate_partial(const json_t *obj, const jsonv_field_t *fields, json_t **errors) WUR;
+
 /* Format checks, exposed for handlers and tests. */
 bool jsonv_is_uuid(const char *s);
 bool jsonv_is_date(const char *s);

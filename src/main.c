@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 
+#include "api/records.h"
 #include "app.h"
 #include "auth/gate.h"
 #include "auth/password.h"
@@ -87,6 +88,7 @@ static void init_services(const settings_t *s)
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	workpool_start(cores > 0 ? (int)cores : 2);
 	mail_start_sender(s);
+	records_init();
 }
 
 static int cmd_dev(settings_t *s, int argc, char **argv)

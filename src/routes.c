@@ -4,6 +4,7 @@
 #include "router.h"
 
 #include "api/auth.h"
+#include "api/records.h"
 #include "api/me.h"
 #include "api/service.h"
 
@@ -64,30 +65,98 @@ static const jsonv_field_t password_body[] = {
 	JV_END,
 };
 
+static const char *const trades[] = { "placer", "finisher", "pump_operator", "driver", "foreman", "laborer", NULL };
+static const char *const pour_statuses[] = { "tentative", "confirmed", "completed", "canceled", NULL };
+static const char *const channels[] = { "email", "sms", NULL };
+static const char *const subject_types[] = { "customer", "project", "pour", NULL };
+
+#define NAME(req) { "name", JV_STRING, req, false, 1, 200, NULL, NULL }
+#define TEXT(n, max) { n, JV_STRING, false, true, 0, max, NULL, NULL }
+#define REF(n, req) { n, JV_UUID, req, !(req), 0, 0, NULL, NULL }
+
+static const jsonv_field_t customer_body[] = {
+	NAME(true), TEXT("contact_name", 200), { "email", JV_EMAIL, false, true, 0, 0, NULL, NULL },
+	TEXT("phone", 40), TEXT("notes", 5000), JV_END,
+};
+static const jsonv_field_t region_body[] = { NAME(true), JV_END };
+static const jsonv_field_t project_body[] = {
+	REF("customer_id", true), NAME(true), TEXT("address", 300), TEXT("zip", 20), REF("region_id", false),
+	TEXT("notes", 5000), JV_END,
+};
+static const jsonv_field_t employee_body[] = {
+	NAME(true), { "trade", JV_ENUM, false, true, 0, 0, trades, NULL }, TEXT("phone", 40),
+	{ "email", JV_EMAIL, false, true, 0, 0, NULL, NULL }, REF("region_id", false),
+	{ "active", JV_BOOL, false, false, 0, 0, NULL, NULL }, JV_END,
+};
+static const jsonv_field_t crew_body[] = { NAME(true), REF("region_id", false), REF("foreman_id", false), JV_END };
+static const jsonv_field_t crew_members_body[] = {
+	{ "employee_ids", JV_UUID_ARRAY, true, false, 0, 500, NULL, NULL }, JV_END,
+};
+static const jsonv_field_t pour_body[] = {
+	REF("project_id", true), { "scheduled_date", JV_DATE, true, false, 0, 0, NULL, NULL },
+	{ "start_time", JV_TIME, false, true, 0, 0, NULL, NULL }, { "volume_cy", JV_DECIMAL, true, false, 0, 0, NULL, NULL },
+	{ "mix", JV_STRING, true, false, 1, 100, NULL, NULL }, { "pump", JV_BOOL, false, false, 0, 0, NULL, NULL },
+	REF("crew_id", false), { "crew_size_needed", JV_INT, false, false, 0, 1000, NULL, NULL },
+	{ "status", JV_ENUM, false, false, 0, 0, pour_statuses, NULL }, TEXT("notes", 5000), JV_END,
+};
+static const jsonv_field_t cancel_body[] = { TEXT("reason", 500), JV_END };
+static const jsonv_field_t assignment_body[] = {
+	REF("employee_id", true), { "date", JV_DATE, true, false, 0, 0, NULL, NULL }, REF("pour_id", false),
+	TEXT("role", 100), JV_END,
+};
+static const jsonv_field_t reminder_body[] = {
+	{ "remind_at", JV_TIMESTAMP, true, false, 0, 0, NULL, NULL }, { "channel", JV_ENUM, true, false, 0, 0, channels, NULL },
+	{ "to", JV_STRING, true, false, 1, 320, NULL, NULL }, { "message", JV_STRING, true, false, 1, 2000, NULL, NULL },
+	{ "subject_type", JV_ENUM, false, true, 0, 0, subject_types, NULL }, REF("subject_id", false), JV_END,
+};
+
+/* The five routes of a collection of API.md "Operating data". */
+#define COLLECTION(path, res, body, what)                                                                     \
+	{ "GET", V1 path, rec_list, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "list " what, "200", &res },          \
+	{ "POST", V1 path, rec_create, AUTH_SESSION, ROLE_SCHEDULER, body, TX | W, "create a " what, "201", &res }, \
+	{ "GET", V1 path "/{id}", rec_get, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "one " what, "200", &res },     \
+	{ "PATCH", V1 path "/{id}", rec_update, AUTH_SESSION, ROLE_SCHEDULER, body, TX | W | ROUTE_PARTIAL,      \
+	  "change a " what, "200", &res },                                                                     \
+	{ "DELETE", V1 path "/{id}", rec_delete, AUTH_SESSION, ROLE_SCHEDULER, NULL, TX | W, "delete a " what, "204", &res }
+#define W ROUTE_WRITE
+
 const route_t routes[] = {
 	/* service */
-	{ "GET", "/healthz", api_healthz, AUTH_NONE, ROLE_NONE, NULL, ROUTE_ROOT, "liveness", "200" },
-	{ "GET", "/readyz", api_readyz, AUTH_NONE, ROLE_NONE, NULL, ROUTE_ROOT, "readiness: the database answers", "200" },
-	{ "GET", V1 "/openapi.json", api_openapi, AUTH_NONE, ROLE_NONE, NULL, 0, "this contract, OpenAPI 3.1", "200" },
-	{ "POST", V1 "/csp-report", api_csp_report, AUTH_NONE, ROLE_NONE, NULL, ROUTE_RAW_BODY, "CSP violation reports", "204" },
+	{ "GET", "/healthz", api_healthz, AUTH_NONE, ROLE_NONE, NULL, ROUTE_ROOT, "liveness", "200", NULL },
+	{ "GET", "/readyz", api_readyz, AUTH_NONE, ROLE_NONE, NULL, ROUTE_ROOT, "readiness: the database answers", "200", NULL },
+	{ "GET", V1 "/openapi.json", api_openapi, AUTH_NONE, ROLE_NONE, NULL, 0, "this contract, OpenAPI 3.1", "200", NULL },
+	{ "POST", V1 "/csp-report", api_csp_report, AUTH_NONE, ROLE_NONE, NULL, ROUTE_RAW_BODY, "CSP violation reports", "204", NULL },
 
 	/* authentication */
-	{ "POST", V1 "/auth/signup", api_signup, AUTH_NONE, ROLE_NONE, signup_body, TX, "create a workspace and its owner", "202" },
-	{ "POST", V1 "/auth/confirm", api_confirm, AUTH_NONE, ROLE_NONE, token_body, TX, "confirm an email address", "200" },
-	{ "POST", V1 "/auth/confirm/resend", api_confirm_resend, AUTH_NONE, ROLE_NONE, email_body, TX, "send the confirmation again", "202" },
-	{ "POST", V1 "/auth/login", api_login, AUTH_NONE, ROLE_NONE, login_body, TX, "sign in", "200" },
-	{ "POST", V1 "/auth/refresh", api_refresh, AUTH_NONE, ROLE_NONE, refresh_body, TX | ROUTE_BODY_OPTIONAL, "rotate the refresh token", "200" },
-	{ "POST", V1 "/auth/logout", api_logout, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX, "end this session", "204" },
-	{ "POST", V1 "/auth/password/forgot", api_password_forgot, AUTH_NONE, ROLE_NONE, forgot_body, TX, "mail a reset link", "202" },
-	{ "POST", V1 "/auth/password/reset", api_password_reset, AUTH_NONE, ROLE_NONE, reset_body, TX, "set a new password with a reset link", "204" },
-	{ "POST", V1 "/auth/password/change", api_password_change, AUTH_SESSION, ROLE_VIEWER, change_body, TX | MFAX | NOIMP, "change the password", "204" },
+	{ "POST", V1 "/auth/signup", api_signup, AUTH_NONE, ROLE_NONE, signup_body, TX, "create a workspace and its owner", "202", NULL },
+	{ "POST", V1 "/auth/confirm", api_confirm, AUTH_NONE, ROLE_NONE, token_body, TX, "confirm an email address", "200", NULL },
+	{ "POST", V1 "/auth/confirm/resend", api_confirm_resend, AUTH_NONE, ROLE_NONE, email_body, TX, "send the confirmation again", "202", NULL },
+	{ "POST", V1 "/auth/login", api_login, AUTH_NONE, ROLE_NONE, login_body, TX, "sign in", "200", NULL },
+	{ "POST", V1 "/auth/refresh", api_refresh, AUTH_NONE, ROLE_NONE, refresh_body, TX | ROUTE_BODY_OPTIONAL, "rotate the refresh token", "200", NULL },
+	{ "POST", V1 "/auth/logout", api_logout, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX, "end this session", "204", NULL },
+	{ "POST", V1 "/auth/password/forgot", api_password_forgot, AUTH_NONE, ROLE_NONE, forgot_body, TX, "mail a reset link", "202", NULL },
+	{ "POST", V1 "/auth/password/reset", api_password_reset, AUTH_NONE, ROLE_NONE, reset_body, TX, "set a new password with a reset link", "204", NULL },
+	{ "POST", V1 "/auth/password/change", api_password_change, AUTH_SESSION, ROLE_VIEWER, change_body, TX | MFAX | NOIMP, "change the password", "204", NULL },
 
 	/* the signed-in user */
-	{ "GET", V1 "/me", api_me_get, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX, "who is signed in", "200" },
-	{ "PATCH", V1 "/me", api_me_patch, AUTH_SESSION, ROLE_VIEWER, me_patch_body, TX | MFAX, "change my name", "200" },
-	{ "DELETE", V1 "/me", api_me_delete, AUTH_SESSION, ROLE_VIEWER, password_body, TX | MFAX | NOIMP, "delete my account", "204" },
-	{ "GET", V1 "/me/sessions", api_me_sessions, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX, "my sessions in this workspace", "200" },
-	{ "DELETE", V1 "/me/sessions/{id}", api_me_session_delete, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX | NOIMP, "end one of my sessions", "204" },
+	{ "GET", V1 "/me", api_me_get, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX, "who is signed in", "200", NULL },
+	{ "PATCH", V1 "/me", api_me_patch, AUTH_SESSION, ROLE_VIEWER, me_patch_body, TX | MFAX, "change my name", "200", NULL },
+	{ "DELETE", V1 "/me", api_me_delete, AUTH_SESSION, ROLE_VIEWER, password_body, TX | MFAX | NOIMP, "delete my account", "204", NULL },
+	{ "GET", V1 "/me/sessions", api_me_sessions, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX, "my sessions in this workspace", "200", NULL },
+	{ "DELETE", V1 "/me/sessions/{id}", api_me_session_delete, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX | NOIMP, "end one of my sessions", "204", NULL },
+
+	/* operating data */
+	COLLECTION("/customers", res_customers, customer_body, "customer"),
+	COLLECTION("/regions", res_regions, region_body, "region"),
+	COLLECTION("/projects", res_projects, project_body, "project"),
+	COLLECTION("/employees", res_employees, employee_body, "employee"),
+	COLLECTION("/crews", res_crews, crew_body, "crew"),
+	{ "PUT", V1 "/crews/{id}/members", rec_crew_members, AUTH_SESSION, ROLE_SCHEDULER, crew_members_body, TX | W, "set a crew's members", "200", &res_crews },
+	COLLECTION("/pours", res_pours, pour_body, "pour"),
+	{ "POST", V1 "/pours/{id}/cancel", rec_pour_cancel, AUTH_SESSION, ROLE_SCHEDULER, cancel_body, TX | W | ROUTE_BODY_OPTIONAL, "cancel a pour", "200", &res_pours },
+	COLLECTION("/assignments", res_assignments, assignment_body, "assignment"),
+	COLLECTION("/reminders", res_reminders, reminder_body, "reminder"),
+	{ "GET", V1 "/manpower", rec_manpower, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "the manpower projection", "200", NULL },
 };
 
 const size_t routes_count = ARRAY_LEN(routes);

@@ -376,7 +376,8 @@ static int gate(req_t *r)
 				return 0;
 			}
 			json_t *errors;
-			if (jsonv_validate(r->json, rt->body, &errors) < 0) {
+			if (((rt->flags & ROUTE_PARTIAL) ? jsonv_validate_partial(r->json, rt->body, &errors)
+							  : jsonv_validate(r->json, rt->body, &errors)) < 0) {
 				req_problem_errors(r, 400, "validation_failed", "the body has invalid fields", errors);
 				return 0;
 			}
@@ -432,7 +433,7 @@ static int early_route(req_t *r)
 {
 	if (!is_api_path(r->path) && !is_root_endpoint(r->path)) {
 		static const route_t static_route = { "GET", "/", static_serve, AUTH_NONE, ROLE_NONE, NULL, 0,
-						       "web UI", "200" };
+						       "web UI", "200", NULL };
 		if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
 			req_header(r, "Allow", "GET, HEAD");
 			req_problem(r, 405, "method_not_allowed", "pages answer GET and HEAD");

@@ -1,0 +1,455 @@
+#include "records.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../crypto.h"
+#include "../jsonv.h"
+#include "../log.h"
+
+static const char *const status_values[] = { "tentative", "confirmed", "completed", "canceled", NULL };
+static const char *const trade_values[] = { "placer", "finisher", "pump_operator", "driver", "foreman", "laborer", NULL };
+static const char *const reminder_status[] = { "pending", "sent", "failed", NULL };
+
+static const jsonv_field_t no_filters[] = { JV_END };
+static const jsonv_field_t customer_filters[] = {
+	{ "q", JV_STRING, false, false, 1, 200, NULL, NULL }, JV_END };
+static const jsonv_field_t project_filters[] = {
+	{ "customer_id", JV_UUID, false, false, 0, 0, NULL, NULL },
+	{ "region_id", JV_UUID, false, false, 0, 0, NULL, NULL }, JV_END };
+static const jsonv_field_t employee_filters[] = {
+	{ "region_id", JV_UUID, false, false, 0, 0, NULL, NULL },
+	{ "active", JV_BOOL, false, false, 0, 0, NULL, NULL },
+	{ "trade", JV_ENUM, false, false, 0, 0, trade_values, NULL }, JV_END };
+static const jsonv_field_t crew_filters[] = {
+	{ "region_id", JV_UUID, false, false, 0, 0, NULL, NULL }, JV_END };
+static const jsonv_field_t pour_filters[] = {
+	{ "from", JV_DATE, true, false, 0, 0, NULL, NULL },
+	{ "to", JV_DATE, true, false, 0, 0, NULL, NULL },
+	{ "status", JV_ENUM, false, false, 0, 0, status_values, NULL },
+	{ "project_id", JV_UUID, false, false, 0, 0, NULL, NULL },
+	{ "region_id", JV_UUID, false, false, 0, 0, NULL, NULL },
+	{ "crew_id", JV_UUID, false, false, 0, 0, NULL, NULL }, JV_END };
+static const jsonv_field_t assignment_filters[] = {
+	{ "from", JV_DATE, false, false, 0, 0, NULL, NULL },
+	{ "to", JV_DATE, false, false, 0, 0, NULL, NULL },
+	{ "employee_id", JV_UUID, false, false, 0, 0, NULL, NULL },
+	{ "pour_id", JV_UUID, false, false, 0, 0, NULL, NULL }, JV_END };
+static const jsonv_field_t reminder_filters[] = {
+	{ "status", JV_ENUM, false, false, 0, 0, reminder_status, NULL },
+	{ "from", JV_DATE, false, false, 0, 0, NULL, NULL },
+	{ "to", JV_DATE, false, false, 0, 0, NULL, NULL }, JV_END };
+static const jsonv_field_t manpower_filters[] = {
+	{ "from", JV_DATE, true, false, 0, 0, NULL, NULL },
+	{ "to", JV_DATE, true, false, 0, 0, NULL, NULL },
+	{ "region_id", JV_UUID, false, false, 0, 0, NULL, NULL }, JV_END };
+
+static const struct rec_ref no_refs[] = { { NULL, NULL } };
+static const struct rec_ref project_refs[] = {
+	{ "projects_customer_fk", "customer_id" }, { "projects_region_fk", "region_id" }, { NULL, NULL } };
+static const struct rec_ref employee_refs[] = { { "employees_region_fk", "region_id" }, { NULL, NULL } };
+static const struct rec_ref crew_refs[] = {
+	{ "crews_region_fk", "region_id" }, { "crews_foreman_fk", "foreman_id" },
+	{ "crew_members_employee_fk", "employee_ids" }, { NULL, NULL } };
+static const struct rec_ref pour_refs[] = {
+	{ "pours_project_fk", "project_id" }, { "pours_crew_fk", "crew_id" }, { NULL, NULL } };
+static const struct rec_ref assignment_refs[] = {
+	{ "assignments_employee_fk", "employee_id" }, { "assignments_pour_fk", "pour_id" }, { NULL, NULL } };
+
+#define RES(n, s, f, fl, refs) { n, s, f, fl, refs, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 } }
+struct resource res_customers = RES("customers", "customer", customer_filters, 0, no_refs);
+struct resource res_regions = RES("regions", "region", no_filters, 0, no_refs);
+struct resource res_projects = RES("projects", "project", project_filters, 0, project_refs);
+struct resource res_employees = RES("employees", "employee", employee_filters, 0, employee_refs);
+struct resource res_crews = RES("crews", "crew", crew_filters, 0, crew_refs);
+struct resource res_pours = RES("pours", "pour", pour_filters, REC_RANGE_REQUIRED, pour_refs);
+struct resource res_assignments = RES("assignments", "assignment", assignment_filters, REC_RANGE_OPTIONAL, assignment_refs);
+struct resource res_reminders = RES("reminders", "reminder", reminder_filters, REC_RANGE_OPTIONAL, no_refs);
+
+/* "select <head>app.<name>_<op>(<args>)" */
+static char *stmt(const char *head, const char *name, const char *op, const char *args)
+{
+	char buf[256];
+	snprintf(buf, sizeof buf, "select %sapp.%s_%s(%s)", head, name, op, args);
+	char *s = strdup(buf);
+	if (!s)
+		fatal("out of memory");
+	return s;
+}
+
+void records_init(void)
+{
+	struct resource *all[] = { &res_customers, &res_regions, &res_projects, &res_employees, &res_crews,
+				   &res_pours, &res_assignments, &res_reminders };
+	for (size_t i = 0; i < ARRAY_LEN(all); i++) {
+		struct resource *r = all[i];
+		r->page.sql = stmt("j, k from ", r->name, "page", "$1::jsonb, $2::int, $3");
+		r->get.sql = stmt("", r->name, "get", "$1::uuid");
+		r->create.sql = stmt("", r->name, "create", "$1::jsonb");
+		r->update.sql = stmt("", r->name, "update", "$1::uuid, $2::jsonb");
+		r->del.sql = stmt("", r->name, "delete", "$1::uuid");
+	}
+}
+
+static const struct resource *res_of(req_t *r)
+{
+	return r->route->ctx;
+}
+
+int rec_db_error(req_t *r, const struct resource *rs, PGresult *res, bool deleting)
+{
+	if (!res || db_broken(r->db)) {
+		if (res)
+			PQclear(res);
+		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
+		return 0;
+	}
+	const char *state = db_sqlstate(res);
+	const char *constraint = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+	const char *column = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
+	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	char msg[512];
+	if (strcmp(state, "PY400") == 0 && primary) {
+		char field[128] = "", code[64] = "invalid";
+		const char *p1 = strchr(primary, '|'), *p2 = p1 ? strchr(p1 + 1, '|') : NULL;
+		if (p1 && p2) {
+			snprintf(field, sizeof field, "%.*s", (int)(p1 - primary), primary);
+			snprintf(code, sizeof code, "%.*s", (int)(p2 - p1 - 1), p1 + 1);
+			snprintf(msg, sizeof msg, "%s", p2 + 1);
+		} else {
+			snprintf(msg, sizeof msg, "%s", primary);
+		}
+		PQclear(res);
+		req_problem_errors(r, 400, strcmp(field, "cursor") == 0 ? "invalid_cursor" : "validation_failed", msg,
+				   json_pack("[{s:s,s:s,s:s}]", "field", field, "code", code, "message", msg));
+		return 0;
+	}
+	if (strcmp(state, "23503") == 0) {
+		if (deleting) {
+			PQclear(res);
+			snprintf(msg, sizeof msg, "this %s is still used by other records", rs ? rs->singular : "record");
+			req_problem(r, 409, "in_use", msg);
+			return 0;
+		}
+		const char *field = "id";
+		for (const struct rec_ref *f = rs ? rs->refs : NULL; f && f->constraint; f++)
+			if (constraint && strcmp(constraint, f->constraint) == 0)
+				field = f->field;
+		snprintf(msg, sizeof msg, "%s does not name a record of this workspace", field);
+		PQclear(res);
+		req_problem_errors(r, 400, "invalid_reference", msg,
+				   json_pack("[{s:s,s:s,s:s}]", "field", field, "code", "not_found", "message", msg));
+		return 0;
+	}
+	if (strcmp(state, "23505") == 0) {
+		bool double_booked = constraint && strcmp(constraint, "assignments_one_per_day") == 0;
+		PQclear(res);
+		if (double_booked)
+			req_problem_errors(r, 409, "double_booked", "this employee is already assigned on that date",
+					   json_pack("[{s:s,s:s,s:s}]", "field", "employee_id", "code", "double_booked",
+						     "message", "already assigned on that date"));
+		else
+			req_problem(r, 409, "conflict", "this would duplicate an existing record");
+		return 0;
+	}
+	if (strcmp(state, "23514") == 0 || strcmp(state, "23502") == 0 || strncmp(state, "22", 2) == 0) {
+		char field[128] = "";
+		if (column)
+			snprintf(field, sizeof field, "%s", column);
+		else if (constraint) {
+			/* table_column_check */
+			const char *u = strchr(constraint, '_');
+			snprintf(field, sizeof field, "%s", u ? u + 1 : constraint);
+			char *c = strstr(field, "_check");
+			if (c)
+				*c = '\0';
+		}
+		PQclear(res);
+		req_problem_errors(r, 400, "validation_failed", "a value is out of range",
+				   json_pack("[{s:s,s:s,s:s}]", "field", field, "code", "invalid", "message",
+					     "the value is not allowed here"));
+		return 0;
+	}
+	if (strcmp(state, "42501") == 0) {
+		PQclear(res);
+		req_problem(r, 403, "forbidden", "your role does not allow this");
+		return 0;
+	}
+	log_error("statement failed (%s): %s", state, primary ? primary : "");
+	PQclear(res);
+	req_problem(r, 500, "internal_error", NULL);
+	return 0;
+}
+
+/* Answers with the single JSON object in the first column, or 404 when it is NULL. */
+static int one(req_t *r, const struct resource *rs, PGresult *res, int status, bool ok)
+{
+	if (!ok)
+		return rec_db_error(r, rs, res, false);
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+		PQclear(res);
+		char msg[128];
+		snprintf(msg, sizeof msg, "no such %s in this workspace", rs ? rs->singular : "record");
+		req_problem(r, 404, "not_found", msg);
+		return 0;
+	}
+	size_t n = (size_t)PQgetlength(res, 0, 0);
+	char *body = malloc(n + 1);
+	if (!body) {
+		PQclear(res);
+		req_problem(r, 500, "internal_error", NULL);
+		return 0;
+	}
+	memcpy(body, PQgetvalue(res, 0, 0), n + 1);
+	PQclear(res);
+	req_body(r, status, "application/json", body, n);
+	return 0;
+}
+
+static bool id_param(req_t *r, const struct resource *rs)
+{
+	const char *id = req_param(r, 0);
+	if (id && jsonv_is_uuid(id))
+		return true;
+	char msg[128];
+	snprintf(msg, sizeof msg, "no such %s in this workspace", rs ? rs->singular : "record");
+	req_problem(r, 404, "not_found", msg);
+	return false;
+}
+
+static const char *body_text(req_t *r)
+{
+	return r->body.data && r->body.len ? r->body.data : "{}";
+}
+
+/* 400 validation_failed naming one query parameter. */
+static void query_error(req_t *r, const char *top, const char *field, const char *message)
+{
+	req_problem_errors(r, 400, top, message,
+			   json_pack("[{s:s,s:s,s:s}]", "field", field, "code", "invalid", "message", message));
+}
+
+/* Query parameters of a list into a JSON object of filters; 400 on a bad one. */
+static json_t *filters(req_t *r, const jsonv_field_t *spec, unsigned flags)
+{
+	json_t *f = json_object();
+	for (const jsonv_field_t *s = spec; s && s->name; s++) {
+		const char *v = req_query(r, s->name);
+		if (!v)
+			continue;
+		if (s->type == JV_BOOL) {
+			if (strcmp(v, "true") && strcmp(v, "false")) {
+				json_decref(f);
+				char m[128];
+				snprintf(m, sizeof m, "%s must be true or false", s->name);
+				query_error(r, "validation_failed", s->name, m);
+				return NULL;
+			}
+			json_object_set_new(f, s->name, json_boolean(strcmp(v, "true") == 0));
+		} else {
+			json_object_set_new(f, s->name, json_string(v));
+		}
+	}
+	json_t *errors;
+	if (jsonv_validate(f, spec, &errors) < 0) {
+		json_decref(f);
+		req_problem_errors(r, 400, "validation_failed", "a query parameter is missing or invalid", errors);
+		return NULL;
+	}
+	const char *from = json_string_value(json_object_get(f, "from"));
+	const char *to = json_string_value(json_object_get(f, "to"));
+	if ((flags & (REC_RANGE_REQUIRED | REC_RANGE_OPTIONAL)) && from && to) {
+		struct tm a = { 0 }, b = { 0 };
+		a.tm_year = (int)strtol(from, NULL, 10) - 1900;
+		a.tm_mon = (int)strtol(from + 5, NULL, 10) - 1;
+		a.tm_mday = (int)strtol(from + 8, NULL, 10);
+		b.tm_year = (int)strtol(to, NULL, 10) - 1900;
+		b.tm_mon = (int)strtol(to + 5, NULL, 10) - 1;
+		b.tm_mday = (int)strtol(to + 8, NULL, 10);
+		double days = difftime(timegm(&b), timegm(&a)) / 86400.0;
+		if (days < 0 || days > 92) {
+			json_decref(f);
+			query_error(r, "validation_failed", "to", "to must be on or after from, at most 92 days apart");
+			return NULL;
+		}
+	}
+	return f;
+}
+
+static int limit_param(req_t *r, long *limit)
+{
+	const char *v = req_query(r, "limit");
+	*limit = 50;
+	if (!v)
+		return 0;
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (!*v || *end || n < 1 || n > 200) {
+		query_error(r, "validation_failed", "limit", "limit must be a whole number from 1 to 200");
+		return -1;
+	}
+	*limit = n;
+	return 0;
+}
+
+/* The opaque cursor is base64url of the page function's key. */
+static int cursor_param(req_t *r, char **after)
+{
+	const char *v = req_query(r, "cursor");
+	*after = NULL;
+	if (!v)
+		return 0;
+	size_t n = strlen(v), len;
+	unsigned char *raw = arena_alloc(&r->arena, n + 1);
+	if (!raw || n > 200 || crypto_b64url_decode(v, n, raw, &len) < 0) {
+		query_error(r, "invalid_cursor", "cursor", "the cursor is not one this server gave");
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (raw[i] < 0x20 || raw[i] > 0x7e) {
+			query_error(r, "invalid_cursor", "cursor", "the cursor is not one this server gave");
+			return -1;
+		}
+	raw[len] = '\0';
+	*after = (char *)raw;
+	return 0;
+}
+
+int rec_list(req_t *r)
+{
+	const struct resource *rs = res_of(r);
+	long limit;
+	char *after;
+	if (limit_param(r, &limit) < 0 || cursor_param(r, &after) < 0)
+		return 0;
+	json_t *f = filters(r, rs->filters, rs->flags);
+	if (!f)
+		return 0;
+	char *fj = json_dumps(f, JSON_COMPACT);
+	json_decref(f);
+	char lim[16];
+	snprintf(lim, sizeof lim, "%ld", limit);
+	const char *p[] = { fj, lim, after };
+	PGresult *res;
+	int rc = db_run(r->db, (db_stmt_t *)&rs->page, 3, p, &res);
+	free(fj);
+	if (rc < 0)
+		return rec_db_error(r, rs, res, false);
+	int rows = PQntuples(res);
+	buf_t b = BUF_INIT(64u << 20);
+	buf_puts(&b, "{\"data\":[");
+	for (int i = 0; i < rows && i < limit; i++) {
+		if (i)
+			buf_puts(&b, ",");
+		buf_append(&b, PQgetvalue(res, i, 0), (size_t)PQgetlength(res, i, 0));
+	}
+	buf_puts(&b, "],\"next_cursor\":");
+	if (rows > limit) {
+		const char *k = PQgetvalue(res, (int)limit - 1, 1);
+		char *c = arena_alloc(&r->arena, strlen(k) * 2 + 8);
+		if (c) {
+			crypto_b64url_encode(k, strlen(k), c);
+			buf_printf(&b, "\"%s\"}", c);
+		}
+	} else {
+		buf_puts(&b, "null}");
+	}
+	PQclear(res);
+	if (b.failed) {
+		buf_free(&b);
+		req_problem(r, 500, "internal_error", NULL);
+		return 0;
+	}
+	req_body(r, 200, "application/json", b.data, b.len);
+	return 0;
+}
+
+int rec_get(req_t *r)
+{
+	const struct resource *rs = res_of(r);
+	if (!id_param(r, rs))
+		return 0;
+	const char *p[] = { req_param(r, 0) };
+	PGresult *res;
+	bool ok = db_run(r->db, (db_stmt_t *)&rs->get, 1, p, &res) == 0;
+	return one(r, rs, res, 200, ok);
+}
+
+int rec_create(req_t *r)
+{
+	const struct resource *rs = res_of(r);
+	const char *p[] = { body_text(r) };
+	PGresult *res;
+	bool ok = db_run(r->db, (db_stmt_t *)&rs->create, 1, p, &res) == 0;
+	return one(r, rs, res, 201, ok);
+}
+
+int rec_update(req_t *r)
+{
+	const struct resource *rs = res_of(r);
+	if (!id_param(r, rs))
+		return 0;
+	const char *p[] = { req_param(r, 0), body_text(r) };
+	PGresult *res;
+	bool ok = db_run(r->db, (db_stmt_t *)&rs->update, 2, p, &res) == 0;
+	return one(r, rs, res, 200, ok);
+}
+
+int rec_delete(req_t *r)
+{
+	const struct resource *rs = res_of(r);
+	if (!id_param(r, rs))
+		return 0;
+	const char *p[] = { req_param(r, 0) };
+	PGresult *res;
+	if (db_run(r->db, (db_stmt_t *)&rs->del, 1, p, &res) < 0)
+		return rec_db_error(r, rs, res, true);
+	bool found = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	if (!found) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "no such %s in this workspace", rs->singular);
+		req_problem(r, 404, "not_found", msg);
+		return 0;
+	}
+	req_no_content(r);
+	return 0;
+}
+
+int rec_pour_cancel(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select app.pours_cancel($1::uuid, $2::jsonb)");
+	if (!id_param(r, &res_pours))
+		return 0;
+	const char *p[] = { req_param(r, 0), body_text(r) };
+	PGresult *res;
+	bool ok = db_run(r->db, &q, 2, p, &res) == 0;
+	return one(r, &res_pours, res, 200, ok);
+}
+
+int rec_crew_members(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select app.crews_set_members($1::uuid, $2::jsonb)");
+	if (!id_param(r, &res_crews))
+		return 0;
+	const char *p[] = { req_param(r, 0), body_text(r) };
+	PGresult *res;
+	bool ok = db_run(r->db, &q, 2, p, &res) == 0;
+	return one(r, &res_crews, res, 200, ok);
+}
+
+int rec_manpower(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select json_build_object('data', app.manpower($1::date, $2::date, $3::uuid))");
+	json_t *f = filters(r, manpower_filters, REC_RANGE_REQUIRED);
+	if (!f)
+		return 0;
+	const char *p[] = { json_string_value(json_object_get(f, "from")), json_string_value(json_object_get(f, "to")),
+			    json_string_value(json_object_get(f, "region_id")) };
+	PGresult *res;
+	bool ok = db_run(r->db, &q, 3, p, &res) == 0;
+	int rc = one(r, NULL, res, 200, ok);
+	json_decref(f);
+	return rc;
+}

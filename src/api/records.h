@@ -1,0 +1,49 @@
+/* Operating data (API.md "Operating data"): every collection shares these handlers, driven
+ * by a description of the collection. The SQL of each operation lives in the database as
+ * app.<name>_page/_get/_create/_update/_delete (sql/004), so a request is one statement
+ * and the row-level security policies apply to every one. */
+#ifndef PLANYARD_API_RECORDS_H
+#define PLANYARD_API_RECORDS_H
+
+#include "../db.h"
+#include "../http.h"
+
+enum { REC_RANGE_REQUIRED = 1, REC_RANGE_OPTIONAL = 2 };
+
+/* A foreign key constraint and the body field it checks. */
+struct rec_ref {
+	const char *constraint;
+	const char *field;
+};
+
+struct resource {
+	const char *name;                 /* "customers" */
+	const char *singular;             /* "customer", for messages */
+	const jsonv_field_t *filters;     /* query parameters of the list (strings) */
+	unsigned flags;
+	const struct rec_ref *refs;       /* NULL-terminated */
+	db_stmt_t page, get, create, update, del;
+};
+
+extern struct resource res_customers, res_regions, res_projects, res_employees, res_crews, res_pours,
+	res_assignments, res_reminders;
+
+/* Builds the statements of every collection; call once at start. */
+void records_init(void);
+
+/* Route handlers; route->ctx is the struct resource. */
+int rec_list(req_t *r);
+int rec_get(req_t *r);
+int rec_create(req_t *r);
+int rec_update(req_t *r);
+int rec_delete(req_t *r);
+
+int rec_pour_cancel(req_t *r);
+int rec_crew_members(req_t *r);
+int rec_manpower(req_t *r);
+
+/* Answers a failed statement: PY400 field errors, references (400 naming the field),
+ * in_use and double_booked (409), checks (400), and 503 when the database is gone. */
+int rec_db_error(req_t *r, const struct resource *res, PGresult *res_or_null, bool deleting);
+
+#endif
