@@ -290,17 +290,32 @@ static void check_field(const json_t *v, const jsonv_field_t *f, const char *pat
 			size_t i;
 			json_t *e;
 			json_array_foreach(sub_errors, i, e) {
-				char p[256];
-				snprintf(p, sizeof p, "%s.%s", path, json_string_value(json_object_get(e, "field")));
-				add_error(errors, p, json_string_value(json_object_get(e, "code")),
+				/* not a fixed buffer: cutting a long key could split a UTF-8
+				 * character, and json_pack would then drop the error */
+				json_t *p = json_sprintf("%s.%s", path, json_string_value(json_object_get(e, "field")));
+				add_error(errors, p ? json_string_value(p) : path,
+					  json_string_value(json_object_get(e, "code")),
 					  json_string_value(json_object_get(e, "message")));
+				json_decref(p);
 			}
 			json_decref(sub_errors);
 		}
 	}
 }
 
+static int validate(const json_t *obj, const jsonv_field_t *fields, json_t **errors, bool partial);
+
 int jsonv_validate(const json_t *obj, const jsonv_field_t *fields, json_t **errors)
+{
+	return validate(obj, fields, errors, false);
+}
+
+int jsonv_validate_partial(const json_t *obj, const jsonv_field_t *fields, json_t **errors)
+{
+	return validate(obj, fields, errors, true);
+}
+
+static int validate(const json_t *obj, const jsonv_field_t *fields, json_t **errors, bool partial)
 {
 	*errors = NULL;
 	if (!json_is_object(obj)) {
@@ -322,7 +337,7 @@ int jsonv_validate(const json_t *obj, const jsonv_field_t *fields, json_t **erro
 	for (const jsonv_field_t *f = fields; f->name; f++) {
 		const json_t *fv = json_object_get(obj, f->name);
 		if (!fv) {
-			if (f->required) {
+			if (f->required && !partial) {
 				char msg[160];
 				snprintf(msg, sizeof msg, "%s is required", f->name);
 				add_error(errors, f->name, "required", msg);
