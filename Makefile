@@ -14,7 +14,7 @@ LDFLAGS_HARDEN := -pie -Wl,-z,relro,-z,now
 
 SRC     := $(sort $(wildcard src/*.c src/api/*.c src/auth/*.c))
 LIB_SRC := $(filter-out src/main.c,$(SRC))
-SQL     := $(sort $(notdir $(wildcard sql/*.sql)))
+SQL     := $(sort $(notdir $(wildcard sql/*.sql))) $(sort $(patsubst sql/%,%,$(wildcard sql/seed/*.sql)))
 WEB     := $(sort $(patsubst web/%,%,$(shell find web -type f 2>/dev/null)))
 GEN     := build/gen/embedded_sql.c build/gen/embedded_web.c
 
@@ -78,10 +78,22 @@ build/asan/tests/%: tests/unit/%.c $(filter-out build/asan/obj/main.o,$(ASAN_OBJ
 
 unit: $(UNIT_BIN)
 
-build/fuzz/fuzz_request: fuzz/fuzz_request.c $(filter-out build/asan/obj/main.o,$(ASAN_OBJ))
+# The fuzzer's objects carry coverage instrumentation (fuzzer-no-link), so libFuzzer is
+# guided by the code under test and not only by the entry point.
+FUZZ_OBJ   := $(patsubst build/asan/obj/%,build/fuzz/obj/%,$(filter-out build/asan/obj/main.o,$(ASAN_OBJ)))
+FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+build/fuzz/obj/%.o: src/%.c $(wildcard src/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
-	clang $(CFLAGS_COMMON) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< \
-		$(filter-out build/asan/obj/main.o,$(ASAN_OBJ)) $(PKG_LIBS)
+	clang $(CFLAGS_COMMON) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	clang $(CFLAGS_COMMON) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/fuzz_request: fuzz/fuzz_request.c $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	clang $(CFLAGS_COMMON) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS)
 
 # Replays the committed corpus (make check) or fuzzes for FUZZ_SECONDS (make fuzz).
 FUZZ_SECONDS ?= 60

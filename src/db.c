@@ -1,5 +1,6 @@
 #include "db.h"
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -56,14 +57,20 @@ PGconn *db_connect_once(const char *ci, char *err, size_t errlen)
 	return c;
 }
 
+static atomic_bool reported_down;
+
 static int connect_db(db_t *db)
 {
 	char err[256];
 	db->conn = db_connect_once(conninfo, err, sizeof err);
 	if (!db->conn) {
-		log_warn("database unavailable: %s", err);
+		/* said once per outage, not once per attempt */
+		if (!atomic_exchange(&reported_down, true))
+			log_warn("database unavailable: %s", err);
 		return -1;
 	}
+	if (atomic_exchange(&reported_down, false))
+		log_info("database reachable again");
 	char sql[128];
 	snprintf(sql, sizeof sql, "set statement_timeout = %ld; set idle_in_transaction_session_timeout = %ld",
 		 stmt_timeout_ms, stmt_timeout_ms * 2);
@@ -91,6 +98,15 @@ static void make_thread_key(void)
 		fatal("pthread_key_create failed");
 }
 
+/* An idle connection has nothing to read: something to read (a FATAL message, EOF) means the
+ * server is closing it, e.g. on a database restart. Connect again now rather than fail the
+ * request that would find out. */
+static bool closed_by_server(PGconn *c)
+{
+	struct pollfd p = { .fd = PQsocket(c), .events = POLLIN };
+	return PQtransactionStatus(c) == PQTRANS_IDLE && poll(&p, 1, 0) != 0;
+}
+
 db_t *db_thread(void)
 {
 	if (!thread_db) {
@@ -101,7 +117,7 @@ db_t *db_thread(void)
 		pthread_setspecific(thread_key, thread_db);
 	}
 	db_t *db = thread_db;
-	if (db->conn && PQstatus(db->conn) != CONNECTION_OK)
+	if (db->conn && (PQstatus(db->conn) != CONNECTION_OK || closed_by_server(db->conn)))
 		drop(db);
 	if (db->conn && PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
 		/* left mid-transaction by a failed request: roll back before reuse */

@@ -186,22 +186,33 @@ int mail_deliver_due(void)
 	return sent;
 }
 
+static pthread_t sender_thread;
+static volatile bool sender_stop;
+
 static void *sender(void *unused)
 {
 	(void)unused;
-	for (;;) {
+	while (!sender_stop) {
 		int n = mail_deliver_due();
 		if (n == 0)
 			usleep(250 * 1000);
 	}
+	db_thread_close();
 	return NULL;
 }
 
 void mail_start_sender(const settings_t *s)
 {
 	S = s;
-	pthread_t t;
-	if (pthread_create(&t, NULL, sender, NULL) != 0)
+	if (pthread_create(&sender_thread, NULL, sender, NULL) != 0)
 		fatal("cannot start the mail sender");
-	pthread_detach(t);
+}
+
+void mail_stop_sender(void)
+{
+	if (!S)
+		return;
+	sender_stop = true;
+	pthread_join(sender_thread, NULL);
+	S = NULL;
 }

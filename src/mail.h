@@ -16,6 +16,9 @@ char *mail_link(arena_t *a, const char *page, const char *token);
 /* Starts the sender thread (one per process; rows are claimed with SKIP LOCKED). */
 void mail_start_sender(const settings_t *s);
 
+/* Stops the sender thread after its current round (shutdown). */
+void mail_stop_sender(void);
+
 /* Delivers due mail once, synchronously; returns the number sent (tests, jobs). */
 int mail_deliver_due(void);
 

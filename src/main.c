@@ -18,6 +18,7 @@
 #include "mail.h"
 #include "workpool.h"
 #include "crypto.h"
+#include "demo.h"
 #include "db.h"
 #include "log.h"
 #include "migrate.h"
@@ -158,12 +159,23 @@ static int cmd_dev(settings_t *s, int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	(void)demo;
 	init_services(s);
+	if (demo) {
+		char *password = NULL;
+		if (dev_secret(abs, "demo_password", "demo-", &password) < 0 ||
+		    demo_seed(s->admin_database_url, "demo@planyard.localhost", password, err, sizeof err) < 0) {
+			fprintf(stderr, "planyard: %s\n", password ? err : "cannot keep the demo password");
+			free(password);
+			goto out;
+		}
+		printf("demo workspace: sign in to \"demo\" as demo@planyard.localhost with password %s\n", password);
+		free(password);
+	}
 	printf("Planyard is running at %s\n", s->public_url);
 	printf("cron secret (for /api/v1/internal/cron/*): %s\n", s->cron_secret);
 	fflush(stdout);
 	rc = server_run(s, err, sizeof err);
+	mail_stop_sender();
 	if (rc < 0) {
 		fprintf(stderr, "planyard: %s\n", err);
 		rc = rc == -2 ? 2 : 1;
@@ -182,6 +194,7 @@ static int cmd_serve(settings_t *s)
 	}
 	init_services(s);
 	int rc = server_run(s, err, sizeof err);
+	mail_stop_sender();
 	if (rc < 0) {
 		fprintf(stderr, "planyard: %s\n", err);
 		return rc == -2 ? 2 : 1;

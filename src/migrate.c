@@ -34,6 +34,8 @@ int migrate_run(const char *conninfo, char *err, size_t errlen)
 		goto fail;
 	for (size_t i = 0; i < embedded_sql_count; i++) {
 		const struct embedded_file *f = &embedded_sql[i];
+		if (strchr(f->name, '/'))
+			continue; /* seed/... files are not migrations */
 		int version = (int)strtol(f->name, NULL, 10);
 		if (version <= 0)
 			continue;
