@@ -43,6 +43,14 @@ class Response:
         return "<Response %d %r>" % (self.status, self.body[:300])
 
 
+def read_response(sock, method="GET"):
+    """Reads one HTTP response from a raw (TLS) socket; returns a Response."""
+    r = http.client.HTTPResponse(sock, method=method)
+    r.begin()
+    payload = r.read()
+    return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, payload)
+
+
 class Server:
     """One planyard process on its own data dir. Several may share a data dir (and so one
     database) by passing data_dir of another."""
@@ -114,6 +122,8 @@ class Server:
     def stop(self, sig=signal.SIGTERM, timeout=60):
         """Stops the server; returns its exit status."""
         if not self.proc or self.proc.poll() is not None:
+            if self.proc and not self.log.closed:
+                self.log.close()
             return self.proc.returncode if self.proc else None
         self.proc.send_signal(sig)
         try:
@@ -129,6 +139,10 @@ class Server:
         # the cluster keeps running if another server of this dir started it; stop it here
         if self.owns_dir:
             self.pg_ctl("stop", "-m", "immediate")
+            # as root the cluster may live outside the data dir, behind the var/pg symlink
+            link = os.path.join(self.var, "pg")
+            if os.path.islink(link):
+                shutil.rmtree(os.path.realpath(link), ignore_errors=True)
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
     # ---- HTTP ----
@@ -136,6 +150,28 @@ class Server:
         if https:
             return http.client.HTTPSConnection("localhost", self.https_port, context=self.ctx, timeout=timeout)
         return http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=timeout)
+
+    def tls_socket(self, timeout=30, context=None, port=None):
+        """A raw TLS socket to the HTTPS port, handshake done (for requests http.client can't make)."""
+        sock = socket.create_connection(("127.0.0.1", port or self.https_port), timeout=timeout)
+        try:
+            return (context or self.ctx).wrap_socket(sock, server_hostname="localhost")
+        except BaseException:
+            sock.close()
+            raise
+
+    def log_lines(self, level=None):
+        """The JSON lines of the server log (optionally only those of one level), parsed."""
+        out = []
+        for line in self.read_log().splitlines():
+            if line.startswith("{"):
+                try:
+                    j = json.loads(line)
+                except ValueError:
+                    continue
+                if level is None or j.get("level") == level:
+                    out.append(j)
+        return out
 
     def request(self, method, path, body=None, headers=None, token=None, https=True, raw=None, conn=None):
         h = dict(headers or {})
