@@ -7,6 +7,7 @@
 #include "api/records.h"
 #include "api/me.h"
 #include "api/service.h"
+#include "api/workspace.h"
 
 #define V1 "/api/v1"
 #define TX ROUTE_TX
@@ -110,6 +111,22 @@ static const jsonv_field_t reminder_body[] = {
 	{ "subject_type", JV_ENUM, false, true, 0, 0, subject_types, NULL }, REF("subject_id", false), JV_END,
 };
 
+static const char *const roles[] = { "viewer", "scheduler", "admin", "owner", NULL };
+static const jsonv_field_t branding_body[] = { { "primary_color", JV_COLOR, false, true, 0, 0, NULL, NULL }, JV_END };
+static const jsonv_field_t workspace_body[] = {
+	{ "name", JV_STRING, false, false, 1, 100, NULL, NULL }, { "timezone", JV_STRING, false, false, 1, 64, NULL, NULL },
+	{ "branding", JV_OBJECT, false, false, 0, 0, NULL, branding_body },
+	{ "require_mfa_for_admins", JV_BOOL, false, false, 0, 0, NULL, NULL }, JV_END,
+};
+static const jsonv_field_t member_body[] = { { "role", JV_ENUM, true, false, 0, 0, roles, NULL }, JV_END };
+static const jsonv_field_t invitation_body[] = {
+	{ "email", JV_EMAIL, true, false, 0, 0, NULL, NULL }, { "role", JV_ENUM, true, false, 0, 0, roles, NULL }, JV_END,
+};
+static const jsonv_field_t accept_body[] = {
+	{ "token", JV_STRING, true, false, 1, 200, NULL, NULL }, { "name", JV_STRING, false, false, 1, 100, NULL, NULL },
+	{ "password", JV_STRING, false, false, 0, 100000, NULL, NULL }, JV_END,
+};
+
 /* The five routes of a collection of API.md "Operating data". */
 #define COLLECTION(path, res, body, what)                                                                     \
 	{ "GET", V1 path, rec_list, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "list " what, "200", &res },          \
@@ -144,6 +161,22 @@ const route_t routes[] = {
 	{ "DELETE", V1 "/me", api_me_delete, AUTH_SESSION, ROLE_VIEWER, password_body, TX | MFAX | NOIMP, "delete my account", "204", NULL },
 	{ "GET", V1 "/me/sessions", api_me_sessions, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX, "my sessions in this workspace", "200", NULL },
 	{ "DELETE", V1 "/me/sessions/{id}", api_me_session_delete, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX | NOIMP, "end one of my sessions", "204", NULL },
+
+	/* workspace, members, invitations */
+	{ "GET", V1 "/workspace", api_workspace_get, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "this workspace", "200", NULL },
+	{ "PATCH", V1 "/workspace", api_workspace_patch, AUTH_SESSION, ROLE_ADMIN, workspace_body, TX | W | NOIMP | ROUTE_PARTIAL, "change settings and branding", "200", NULL },
+	{ "GET", V1 "/members", rec_list, AUTH_SESSION, ROLE_ADMIN, NULL, TX, "members and their roles", "200", &res_members },
+	{ "PATCH", V1 "/members/{user_id}", api_member_patch, AUTH_SESSION, ROLE_ADMIN, member_body, TX | W | NOIMP, "change a member's role", "200", NULL },
+	{ "DELETE", V1 "/members/{user_id}", api_member_delete, AUTH_SESSION, ROLE_ADMIN, NULL, TX | W | NOIMP, "remove a member", "204", NULL },
+	{ "POST", V1 "/invitations", api_invitation_create, AUTH_SESSION, ROLE_ADMIN, invitation_body, TX | W | NOIMP, "invite by email", "201", NULL },
+	{ "GET", V1 "/invitations", rec_list, AUTH_SESSION, ROLE_ADMIN, NULL, TX | NOIMP, "pending invitations", "200", &res_invitations },
+	{ "DELETE", V1 "/invitations/{id}", api_invitation_delete, AUTH_SESSION, ROLE_ADMIN, NULL, TX | W | NOIMP, "revoke an invitation", "204", NULL },
+	{ "POST", V1 "/invitations/accept", api_invitation_accept, AUTH_NONE, ROLE_NONE, accept_body, TX, "accept an invitation", "201", NULL },
+
+	/* audit log */
+	{ "GET", V1 "/audit", rec_list, AUTH_SESSION, ROLE_ADMIN, NULL, TX, "the audit log, newest first", "200", &res_audit },
+	{ "GET", V1 "/audit/verify", api_audit_verify, AUTH_SESSION, ROLE_ADMIN, NULL, TX, "recompute the hash chain", "200", NULL },
+	{ "GET", V1 "/audit/export.csv", api_audit_csv, AUTH_SESSION, ROLE_ADMIN, NULL, TX, "the audit log as CSV", "200", NULL },
 
 	/* operating data */
 	COLLECTION("/customers", res_customers, customer_body, "customer"),

@@ -332,9 +332,10 @@ int api_refresh(req_t *r)
 
 int api_logout(req_t *r)
 {
+	static db_stmt_t audit = DB_STMT("select app.audit('auth.logout', 'session', app.current_session_id()::text, '{}')");
 	static db_stmt_t q = DB_STMT("update app.sessions set revoked_at = now() where id = app.current_session_id() "
 				     "and tenant_id = app.current_tenant()");
-	if (db_run(r->db, &q, 0, NULL, NULL) < 0)
+	if (db_run(r->db, &audit, 0, NULL, NULL) < 0 || db_run(r->db, &q, 0, NULL, NULL) < 0)
 		return db_fail(r);
 	req_header(r, "Set-Cookie", session_clear_cookie);
 	req_no_content(r);

@@ -45,6 +45,13 @@ static const jsonv_field_t manpower_filters[] = {
 	{ "to", JV_DATE, true, false, 0, 0, NULL, NULL },
 	{ "region_id", JV_UUID, false, false, 0, 0, NULL, NULL }, JV_END };
 
+static const jsonv_field_t audit_filters[] = {
+	{ "action", JV_STRING, false, false, 1, 100, NULL, NULL },
+	{ "actor_id", JV_UUID, false, false, 0, 0, NULL, NULL },
+	{ "entity_id", JV_STRING, false, false, 1, 100, NULL, NULL },
+	{ "from", JV_STRING, false, false, 1, 40, NULL, NULL },
+	{ "to", JV_STRING, false, false, 1, 40, NULL, NULL }, JV_END };
+
 static const struct rec_ref no_refs[] = { { NULL, NULL } };
 static const struct rec_ref project_refs[] = {
 	{ "projects_customer_fk", "customer_id" }, { "projects_region_fk", "region_id" }, { NULL, NULL } };
@@ -66,6 +73,9 @@ struct resource res_crews = RES("crews", "crew", crew_filters, 0, crew_refs);
 struct resource res_pours = RES("pours", "pour", pour_filters, REC_RANGE_REQUIRED, pour_refs);
 struct resource res_assignments = RES("assignments", "assignment", assignment_filters, REC_RANGE_OPTIONAL, assignment_refs);
 struct resource res_reminders = RES("reminders", "reminder", reminder_filters, REC_RANGE_OPTIONAL, no_refs);
+struct resource res_audit = RES("audit", "audit row", audit_filters, 0, no_refs);
+struct resource res_members = RES("members", "member", no_filters, 0, no_refs);
+struct resource res_invitations = RES("invitations", "invitation", no_filters, 0, no_refs);
 
 /* "select <head>app.<name>_<op>(<args>)" */
 static char *stmt(const char *head, const char *name, const char *op, const char *args)
@@ -82,6 +92,9 @@ void records_init(void)
 {
 	struct resource *all[] = { &res_customers, &res_regions, &res_projects, &res_employees, &res_crews,
 				   &res_pours, &res_assignments, &res_reminders };
+	struct resource *lists[] = { &res_audit, &res_members, &res_invitations };
+	for (size_t i = 0; i < ARRAY_LEN(lists); i++)
+		lists[i]->page.sql = stmt("j, k from ", lists[i]->name, "page", "$1::jsonb, $2::int, $3");
 	for (size_t i = 0; i < ARRAY_LEN(all); i++) {
 		struct resource *r = all[i];
 		r->page.sql = stmt("j, k from ", r->name, "page", "$1::jsonb, $2::int, $3");

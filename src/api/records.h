@@ -27,6 +27,8 @@ struct resource {
 
 extern struct resource res_customers, res_regions, res_projects, res_employees, res_crews, res_pours,
 	res_assignments, res_reminders;
+/* Listed with rec_list too (only their _page functions exist). */
+extern struct resource res_audit, res_members, res_invitations;
 
 /* Builds the statements of every collection; call once at start. */
 void records_init(void);

@@ -72,11 +72,11 @@ int gate_tx_session(req_t *r)
 {
 	static db_stmt_t begin = DB_STMT(
 		"select session_id, user_id, tenant_id, role, aal, email, impersonation_id, tenant_status, "
-		"require_mfa, mfa_enabled from app.request_begin($1)");
+		"require_mfa, mfa_enabled, set_config('app.client_ip', $2, true) from app.request_begin($1)");
 	struct req_auth *a = &r->auth;
-	const char *p[] = { a->session_key };
+	const char *p[] = { a->session_key, r->ip };
 	PGresult *res;
-	if (db_run(r->db, &begin, 1, p, &res) < 0) {
+	if (db_run(r->db, &begin, 2, p, &res) < 0) {
 		bool down = db_broken(r->db);
 		if (res)
 			PQclear(res);
