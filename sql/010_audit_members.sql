@@ -159,7 +159,8 @@ begin
                  when tg_op = 'UPDATE' and n ->> 'accepted_at' is not null and o ->> 'accepted_at' is null then 'invitation_accepted'
                  else 'invitation_' || verb end;
   elsif noun = 'workspace' then
-    verb := case when ch ? 'primary_color' then 'branding_updated' else 'settings_updated' end;
+    verb := case when ch ? 'status' then case n ->> 'status' when 'suspended' then 'suspended' else 'reactivated' end
+                 when ch ? 'primary_color' then 'branding_updated' else 'settings_updated' end;
     if tg_op = 'DELETE' then
       return null;
     end if;

@@ -16,6 +16,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "log.h"
+#include "outbound.h"
 
 static const settings_t *S;
 
@@ -165,6 +166,20 @@ int mail_deliver_due(void)
 				rc = smtp_send(to, m.data, m.len, err, sizeof err);
 			else
 				rc = file_send(strtoll(id, NULL, 10), m.data, m.len, err, sizeof err);
+			buf_wipe_free(&m);
+		} else if (S->sms_url) {
+			rc = outbound_sms(S, to, (const char *)body, err, sizeof err);
+		} else {
+			char path[4096];
+			snprintf(path, sizeof path, "%s/sms-%06lld.txt", S->outbox_dir, strtoll(id, NULL, 10));
+			int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			buf_t m = BUF_INIT(64 * 1024);
+			buf_printf(&m, "To: %s\n\n%s\n", to, (const char *)body);
+			rc = fd >= 0 && !m.failed && write(fd, m.data, m.len) == (ssize_t)m.len ? 0 : -1;
+			if (rc < 0)
+				snprintf(err, sizeof err, "cannot write to the outbox folder");
+			if (fd >= 0)
+				close(fd);
 			buf_wipe_free(&m);
 		}
 		free(sealed);

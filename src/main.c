@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 
+#include "api/ops.h"
 #include "api/records.h"
 #include "app.h"
 #include "auth/gate.h"
@@ -23,6 +24,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "pgdev.h"
+#include "platform.h"
 #include "server.h"
 #include "settings.h"
 #include "static.h"
@@ -31,9 +33,13 @@
 static void usage(void)
 {
 	fputs("usage: planyard COMMAND\n"
+	      "  platform impersonate --workspace SLUG --user EMAIL --staff NAME --reason TEXT\n"
+	      "                    print a single-use link (5 minutes) to a staff session of that member\n"
 	      "  dev [--no-demo]   private database, migrations, self-signed TLS, then serve\n"
 	      "  serve             production: every setting from PLANYARD_* variables\n"
 	      "  migrate           apply pending migrations (PLANYARD_ADMIN_DATABASE_URL)\n"
+	      "  jobs reminders    send due reminders once (for a system cron)\n"
+	      "  jobs retention    delete workspaces suspended for more than 30 days\n"
 	      "  settings          print the settings table (Markdown)\n",
 	      stderr);
 }
@@ -218,6 +224,61 @@ static int cmd_migrate(settings_t *s)
 	return 0;
 }
 
+/* Outside `dev`, a command run next to a dev layout finds its database and secrets there. */
+static void dev_layout(settings_t *s)
+{
+	char abs[4096], path[4200];
+	if (!realpath(s->data_dir, abs))
+		return;
+	snprintf(path, sizeof path, "%s/pg", abs);
+	char pg[4096];
+	if (!s->database_url && realpath(path, pg)) {
+		snprintf(path, sizeof path, "host=%s dbname=planyard user=planyard_app", pg);
+		set_default(&s->database_url, path);
+	}
+	snprintf(path, sizeof path, "%s/secrets", abs);
+	if (access(path, R_OK) == 0) {
+		(void)dev_secret(abs, "data_key", "", &s->data_key);
+		(void)dev_secret(abs, "jwt_secret", "", &s->jwt_secret);
+	}
+	snprintf(path, sizeof path, "%s/outbox", abs);
+	set_default(&s->outbox_dir, path);
+}
+
+static int cmd_jobs(settings_t *s, int argc, char **argv)
+{
+	if (argc != 1 || (strcmp(argv[0], "reminders") != 0 && strcmp(argv[0], "retention") != 0)) {
+		usage();
+		return 2;
+	}
+	dev_layout(s);
+	if (!s->database_url || !s->data_key || strlen(s->data_key) < 32) {
+		fprintf(stderr, "planyard: PLANYARD_DATABASE_URL and PLANYARD_DATA_KEY are needed\n");
+		return 2;
+	}
+	app_settings = s;
+	db_configure(s->database_url, s->db_statement_timeout_ms);
+	sealed_init(s->data_key);
+	db_t *db = db_thread();
+	if (!db || db_begin(db) < 0) {
+		fprintf(stderr, "planyard: the database is not reachable\n");
+		return 1;
+	}
+	int a = 0, b = 0, rc;
+	bool reminders = strcmp(argv[0], "reminders") == 0;
+	rc = reminders ? ops_send_reminders(db, s, &a, &b) : ops_retention(db, &a);
+	if (rc < 0 || db_commit(db) < 0) {
+		db_rollback(db);
+		fprintf(stderr, "planyard: the job failed\n");
+		return 1;
+	}
+	if (reminders)
+		printf("{\"sent\":%d,\"failed\":%d}\n", a, b);
+	else
+		printf("{\"deleted\":%d}\n", a);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -235,10 +296,14 @@ int main(int argc, char **argv)
 	int rc = 2;
 	if (strcmp(cmd, "dev") == 0)
 		rc = cmd_dev(&s, argc - 2, argv + 2);
+	else if (strcmp(cmd, "platform") == 0)
+		rc = platform_main(&s, argc - 2, argv + 2);
 	else if (strcmp(cmd, "serve") == 0)
 		rc = cmd_serve(&s);
 	else if (strcmp(cmd, "migrate") == 0)
 		rc = cmd_migrate(&s);
+	else if (strcmp(cmd, "jobs") == 0)
+		rc = cmd_jobs(&s, argc - 2, argv + 2);
 	else if (strcmp(cmd, "settings") == 0) {
 		settings_print_markdown(stdout);
 		rc = 0;

@@ -6,6 +6,8 @@
 #include "api/auth.h"
 #include "api/records.h"
 #include "api/me.h"
+#include "api/ops.h"
+#include "api/mfa.h"
 #include "api/service.h"
 #include "api/workspace.h"
 
@@ -63,6 +65,21 @@ static const jsonv_field_t me_patch_body[] = {
 };
 static const jsonv_field_t password_body[] = {
 	{ "password", JV_STRING, true, false, 1, 100000, NULL, NULL },
+	JV_END,
+};
+static const jsonv_field_t mfa_verify_body[] = {
+	{ "mfa_token", JV_STRING, true, false, 1, 200, NULL, NULL },
+	{ "code", JV_STRING, false, false, 1, 100, NULL, NULL },
+	{ "recovery_code", JV_STRING, false, false, 1, 100, NULL, NULL },
+	JV_END,
+};
+static const jsonv_field_t mfa_code_body[] = {
+	{ "code", JV_STRING, true, false, 1, 100, NULL, NULL },
+	JV_END,
+};
+static const jsonv_field_t mfa_password_code_body[] = {
+	{ "password", JV_STRING, true, false, 1, 100000, NULL, NULL },
+	{ "code", JV_STRING, true, false, 1, 100, NULL, NULL },
 	JV_END,
 };
 
@@ -162,6 +179,13 @@ const route_t routes[] = {
 	{ "GET", V1 "/me/sessions", api_me_sessions, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX, "my sessions in this workspace", "200", NULL },
 	{ "DELETE", V1 "/me/sessions/{id}", api_me_session_delete, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX | NOIMP, "end one of my sessions", "204", NULL },
 
+	/* two-factor authentication */
+	{ "POST", V1 "/auth/mfa/verify", api_mfa_verify, AUTH_NONE, ROLE_NONE, mfa_verify_body, TX, "sign in: the second factor", "200", NULL },
+	{ "POST", V1 "/me/mfa/totp", api_mfa_totp_start, AUTH_SESSION, ROLE_VIEWER, password_body, TX | MFAX | NOIMP, "start TOTP enrolment", "200", NULL },
+	{ "POST", V1 "/me/mfa/totp/activate", api_mfa_totp_activate, AUTH_SESSION, ROLE_VIEWER, mfa_code_body, TX | MFAX | NOIMP, "turn TOTP on with a code", "200", NULL },
+	{ "DELETE", V1 "/me/mfa/totp", api_mfa_totp_delete, AUTH_SESSION, ROLE_VIEWER, mfa_password_code_body, TX | MFAX | NOIMP, "turn TOTP off", "204", NULL },
+	{ "POST", V1 "/me/mfa/recovery-codes", api_mfa_recovery_codes, AUTH_SESSION, ROLE_VIEWER, mfa_password_code_body, TX | MFAX | NOIMP, "replace the recovery codes", "200", NULL },
+
 	/* workspace, members, invitations */
 	{ "GET", V1 "/workspace", api_workspace_get, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "this workspace", "200", NULL },
 	{ "PATCH", V1 "/workspace", api_workspace_patch, AUTH_SESSION, ROLE_ADMIN, workspace_body, TX | W | NOIMP | ROUTE_PARTIAL, "change settings and branding", "200", NULL },
@@ -190,6 +214,14 @@ const route_t routes[] = {
 	COLLECTION("/assignments", res_assignments, assignment_body, "assignment"),
 	COLLECTION("/reminders", res_reminders, reminder_body, "reminder"),
 	{ "GET", V1 "/manpower", rec_manpower, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "the manpower projection", "200", NULL },
+	{ "POST", V1 "/pours/{id}/notify", api_pour_notify, AUTH_SESSION, ROLE_SCHEDULER, NULL, TX | W, "mail the pour's crew its details", "202", NULL },
+	{ "GET", V1 "/pours/{id}/weather", api_pour_weather, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "the forecast for the pour's date and ZIP", "200", NULL },
+
+	/* billing and jobs */
+	{ "POST", V1 "/billing/webhook", api_billing_webhook, AUTH_NONE, ROLE_NONE, NULL, TX | ROUTE_RAW_BODY, "payment processor events (signed)", "200", NULL },
+	{ "GET", V1 "/billing", api_billing_get, AUTH_SESSION, ROLE_OWNER, NULL, TX | NOIMP, "the subscription", "200", NULL },
+	{ "POST", V1 "/internal/cron/reminders", api_cron_reminders, AUTH_CRON, ROLE_NONE, NULL, TX, "send due reminders", "200", NULL },
+	{ "POST", V1 "/internal/cron/retention", api_cron_retention, AUTH_CRON, ROLE_NONE, NULL, TX, "delete workspaces suspended over 30 days", "200", NULL },
 };
 
 const size_t routes_count = ARRAY_LEN(routes);

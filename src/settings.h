@@ -10,6 +10,7 @@ typedef struct {
 	char *data_dir;
 	char *database_url;
 	char *admin_database_url;
+	char *platform_database_url;
 	char *listen_https;
 	char *listen_http;
 	char *tls_cert;
@@ -23,6 +24,7 @@ typedef struct {
 	char *outbox_dir;
 	char *sms_url;
 	char *sms_token;
+	char *sms_from;
 	char *forecast_url;
 	char *stripe_webhook_secret;
 	char *cron_secret;
