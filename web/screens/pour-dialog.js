@@ -1,0 +1,293 @@
+// The pour dialog of the week: create or edit a pour, confirm, complete, cancel (with a
+// reason) or delete it, and assign people to it.
+import { api, listAll, ApiError } from '../api.js';
+import { h, clear, icon, button, busy, field, form, dialog, toast, confirmDialog, loading, errorBox, setFormAlert, setOptions } from '../ui.js';
+import { dateLong } from '../dates.js';
+import { lookup, byName, STATUSES, statusLabel, tradeLabel } from '../store.js';
+
+const MIXES = ['3000 psi', '3500 psi', '4000 psi', '4500 psi', '5000 psi', 'flowable fill', 'pump mix 4000 psi', 'fiber 4000 psi'];
+
+export async function openPourDialog({ pour, date, canEdit, onChange }) {
+  const d = dialog({ title: pour ? 'Pour' : 'New pour', body: loading(), wide: true, onClose: () => { if (changed) onChange(); } });
+  let changed = false;
+  let current = pour;
+  let lk;
+  try {
+    const [projects, customers, crews, employees] = await Promise.all([
+      lookup('/projects'), lookup('/customers'), lookup('/crews'), lookup('/employees')]);
+    lk = { projects, customers: new Map(customers.map(c => [c.id, c])), crews: [...crews].sort(byName), employees: [...employees].sort(byName) };
+  } catch (e) {
+    d.setBody(errorBox(e));
+    return;
+  }
+  build();
+
+  function projectOptions() {
+    const groups = new Map();
+    for (const p of [...lk.projects].sort(byName)) {
+      const c = lk.customers.get(p.customer_id);
+      const key = c ? c.name : 'Other';
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push([p.id, p.name]);
+    }
+    return [...groups.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([group, options]) => ({ group, options }));
+  }
+
+  function build() {
+    const p = current || {};
+    const ro = !canEdit;
+    d.setTitle(current ? titleOf(current) : `New pour · ${dateLong(date)}`);
+    const f = form({
+      submit: current ? 'Save changes' : 'Create pour',
+      cls: 'pour-form',
+      fields: h('div', { class: 'form-grid' },
+        field({ name: 'project_id', label: 'Project', type: 'select', required: true, empty: lk.projects.length ? 'Choose a project…' : 'No projects yet: add one under Projects', options: projectOptions(), value: p.project_id, class: 'span-2', disabled: ro }),
+        field({ name: 'scheduled_date', label: 'Date', type: 'date', required: true, value: p.scheduled_date || date, disabled: ro }),
+        field({ name: 'start_time', label: 'Start time', type: 'time', value: p.start_time || '', disabled: ro }),
+        field({ name: 'volume_cy', label: 'Volume (cubic yards)', required: true, value: p.volume_cy || '', inputmode: 'decimal', placeholder: 'e.g. 42.5', disabled: ro }),
+        field({ name: 'mix', label: 'Mix', required: true, value: p.mix || '', list: 'mixes', placeholder: 'e.g. 4000 psi', disabled: ro }),
+        field({ name: 'crew_id', label: 'Crew', type: 'select', empty: 'No crew yet', options: lk.crews.map(c => [c.id, c.name]), value: p.crew_id || '', disabled: ro }),
+        field({ name: 'crew_size_needed', label: 'People needed', type: 'number', min: 0, step: 1, value: p.crew_size_needed ?? '', inputmode: 'numeric', disabled: ro }),
+        field({ name: 'status', label: 'Status', type: 'select', options: current ? STATUSES.filter(s => s[0] !== 'canceled' || p.status === 'canceled') : STATUSES.slice(0, 2), value: p.status || 'tentative', disabled: ro || p.status === 'canceled' }),
+        field({ name: 'pump', label: 'Pump truck needed', type: 'checkbox', value: !!p.pump, disabled: ro, class: 'field-pump' }),
+        field({ name: 'notes', label: 'Notes', type: 'textarea', value: p.notes || '', class: 'span-2', rows: 2, disabled: ro }),
+        h('datalist', { id: 'mixes' }, MIXES.map(m => h('option', { value: m })))),
+      secondary: [button(canEdit ? 'Close' : 'Close', { variant: 'ghost', onclick: () => d.close() })],
+      onSubmit: async v => {
+        const body = bodyOf(v, current);
+        if (current && !Object.keys(body).length) { d.close(); return; }
+        const saved = current
+          ? await api('PATCH', `/pours/${current.id}`, body)
+          : await api('POST', '/pours', body);
+        changed = true;
+        toast(current ? 'Pour saved.' : `Pour created for ${dateLong(saved.scheduled_date)}.`);
+        d.close();
+      },
+    });
+    if (!canEdit) f.submitButton.hidden = true;
+    // the crew chosen fills in how many people are needed, when that was still empty
+    f.elements.crew_id.addEventListener('change', () => {
+      const crew = lk.crews.find(c => c.id === f.elements.crew_id.value);
+      if (crew && !f.elements.crew_size_needed.value) f.elements.crew_size_needed.value = String((crew.member_ids || []).length || '');
+    });
+
+    const parts = [f];
+    if (current) parts.push(statusSection(), peopleSection());
+    d.setBody(...parts);
+    if (!current) f.elements.project_id.focus();
+  }
+
+  function titleOf(p) {
+    const proj = lk.projects.find(x => x.id === p.project_id);
+    return `${proj ? proj.name : 'Pour'} · ${dateLong(p.scheduled_date)}`;
+  }
+
+  // Status changes and the rest of a pour's life.
+  function statusSection() {
+    const p = current;
+    const box = h('section', { class: 'dialog-section', 'aria-label': 'Status' });
+    const alertHost = h('div', { class: 'form-alert', role: 'alert', hidden: true });
+    const wrap = h('div', { class: 'form' }, alertHost);
+    const row = h('div', { class: 'status-actions' });
+    const fail = e => { wrap.querySelector('.form-alert').hidden = false; setFormAlert(wrap, e instanceof ApiError ? e.friendly : String(e)); };
+    const setStatus = (status, label, variant) => {
+      const b = button(label, { variant, class: 'btn-small' }, status === 'confirmed' ? 'check' : null);
+      b.addEventListener('click', () => busy(b, async () => {
+        try {
+          current = await api('PATCH', `/pours/${p.id}`, { status });
+          changed = true;
+          toast(`Pour ${statusLabel(status).toLowerCase()}.`);
+          build();
+        } catch (e) { fail(e); }
+      }));
+      return b;
+    };
+    if (canEdit && p.status === 'tentative') row.append(setStatus('confirmed', 'Confirm pour', 'ok'));
+    if (canEdit && p.status === 'confirmed') row.append(setStatus('completed', 'Mark completed', 'secondary'), setStatus('tentative', 'Back to tentative', 'ghost'));
+    if (canEdit && p.status !== 'canceled') {
+      const notify = button('Notify crew', { variant: 'secondary', class: 'btn-small', title: 'Email the crew members the pour details' });
+      notify.addEventListener('click', () => busy(notify, async () => {
+        try { await api('POST', `/pours/${p.id}/notify`); toast('The crew was emailed the details.'); } catch (e) { fail(e); }
+      }));
+      row.append(notify);
+    }
+    const weather = button('Forecast', { variant: 'ghost', class: 'btn-small' });
+    const weatherOut = h('p', { class: 'muted small', 'aria-live': 'polite' });
+    weather.addEventListener('click', () => busy(weather, async () => {
+      try {
+        const w = await api('GET', `/pours/${p.id}/weather`);
+        weatherOut.textContent = describeWeather(w);
+      } catch (e) {
+        weatherOut.textContent = e instanceof ApiError && e.code === 'weather_unavailable' ? 'The forecast service cannot be reached right now.' : (e.friendly || String(e));
+      }
+    }));
+    row.append(weather);
+    if (canEdit && p.status !== 'canceled') {
+      const cancel = button('Cancel pour…', { variant: 'danger-quiet', class: 'btn-small' });
+      row.append(cancel);
+      cancel.addEventListener('click', () => {
+        cancel.hidden = true;
+        const f = form({
+          submit: 'Cancel this pour',
+          cls: 'cancel-box',
+          fields: [field({ name: 'reason', label: 'Reason (shown in the audit log)', placeholder: 'e.g. rain forecast, customer postponed', maxlength: 500 })],
+          secondary: [button('Keep it', { variant: 'ghost', onclick: () => { f.remove(); cancel.hidden = false; cancel.focus(); } })],
+          onSubmit: async v => {
+            current = await api('POST', `/pours/${p.id}/cancel`, v.reason.trim() ? { reason: v.reason.trim() } : {});
+            changed = true;
+            toast('Pour canceled.');
+            build();
+          },
+        });
+        f.submitButton.className = 'btn btn-danger';
+        box.append(f);
+        f.elements.reason.focus();
+      });
+    }
+    if (canEdit) {
+      const del = button('Delete', { variant: 'ghost', class: 'btn-small' }, 'trash');
+      del.addEventListener('click', async () => {
+        if (!await confirmDialog({ title: 'Delete this pour?', message: 'It disappears from the schedule. Canceling keeps a record; deleting does not.', confirm: 'Delete pour', danger: true })) return;
+        try {
+          await api('DELETE', `/pours/${p.id}`);
+          changed = true;
+          toast('Pour deleted.');
+          d.close();
+        } catch (e) { fail(e); }
+      });
+      row.append(del);
+    }
+    box.append(h('h3', { text: 'Status' }));
+    if (p.status === 'canceled') box.append(h('p', { class: 'muted' }, 'Canceled', p.cancel_reason ? `: ${p.cancel_reason}` : '.'));
+    box.append(wrap, row, weatherOut);
+    return box;
+  }
+
+  // Who is on this pour: assignments for its date.
+  function peopleSection() {
+    const p = current;
+    const box = h('section', { class: 'dialog-section', 'aria-labelledby': 'people-h' });
+    const list = h('ul', { class: 'people', id: 'pour-people' });
+    const head = h('h3', { id: 'people-h', text: 'People' });
+    const alertHost = h('div', { class: 'form-alert', role: 'alert', hidden: true });
+    const holder = h('div', { class: 'form' }, alertHost);
+    box.append(head, holder, list);
+    const empName = id => (lk.employees.find(e => e.id === id) || { name: 'Unknown' });
+    const crew = p.crew_id && lk.crews.find(c => c.id === p.crew_id);
+    let assignments = [];
+
+    const empSel = field({ name: 'employee_id', label: 'Person', type: 'select', empty: 'Choose someone…', options: [] });
+    const roleIn = field({ name: 'role', label: 'Role on the pour', placeholder: 'e.g. finisher', maxlength: 100 });
+    const addForm = form({
+      submit: 'Assign', cls: 'inline-form', fields: [empSel, roleIn],
+      onSubmit: async v => {
+        if (!v.employee_id) throw new ApiError(400, { errors: [{ field: 'employee_id', code: 'required', message: 'Choose someone.' }] });
+        const body = { employee_id: v.employee_id, date: p.scheduled_date, pour_id: p.id };
+        if (v.role.trim()) body.role = v.role.trim();
+        await api('POST', '/assignments', body);
+        changed = true;
+        addForm.reset();
+        await refresh();
+        toast(`${empName(v.employee_id).name} assigned.`);
+      },
+    });
+    const crewBtn = crew ? button(`Assign all of ${crew.name}`, { variant: 'secondary', class: 'btn-small' }, 'crew') : null;
+    if (crewBtn) crewBtn.addEventListener('click', () => busy(crewBtn, async () => {
+      const have = new Set(assignments.map(a => a.employee_id));
+      const todo = (crew.member_ids || []).filter(id => !have.has(id));
+      const problems = [];
+      for (const id of todo) {
+        try {
+          await api('POST', '/assignments', { employee_id: id, date: p.scheduled_date, pour_id: p.id, role: 'crew' });
+          changed = true;
+        } catch (e) {
+          problems.push(`${empName(id).name}: ${e instanceof ApiError ? e.friendly : e}`);
+        }
+      }
+      await refresh();
+      if (problems.length) { alertHost.hidden = false; setFormAlert(holder, problems.join(' ')); }
+      else toast(todo.length ? `${todo.length} from ${crew.name} assigned.` : `Everyone in ${crew.name} is already on this pour.`);
+    }));
+    if (canEdit && p.status !== 'canceled') box.append(h('div', { class: 'toolbar' }, crewBtn), addForm);
+
+    async function refresh() {
+      try {
+        assignments = await listAll('/assignments', { pour_id: p.id });
+      } catch (e) {
+        clear(list, h('li', null, errorBox(e, refresh)));
+        return;
+      }
+      const need = p.crew_size_needed || 0;
+      head.textContent = `People · ${assignments.length} assigned${need ? ` of ${need} needed` : ''}`;
+      clear(list, assignments.length ? assignments.map(a => {
+        const e = empName(a.employee_id);
+        const rm = canEdit ? h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': `Remove ${e.name}` }, icon('close'), h('span', { text: 'Remove' })) : null;
+        if (rm) rm.addEventListener('click', () => busy(rm, async () => {
+          try {
+            await api('DELETE', `/assignments/${a.id}`);
+            changed = true;
+            await refresh();
+          } catch (err) { alertHost.hidden = false; setFormAlert(holder, err.friendly || String(err)); }
+        }));
+        return h('li', null, icon('user'), h('span', { class: 'grow' }, h('strong', { text: e.name }), ' ',
+          h('span', { class: 'muted', text: [tradeLabel(e.trade), a.role].filter(x => x && x !== '—').join(' · ') })), rm);
+      }) : h('li', { class: 'muted' }, 'Nobody is assigned yet.'));
+      // people already assigned that day (to anything) can't be assigned twice: leave them out
+      const active = lk.employees.filter(e => e.active !== false && !assignments.some(a => a.employee_id === e.id));
+      const inCrew = crew ? active.filter(e => (crew.member_ids || []).includes(e.id)) : [];
+      const others = active.filter(e => !inCrew.includes(e));
+      const opt = e => [e.id, `${e.name}${e.trade ? ' — ' + tradeLabel(e.trade) : ''}`];
+      setOptions(empSel.querySelector('select'), [
+        ...(inCrew.length ? [{ group: crew.name, options: inCrew.map(opt) }] : []),
+        { group: inCrew.length ? 'Everyone else' : 'Everyone', options: others.map(opt) }], 'Choose someone…');
+    }
+    refresh();
+    return box;
+  }
+}
+
+// Only what changed on an edit; every required field on a create. Empty optional fields are
+// null (cleared) on an edit and left out on a create.
+function bodyOf(v, current) {
+  const num = s => (/^\s*-?\d+\s*$/.test(s) ? parseInt(s, 10) : s);
+  const out = {
+    project_id: v.project_id,
+    scheduled_date: v.scheduled_date,
+    start_time: v.start_time || null,
+    volume_cy: v.volume_cy.trim().replace(',', '.'),
+    mix: v.mix.trim(),
+    pump: !!v.pump,
+    crew_id: v.crew_id || null,
+    crew_size_needed: v.crew_size_needed === '' ? null : num(v.crew_size_needed),
+    status: v.status,
+    notes: v.notes.trim() || null,
+  };
+  if (v.status === undefined) delete out.status;
+  if (!current) {
+    for (const k of Object.keys(out)) if (out[k] === null) delete out[k];
+    return out;
+  }
+  const diff = {};
+  for (const [k, val] of Object.entries(out)) {
+    const was = current[k] ?? null;
+    if (k === 'crew_size_needed' && val === null) continue;
+    if (k === 'volume_cy' && parseFloat(val) === parseFloat(was) && /^\d/.test(val)) continue;
+    if (val !== was) diff[k] = val;
+  }
+  return diff;
+}
+
+function describeWeather(w) {
+  if (!w || typeof w !== 'object') return 'No forecast.';
+  const parts = [];
+  const get = (...keys) => keys.map(k => w[k]).find(x => x !== undefined && x !== null);
+  const summary = get('summary', 'description', 'conditions');
+  const hi = get('temperature_max', 'temp_max', 'high');
+  const lo = get('temperature_min', 'temp_min', 'low');
+  const rain = get('precipitation_probability', 'precipitation_chance', 'rain_chance');
+  if (summary) parts.push(summary);
+  if (hi !== undefined) parts.push(`high ${hi}°`);
+  if (lo !== undefined) parts.push(`low ${lo}°`);
+  if (rain !== undefined) parts.push(`${rain}% chance of rain`);
+  return parts.length ? 'Forecast: ' + parts.join(', ') + '.' : 'Forecast: ' + JSON.stringify(w);
+}
