@@ -231,3 +231,8 @@ language sql stable as $$
   where p.tenant_id = app.current_tenant() and p.id = p_id
   order by e.name
 $$;
+
+-- Timeouts of the server's role hold on every connection, also through a pooler that can't
+-- keep per-connection settings (the server sets the same per connection when it can).
+alter role planyard_app set statement_timeout = '10s';
+alter role planyard_app set idle_in_transaction_session_timeout = '20s';

@@ -20,16 +20,18 @@ struct db {
 
 static char *conninfo;
 static long stmt_timeout_ms = 10000;
+static bool use_prepared = true;
 static atomic_int next_stmt_id;
 static _Thread_local db_t *thread_db;
 static pthread_key_t thread_key; /* closes a worker thread's connection when the thread ends */
 static pthread_once_t thread_key_once = PTHREAD_ONCE_INIT;
 
-void db_configure(const char *ci, long timeout_ms)
+void db_configure(const char *ci, long timeout_ms, bool prepare)
 {
 	free(conninfo);
 	conninfo = strdup(ci);
 	stmt_timeout_ms = timeout_ms;
+	use_prepared = prepare;
 }
 
 static void drop(db_t *db)
@@ -71,6 +73,8 @@ static int connect_db(db_t *db)
 	}
 	if (atomic_exchange(&reported_down, false))
 		log_info("database reachable again");
+	if (!use_prepared)
+		return 0; /* a pooler's server connections are shared: no session state */
 	char sql[128];
 	snprintf(sql, sizeof sql, "set statement_timeout = %ld; set idle_in_transaction_session_timeout = %ld",
 		 stmt_timeout_ms, stmt_timeout_ms * 2);
@@ -164,6 +168,16 @@ PGresult *db_exec(db_t *db, db_stmt_t *s, int n, const char *const *params)
 {
 	if (db_broken(db))
 		return NULL;
+	if (!use_prepared) {
+		PGresult *r = PQexecParams(db->conn, s->sql, n, NULL, params, NULL, NULL, 0);
+		if (!r || PQstatus(db->conn) != CONNECTION_OK) {
+			if (r)
+				PQclear(r);
+			drop(db);
+			return NULL;
+		}
+		return r;
+	}
 	int id = stmt_id(s);
 	char name[16];
 	snprintf(name, sizeof name, "s%d", id);

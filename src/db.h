@@ -17,8 +17,12 @@ typedef struct {
 
 #define DB_STMT(q) { (q), 0 }
 
-/* Sets the connection string and statement timeout used by db_thread(). Call once at start. */
-void db_configure(const char *conninfo, long statement_timeout_ms);
+/* Sets the connection string and statement timeout used by db_thread(). Call once at start.
+ * prepare: name statements on each connection (PQprepare); off for a pooler in transaction
+ * mode that can't keep them (pgbouncer 1.18): each statement is then sent with its text,
+ * still with parameters, never interpolated; the timeouts then come from the role's
+ * settings (sql/001). */
+void db_configure(const char *conninfo, long statement_timeout_ms, bool prepare);
 
 /* The calling thread's connection, connecting (or reconnecting) when needed. NULL when the
  * database can't be reached now. The connection belongs to the thread; never free it. */

@@ -33,13 +33,13 @@
 static void usage(void)
 {
 	fputs("usage: planyard COMMAND\n"
-	      "  platform impersonate --workspace SLUG --user EMAIL --staff NAME --reason TEXT\n"
-	      "                    print a single-use link (5 minutes) to a staff session of that member\n"
 	      "  dev [--no-demo]   private database, migrations, self-signed TLS, then serve\n"
 	      "  serve             production: every setting from PLANYARD_* variables\n"
 	      "  migrate           apply pending migrations (PLANYARD_ADMIN_DATABASE_URL)\n"
 	      "  jobs reminders    send due reminders once (for a system cron)\n"
 	      "  jobs retention    delete workspaces suspended for more than 30 days\n"
+	      "  platform impersonate --workspace SLUG --user EMAIL --staff NAME --reason TEXT\n"
+	      "                    print a single-use link (5 minutes) to a staff session of that member\n"
 	      "  settings          print the settings table (Markdown)\n",
 	      stderr);
 }
@@ -87,7 +87,7 @@ static void set_default(char **field, const char *value)
 static void init_services(const settings_t *s)
 {
 	app_settings = s;
-	db_configure(s->database_url, s->db_statement_timeout_ms);
+	db_configure(s->database_url, s->db_statement_timeout_ms, s->db_prepare != 0);
 	gate_init(s);
 	static_init(s->web_dir);
 	sealed_init(s->data_key);
@@ -257,7 +257,7 @@ static int cmd_jobs(settings_t *s, int argc, char **argv)
 		return 2;
 	}
 	app_settings = s;
-	db_configure(s->database_url, s->db_statement_timeout_ms);
+	db_configure(s->database_url, s->db_statement_timeout_ms, s->db_prepare != 0);
 	sealed_init(s->data_key);
 	db_t *db = db_thread();
 	if (!db || db_begin(db) < 0) {

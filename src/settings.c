@@ -76,6 +76,8 @@ static const struct setting table[] = {
 	  "bcrypt cost; lower only in tests" },
 	{ "PLANYARD_PBKDF2_ITERATIONS", K_INT, S(pbkdf2_iterations), "600000", 1000, 10000000, false, "`600000`",
 	  "PBKDF2 rounds of the password history; lower only in tests" },
+	{ "PLANYARD_DB_PREPARE", K_INT, S(db_prepare), "1", 0, 1, false, "`1`",
+	  "1: prepared statements per connection; 0 behind pgbouncer in transaction mode" },
 	{ "PLANYARD_DB_STATEMENT_TIMEOUT_MS", K_INT, S(db_statement_timeout_ms), "10000", 100, 600000, false,
 	  "`10000`", "statement timeout of request transactions" },
 };

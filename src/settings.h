@@ -34,6 +34,7 @@ typedef struct {
 	long bcrypt_cost;
 	long pbkdf2_iterations;
 	long db_statement_timeout_ms;
+	long db_prepare;
 } settings_t;
 
 enum settings_mode { SETTINGS_DEV, SETTINGS_SERVE };

@@ -27,7 +27,8 @@ def main():
     t0 = time.time()
     res = runner.run(suite)
     failed = len(res.failures) + len(res.errors) + len(res.unexpectedSuccesses)
-    passed = res.testsRun - failed - len(res.skipped)
+    passed = max(0, res.testsRun - len(res.failures) - len(res.errors) - len(res.unexpectedSuccesses)
+                 - len(res.skipped))
     print("api: %.0fs" % (time.time() - t0))
     line = "%d passed, %d failed" % (passed, failed)
     if res.skipped:
