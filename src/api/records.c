@@ -325,6 +325,13 @@ static int cursor_param(req_t *r, char **after)
 			return -1;
 		}
 	raw[len] = '\0';
+	/* Every page function keys its cursor "<key>|<id>". The SQL parses the id only when a
+	 * row ties on the key, so a bad one must be caught here, not left to chance. */
+	const char *bar = strchr((char *)raw, '|');
+	if (!bar || bar == (char *)raw || strchr(bar + 1, '|') || !jsonv_is_uuid(bar + 1)) {
+		query_error(r, "invalid_cursor", "cursor", "the cursor is not one this server gave");
+		return -1;
+	}
 	*after = (char *)raw;
 	return 0;
 }
@@ -403,6 +410,9 @@ int rec_update(req_t *r)
 	const struct resource *rs = res_of(r);
 	if (!id_param(r, rs))
 		return 0;
+	/* PATCH {} changes nothing, updated_at included */
+	if (r->json && json_object_size(r->json) == 0)
+		return rec_get(r);
 	const char *p[] = { req_param(r, 0), body_text(r) };
 	PGresult *res;
 	bool ok = db_run(r->db, (db_stmt_t *)&rs->update, 2, p, &res) == 0;
