@@ -13,6 +13,7 @@
 #include "../mail.h"
 #include "../auth/password.h"
 #include "../auth/session.h"
+#include "mfa.h"
 
 static const char *field(req_t *r, const char *name)
 {
@@ -284,6 +285,8 @@ static int login_finish(req_t *r)
 		req_problem(r, 403, "email_not_confirmed", "confirm your email address first (see the mail we sent)");
 		return 0;
 	}
+	if (j->mfa)
+		return api_mfa_challenge(r, j->tenant, j->user);
 	session_issue(r, j->tenant, j->user, "aal1", j->email);
 	return 0;
 }
