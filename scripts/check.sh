@@ -55,6 +55,11 @@ else
   tail -30 /tmp/planyard-fuzz-build.log /tmp/planyard-fuzz.log; count 1 "fuzz replay"
 fi
 
+# the web app's end-to-end test (tests/api/test_e2e.py) drives Debian's Chromium with
+# playwright-core, pinned in tests/e2e/package-lock.json
+if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+  npm ci --prefix tests/e2e --no-audit --no-fund >/tmp/planyard-npm.log 2>&1 || tail -20 /tmp/planyard-npm.log
+fi
 echo "== black-box suites (HTTPS, PostgreSQL, ASan+UBSan server)"
 api_out=$(mktemp)
 $PY tests/run.py 2>&1 | tee "$api_out"

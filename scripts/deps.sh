@@ -10,7 +10,7 @@ want=(build-essential clang pkg-config openssl ca-certificates
 case "${1:-build}" in
   build) ;;
   run)   want+=(postgresql-15 postgresql-contrib) ;;
-  check) want+=(postgresql-15 postgresql-contrib libcmocka-dev python3 python3-aiosmtpd
+  check) want+=(postgresql-15 postgresql-contrib libcmocka-dev python3 python3-aiosmtpd chromium
                 python3-openpyxl oathtool wrk postgresql-15-pgtap libclang-rt-14-dev pgbouncer) ;;
   *) echo "usage: $0 build|run|check" >&2; exit 2 ;;
 esac

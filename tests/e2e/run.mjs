@@ -1,0 +1,543 @@
+// End-to-end run of the Planyard web app in Debian's headless Chromium (playwright-core).
+//
+//   node run.mjs --base https://localhost:PORT --bridge http://127.0.0.1:PORT --shots DIR
+//
+// tests/api/test_e2e.py starts the server, an SMTP sink and the bridge (mailed tokens,
+// platform impersonation links, the demo sign-in) and runs this. Every step prints one line;
+// the run fails on any failed step, any CSP violation, any console error, any uncaught page
+// error and any 5xx. The only console errors tolerated are Chromium's own "Failed to load
+// resource" lines for API answers a step provoked on purpose (a 400 shown beside a field,
+// the 401 of the silent refresh on a signed-out start) — each listed in `expected` below.
+import { chromium, request as pwRequest } from 'playwright-core';
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((a, v, i, all) => (v.startsWith('--') ? a.concat([[v.slice(2), all[i + 1]]]) : a), []));
+const BASE = args.base;
+const BRIDGE = args.bridge;
+const SHOTS = args.shots || 'screenshots';
+const CHROMIUM = args.chromium || '/usr/bin/chromium';
+if (!BASE || !BRIDGE) { console.error('usage: node run.mjs --base URL --bridge URL [--shots DIR]'); process.exit(2); }
+mkdirSync(SHOTS, { recursive: true });
+
+const T0 = Date.now();
+const results = { passed: 0, failed: 0, skipped: 0 };
+const problems = [];        // console errors, page errors, CSP violations, 5xx
+const expected = [          // [method, path regex, status]: API errors a step provokes on purpose
+  ['POST', /^\/api\/v1\/auth\/refresh$/, 401],
+];
+const allow = (method, re, status) => expected.push([method, re, status]);
+
+// ---------- the browser ----------
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+});
+
+const livePages = new Set();
+async function newPage(label, opts = {}) {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: opts.viewport || { width: 1360, height: 860 }, acceptDownloads: true, locale: 'en-US', timezoneId: 'America/New_York', ...opts.context });
+  // recorded before any page script runs: CSP violations as the page sees them
+  await context.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', e => window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  page.label = label;
+  livePages.add(page);
+  page.on('close', () => livePages.delete(page));
+  const failedApi = new Map(); // url → [method, status]
+  page.on('response', r => {
+    const u = new URL(r.url());
+    if (r.status() >= 500) problems.push(`[${label}] ${r.status()} from ${r.request().method()} ${u.pathname}`);
+    if (r.status() >= 400) failedApi.set(r.url(), [r.request().method(), r.status()]);
+    if (r.status() >= 400 && !u.pathname.startsWith('/api/')) problems.push(`[${label}] ${r.status()} for ${u.pathname}`);
+  });
+  page.on('console', msg => {
+    if (msg.type() !== 'error') return;
+    const text = msg.text();
+    const url = msg.location().url || '';
+    const m = /^Failed to load resource: the server responded with a status of (\d+)/.exec(text);
+    if (m && url) {
+      const u = new URL(url);
+      const [method] = failedApi.get(url) || ['?'];
+      if (expected.some(([em, re, st]) => (em === method || method === '?') && re.test(u.pathname) && st === +m[1])) return;
+      problems.push(`[${label}] unexpected ${m[1]} from ${method} ${u.pathname}${u.search}`);
+      return;
+    }
+    problems.push(`[${label}] console error: ${text} (${url})`);
+  });
+  page.on('pageerror', e => problems.push(`[${label}] uncaught: ${e.message}`));
+  page.checkCsp = async () => {
+    const v = await page.evaluate(() => window.__csp || []).catch(() => []);
+    for (const x of v) problems.push(`[${label}] CSP violation: ${x}`);
+    await page.evaluate(() => { window.__csp = []; }).catch(() => {});
+  };
+  return page;
+}
+
+// ---------- helpers ----------
+let stopRest = false;
+async function step(name, fn) {
+  if (stopRest) { console.log(`skip  ${name} (an earlier step failed)`); results.skipped++; return; }
+  const t = Date.now();
+  try {
+    const r = await fn();
+    if (r && r.skip) {
+      console.log(`skip  ${name}: ${r.skip}`);
+      results.skipped++;
+      return;
+    }
+    console.log(`ok    ${name} (${((Date.now() - t) / 1000).toFixed(1)}s)`);
+    results.passed++;
+  } catch (e) {
+    console.log(`FAIL  ${name}: ${e && e.stack || e}`);
+    for (const p of livePages) await p.screenshot({ path: join(SHOTS, `failure-${p.label}.png`) }).catch(() => {});
+    results.failed++;
+    stopRest = true;
+  }
+}
+const skip = why => ({ skip: why });
+
+function assert(cond, msg) { if (!cond) throw new Error(msg); }
+
+async function bridge(path, body) {
+  const r = await fetch(BRIDGE + path, body ? { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) } : {});
+  const j = await r.json();
+  if (!r.ok) throw new Error(`bridge ${path}: ${JSON.stringify(j)}`);
+  return j;
+}
+
+// Does the server route this at all? (404 "no such path" means not built yet.)
+let probe = null;
+async function routeExists(method, path) {
+  probe = probe || await pwRequest.newContext({ ignoreHTTPSErrors: true });
+  const r = await probe.fetch(BASE + '/api/v1' + path, { method, headers: { 'Content-Type': 'application/json' }, data: method === 'GET' ? undefined : '{}' });
+  if (r.status() !== 404) return true;
+  const j = await r.json().catch(() => ({}));
+  return !/no such path/.test(j.detail || '');
+}
+
+function totp(secretB32, at = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secretB32.replace(/[\s=]/g, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map(b => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const o = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+async function shot(page, name, opts = {}) {
+  // toasts are transient: leave them out of the pictures
+  await page.evaluate(() => document.querySelectorAll('.toast').forEach(t => t.remove()));
+  await page.waitForTimeout(200);
+  await page.screenshot({ path: join(SHOTS, name), ...opts });
+}
+
+async function nav(page, label) {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
+}
+
+async function dialogOpen(page) {
+  const d = page.locator('dialog[open]');
+  await d.waitFor();
+  return d;
+}
+
+async function toastSays(page, text) {
+  await page.locator('.toast', { hasText: text }).first().waitFor();
+}
+
+const pad = n => String(n).padStart(2, '0');
+const iso = d => `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+
+// ---------- the run ----------
+const tag = randomBytes(3).toString('hex');
+const owner = { workspace: `cedar-${tag}`, company: `Cedar Stone Concrete ${tag}`, name: 'Riley Owner', email: `riley-${tag}@example.com`, password: `Granite-Pour-${tag}-Slab!` };
+const page = await newPage('owner');
+let monday = null;
+let mfaSecret = null;
+
+await step('sign-in page: security headers and the form', async () => {
+  const r = await page.goto(BASE + '/signin');
+  const csp = r.headers()['content-security-policy'] || '';
+  assert(/script-src 'self'/.test(csp) && /style-src 'self'/.test(csp) && !/unsafe-inline/.test(csp), 'strict CSP header missing: ' + csp);
+  await page.getByRole('heading', { name: 'Sign in to Planyard' }).waitFor();
+  assert(await page.locator('[style]').count() === 0, 'an element carries a style attribute');
+  assert(await page.locator('script:not([src])').count() === 0, 'an inline script');
+  await shot(page, 'sign-in.png');
+});
+
+await step('sign up a new workspace', async () => {
+  await page.getByRole('link', { name: 'Create a workspace' }).click();
+  await page.getByLabel('Company name').fill(owner.company);
+  const slug = page.getByLabel('Workspace address');
+  assert((await slug.inputValue()).startsWith('cedar-stone-concrete'), 'the address is not derived from the name');
+  await slug.fill(owner.workspace);
+  await page.getByLabel('Your name').fill(owner.name);
+  await page.getByLabel('Work email').fill(owner.email);
+  await page.getByLabel('Password').fill(owner.password);
+  await page.getByRole('button', { name: 'Create workspace' }).click();
+  await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+});
+
+await step('confirm the email from the mailed link (SMTP sink)', async () => {
+  const { token } = await bridge(`/mail?to=${encodeURIComponent(owner.email)}&page=confirm`);
+  await page.goto(`${BASE}/confirm#token=${token}`);
+  await page.getByRole('heading', { name: 'Email confirmed' }).waitFor();
+  assert(await page.evaluate(() => location.hash) === '', 'the token was left in the address bar');
+});
+
+await step('sign in: the week opens; no token in storage', async () => {
+  await page.getByRole('link', { name: 'Sign in' }).click();
+  await page.getByLabel('Workspace').fill(owner.workspace);
+  await page.getByLabel('Email').fill(owner.email);
+  await page.getByLabel('Password').fill(owner.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('.week-grid .day').first().waitFor();
+  assert(await page.locator('.week-grid .day').count() === 7, 'the week does not have 7 days');
+  monday = await page.locator('.week-grid .day').first().getAttribute('data-date');
+  const storage = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+  assert(!/eyJ|access_token|refresh/.test(storage), 'a token reached storage or a readable cookie: ' + storage);
+  const brand = await page.locator('.brand-name').textContent();
+  assert(brand === owner.company, 'the top bar does not name the workspace');
+});
+
+await step('silent refresh keeps the session across a reload', async () => {
+  await page.reload();
+  await page.locator('.week-grid .day').first().waitFor();
+  assert(await page.locator('.topbar').isVisible(), 'signed out by a reload');
+});
+
+await step('create a region', async () => {
+  await nav(page, 'Regions');
+  await page.getByRole('button', { name: 'New region' }).click();
+  const d = await dialogOpen(page);
+  await d.getByLabel('Name').fill('Central');
+  await d.getByRole('button', { name: 'Create region' }).click();
+  await page.locator('#regions-table').getByText('Central').waitFor();
+});
+
+await step('create a customer (a validation error is shown beside its field, nothing typed is lost)', async () => {
+  await nav(page, 'Customers');
+  await page.getByRole('button', { name: 'New customer' }).click();
+  const d = await dialogOpen(page);
+  await d.getByLabel('Name').fill('Harbor View Homes');
+  await d.getByLabel('Contact person').fill('Maya Lin');
+  await d.getByLabel('Email').fill('not-an-email');
+  await d.getByLabel('Phone').fill('+15550100001');
+  allow('POST', /^\/api\/v1\/customers$/, 400);
+  await d.getByRole('button', { name: 'Create customer' }).click();
+  const err = d.locator('.field-error', { hasText: /email/i });
+  await err.waitFor();
+  assert(await d.getByLabel('Email').getAttribute('aria-invalid') === 'true', 'the email field is not marked invalid');
+  assert(await d.getByLabel('Name').inputValue() === 'Harbor View Homes', 'the form lost what was typed');
+  await d.getByLabel('Email').fill('maya.lin@example.com');
+  await d.getByRole('button', { name: 'Create customer' }).click();
+  await page.locator('#customers-table').getByText('Harbor View Homes').waitFor();
+  // a second one, and search
+  await page.getByRole('button', { name: 'New customer' }).click();
+  const d2 = await dialogOpen(page);
+  await d2.getByLabel('Name').fill('Millbrook School District');
+  await d2.getByRole('button', { name: 'Create customer' }).click();
+  await page.locator('#customers-table').getByText('Millbrook School District').waitFor();
+  await page.getByRole('searchbox', { name: 'Search customers' }).fill('harbor');
+  await page.waitForFunction(() => document.querySelectorAll('#customers-table tbody tr').length === 1);
+});
+
+await step('create a project', async () => {
+  await nav(page, 'Projects');
+  await page.getByRole('button', { name: 'New project' }).click();
+  const d = await dialogOpen(page);
+  await d.getByLabel('Customer').selectOption({ label: 'Harbor View Homes' });
+  await d.getByLabel('Project name').fill('Lot 7 foundation');
+  await d.getByLabel('Address').fill('12 Harbor View Rd');
+  await d.getByLabel('ZIP').fill('60614');
+  await d.getByLabel('Region').selectOption({ label: 'Central' });
+  await d.getByRole('button', { name: 'Create project' }).click();
+  await page.locator('#projects-table').getByText('Lot 7 foundation').waitFor();
+});
+
+const people = [['Ana Brooks', 'Placer'], ['Ben Chen', 'Finisher'], ['Dee Ortiz', 'Foreman'], ['Cy Patel', 'Pump operator']];
+await step('create employees', async () => {
+  await nav(page, 'Employees');
+  for (const [name, trade] of people) {
+    await page.getByRole('button', { name: 'New employee' }).click();
+    const d = await dialogOpen(page);
+    await d.getByLabel('Name').fill(name);
+    await d.getByLabel('Trade').selectOption({ label: trade });
+    await d.getByLabel('Region').selectOption({ label: 'Central' });
+    await d.getByRole('button', { name: 'Create employee' }).click();
+    await page.locator('#employees-table').getByText(name).waitFor();
+  }
+});
+
+await step('create a crew with members', async () => {
+  await nav(page, 'Crews');
+  await page.getByRole('button', { name: 'New crew' }).click();
+  const d = await dialogOpen(page);
+  await d.getByLabel('Crew name').fill('Crew North');
+  await d.getByLabel('Region').selectOption({ label: 'Central' });
+  await d.getByLabel('Foreman', { exact: true }).selectOption({ label: 'Dee Ortiz' });
+  for (const name of ['Ana Brooks', 'Ben Chen', 'Dee Ortiz']) await d.getByRole('checkbox', { name: new RegExp('^' + name) }).check();
+  await d.getByRole('button', { name: 'Create crew' }).click();
+  const row = page.locator('#crews-table tbody tr', { hasText: 'Crew North' });
+  await row.waitFor();
+  assert((await row.textContent()).includes('Ana Brooks, Ben Chen, Dee Ortiz'), 'the crew members were not saved');
+});
+
+async function addPour(date, { time, volume, mix, pump = false, needed, error = false }) {
+  await page.locator(`.day[data-date="${date}"] .day-add`).click();
+  const d = await dialogOpen(page);
+  await d.getByLabel('Project').selectOption({ label: 'Lot 7 foundation' });
+  await d.getByLabel('Start time').fill(time);
+  await d.getByLabel('Volume (cubic yards)').fill(error ? '-5' : volume);
+  await d.getByLabel('Mix').fill(mix);
+  await d.getByLabel('Crew').selectOption({ label: 'Crew North' });
+  await d.getByLabel('People needed').fill(String(needed));
+  if (pump) await d.getByLabel('Pump truck needed').check();
+  if (error) {
+    allow('POST', /^\/api\/v1\/pours$/, 400);
+    await d.getByRole('button', { name: 'Create pour' }).click();
+    await d.locator('.field-error', { hasText: /decimal/ }).waitFor();
+    assert(await d.getByLabel('Volume (cubic yards)').getAttribute('aria-invalid') === 'true', 'volume not marked invalid');
+    assert(await d.getByLabel('Mix').inputValue() === mix, 'the form lost what was typed');
+    await shot(page, 'pour-dialog-error.png');
+    await d.getByLabel('Volume (cubic yards)').fill(volume);
+  }
+  await d.getByRole('button', { name: 'Create pour' }).click();
+  await d.waitFor({ state: 'detached' });
+}
+
+const days = {};
+await step('create pours for the week (one with a validation error first)', async () => {
+  await nav(page, 'Week');
+  await page.locator('.week-grid .day').first().waitFor();
+  days.mon = monday;
+  days.wed = await page.locator('.week-grid .day').nth(2).getAttribute('data-date');
+  days.fri = await page.locator('.week-grid .day').nth(4).getAttribute('data-date');
+  await addPour(days.mon, { time: '07:30', volume: '42.5', mix: '4000 psi', pump: true, needed: 4, error: true });
+  await addPour(days.wed, { time: '06:00', volume: '18', mix: '3000 psi', needed: 2 });
+  await addPour(days.fri, { time: '08:15', volume: '96.25', mix: '5000 psi', pump: true, needed: 3 });
+  await page.waitForFunction(() => document.querySelectorAll('.week-grid .pour').length === 3);
+  const card = page.locator(`.day[data-date="${days.mon}"] .pour`);
+  const text = await card.textContent();
+  for (const want of ['07:30', 'Lot 7 foundation', 'Harbor View Homes', '42.5 cy', '4000 psi', 'Pump', 'Crew North', 'Tentative']) assert(text.includes(want), `the card lacks ${want}: ${text}`);
+});
+
+await step('the manpower line is red while a day is short', async () => {
+  const mp = page.locator(`.day[data-date="${days.mon}"] .mp`);
+  assert(await mp.getAttribute('data-short') === 'true', 'Monday should be short (4 needed, 0 assigned)');
+  assert(await mp.getAttribute('data-needed') === '4', 'needed should be 4');
+  assert(await mp.getAttribute('data-available') === '4', 'available should be 4');
+  const color = await mp.evaluate(el => getComputedStyle(el).color);
+  assert(color === 'rgb(185, 28, 28)', 'the short line is not red: ' + color);
+});
+
+await step('assign people to a pour (the crew, then one more)', async () => {
+  await page.locator(`.day[data-date="${days.mon}"] .pour`).click();
+  const d = await dialogOpen(page);
+  await d.getByRole('button', { name: 'Assign all of Crew North' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('#pour-people li strong').length === 3);
+  await d.getByLabel('Person').selectOption({ label: 'Cy Patel — Pump operator' });
+  await d.getByLabel('Role on the pour').fill('pump');
+  await d.getByRole('button', { name: 'Assign', exact: true }).click();
+  await page.waitForFunction(() => document.querySelectorAll('#pour-people li strong').length === 4);
+  await d.getByRole('button', { name: 'Close' }).first().click();
+  await page.waitForFunction(date => document.querySelector(`.day[data-date="${date}"] .mp`)?.dataset.assigned === '4', days.mon);
+  const mp = page.locator(`.day[data-date="${days.mon}"] .mp`);
+  assert(await mp.getAttribute('data-short') === 'false', 'Monday is staffed now: the line must not be red');
+  assert(await mp.getAttribute('data-available') === '0', 'nobody should be left available on Monday');
+});
+
+await step('confirm a pour in place', async () => {
+  await page.locator(`.day[data-date="${days.wed}"] .pour`).click();
+  const d = await dialogOpen(page);
+  await d.getByRole('button', { name: 'Confirm pour' }).click();
+  await d.getByRole('button', { name: 'Mark completed' }).waitFor();
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(date => document.querySelector(`.day[data-date="${date}"] .pour`)?.dataset.status === 'confirmed', days.wed);
+});
+
+await step('cancel a pour with a reason', async () => {
+  await page.locator(`.day[data-date="${days.fri}"] .pour`).click();
+  const d = await dialogOpen(page);
+  await d.getByRole('button', { name: 'Cancel pour…' }).click();
+  await d.getByLabel('Reason (shown in the audit log)').fill('Rain forecast');
+  await d.getByRole('button', { name: 'Cancel this pour' }).click();
+  await d.getByText('Canceled: Rain forecast').waitFor();
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(date => document.querySelector(`.day[data-date="${date}"] .pour`)?.dataset.status === 'canceled', days.fri);
+  await page.checkCsp();
+});
+
+await step('move between weeks', async () => {
+  await page.getByRole('button', { name: 'Next week' }).click();
+  await page.waitForFunction(m => document.querySelector('.week-grid .day')?.dataset.date !== m, monday);
+  assert(await page.locator('.week-grid .pour').count() === 0, 'next week should be empty');
+  await page.getByRole('button', { name: 'Previous week' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.week-grid .pour').length === 3);
+});
+
+await step('the cancellation is in the audit log; the chain verifies; CSV export', async () => {
+  await nav(page, 'Admin');
+  await page.locator('.tabs').getByRole('link', { name: 'Audit log' }).click();
+  await page.locator('#audit-table').waitFor();
+  await page.getByLabel('Action').fill('pour.canceled');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForFunction(() => [...document.querySelectorAll('#audit-table tbody tr')].length === 1 &&
+    document.querySelector('#audit-table tbody tr').dataset.action === 'pour.canceled');
+  const row = await page.locator('#audit-table tbody tr').textContent();
+  assert(/canceled/.test(row) && row.includes(owner.name), 'the audit row does not show who canceled: ' + row);
+  await page.getByRole('button', { name: 'Verify chain' }).click();
+  await page.getByText(/The chain is intact: \d+ rows verified/).waitFor();
+  await page.getByLabel('Action').fill('');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('#audit-table tbody tr').length > 5);
+  await page.getByLabel('Action').fill('');
+  await shot(page, 'audit-log.png');
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+  const path = await dl.path();
+  const { readFileSync } = await import('node:fs');
+  const csv = readFileSync(path, 'utf8');
+  assert(csv.includes('pour.canceled'), 'the CSV lacks the cancellation');
+});
+
+await step('export the week\'s schedule (.xlsx)', async () => {
+  if (!await routeExists('GET', '/exports/schedule.xlsx?from=2026-01-05&to=2026-01-11')) return skip('GET /exports/schedule.xlsx is not on this server yet (404 no such path)');
+  await nav(page, 'Week');
+  await page.locator('.week-grid .pour').first().waitFor();
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export .xlsx' }).click()]);
+  const { readFileSync } = await import('node:fs');
+  const bytes = readFileSync(await dl.path());
+  assert(bytes.subarray(0, 2).toString() === 'PK', 'not an .xlsx (zip) file');
+  assert(/\.xlsx$/.test(dl.suggestedFilename()), 'file name ' + dl.suggestedFilename());
+});
+
+await step('two-factor enrolment: QR code, code, recovery codes shown once', async () => {
+  if (!await routeExists('POST', '/me/mfa/totp')) return skip('POST /me/mfa/totp is not on this server yet');
+  await page.locator('.user-link').click();
+  await page.getByRole('heading', { name: 'My account', exact: true }).waitFor();
+  const card = page.locator('#mfa-card');
+  await card.getByLabel('Confirm with your password').fill(owner.password);
+  await card.getByRole('button', { name: 'Set up two-factor' }).click();
+  const qr = card.locator('#totp-qr');
+  await qr.waitFor();
+  await page.waitForFunction(() => document.querySelector('#totp-qr').naturalWidth > 0);
+  mfaSecret = (await card.locator('#totp-secret').textContent()).replace(/\s+/g, '');
+  assert(/^[A-Z2-7]{16,}$/.test(mfaSecret), 'the secret is not base32: ' + mfaSecret);
+  await card.locator('#totp-qr').scrollIntoViewIfNeeded();
+  await shot(page, 'account-totp.png');
+  await card.getByLabel('The 6-digit code the app shows').fill(totp(mfaSecret));
+  await card.getByRole('button', { name: 'Turn on' }).click();
+  await card.locator('#recovery-codes li').first().waitFor();
+  assert(await card.locator('#recovery-codes li').count() === 10, 'there should be 10 recovery codes');
+  await card.getByRole('button', { name: 'I saved them' }).click();
+  await card.getByText('Signing in asks for a code').waitFor();
+});
+
+await step('sign out, then sign in with a TOTP code', async () => {
+  if (!mfaSecret) return skip('no TOTP enrolled (previous step skipped)');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in to Planyard' }).waitFor();
+  await page.getByLabel('Workspace').fill(owner.workspace);
+  await page.getByLabel('Email').fill(owner.email);
+  await page.getByLabel('Password').fill(owner.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const code = page.getByLabel('Code from your authenticator app');
+  await code.waitFor();
+  // the code of the next time step: the one used to enrol can't be used again
+  await code.fill(totp(mfaSecret, Date.now() + 30000));
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.locator('.week-grid .day').first().waitFor();
+});
+
+await step('impersonation: the orange banner says who and until when; an admin ends it', async () => {
+  if (!await routeExists('POST', '/auth/impersonation/redeem')) return skip('POST /auth/impersonation/redeem is not on this server yet');
+  const r = await bridge('/impersonate', { workspace: owner.workspace, email: owner.email, staff: 'Sam Support', reason: 'Ticket 4711: week view question' });
+  if (r.status !== 0) {
+    if (/usage|unknown command|platform/i.test(r.stderr) && !/workspace|user/i.test(r.stderr)) return skip('`planyard platform impersonate` is not built yet: ' + r.stderr.slice(0, 200));
+    throw new Error('planyard platform impersonate failed: ' + r.stderr);
+  }
+  const token = /#token=([A-Za-z0-9_-]+)/.exec(r.link)[1];
+  const staff = await newPage('staff');
+  await staff.goto(`${BASE}/impersonate#token=${token}`);
+  const banner = staff.locator('#impersonation-banner');
+  await banner.waitFor();
+  const text = await banner.textContent();
+  assert(text.includes('Sam Support') && /until/.test(text), 'the banner does not say who and until when: ' + text);
+  assert(await banner.evaluate(el => getComputedStyle(el).backgroundColor) === 'rgb(234, 88, 12)', 'the banner is not orange');
+  await staff.locator('.week-grid .pour').first().waitFor();
+  await nav(staff, 'Customers');
+  await staff.locator('#impersonation-banner').waitFor();
+  await shot(staff, 'impersonation-banner.png');
+  // the owner ends it
+  if (await routeExists('GET', '/workspace/impersonations')) {
+    await nav(page, 'Admin');
+    await page.locator('.tabs').getByRole('link', { name: 'Staff access' }).click();
+    await page.getByRole('button', { name: 'End now' }).click();
+    await (await dialogOpen(page)).getByRole('button', { name: 'End session' }).click();
+    await toastSays(page, 'Staff session ended');
+    allow('GET', /^\/api\/v1\//, 401);
+    await nav(staff, 'Projects');
+    await staff.getByRole('heading', { name: 'Staff access ended' }).waitFor();
+  }
+  await staff.checkCsp();
+  await staff.context().close();
+});
+
+await step('demo workspace: the week and the customers (screenshots)', async () => {
+  let demo;
+  try { demo = await bridge('/demo'); } catch { return skip('no demo workspace on this server'); }
+  const p = await newPage('demo');
+  await p.goto(BASE + '/signin');
+  await p.getByLabel('Workspace').fill(demo.workspace);
+  await p.getByLabel('Email').fill(demo.email);
+  await p.getByLabel('Password').fill(demo.password);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.locator('.week-grid .pour').first().waitFor();
+  await shot(p, 'week.png');
+  await nav(p, 'Customers');
+  await p.locator('#customers-table').waitFor();
+  await shot(p, 'customers.png');
+  await p.checkCsp();
+  await p.context().close();
+  const phone = await newPage('phone', { viewport: { width: 390, height: 844 }, context: { isMobile: true, hasTouch: true, deviceScaleFactor: 1 } });
+  await phone.goto(BASE + '/signin');
+  await phone.getByLabel('Workspace').fill(demo.workspace);
+  await phone.getByLabel('Email').fill(demo.email);
+  await phone.getByLabel('Password').fill(demo.password);
+  await phone.getByRole('button', { name: 'Sign in' }).click();
+  await phone.locator('.week-grid .pour').first().waitFor();
+  const cols = await phone.locator('.week-grid').evaluate(el => getComputedStyle(el).gridTemplateColumns.split(' ').length);
+  assert(cols === 1, 'on a phone the days should stack, got columns: ' + cols);
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+  assert(overflow <= 0, `the page is ${overflow}px wider than a phone`);
+  await shot(phone, 'week-phone.png');
+  await phone.checkCsp();
+  await phone.context().close();
+});
+
+await step('keyboard: the pour dialog opens and closes from the keyboard', async () => {
+  await nav(page, 'Week');
+  await page.locator('.week-grid .pour').first().focus();
+  await page.keyboard.press('Enter');
+  await dialogOpen(page);
+  await page.keyboard.press('Escape');
+  await page.locator('dialog[open]').waitFor({ state: 'detached' });
+});
+
+await page.checkCsp();
+await browser.close();
+
+const secs = ((Date.now() - T0) / 1000).toFixed(1);
+for (const p of problems) console.log('PROBLEM ' + p);
+console.log(`e2e: ${results.passed} steps ok, ${results.failed} failed, ${results.skipped} skipped; ${problems.length} CSP violations/console errors/5xx; ${secs}s`);
+process.exit(results.failed || problems.length ? 1 : 0);
