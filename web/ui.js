@@ -91,6 +91,7 @@ export function toast(message, kind = 'ok') {
   const t = h('div', { class: ['toast', 'toast-' + kind], role: kind === 'error' ? 'alert' : 'status' },
     kind === 'error' ? icon('alert') : icon('check'), h('span', { text: message }));
   host.append(t);
+  while (host.children.length > 3) host.firstElementChild.remove();
   setTimeout(() => t.classList.add('toast-out'), kind === 'error' ? 7000 : 3500);
   setTimeout(() => t.remove(), kind === 'error' ? 7600 : 4100);
 }

@@ -28,6 +28,7 @@ export function crudScreen(cfg) {
       body,
       h('div', { class: 'list-foot' }, more)));
 
+    if (newBtn) newBtn.disabled = true;
     try {
       await Promise.all((cfg.lookups || []).map(async p => { lk[p] = await lookup(p); }));
     } catch (e) {
@@ -58,7 +59,10 @@ export function crudScreen(cfg) {
       if (cfg.serverSearch) timer = setTimeout(load, 250);
       else draw();
     });
-    if (newBtn) newBtn.addEventListener('click', () => openEditor(null));
+    if (newBtn) {
+      newBtn.disabled = false;
+      newBtn.addEventListener('click', () => openEditor(null));
+    }
     more.addEventListener('click', () => busy(more, () => load(true)));
 
     function params() {

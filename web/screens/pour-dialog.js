@@ -11,6 +11,8 @@ export async function openPourDialog({ pour, date, canEdit, onChange }) {
   const d = dialog({ title: pour ? 'Pour' : 'New pour', body: loading(), wide: true, onClose: () => { if (changed) onChange(); } });
   let changed = false;
   let current = pour;
+  // something was saved: the week reloads when the dialog closes (or now, if it already has)
+  const markChanged = () => { changed = true; if (!d.isConnected) onChange(); };
   let lk;
   try {
     const [projects, customers, crews, employees] = await Promise.all([
@@ -59,7 +61,7 @@ export async function openPourDialog({ pour, date, canEdit, onChange }) {
         const saved = current
           ? await api('PATCH', `/pours/${current.id}`, body)
           : await api('POST', '/pours', body);
-        changed = true;
+        markChanged();
         toast(current ? 'Pour saved.' : `Pour created for ${dateLong(saved.scheduled_date)}.`);
         d.close();
       },
@@ -95,7 +97,7 @@ export async function openPourDialog({ pour, date, canEdit, onChange }) {
       b.addEventListener('click', () => busy(b, async () => {
         try {
           current = await api('PATCH', `/pours/${p.id}`, { status });
-          changed = true;
+          markChanged();
           toast(`Pour ${statusLabel(status).toLowerCase()}.`);
           build();
         } catch (e) { fail(e); }
@@ -134,7 +136,7 @@ export async function openPourDialog({ pour, date, canEdit, onChange }) {
           secondary: [button('Keep it', { variant: 'ghost', onclick: () => { f.remove(); cancel.hidden = false; cancel.focus(); } })],
           onSubmit: async v => {
             current = await api('POST', `/pours/${p.id}/cancel`, v.reason.trim() ? { reason: v.reason.trim() } : {});
-            changed = true;
+            markChanged();
             toast('Pour canceled.');
             build();
           },
@@ -150,7 +152,7 @@ export async function openPourDialog({ pour, date, canEdit, onChange }) {
         if (!await confirmDialog({ title: 'Delete this pour?', message: 'It disappears from the schedule. Canceling keeps a record; deleting does not.', confirm: 'Delete pour', danger: true })) return;
         try {
           await api('DELETE', `/pours/${p.id}`);
-          changed = true;
+          markChanged();
           toast('Pour deleted.');
           d.close();
         } catch (e) { fail(e); }
@@ -185,7 +187,7 @@ export async function openPourDialog({ pour, date, canEdit, onChange }) {
         const body = { employee_id: v.employee_id, date: p.scheduled_date, pour_id: p.id };
         if (v.role.trim()) body.role = v.role.trim();
         await api('POST', '/assignments', body);
-        changed = true;
+        markChanged();
         addForm.reset();
         await refresh();
         toast(`${empName(v.employee_id).name} assigned.`);
@@ -199,7 +201,7 @@ export async function openPourDialog({ pour, date, canEdit, onChange }) {
       for (const id of todo) {
         try {
           await api('POST', '/assignments', { employee_id: id, date: p.scheduled_date, pour_id: p.id, role: 'crew' });
-          changed = true;
+          markChanged();
         } catch (e) {
           problems.push(`${empName(id).name}: ${e instanceof ApiError ? e.friendly : e}`);
         }
@@ -225,7 +227,7 @@ export async function openPourDialog({ pour, date, canEdit, onChange }) {
         if (rm) rm.addEventListener('click', () => busy(rm, async () => {
           try {
             await api('DELETE', `/assignments/${a.id}`);
-            changed = true;
+            markChanged();
             await refresh();
           } catch (err) { alertHost.hidden = false; setFormAlert(holder, err.friendly || String(err)); }
         }));
