@@ -14,6 +14,7 @@
 #include "api/records.h"
 #include "app.h"
 #include "auth/gate.h"
+#include "backup.h"
 #include "auth/password.h"
 #include "auth/sealed.h"
 #include "mail.h"
@@ -38,6 +39,8 @@ static void usage(void)
 	      "  migrate           apply pending migrations (PLANYARD_ADMIN_DATABASE_URL)\n"
 	      "  jobs reminders    send due reminders once (for a system cron)\n"
 	      "  jobs retention    delete workspaces suspended for more than 30 days\n"
+	      "  backup create [--type full|incr|diff] [--snapshot] | list | verify\n"
+	      "  restore --to TIME --into DIR [--in-place]\n"
 	      "  platform impersonate --workspace SLUG --user EMAIL --staff NAME --reason TEXT\n"
 	      "                    print a single-use link (5 minutes) to a staff session of that member\n"
 	      "  settings          print the settings table (Markdown)\n",
@@ -111,7 +114,16 @@ static int cmd_dev(settings_t *s, int argc, char **argv)
 	}
 	char err[512];
 	struct pgdev pg;
-	if (pgdev_start(s->data_dir, &pg, err, sizeof err) < 0) {
+	char dd[4096];
+	if (mkdir(s->data_dir, 0711) < 0 && errno != EEXIST) {
+		fprintf(stderr, "planyard: cannot create %s\n", s->data_dir);
+		return 1;
+	}
+	if (!realpath(s->data_dir, dd) || dev_secret(dd, "backup_key", "", &s->backup_key) < 0) {
+		fprintf(stderr, "planyard: cannot keep secrets in %s/secrets\n", s->data_dir);
+		return 1;
+	}
+	if (pgdev_start(s->data_dir, &pg, s->backup_key, err, sizeof err) < 0) {
 		fprintf(stderr, "planyard: %s\n", err);
 		return 1;
 	}
@@ -304,6 +316,10 @@ int main(int argc, char **argv)
 		rc = cmd_migrate(&s);
 	else if (strcmp(cmd, "jobs") == 0)
 		rc = cmd_jobs(&s, argc - 2, argv + 2);
+	else if (strcmp(cmd, "backup") == 0)
+		rc = backup_command(&s, argc - 2, argv + 2);
+	else if (strcmp(cmd, "restore") == 0)
+		rc = restore_command(&s, argc - 2, argv + 2);
 	else if (strcmp(cmd, "settings") == 0) {
 		settings_print_markdown(stdout);
 		rc = 0;

@@ -27,8 +27,16 @@ static void become(const struct pgdev *pg)
 
 int pgdev_run(const struct pgdev *pg, const char *prog, const char *const *args)
 {
+	return pgdev_run_output(pg, prog, args, false);
+}
+
+int pgdev_run_output(const struct pgdev *pg, const char *prog, const char *const *args, bool show)
+{
 	char path[PATH_MAX + 32];
-	snprintf(path, sizeof path, "%s/%s", pg->bindir, prog);
+	if (strchr(prog, '/'))
+		snprintf(path, sizeof path, "%s", prog);
+	else
+		snprintf(path, sizeof path, "%s/%s", pg->bindir, prog);
 	const char *argv[32];
 	int n = 0;
 	argv[n++] = prog;
@@ -41,7 +49,7 @@ int pgdev_run(const struct pgdev *pg, const char *prog, const char *const *args)
 	if (pid == 0) {
 		become(pg);
 		int devnull = open("/dev/null", O_WRONLY);
-		if (devnull >= 0 && !getenv("PLANYARD_PG_VERBOSE")) {
+		if (devnull >= 0 && !show && !getenv("PLANYARD_PG_VERBOSE")) {
 			dup2(devnull, 1);
 		}
 		execv(path, (char *const *)argv);
@@ -103,13 +111,8 @@ static int exec_super(const struct pgdev *pg, const char *sql, char *err, size_t
 	return rc;
 }
 
-int pgdev_start(const char *data_dir, struct pgdev *pg, char *err, size_t errlen)
+static int cluster_user(struct pgdev *pg, char *err, size_t errlen)
 {
-	memset(pg, 0, sizeof *pg);
-	if (find_bindir(pg) < 0) {
-		snprintf(err, errlen, "PostgreSQL 15 is not installed (run scripts/deps.sh run)");
-		return -1;
-	}
 	if (getuid() == 0) {
 		struct passwd *pw = getpwnam("postgres");
 		if (!pw) {
@@ -122,6 +125,100 @@ int pgdev_start(const char *data_dir, struct pgdev *pg, char *err, size_t errlen
 		pg->uid = getuid();
 		pg->gid = getgid();
 	}
+	return 0;
+}
+
+int pgdev_locate(const char *data_dir, struct pgdev *pg, char *err, size_t errlen)
+{
+	memset(pg, 0, sizeof *pg);
+	if (find_bindir(pg) < 0 || cluster_user(pg, err, errlen) < 0) {
+		if (!pg->bindir[0])
+			snprintf(err, errlen, "PostgreSQL 15 is not installed");
+		return -1;
+	}
+	char link[PATH_MAX + 8];
+	snprintf(link, sizeof link, "%s/pg", data_dir);
+	if (!realpath(link, pg->dir)) {
+		snprintf(err, errlen, "no dev cluster under %s (run `planyard dev` first)", data_dir);
+		return -1;
+	}
+	snprintf(pg->backup_dir, sizeof pg->backup_dir, "%s-backup", pg->dir);
+	snprintf(pg->backup_conf, sizeof pg->backup_conf, "%s/pgbackrest.conf", pg->backup_dir);
+	snprintf(pg->super_url, sizeof pg->super_url, "host=%s dbname=postgres user=postgres", pg->dir);
+	snprintf(pg->admin_url, sizeof pg->admin_url, "host=%s dbname=planyard user=planyard_owner", pg->dir);
+	snprintf(pg->app_url, sizeof pg->app_url, "host=%s dbname=planyard user=planyard_app", pg->dir);
+	return 0;
+}
+
+/* The pgBackRest configuration of the dev cluster: an encrypted repository for point-in-time
+ * recovery and one for daily snapshots, beside the cluster (where its user can write), the
+ * key only in this file (0600, the cluster's user), never in a repository. */
+static int backup_conf(struct pgdev *pg, const char *key, const char *link_dir, char *err, size_t errlen)
+{
+	snprintf(pg->backup_dir, sizeof pg->backup_dir, "%s-backup", pg->dir);
+	if (mkdir(pg->backup_dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s", pg->backup_dir);
+		return -1;
+	}
+	if (chown(pg->backup_dir, pg->uid, pg->gid) < 0 && getuid() == 0) {
+		snprintf(err, errlen, "cannot give %s to the cluster's user", pg->backup_dir);
+		return -1;
+	}
+	snprintf(pg->backup_conf, sizeof pg->backup_conf, "%s/pgbackrest.conf", pg->backup_dir);
+	static const char *const subdirs[] = { "log", "lock" };
+	for (size_t i = 0; i < ARRAY_LEN(subdirs); i++) {
+		char d[PATH_MAX + 32];
+		snprintf(d, sizeof d, "%s/%s", pg->backup_dir, subdirs[i]);
+		if ((mkdir(d, 0700) < 0 && errno != EEXIST) || (chown(d, pg->uid, pg->gid) < 0 && getuid() == 0)) {
+			snprintf(err, errlen, "cannot create %s", d);
+			return -1;
+		}
+	}
+	const char *pitr = getenv("PLANYARD_BACKUP_PITR_DAYS"), *snap = getenv("PLANYARD_BACKUP_SNAPSHOT_DAYS");
+	FILE *f = fopen(pg->backup_conf, "w");
+	if (!f) {
+		snprintf(err, errlen, "cannot write %s", pg->backup_conf);
+		return -1;
+	}
+	fchmod(fileno(f), 0600);
+	fprintf(f, "[global]\n"
+		   "repo1-path=%s/pitr\nrepo1-cipher-type=aes-256-cbc\nrepo1-cipher-pass=%s\n"
+		   "repo1-retention-full-type=time\nrepo1-retention-full=%s\n"
+		   "repo2-path=%s/snapshots\nrepo2-cipher-type=aes-256-cbc\nrepo2-cipher-pass=%s\n"
+		   "repo2-retention-full-type=time\nrepo2-retention-full=%s\n"
+		   "log-path=%s/log\nlock-path=%s/lock\nlog-level-console=error\nlog-level-file=info\n"
+		   "start-fast=y\narchive-async=n\ncompress-type=lz4\n"
+		   /* the socket lives in the data directory; its lock must not travel */
+		   "exclude=.s.PGSQL.5432.lock\nexclude=.s.PGSQL.5432\n\n"
+		   "[planyard]\npg1-path=%s\npg1-socket-path=%s\npg1-user=postgres\n",
+		pg->backup_dir, key, pitr ? pitr : "7", pg->backup_dir, key, snap ? snap : "30", pg->backup_dir,
+		pg->backup_dir, pg->dir, pg->dir);
+	if (fclose(f) != 0 || chown(pg->backup_conf, pg->uid, pg->gid) < 0) {
+		if (getuid() == 0) {
+			snprintf(err, errlen, "cannot write %s", pg->backup_conf);
+			return -1;
+		}
+	}
+	/* DATA_DIR/backup points at it, for people looking */
+	char link[PATH_MAX + 16];
+	snprintf(link, sizeof link, "%s/backup", link_dir);
+	struct stat st;
+	if (lstat(link, &st) < 0 && symlink(pg->backup_dir, link) < 0) {
+		snprintf(err, errlen, "cannot link %s", link);
+		return -1;
+	}
+	return 0;
+}
+
+int pgdev_start(const char *data_dir, struct pgdev *pg, const char *backup_key, char *err, size_t errlen)
+{
+	memset(pg, 0, sizeof *pg);
+	if (find_bindir(pg) < 0) {
+		snprintf(err, errlen, "PostgreSQL 15 is not installed (run scripts/deps.sh run)");
+		return -1;
+	}
+	if (cluster_user(pg, err, errlen) < 0)
+		return -1;
 	char abs[PATH_MAX];
 	if (mkdir(data_dir, 0711) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create %s: %s", data_dir, strerror(errno));
@@ -187,13 +284,22 @@ int pgdev_start(const char *data_dir, struct pgdev *pg, char *err, size_t errlen
 	snprintf(pg->admin_url, sizeof pg->admin_url, "host=%s dbname=planyard user=planyard_owner", pg->dir);
 	snprintf(pg->app_url, sizeof pg->app_url, "host=%s dbname=planyard user=planyard_app", pg->dir);
 
+	char archive[PATH_MAX * 2 + 256] = "";
+	if (backup_key) {
+		if (backup_conf(pg, backup_key, abs, err, errlen) < 0)
+			return -1;
+		snprintf(archive, sizeof archive,
+			 "-c wal_level=replica -c archive_mode=on -c archive_timeout=60 "
+			 "-c archive_command='/usr/bin/pgbackrest --config=%s --stanza=planyard archive-push %%p'",
+			 pg->backup_conf);
+	}
 	const char *status_args[] = { "status", "-D", pg->dir, NULL };
 	if (pgdev_run(pg, "pg_ctl", status_args) != 0) {
-		char opts[PATH_MAX + 512], logf[PATH_MAX + 16];
+		char opts[PATH_MAX * 3 + 1024], logf[PATH_MAX + 16];
 		const char *extra = getenv("PLANYARD_DEV_PG_OPTIONS");
 		snprintf(opts, sizeof opts,
-			 "-c listen_addresses='' -k %s -c unix_socket_permissions=0700 -c max_connections=300 %s",
-			 pg->dir, extra ? extra : "");
+			 "-c listen_addresses='' -k %s -c unix_socket_permissions=0700 -c max_connections=300 %s %s",
+			 pg->dir, archive, extra ? extra : "");
 		snprintf(logf, sizeof logf, "%s/server.log", pg->dir);
 		const char *args[] = { "start", "-w", "-t", "60", "-D", pg->dir, "-l", logf, "-o", opts, NULL };
 		if (pgdev_run(pg, "pg_ctl", args) != 0) {
@@ -217,6 +323,13 @@ int pgdev_start(const char *data_dir, struct pgdev *pg, char *err, size_t errlen
 	PQfinish(c);
 	if (!exists && exec_super(pg, "create database planyard owner planyard_owner", err, errlen) < 0)
 		return -1;
+	if (backup_key) {
+		/* the stanza, once; a failure here is said but does not stop development */
+		const char *sa[] = { "--config", pg->backup_conf, "--stanza=planyard", "--log-level-console=error",
+				     "stanza-create", NULL };
+		if (pgdev_run(pg, "/usr/bin/pgbackrest", sa) != 0)
+			log_warn("pgBackRest could not create its stanza; backups are off (see %s/log)", pg->backup_dir);
+	}
 	return 0;
 }
 

@@ -16,16 +16,24 @@ struct pgdev {
 	char app_url[PATH_MAX + 64];
 	char admin_url[PATH_MAX + 64];
 	char super_url[PATH_MAX + 64];
+	char backup_dir[PATH_MAX + 16];  /* pgBackRest repositories and config (archiving on) */
+	char backup_conf[PATH_MAX + 48];
 };
 
 /* Creates (first time) and starts the cluster of data_dir, then makes sure the schema
- * owner role and database exist. 0, or -1 with one line in err. */
-int pgdev_start(const char *data_dir, struct pgdev *pg, char *err, size_t errlen) WUR;
+ * owner role and database exist. With backup_key, WAL is archived with pgBackRest into
+ * encrypted repositories beside the cluster (DATA_DIR/backup). 0, or -1 with one line in err. */
+int pgdev_start(const char *data_dir, struct pgdev *pg, const char *backup_key, char *err, size_t errlen) WUR;
+
+/* Locates the cluster of data_dir without starting it (it may be running). 0 or -1. */
+int pgdev_locate(const char *data_dir, struct pgdev *pg, char *err, size_t errlen) WUR;
 
 /* Stops the cluster when pgdev_start started it. */
 void pgdev_stop(struct pgdev *pg);
 
-/* Runs a PostgreSQL program of bindir as the cluster's user; returns its exit status. */
+/* Runs a PostgreSQL program of bindir (or an absolute path) as the cluster's user; returns
+ * its exit status. Its standard output is discarded unless show. */
 int pgdev_run(const struct pgdev *pg, const char *prog, const char *const *args);
+int pgdev_run_output(const struct pgdev *pg, const char *prog, const char *const *args, bool show);
 
 #endif

@@ -30,6 +30,8 @@ typedef struct {
 	char *cron_secret;
 	char *trusted_proxies;
 	char *web_dir;
+	char *backup_config;
+	char *backup_key;
 	long workers;
 	long bcrypt_cost;
 	long pbkdf2_iterations;
