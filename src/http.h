@@ -36,6 +36,13 @@ enum route_flags {
 typedef struct req req_t;
 typedef int (*handler_fn)(req_t *r);
 
+/* A body made while it is sent (large exports), in chunks of unknown total size: fills at
+ * most max bytes of buf and returns how many (> 0), 0 at the end, or -1 on a failure (the
+ * connection is then cut, so the client sees an incomplete body). It runs on the HTTP
+ * worker after the request's transaction has ended: it works with what cls owns, never
+ * with r or r->db. */
+typedef long (*req_stream_fn)(void *cls, char *buf, size_t max);
+
 /* A handler returns 0 when it has set the response, or REQ_SUSPENDED after setting r->job
  * (run on the work pool) and r->cont (run afterwards on the HTTP worker). */
 #define REQ_SUSPENDED 1
@@ -97,6 +104,9 @@ struct req {
 	char *resp_body;            /* malloc'd, freed by the server */
 	size_t resp_len;
 	const void *resp_static;    /* or a body that outlives the request */
+	req_stream_fn stream;       /* or a body made while it is sent (req_stream) */
+	void (*stream_release)(void *cls);
+	void *stream_cls;
 	const char *resp_type;
 	const char *hdr_name[REQ_MAX_HEADERS];
 	const char *hdr_value[REQ_MAX_HEADERS];
@@ -125,6 +135,10 @@ void req_field_error(req_t *r, const char *field, const char *code, const char *
 void req_no_content(req_t *r);
 void req_body(req_t *r, int status, const char *content_type, char *body, size_t len);
 void req_static(req_t *r, int status, const char *content_type, const void *body, size_t len);
+/* A streamed body (chunked): read produces it from cls; release(cls) is called exactly once,
+ * when the response is done with it (sent, cut, or replaced by another response). */
+void req_stream(req_t *r, int status, const char *content_type, req_stream_fn read, void (*release)(void *cls),
+		void *cls);
 /* Adds a response header; name and value must outlive the request (use the arena). */
 void req_header(req_t *r, const char *name, const char *value);
 

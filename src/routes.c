@@ -4,11 +4,13 @@
 #include "router.h"
 
 #include "api/auth.h"
+#include "api/exports.h"
 #include "api/records.h"
 #include "api/me.h"
 #include "api/ops.h"
 #include "api/mfa.h"
 #include "api/service.h"
+#include "api/trust.h"
 #include "api/workspace.h"
 
 #define V1 "/api/v1"
@@ -143,6 +145,10 @@ static const jsonv_field_t accept_body[] = {
 	{ "token", JV_STRING, true, false, 1, 200, NULL, NULL }, { "name", JV_STRING, false, false, 1, 100, NULL, NULL },
 	{ "password", JV_STRING, false, false, 0, 100000, NULL, NULL }, JV_END,
 };
+static const jsonv_field_t workspace_delete_body[] = {
+	{ "slug", JV_STRING, true, false, 1, 100, NULL, NULL }, { "password", JV_STRING, true, false, 1, 100000, NULL, NULL },
+	JV_END,
+};
 
 /* The five routes of a collection of API.md "Operating data". */
 #define COLLECTION(path, res, body, what)                                                                     \
@@ -201,6 +207,15 @@ const route_t routes[] = {
 	{ "GET", V1 "/audit", rec_list, AUTH_SESSION, ROLE_ADMIN, NULL, TX, "the audit log, newest first", "200", &res_audit },
 	{ "GET", V1 "/audit/verify", api_audit_verify, AUTH_SESSION, ROLE_ADMIN, NULL, TX, "recompute the hash chain", "200", NULL },
 	{ "GET", V1 "/audit/export.csv", api_audit_csv, AUTH_SESSION, ROLE_ADMIN, NULL, TX, "the audit log as CSV", "200", NULL },
+
+	/* trust operations */
+	{ "POST", V1 "/auth/impersonation/redeem", api_impersonation_redeem, AUTH_NONE, ROLE_NONE, token_body, TX, "start a staff session with its single-use link", "200", NULL },
+	{ "GET", V1 "/workspace/impersonations", api_impersonation_list, AUTH_SESSION, ROLE_ADMIN, NULL, TX, "staff access to this workspace, newest first", "200", &res_impersonations },
+	{ "DELETE", V1 "/workspace/impersonations/{id}", api_impersonation_revoke, AUTH_SESSION, ROLE_ADMIN, NULL, TX | NOIMP, "end a staff access at once", "204", NULL },
+	{ "DELETE", V1 "/workspace", api_workspace_delete, AUTH_SESSION, ROLE_OWNER, workspace_delete_body, TX | NOIMP, "delete the workspace and everything in it", "204", NULL },
+	{ "GET", V1 "/exports/schedule.xlsx", api_export_schedule, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "the pours of a date range as a workbook", "200", NULL },
+	{ "GET", V1 "/exports/manpower.xlsx", api_export_manpower, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "the manpower projection as a workbook", "200", NULL },
+	{ "GET", V1 "/exports/workspace.json", api_export_workspace, AUTH_SESSION, ROLE_ADMIN, NULL, TX | NOIMP, "every record, the members and the audit log", "200", NULL },
 
 	/* operating data */
 	COLLECTION("/customers", res_customers, customer_body, "customer"),

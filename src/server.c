@@ -42,8 +42,18 @@ static volatile sig_atomic_t stop_requested;
 
 /* ---- response helpers (http.h) ---- */
 
+static void drop_stream(req_t *r)
+{
+	if (r->stream_release)
+		r->stream_release(r->stream_cls);
+	r->stream = NULL;
+	r->stream_release = NULL;
+	r->stream_cls = NULL;
+}
+
 static void set_body(req_t *r, int status, const char *type, char *body, size_t len)
 {
+	drop_stream(r);
 	free(r->resp_body);
 	r->resp_body = body;
 	r->resp_len = len;
@@ -62,6 +72,14 @@ void req_static(req_t *r, int status, const char *type, const void *body, size_t
 {
 	set_body(r, status, type, NULL, len);
 	r->resp_static = body;
+}
+
+void req_stream(req_t *r, int status, const char *type, req_stream_fn read, void (*release)(void *cls), void *cls)
+{
+	set_body(r, status, type, NULL, 0);
+	r->stream = read;
+	r->stream_release = release;
+	r->stream_cls = cls;
 }
 
 void req_json(req_t *r, int status, json_t *body)
@@ -246,6 +264,7 @@ static req_t *req_new(struct MHD_Connection *conn, const char *url, const char *
 
 static void req_free(req_t *r)
 {
+	drop_stream(r);
 	json_decref(r->json);
 	buf_wipe_free(&r->body);
 	free(r->resp_body);
@@ -263,10 +282,55 @@ static bool is_root_endpoint(const char *p)
 	return strcmp(p, "/healthz") == 0 || strcmp(p, "/readyz") == 0;
 }
 
+/* A streamed body as libmicrohttpd reads it. */
+struct stream {
+	req_stream_fn read;
+	void (*release)(void *cls);
+	void *cls;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)pos;
+	struct stream *s = cls;
+	long n = s->read(s->cls, buf, max);
+	if (n < 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)n;
+}
+
+static void stream_done(void *cls)
+{
+	struct stream *s = cls;
+	s->release(s->cls);
+	free(s);
+}
+
+static struct MHD_Response *stream_response(req_t *r)
+{
+	struct stream *s = malloc(sizeof *s);
+	if (!s)
+		return NULL;
+	*s = (struct stream){ r->stream, r->stream_release, r->stream_cls };
+	struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, s,
+								      stream_done);
+	if (!resp) {
+		free(s);
+		return NULL;
+	}
+	/* libmicrohttpd owns it now: stream_done releases it */
+	r->stream = NULL;
+	r->stream_release = NULL;
+	r->stream_cls = NULL;
+	return resp;
+}
+
 static enum MHD_Result send_response(req_t *r)
 {
 	struct MHD_Response *resp;
-	if (r->resp_static)
+	if (r->stream)
+		resp = stream_response(r);
+	else if (r->resp_static)
 		resp = MHD_create_response_from_buffer(r->resp_len, (void *)r->resp_static, MHD_RESPMEM_PERSISTENT);
 	else {
 		resp = MHD_create_response_from_buffer(r->resp_len, r->resp_body, MHD_RESPMEM_MUST_FREE);

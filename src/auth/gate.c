@@ -70,9 +70,13 @@ int gate_authenticate(req_t *r)
 
 int gate_tx_session(req_t *r)
 {
+	/* a staff session's actions are audited as "<staff> as <user>" (app.audit) */
 	static db_stmt_t begin = DB_STMT(
 		"select session_id, user_id, tenant_id, role, aal, email, impersonation_id, tenant_status, "
-		"require_mfa, mfa_enabled, set_config('app.client_ip', $2, true) from app.request_begin($1)");
+		"require_mfa, mfa_enabled, set_config('app.client_ip', $2, true), "
+		"set_config('app.impersonation_staff', case when impersonation_id is null then '' "
+		"else coalesce((select staff from app.session_impersonation()), '') end, true) "
+		"from app.request_begin($1)");
 	struct req_auth *a = &r->auth;
 	const char *p[] = { a->session_key, r->ip };
 	PGresult *res;

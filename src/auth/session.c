@@ -27,10 +27,11 @@ json_t *session_profile(req_t *r)
 	static db_stmt_t q = DB_STMT(
 		"select u.id, u.email, u.name, app.ts(u.email_confirmed_at), u.totp_enabled_at is not null, "
 		"t.id, t.slug, t.name, t.timezone, t.primary_color, t.require_mfa_for_admins, t.status, "
-		"m.role, s.id, app.ts(s.expires_at), s.aal, s.impersonation_id "
+		"m.role, s.id, app.ts(s.expires_at), s.aal, s.impersonation_id, i.staff, i.reason, app.ts(i.expires_at) "
 		"from app.sessions s join app.users u on u.id = s.user_id "
 		"join app.tenants t on t.id = s.tenant_id "
 		"join app.memberships m on m.tenant_id = s.tenant_id and m.user_id = s.user_id "
+		"left join app.session_impersonation() i on i.id = s.impersonation_id "
 		"where s.id = app.current_session_id() and s.tenant_id = app.current_tenant()");
 	PGresult *res;
 	if (db_run(r->db, &q, 0, NULL, &res) < 0 || PQntuples(res) != 1) {
@@ -60,8 +61,10 @@ json_t *session_profile(req_t *r)
 	str_or_null(sess, "id", V(13), false);
 	str_or_null(sess, "expires_at", V(14), false);
 	str_or_null(sess, "aal", V(15), false);
-	json_t *p = json_pack("{s:o,s:o,s:s,s:o,s:n}", "user", user, "workspace", ws, "role", V(12), "session", sess,
-			      "impersonation");
+	json_t *imp = N(17) ? json_null()
+			    : json_pack("{s:s,s:s,s:s}", "staff", V(17), "reason", V(18), "expires_at", V(19));
+	json_t *p = json_pack("{s:o,s:o,s:s,s:o,s:o}", "user", user, "workspace", ws, "role", V(12), "session", sess,
+			      "impersonation", imp);
 #undef V
 #undef N
 	PQclear(res);
@@ -75,8 +78,10 @@ static int hand_key_to_db(req_t *r, const char *sk)
 	return db_run(r->db, &set, 1, p, NULL);
 }
 
-/* The tokens body for the session whose secret is sk; refresh may be NULL. */
-static int respond_tokens(req_t *r, const char *sk, const char *refresh, int status)
+/* The tokens body for the session whose secret is sk; refresh may be NULL. A staff session
+ * (imp: its grant's id) gets the imp claim and an access token that lives until the
+ * session's hard end (ends), since it has no refresh token. */
+static int respond_tokens(req_t *r, const char *sk, const char *refresh, int status, const char *imp, time_t ends)
 {
 	if (hand_key_to_db(r, sk) < 0)
 		goto fail;
@@ -87,10 +92,13 @@ static int respond_tokens(req_t *r, const char *sk, const char *refresh, int sta
 	json_t *sess = json_object_get(prof, "session");
 	const char *role = json_string_value(json_object_get(prof, "role"));
 	time_t now = time(NULL);
+	time_t exp = imp && ends > now ? ends : now + ACCESS_TTL;
 	json_t *claims = json_pack("{s:s,s:O,s:O,s:O,s:s,s:O,s:I,s:I,s:s}", "typ", "access", "sub",
 				   json_object_get(user, "id"), "tid", json_object_get(ws, "id"), "sid",
 				   json_object_get(sess, "id"), "role", role, "aal", json_object_get(sess, "aal"),
-				   "iat", (json_int_t)now, "exp", (json_int_t)(now + ACCESS_TTL), "sk", sk);
+				   "iat", (json_int_t)now, "exp", (json_int_t)exp, "sk", sk);
+	if (claims && imp)
+		json_object_set_new(claims, "imp", json_string(imp));
 	char *access = NULL;
 	int rc = claims ? jwt_sign(app_settings->jwt_secret, claims, &access) : -1;
 	json_decref(claims);
@@ -98,8 +106,8 @@ static int respond_tokens(req_t *r, const char *sk, const char *refresh, int sta
 		json_decref(prof);
 		goto fail;
 	}
-	json_t *body = json_pack("{s:s,s:s,s:i,s:O,s:O,s:s}", "access_token", access, "token_type", "Bearer",
-				 "expires_in", ACCESS_TTL, "user", user, "workspace", ws, "role", role);
+	json_t *body = json_pack("{s:s,s:s,s:I,s:O,s:O,s:s}", "access_token", access, "token_type", "Bearer",
+				 "expires_in", (json_int_t)(exp - now), "user", user, "workspace", ws, "role", role);
 	json_object_set_new(body, "refresh_token", refresh ? json_string(refresh) : json_null());
 	free(access);
 	json_decref(prof);
@@ -158,9 +166,50 @@ int session_issue(req_t *r, const char *tenant, const char *user, const char *aa
 		return -1;
 	}
 	PQclear(res);
-	int rc = respond_tokens(r, sk, refresh, 200);
+	int rc = respond_tokens(r, sk, refresh, 200, NULL, 0);
 	OPENSSL_cleanse(sk, sizeof sk);
 	OPENSSL_cleanse(refresh, sizeof refresh);
+	return rc;
+}
+
+int session_impersonate(req_t *r, const char *token)
+{
+	static db_stmt_t redeem = DB_STMT(
+		"select status, impersonation_id, extract(epoch from expires_at)::bigint "
+		"from app.impersonation_redeem($1, $2, $3, $4, $5)");
+	char sk[44];
+	crypto_token(sk);
+	unsigned char *sealed = NULL;
+	size_t slen;
+	if (sealed_seal(sk, strlen(sk), &sealed, &slen) < 0) {
+		OPENSSL_cleanse(sk, sizeof sk);
+		req_problem(r, 500, "internal_error", NULL);
+		return -1;
+	}
+	const char *p[] = { hash_param(r, token), hash_param(r, sk), db_bytea(&r->arena, sealed, slen), r->ip,
+			    r->user_agent ? r->user_agent : "" };
+	free(sealed);
+	PGresult *res;
+	int rc = -1;
+	if (db_run(r->db, &redeem, 5, p, &res) < 0 || PQntuples(res) != 1) {
+		if (res)
+			PQclear(res);
+		req_problem(r, db_broken(r->db) ? 503 : 500, db_broken(r->db) ? "db_unavailable" : "internal_error", NULL);
+		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), "ok") != 0) {
+		PQclear(res);
+		req_problem(r, 400, "token_invalid", "the link is unknown, used, ended or older than 5 minutes");
+		goto out;
+	}
+	char *imp = arena_strdup(&r->arena, PQgetvalue(res, 0, 1));
+	time_t ends = (time_t)strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	PQclear(res);
+	rc = imp ? respond_tokens(r, sk, NULL, 200, imp, ends) : -1;
+	if (!imp)
+		req_problem(r, 500, "internal_error", NULL);
+out:
+	OPENSSL_cleanse(sk, sizeof sk);
 	return rc;
 }
 
@@ -209,7 +258,7 @@ int session_refresh(req_t *r)
 		return 0;
 	}
 	free(sealed);
-	(void)respond_tokens(r, (const char *)sk, next, 200);
+	(void)respond_tokens(r, (const char *)sk, next, 200, NULL, 0);
 	OPENSSL_cleanse(sk, klen);
 	free(sk);
 	OPENSSL_cleanse(next, sizeof next);

@@ -11,6 +11,11 @@
  * body. email, when set, clears that account's failed sign-ins. 0, or -1 with a problem set. */
 int session_issue(req_t *r, const char *tenant, const char *user, const char *aal, const char *email);
 
+/* Redeems a staff access link (POST /auth/impersonation/redeem, in r's transaction): a
+ * session of the grant's user ending 30 minutes from now, without refresh token; answers 200
+ * with the tokens body (imp claim), or 400 token_invalid. 0, or -1 with a problem set. */
+int session_impersonate(req_t *r, const char *token);
+
 /* POST /auth/refresh. */
 int session_refresh(req_t *r);
 

@@ -30,6 +30,7 @@ ALLOWED = {
     "audit_log": {"SELECT"},
     "invitations": {"SELECT", "INSERT", "UPDATE"},
     "billing": {"SELECT"},
+    "impersonations": {"SELECT"},
 }
 OPERATING = {"customers", "regions", "projects", "employees", "crews", "crew_members", "pours", "assignments",
              "reminders"}

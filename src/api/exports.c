@@ -1,0 +1,453 @@
+#include "exports.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+#include "../app.h"
+#include "../buf.h"
+#include "../db.h"
+#include "../jsonv.h"
+#include "../log.h"
+#include "records.h"
+
+#define XLSX_TYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#define MAX_DAYS 92
+#define MAX_WIDTH 60
+#define MAX_CELL 32000    /* bytes; Excel's limit is 32767 characters */
+
+/* ---- the date range of a spreadsheet ---- */
+
+static long day_number(const char *d)
+{
+	struct tm t = { 0 };
+	t.tm_year = (int)strtol(d, NULL, 10) - 1900;
+	t.tm_mon = (int)strtol(d + 5, NULL, 10) - 1;
+	t.tm_mday = (int)strtol(d + 8, NULL, 10);
+	return (long)(timegm(&t) / 86400);
+}
+
+static void range_error(req_t *r, const char *field, const char *code, const char *message)
+{
+	req_problem_errors(r, 400, "validation_failed", message,
+			   json_pack("[{s:s,s:s,s:s}]", "field", field, "code", code, "message", message));
+}
+
+/* from and to: dates, to on or after from, at most 92 days apart. 400 and -1 otherwise. */
+static int date_range(req_t *r, const char **from, const char **to)
+{
+	*from = req_query(r, "from");
+	*to = req_query(r, "to");
+	for (int i = 0; i < 2; i++) {
+		const char *name = i ? "to" : "from", *v = i ? *to : *from;
+		if (!v || !jsonv_is_date(v)) {
+			range_error(r, name, v ? "invalid" : "required", i ? "to is required: a date (YYYY-MM-DD)"
+									 : "from is required: a date (YYYY-MM-DD)");
+			return -1;
+		}
+	}
+	long days = day_number(*to) - day_number(*from);
+	if (days < 0 || days > MAX_DAYS) {
+		range_error(r, "to", "invalid", "to must be on or after from, at most 92 days apart");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- workbooks ---- */
+
+enum cell { TEXT, DATE, TIME, NUMBER, INTEGER, BOOL };
+
+struct column {
+	const char *header;
+	enum cell type;
+};
+
+struct formats {
+	lxw_format *header, *date, *time, *number;
+};
+
+static size_t utf8_chars(const char *s, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return c;
+}
+
+/* Text is never a formula: it goes in as a string cell, and one starting with = + - @ (or a
+ * tab or CR) gets a leading apostrophe, so that editing the cell or saving the sheet as CSV
+ * can't turn it into one either. Over-long text is cut at a character boundary. */
+static size_t text_cell(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *v, size_t n)
+{
+	bool formula = n && strchr("=+-@\t\r", v[0]);
+	if (n > MAX_CELL) {
+		n = MAX_CELL;
+		while (n && ((unsigned char)v[n] & 0xC0) == 0x80)
+			n--;
+	}
+	char *s = malloc(n + 2);
+	if (!s)
+		return 0;
+	size_t k = 0;
+	if (formula)
+		s[k++] = '\'';
+	memcpy(s + k, v, n);
+	s[k + n] = '\0';
+	worksheet_write_string(ws, row, col, s, NULL);
+	free(s);
+	return utf8_chars(v, n) + (formula ? 1 : 0);
+}
+
+/* Writes one value of PostgreSQL's text form as a typed cell; returns its display width. */
+static size_t typed_cell(lxw_worksheet *ws, const struct formats *f, lxw_row_t row, lxw_col_t col, enum cell type,
+			 const char *v, size_t n)
+{
+	switch (type) {
+	case DATE: {
+		lxw_datetime dt = { (int)strtol(v, NULL, 10), (int)strtol(v + 5, NULL, 10), (int)strtol(v + 8, NULL, 10),
+				    0, 0, 0.0 };
+		worksheet_write_datetime(ws, row, col, &dt, f->date);
+		return 10;
+	}
+	case TIME: {
+		/* HH:MM:SS as the fraction of a day */
+		long h = strtol(v, NULL, 10), m = n >= 5 ? strtol(v + 3, NULL, 10) : 0;
+		long s = n >= 8 ? strtol(v + 6, NULL, 10) : 0;
+		worksheet_write_number(ws, row, col, (double)(h * 3600 + m * 60 + s) / 86400.0, f->time);
+		return 5;
+	}
+	case NUMBER:
+		worksheet_write_number(ws, row, col, strtod(v, NULL), f->number);
+		return n + 1;
+	case INTEGER:
+		worksheet_write_number(ws, row, col, strtod(v, NULL), NULL);
+		return n;
+	case BOOL:
+		worksheet_write_boolean(ws, row, col, v[0] == 't', NULL);
+		return 5;
+	case TEXT:
+	default:
+		return text_cell(ws, row, col, v, n);
+	}
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return NULL;
+	buf_t b = BUF_INIT(256u << 20);
+	char tmp[16384];
+	size_t n;
+	while ((n = fread(tmp, 1, sizeof tmp, fp)) > 0)
+		buf_append(&b, tmp, n);
+	bool bad = ferror(fp) || b.failed || !b.data;
+	fclose(fp);
+	if (bad) {
+		buf_free(&b);
+		return NULL;
+	}
+	*len = b.len;
+	return b.data;
+}
+
+/* A workbook of one sheet: a bold header row frozen above the rows of res (one cell per
+ * column, NULL left empty), an autofilter, and widths that fit the content. *out is
+ * malloc'd (caller frees); 0, or -1 when it could not be made. The file libxlsxwriter
+ * needs lives in the temporary directory only while this runs. */
+static int workbook(const char *sheet, const struct column *cols, int ncols, PGresult *res, char **out, size_t *len)
+{
+	const char *dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	char path[4096];
+	snprintf(path, sizeof path, "%s/planyard-export-XXXXXX", dir);
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	lxw_workbook_options opt = { .constant_memory = LXW_FALSE, .tmpdir = (char *)dir, .use_zip64 = LXW_FALSE };
+	lxw_workbook *wb = workbook_new_opt(path, &opt);
+	lxw_worksheet *ws = wb ? workbook_add_worksheet(wb, sheet) : NULL;
+	int rc = -1;
+	if (!ws)
+		goto out;
+	struct formats f = { workbook_add_format(wb), workbook_add_format(wb), workbook_add_format(wb),
+			     workbook_add_format(wb) };
+	format_set_bold(f.header);
+	format_set_bottom(f.header, LXW_BORDER_THIN);
+	format_set_num_format(f.date, "yyyy-mm-dd");
+	format_set_num_format(f.time, "hh:mm");
+	format_set_num_format(f.number, "0.00");
+	size_t width[32] = { 0 };
+	for (int c = 0; c < ncols && c < 32; c++) {
+		worksheet_write_string(ws, 0, (lxw_col_t)c, cols[c].header, f.header);
+		width[c] = utf8_chars(cols[c].header, strlen(cols[c].header));
+	}
+	int rows = PQntuples(res);
+	for (int i = 0; i < rows; i++)
+		for (int c = 0; c < ncols && c < 32; c++) {
+			if (PQgetisnull(res, i, c))
+				continue;
+			size_t w = typed_cell(ws, &f, (lxw_row_t)(i + 1), (lxw_col_t)c, cols[c].type, PQgetvalue(res, i, c),
+					      (size_t)PQgetlength(res, i, c));
+			if (w > width[c])
+				width[c] = w;
+		}
+	for (int c = 0; c < ncols && c < 32; c++)
+		worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, (double)(width[c] > MAX_WIDTH ? MAX_WIDTH : width[c]) + 2,
+				     NULL);
+	worksheet_freeze_panes(ws, 1, 0);
+	worksheet_autofilter(ws, 0, 0, (lxw_row_t)rows, (lxw_col_t)(ncols - 1));
+	lxw_error e = workbook_close(wb);
+	wb = NULL;
+	if (e != LXW_NO_ERROR) {
+		log_error("the workbook could not be written: %s", lxw_strerror(e));
+		goto out;
+	}
+	*out = slurp(path, len);
+	rc = *out ? 0 : -1;
+out:
+	if (wb)
+		workbook_close(wb);
+	unlink(path);
+	return rc;
+}
+
+/* Runs q over [from, to] and answers the workbook as an attachment. */
+static int export_xlsx(req_t *r, db_stmt_t *q, const char *name, const char *sheet, const struct column *cols,
+		       int ncols)
+{
+	const char *from, *to;
+	if (date_range(r, &from, &to) < 0)
+		return 0;
+	const char *p[] = { from, to };
+	PGresult *res;
+	if (db_run(r->db, q, 2, p, &res) < 0)
+		return rec_db_error(r, NULL, res, false);
+	char *body = NULL;
+	size_t len = 0;
+	int rc = PQnfields(res) == ncols ? workbook(sheet, cols, ncols, res, &body, &len) : -1;
+	PQclear(res);
+	if (rc < 0) {
+		req_problem(r, 500, "internal_error", "the workbook could not be made");
+		return 0;
+	}
+	char *cd = arena_printf(&r->arena, "attachment; filename=\"%s-%s-%s.xlsx\"", name, from, to);
+	if (cd)
+		req_header(r, "Content-Disposition", cd);
+	req_body(r, 200, XLSX_TYPE, body, len);
+	return 0;
+}
+
+int api_export_schedule(req_t *r)
+{
+	static db_stmt_t q = DB_STMT(
+		"select scheduled_date, start_time, project, address, customer, region, crew, people, volume_cy, mix, pump, "
+		"crew_size_needed, status, notes from app.export_schedule($1::date, $2::date)");
+	static const struct column cols[] = {
+		{ "Date", DATE }, { "Start", TIME }, { "Project", TEXT }, { "Address", TEXT }, { "Customer", TEXT },
+		{ "Region", TEXT }, { "Crew", TEXT }, { "Assigned", TEXT }, { "Volume (cy)", NUMBER }, { "Mix", TEXT },
+		{ "Pump", BOOL }, { "Crew size needed", INTEGER }, { "Status", TEXT }, { "Notes", TEXT },
+	};
+	return export_xlsx(r, &q, "schedule", "Schedule", cols, (int)ARRAY_LEN(cols));
+}
+
+int api_export_manpower(req_t *r)
+{
+	static db_stmt_t q = DB_STMT(
+		"select day, region, needed, assigned, available from app.export_manpower($1::date, $2::date)");
+	static const struct column cols[] = {
+		{ "Date", DATE }, { "Region", TEXT }, { "Needed", INTEGER }, { "Assigned", INTEGER }, { "Available", INTEGER },
+	};
+	return export_xlsx(r, &q, "manpower", "Manpower", cols, (int)ARRAY_LEN(cols));
+}
+
+/* ---- the whole workspace, streamed ---- */
+
+/* The arrays of the export, in order; each query yields one JSON value per row, in the
+ * order of an index, so PostgreSQL streams it too. */
+#define ROWS(t) "select app." t "_json(c) from app." t " c where c.tenant_id = app.current_tenant() order by c.id"
+static const struct section {
+	const char *name;
+	const char *sql;
+} sections[] = {
+	{ "members", "select json_build_object('user_id', m.user_id, 'email', u.email, 'name', u.name, 'role', m.role, "
+		     "'mfa_enabled', u.totp_enabled_at is not null, 'joined_at', app.ts(m.created_at)) "
+		     "from app.memberships m join app.users u on u.id = m.user_id "
+		     "where m.tenant_id = app.current_tenant() order by m.user_id" },
+	{ "customers", ROWS("customers") },
+	{ "regions", ROWS("regions") },
+	{ "projects", ROWS("projects") },
+	{ "employees", ROWS("employees") },
+	{ "crews", ROWS("crews") },
+	{ "pours", ROWS("pours") },
+	{ "assignments", ROWS("assignments") },
+	{ "reminders", ROWS("reminders") },
+	{ "audit_log", "select app.audit_json(a) from app.audit_log a where a.tenant_id = app.current_tenant() "
+		       "order by a.seq" },
+};
+#define BATCH 500
+
+/* The export's own connection, in one REPEATABLE READ transaction holding the session's
+ * secret (the policies apply as to any request), read a batch at a time while the body is
+ * sent. It can't be the worker's connection: that one serves other requests meanwhile. */
+struct dump {
+	PGconn *conn;
+	buf_t out;          /* made, not yet handed to the server */
+	size_t sent;        /* of out */
+	size_t section;     /* the one being written; ARRAY_LEN(sections) when all are */
+	bool open;          /* its cursor is declared */
+	bool first;         /* no row of it written yet */
+	bool ended;
+};
+
+static bool exec_ok(PGconn *c, const char *sql)
+{
+	PGresult *res = PQexec(c, sql);
+	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
+	PQclear(res);
+	return ok;
+}
+
+static void dump_release(void *cls)
+{
+	struct dump *d = cls;
+	if (d->conn)
+		PQfinish(d->conn);
+	buf_free(&d->out);
+	free(d);
+}
+
+/* Appends the next piece of the body to d->out: a batch of rows, or the end. */
+static int dump_step(struct dump *d)
+{
+	if (d->section == ARRAY_LEN(sections)) {
+		buf_puts(&d->out, "}\n");
+		d->ended = true;
+		return exec_ok(d->conn, "commit") && !d->out.failed ? 0 : -1;
+	}
+	const struct section *s = &sections[d->section];
+	if (!d->open) {
+		char sql[1024];
+		snprintf(sql, sizeof sql, "declare dump no scroll cursor for %s", s->sql);
+		if (!exec_ok(d->conn, sql))
+			return -1;
+		buf_printf(&d->out, ",\"%s\":[", s->name);
+		d->open = true;
+		d->first = true;
+	}
+	_Static_assert(BATCH == 500, "BATCH is the count of the FETCH below");
+	PGresult *res = PQexec(d->conn, "fetch 500 from dump");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		PQclear(res);
+		return -1;
+	}
+	int n = PQntuples(res);
+	for (int i = 0; i < n; i++) {
+		if (!d->first)
+			buf_puts(&d->out, ",");
+		d->first = false;
+		buf_append(&d->out, PQgetvalue(res, i, 0), (size_t)PQgetlength(res, i, 0));
+	}
+	PQclear(res);
+	if (n < BATCH) {
+		buf_puts(&d->out, "]");
+		if (!exec_ok(d->conn, "close dump"))
+			return -1;
+		d->open = false;
+		d->section++;
+	}
+	return d->out.failed ? -1 : 0;
+}
+
+static long dump_read(void *cls, char *buf, size_t max)
+{
+	struct dump *d = cls;
+	while (d->sent == d->out.len) {
+		if (d->ended)
+			return 0;
+		buf_reset(&d->out);
+		d->sent = 0;
+		if (dump_step(d) < 0) {
+			const char *m = PQerrorMessage(d->conn);
+			log_warn("workspace export cut short: %.*s", (int)strcspn(m, "\n"), m);
+			return -1;
+		}
+	}
+	size_t n = d->out.len - d->sent < max ? d->out.len - d->sent : max;
+	memcpy(buf, d->out.data + d->sent, n);
+	d->sent += n;
+	return (long)n;
+}
+
+/* Opens the export's connection and transaction for the signed-in session and writes the
+ * head of the body (the workspace object). NULL when the database can't be reached or the
+ * session ended meanwhile; *slug receives the workspace's slug (arena). */
+static struct dump *dump_open(req_t *r, const char **slug)
+{
+	struct dump *d = calloc(1, sizeof *d);
+	if (!d)
+		return NULL;
+	d->out = BUF_INIT(64u << 20);
+	char err[256], sql[256];
+	d->conn = db_connect_once(app_settings->database_url, err, sizeof err);
+	if (!d->conn) {
+		log_warn("workspace export: %s", err);
+		goto fail;
+	}
+	snprintf(sql, sizeof sql,
+		 "set statement_timeout = %ld; set idle_in_transaction_session_timeout = 300000; "
+		 "begin isolation level repeatable read", app_settings->db_statement_timeout_ms);
+	if (!exec_ok(d->conn, sql))
+		goto fail;
+	const char *p[] = { r->auth.session_key };
+	PGresult *res = PQexecParams(d->conn, "select set_config('app.session_key', $1, true)", 1, NULL, p, NULL, NULL, 0);
+	bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	PQclear(res);
+	if (!ok)
+		goto fail;
+	res = PQexec(d->conn, "select app.current_session_id()::text, app.workspace_get()::text, app.ts(now()), "
+			      "(select t.slug from app.tenants t where t.id = app.current_tenant())");
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) &&
+	     strcmp(PQgetvalue(res, 0, 0), r->auth.session_id) == 0 && !PQgetisnull(res, 0, 1);
+	if (ok) {
+		buf_puts(&d->out, "{\"format\":\"planyard-workspace/1\",\"exported_at\":\"");
+		buf_puts(&d->out, PQgetvalue(res, 0, 2));
+		buf_puts(&d->out, "\",\"workspace\":");
+		buf_puts(&d->out, PQgetvalue(res, 0, 1));
+		*slug = arena_strdup(&r->arena, PQgetvalue(res, 0, 3));
+	}
+	PQclear(res);
+	if (!ok || d->out.failed)
+		goto fail;
+	return d;
+fail:
+	dump_release(d);
+	return NULL;
+}
+
+int api_export_workspace(req_t *r)
+{
+	static db_stmt_t audit = DB_STMT(
+		"select app.audit('workspace.exported', 'workspace', app.current_tenant()::text, '{}')");
+	PGresult *res;
+	if (db_run(r->db, &audit, 0, NULL, &res) < 0)
+		return rec_db_error(r, NULL, res, false);
+	PQclear(res);
+	const char *slug = NULL;
+	struct dump *d = dump_open(r, &slug);
+	if (!d) {
+		req_problem(r, 503, "db_unavailable", "the export could not start; try again shortly");
+		return 0;
+	}
+	char *cd = slug ? arena_printf(&r->arena, "attachment; filename=\"workspace-%s.json\"", slug) : NULL;
+	if (cd)
+		req_header(r, "Content-Disposition", cd);
+	req_stream(r, 200, "application/json", dump_read, dump_release, d);
+	return 0;
+}
