@@ -292,9 +292,17 @@ int api_invitation_accept(req_t *r)
 		return 0;
 	}
 	bool same = email && strcasecmp(email, PQgetvalue(res, 0, 0)) == 0;
+	bool has_account = !PQgetisnull(res, 0, 1);
 	PQclear(res);
 	if (a->user && !same) {
 		req_problem(r, 403, "wrong_account", "this invitation is for another email address");
+		return 0;
+	}
+	/* the address already has an account: it signs in and accepts with its Bearer (asking it
+	 * for a name and a password for a new account would lead nowhere) */
+	if (!a->user && has_account) {
+		req_problem(r, 409, "account_exists",
+			    "this address already has an account: sign in, then accept the invitation");
 		return 0;
 	}
 	if (a->user) {
