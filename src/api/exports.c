@@ -400,9 +400,11 @@ static struct dump *dump_open(req_t *r, const char **slug)
 		log_warn("workspace export: %s", err);
 		goto fail;
 	}
+	/* SET LOCAL: behind pgbouncer in transaction mode nothing may outlive the transaction;
+	 * a slow reader leaves it idle between batches for longer than a request would */
 	snprintf(sql, sizeof sql,
-		 "set statement_timeout = %ld; set idle_in_transaction_session_timeout = 300000; "
-		 "begin isolation level repeatable read", app_settings->db_statement_timeout_ms);
+		 "begin isolation level repeatable read; set local statement_timeout = %ld; "
+		 "set local idle_in_transaction_session_timeout = 300000", app_settings->db_statement_timeout_ms);
 	if (!exec_ok(d->conn, sql))
 		goto fail;
 	const char *p[] = { r->auth.session_key };
