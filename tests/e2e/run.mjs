@@ -28,6 +28,9 @@ const expected = [          // [method, path regex, status]: API errors a step p
   ['POST', /^\/api\/v1\/auth\/refresh$/, 401],
 ];
 const allow = (method, re, status) => expected.push([method, re, status]);
+let offline = false;
+let provokingCsp = false;
+let cspSeen = 0;
 
 // ---------- the browser ----------
 const browser = await chromium.launch({
@@ -69,6 +72,8 @@ async function newPage(label, opts = {}) {
       problems.push(`[${label}] unexpected ${m[1]} from ${method} ${u.pathname}${u.search}`);
       return;
     }
+    if (offline && /net::ERR_INTERNET_DISCONNECTED/.test(text)) return; // provoked by the offline step
+    if (provokingCsp && /violates the following Content Security Policy|Refused to apply inline style/.test(text)) { cspSeen++; return; } // the detector's self-test
     problems.push(`[${label}] console error: ${text} (${url})`);
   });
   page.on('pageerror', e => problems.push(`[${label}] uncaught: ${e.message}`));
@@ -137,7 +142,14 @@ function totp(secretB32, at = Date.now()) {
 async function shot(page, name, opts = {}) {
   // toasts are transient: leave them out of the pictures
   await page.evaluate(() => document.querySelectorAll('.toast').forEach(t => t.remove()));
+  await page.mouse.move(0, 0);
   await page.waitForTimeout(200);
+  if (opts.fit) {
+    // down to the end of the content, so the picture has no empty band (and stays small)
+    const bottom = await page.evaluate(sel => Math.ceil(document.querySelector(sel).getBoundingClientRect().bottom) + 20, opts.fit);
+    const vp = page.viewportSize();
+    opts = { clip: { x: 0, y: 0, width: vp.width, height: Math.min(vp.height, bottom, opts.maxHeight || 1e9) } };
+  }
   await page.screenshot({ path: join(SHOTS, name), ...opts });
 }
 
@@ -160,7 +172,7 @@ const iso = d => `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getU
 
 // ---------- the run ----------
 const tag = randomBytes(3).toString('hex');
-const owner = { workspace: `cedar-${tag}`, company: `Cedar Stone Concrete ${tag}`, name: 'Riley Owner', email: `riley-${tag}@example.com`, password: `Granite-Pour-${tag}-Slab!` };
+const owner = { workspace: `cedar-${tag}`, company: 'Cedar & Stone Concrete', name: 'Riley Owner', email: `riley-${tag}@example.com`, password: `Granite-Pour-${tag}-Slab!` };
 const page = await newPage('owner');
 let monday = null;
 let mfaSecret = null;
@@ -263,6 +275,24 @@ await step('create a project', async () => {
   await d.getByLabel('Region').selectOption({ label: 'Central' });
   await d.getByRole('button', { name: 'Create project' }).click();
   await page.locator('#projects-table').getByText('Lot 7 foundation').waitFor();
+});
+
+await step('offline while saving: a clear error, nothing typed is lost, saving again works', async () => {
+  await nav(page, 'Customers');
+  await page.getByRole('button', { name: 'New customer' }).click();
+  const d = await dialogOpen(page);
+  await d.getByLabel('Name').fill('Quarry Road Partners');
+  await d.getByLabel('Notes').fill('Prefers pours before 7 am.');
+  offline = true;
+  await page.context().setOffline(true);
+  await d.getByRole('button', { name: 'Create customer' }).click();
+  await d.locator('.form-alert', { hasText: 'could not be reached' }).waitFor();
+  assert(await d.getByLabel('Notes').inputValue() === 'Prefers pours before 7 am.', 'the form lost what was typed');
+  await page.context().setOffline(false);
+  offline = false;
+  await d.getByRole('button', { name: 'Create customer' }).click();
+  await d.waitFor({ state: 'detached' });
+  await page.locator('#customers-table').getByText('Quarry Road Partners').waitFor();
 });
 
 const people = [['Ana Brooks', 'Placer'], ['Ben Chen', 'Finisher'], ['Dee Ortiz', 'Foreman'], ['Cy Patel', 'Pump operator']];
@@ -496,14 +526,20 @@ await step('impersonation: the orange banner says who and until when; an admin e
 await step('demo workspace: the week and the customers (screenshots)', async () => {
   let demo;
   try { demo = await bridge('/demo'); } catch { return skip('no demo workspace on this server'); }
-  const p = await newPage('demo');
+  const p = await newPage('demo', { viewport: { width: 1280, height: 800 } });
   await p.goto(BASE + '/signin');
   await p.getByLabel('Workspace').fill(demo.workspace);
   await p.getByLabel('Email').fill(demo.email);
   await p.getByLabel('Password').fill(demo.password);
   await p.getByRole('button', { name: 'Sign in' }).click();
   await p.locator('.week-grid .pour').first().waitFor();
-  await shot(p, 'week.png');
+  // late in the week the demo's days are all done: show the coming week, with work still to plan
+  if (await p.locator('.day.today').getAttribute('data-date') >= await p.locator('.week-grid .day').nth(5).getAttribute('data-date').catch(() => '9')) {
+    const first = await p.locator('.week-grid .day').first().getAttribute('data-date');
+    await p.getByRole('button', { name: 'Next week' }).click();
+    await p.waitForFunction(m => document.querySelector('.week-grid .day')?.dataset.date !== m && document.querySelector('.week-grid .pour'), first);
+  }
+  await shot(p, 'week.png', { fit: '.week-grid' });
   await nav(p, 'Customers');
   await p.locator('#customers-table').waitFor();
   await shot(p, 'customers.png');
@@ -534,10 +570,23 @@ await step('keyboard: the pour dialog opens and closes from the keyboard', async
   await page.locator('dialog[open]').waitFor({ state: 'detached' });
 });
 
+await step('the CSP detector itself works (a style attribute set on purpose is refused and seen)', async () => {
+  await page.checkCsp();
+  provokingCsp = true;
+  await page.evaluate(() => document.body.setAttribute('style', 'outline: 1px solid red'));
+  await page.waitForTimeout(300);
+  const seen = await page.evaluate(() => { const v = window.__csp; window.__csp = []; return v; });
+  provokingCsp = false;
+  await page.evaluate(() => document.body.removeAttribute('style'));
+  assert(seen.length === 1 && /style-src/.test(seen[0]), 'the page did not report the provoked violation: ' + JSON.stringify(seen));
+  assert(cspSeen === 1, 'the console did not report the provoked violation');
+});
+
 await page.checkCsp();
 await browser.close();
 
 const secs = ((Date.now() - T0) / 1000).toFixed(1);
 for (const p of problems) console.log('PROBLEM ' + p);
+console.log(`csp-provoked ${cspSeen}`);
 console.log(`e2e: ${results.passed} steps ok, ${results.failed} failed, ${results.skipped} skipped; ${problems.length} CSP violations/console errors/5xx; ${secs}s`);
 process.exit(results.failed || problems.length ? 1 : 0);

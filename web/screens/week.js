@@ -191,8 +191,8 @@ export default async function render(ctx) {
         h('span', { text: p.mix }),
         p.pump ? h('span', { class: 'pour-pump nowrap' }, icon('pump'), ' Pump') : null),
       h('div', { class: 'pour-crew' }, icon('crew'),
-        h('span', { text: crew ? crew.name : 'No crew' }),
-        p.crew_size_needed ? h('span', { class: 'muted', text: ` · ${p.crew_size_needed} needed` }) : null));
+        h('span', { class: 'nowrap', text: crew ? crew.name : 'No crew' }),
+        p.crew_size_needed ? h('span', { class: 'muted nowrap', text: ` · ${p.crew_size_needed} needed` }) : null));
     card.addEventListener('click', () => openPourDialog({ pour: p, canEdit, onChange: load }));
     return card;
   }
