@@ -32,6 +32,7 @@ returns text language plpgsql volatile security definer set search_path = pg_cat
 declare
   t uuid;
   u uuid;
+  c text;
 begin
   perform app.rate_hit('signup:ip:' || coalesce(p_ip, ''));
   if exists (select 1 from app.tenants where slug = p_slug) then
@@ -45,10 +46,17 @@ begin
   end if;
   begin
     insert into app.tenants (slug, name) values (p_slug, p_ws_name) returning id into t;
+    insert into app.users (email, name, password_hash) values (p_email, p_name, p_hash) returning id into u;
   exception when unique_violation then
+    -- a concurrent signup took the slug or the address first (it committed while we waited)
+    get stacked diagnostics c = constraint_name;
+    if c = 'users_email_key' then
+      insert into app.outbox (user_id, recipient, subject, body)
+        select x.id, p_email, p_subject_existing, p_body_existing from app.users x where lower(x.email) = lower(p_email);
+      return 'exists';
+    end if;
     return 'slug_taken';
   end;
-  insert into app.users (email, name, password_hash) values (p_email, p_name, p_hash) returning id into u;
   insert into app.memberships (tenant_id, user_id, role) values (t, u, 'owner');
   insert into app.password_history (user_id, hash) values (u, p_history);
   insert into app.user_tokens (token_hash, user_id, tenant_id, kind, expires_at)

@@ -1,7 +1,10 @@
 #include "me.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "../crypto.h"
 #include "../db.h"
 #include "../jsonv.h"
 #include "../auth/session.h"
@@ -38,29 +41,77 @@ int api_me_patch(req_t *r)
 	return 0;
 }
 
+static int query_error(req_t *r, const char *top, const char *field, const char *message)
+{
+	req_problem_errors(r, 400, top, message,
+			   json_pack("[{s:s,s:s,s:s}]", "field", field, "code", "invalid", "message", message));
+	return 0;
+}
+
+/* A list (API.md "Conventions"): ?limit= 1..200 (default 50) and an opaque ?cursor=, which is
+ * base64url of "<created_at in microseconds>|<id>" of the last row of the previous page. */
 int api_me_sessions(req_t *r)
 {
 	static db_stmt_t q = DB_STMT(
-		"select id, app.ts(created_at), app.ts(last_used_at), ip, user_agent, id = app.current_session_id() "
+		"select id, app.ts(created_at), app.ts(last_used_at), ip, user_agent, id = app.current_session_id(), "
+		"(extract(epoch from created_at) * 1000000)::bigint "
 		"from app.sessions where user_id = app.current_user_id() and tenant_id = app.current_tenant() "
 		"and revoked_at is null and expires_at > now() and (impersonation_id is not null or "
-		"last_used_at > now() - interval '7 days') order by created_at desc, id limit 200");
+		"last_used_at > now() - interval '7 days') "
+		"and ($2::bigint is null or ((extract(epoch from created_at) * 1000000)::bigint, id) < ($2::bigint, $3::uuid)) "
+		"order by created_at desc, id desc limit $1::int + 1");
+	long limit = 50;
+	const char *lv = req_query(r, "limit"), *cv = req_query(r, "cursor");
+	if (lv) {
+		char *end;
+		limit = strtol(lv, &end, 10);
+		if (!*lv || *end || limit < 1 || limit > 200)
+			return query_error(r, "validation_failed", "limit", "limit must be a whole number from 1 to 200");
+	}
+	char *after_ts = NULL, *after_id = NULL;
+	if (cv) {
+		size_t n = strlen(cv), len = 0;
+		unsigned char *raw = n <= 200 ? arena_alloc(&r->arena, n + 1) : NULL;
+		char *bar = NULL;
+		if (raw && crypto_b64url_decode(cv, n, raw, &len) == 0) {
+			raw[len] = '\0';
+			bar = strchr((char *)raw, '|');
+		}
+		if (!bar || bar == (char *)raw || strspn((char *)raw, "0123456789") != (size_t)(bar - (char *)raw) ||
+		    bar - (char *)raw > 18 || !jsonv_is_uuid(bar + 1))
+			return query_error(r, "invalid_cursor", "cursor", "the cursor is not one this server gave");
+		*bar = '\0';
+		after_ts = (char *)raw;
+		after_id = bar + 1;
+	}
+	char lim[16];
+	snprintf(lim, sizeof lim, "%ld", limit);
+	const char *p[] = { lim, after_ts, after_id };
 	PGresult *res;
-	if (db_run(r->db, &q, 0, NULL, &res) < 0) {
+	if (db_run(r->db, &q, 3, p, &res) < 0) {
 		if (res)
 			PQclear(res);
 		return db_fail(r);
 	}
+	int rows = PQntuples(res);
 	json_t *data = json_array();
-	for (int i = 0; i < PQntuples(res); i++)
+	for (int i = 0; i < rows && i < limit; i++)
 		json_array_append_new(data, json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:b}", "id", PQgetvalue(res, i, 0),
 						      "created_at", PQgetvalue(res, i, 1), "last_used_at",
 						      PQgetvalue(res, i, 2),
 						      "ip", PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3),
 						      "user_agent", PQgetisnull(res, i, 4) ? NULL : PQgetvalue(res, i, 4),
 						      "current", PQgetvalue(res, i, 5)[0] == 't'));
+	json_t *next = json_null();
+	if (rows > limit) {
+		char key[128], enc[200];
+		snprintf(key, sizeof key, "%s|%s", PQgetvalue(res, (int)limit - 1, 6), PQgetvalue(res, (int)limit - 1, 0));
+		crypto_b64url_encode(key, strlen(key), enc);
+		json_decref(next);
+		next = json_string(enc);
+	}
 	PQclear(res);
-	req_json(r, 200, json_pack("{s:o,s:n}", "data", data, "next_cursor"));
+	req_json(r, 200, json_pack("{s:o,s:o}", "data", data, "next_cursor", next));
 	return 0;
 }
 
