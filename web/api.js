@@ -68,6 +68,9 @@ const MESSAGES = {
   last_owner: 'A workspace always needs an owner.',
   sole_owner: 'You are the only owner of a workspace. Make someone else owner, or delete the workspace, first.',
   forbidden: 'Your role does not allow this.',
+  account_exists: 'This email already has a Planyard account: sign in with it to accept the invitation.',
+  wrong_account: 'This invitation is for another email address: sign in with the invited one.',
+  already_member: 'You are already a member of this workspace.',
   refresh_token_reused: 'Your session ended. Sign in again.',
   refresh_token_invalid: 'Your session ended. Sign in again.',
 };

@@ -451,6 +451,84 @@ await step('export the week\'s schedule (.xlsx)', async () => {
   assert(/\.xlsx$/.test(dl.suggestedFilename()), 'file name ' + dl.suggestedFilename());
 });
 
+const sam = { name: 'Sam Scheduler', email: `sam-${tag}@example.com`, password: `Pump-Truck-${tag}-Morning!`, newPassword: `Finish-Trowel-${tag}-Evening!` };
+let samPage = null;
+await step('invite a scheduler; they accept as a new user and see no admin pages', async () => {
+  await nav(page, 'Admin');
+  await page.locator('#members-table').waitFor();
+  await page.getByLabel('Email').fill(sam.email);
+  await page.getByLabel('Role', { exact: true }).selectOption('scheduler');
+  await page.getByRole('button', { name: 'Send invitation' }).click();
+  await page.locator('#invitations-table').getByText(sam.email).waitFor();
+  const { token } = await bridge(`/mail?to=${encodeURIComponent(sam.email)}&page=invite`);
+  samPage = await newPage('invitee');
+  await samPage.goto(`${BASE}/invite#token=${token}`);
+  await samPage.getByRole('heading', { name: 'Join your team on Planyard' }).waitFor();
+  assert(await samPage.evaluate(() => location.hash) === '', 'the token was left in the address bar');
+  await samPage.getByLabel('Your name').fill(sam.name);
+  await samPage.getByLabel('Choose a password').fill(sam.password);
+  await samPage.getByRole('button', { name: 'Join the workspace' }).click();
+  await samPage.locator('.week-grid .pour').first().waitFor();
+  assert(await samPage.locator('.role-tag').textContent() === 'scheduler', 'not signed in as a scheduler');
+  const main = samPage.getByRole('navigation', { name: 'Main' });
+  assert(await main.getByRole('link', { name: 'Admin' }).count() === 0, 'a scheduler sees the admin pages');
+  assert(await main.getByRole('link', { name: 'Exports' }).count() === 1, 'a scheduler should reach the exports');
+  assert(await samPage.locator('.day-add').count() === 7, 'a scheduler can add pours');
+  await page.reload();
+  await page.locator('#members-table').getByText(sam.email).waitFor();
+});
+
+await step('forgot password: the mailed reset link sets a new one', async () => {
+  await samPage.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await samPage.getByRole('link', { name: 'Forgot your password?' }).click();
+  await samPage.getByLabel('Email').fill(sam.email);
+  await samPage.getByRole('button', { name: 'Send reset link' }).click();
+  await samPage.getByRole('heading', { name: 'Check your email' }).waitFor();
+  const { token } = await bridge(`/mail?to=${encodeURIComponent(sam.email)}&page=reset`);
+  await samPage.goto(`${BASE}/reset#token=${token}`);
+  await samPage.getByLabel('New password').fill(sam.newPassword);
+  await samPage.getByLabel('The same again').fill(sam.newPassword);
+  await samPage.getByRole('button', { name: 'Set new password' }).click();
+  await samPage.getByText('Password changed.').waitFor();
+  await samPage.getByLabel('Workspace').fill(owner.workspace);
+  await samPage.getByLabel('Email').fill(sam.email);
+  await samPage.getByLabel('Password').fill(sam.newPassword);
+  await samPage.getByRole('button', { name: 'Sign in' }).click();
+  await samPage.locator('.week-grid .day').first().waitFor();
+  await samPage.checkCsp();
+  await samPage.context().close();
+});
+
+await step('session ended mid-work: sign in again in place, and the pending save goes through', async () => {
+  await nav(page, 'Customers');
+  await page.getByRole('button', { name: 'New customer' }).click();
+  const d = await dialogOpen(page);
+  await d.getByLabel('Name').fill('Late Shift Supply');
+  await d.getByLabel('Contact person').fill('Noor Haddad');
+  // on another device, the owner signs out every other session: this page's too
+  const other = await newPage('other-device');
+  await other.goto(BASE + '/signin');
+  await other.getByLabel('Workspace').fill(owner.workspace);
+  await other.getByLabel('Email').fill(owner.email);
+  await other.getByLabel('Password').fill(owner.password);
+  await other.getByRole('button', { name: 'Sign in' }).click();
+  await other.locator('.week-grid .day').first().waitFor();
+  await other.locator('.user-link').click();
+  await other.getByRole('button', { name: /^Sign out \d+ other sessions?$/ }).click();
+  await toastSays(other, 'Other sessions signed out');
+  await other.checkCsp();
+  await other.context().close();
+  allow('POST', /^\/api\/v1\/customers$/, 401);
+  await d.getByRole('button', { name: 'Create customer' }).click();
+  const again = page.locator('dialog[open]', { hasText: 'Your session ended' });
+  await again.waitFor();
+  assert(await again.getByLabel('Workspace').inputValue() === owner.workspace, 'the workspace is not kept');
+  await again.getByLabel('Password').fill(owner.password);
+  await again.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#customers-table').getByText('Late Shift Supply').waitFor();
+  await page.locator('dialog[open]').waitFor({ state: 'detached' });
+});
+
 await step('two-factor enrolment: QR code, code, recovery codes shown once', async () => {
   if (!await routeExists('POST', '/me/mfa/totp')) return skip('POST /me/mfa/totp is not on this server yet');
   await page.locator('.user-link').click();
@@ -475,7 +553,7 @@ await step('two-factor enrolment: QR code, code, recovery codes shown once', asy
 
 await step('sign out, then sign in with a TOTP code', async () => {
   if (!mfaSecret) return skip('no TOTP enrolled (previous step skipped)');
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.getByRole('heading', { name: 'Sign in to Planyard' }).waitFor();
   await page.getByLabel('Workspace').fill(owner.workspace);
   await page.getByLabel('Email').fill(owner.email);

@@ -22,7 +22,19 @@ export default function render(ctx) {
       field({ name: 'name', label: 'Your name', required: true, autocomplete: 'name' }),
       field({ name: 'password', label: 'Choose a password', type: 'password', required: true, autocomplete: 'new-password', hint: 'At least 12 characters.' }),
     ],
-    onSubmit: async v => accepted(await api('POST', '/invitations/accept', { token, name: v.name.trim(), password: v.password })),
+    onSubmit: async v => {
+      try {
+        await accepted(await api('POST', '/invitations/accept', { token, name: v.name.trim(), password: v.password }));
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 'account_exists') {
+          select(1);
+          const f = existingHost.querySelector('form, .form');
+          if (f) setFormAlert(f, e.friendly);
+          return;
+        }
+        throw e;
+      }
+    },
   });
 
   const existingHost = h('div');
