@@ -306,9 +306,12 @@ setSessionLostHandler(() => {
 
 onProblem(err => {
   if (!session.current) return;
-  if (err.code === 'mfa_enrollment_required' && !session.current.mfaRequired) {
+  if (err.code === 'mfa_enrollment_required') {
+    const first = !session.current.mfaRequired;
     session.current.mfaRequired = true;
-    renderShell();
+    // everything but My account is closed until a second factor is set up: go there
+    if (location.pathname !== '/account') navigate('/account#mfa', { replace: true });
+    else if (first) renderShell();
   }
   if (err.code === 'workspace_suspended' && session.current.workspace.status !== 'suspended') {
     session.current.workspace = { ...session.current.workspace, status: 'suspended' };

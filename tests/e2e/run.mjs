@@ -648,6 +648,47 @@ await step('keyboard: the pour dialog opens and closes from the keyboard', async
   await page.locator('dialog[open]').waitFor({ state: 'detached' });
 });
 
+await step('branding colour: saved in settings, the top bar takes it (through the CSSOM, CSP intact)', async () => {
+  await nav(page, 'Admin');
+  await page.locator('.tabs').getByRole('link', { name: 'Settings' }).click();
+  const colour = page.getByLabel('Branding colour', { exact: true });
+  await colour.fill('#1d4ed8');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await toastSays(page, 'Settings saved');
+  const bg = await page.locator('.topbar .brand-mark').evaluate(el => getComputedStyle(el).backgroundColor);
+  assert(bg === 'rgb(29, 78, 216)', 'the top bar did not take the colour: ' + bg);
+  const v = await page.evaluate(() => window.__csp.length);
+  assert(v === 0, 'setting the colour caused a CSP violation');
+});
+
+await step('exports: manpower .xlsx and the whole workspace as JSON', async () => {
+  await page.locator('.tabs').getByRole('link', { name: 'Exports' }).click();
+  const { readFileSync } = await import('node:fs');
+  const [x] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download Manpower' }).click()]);
+  assert(readFileSync(await x.path()).subarray(0, 2).toString() === 'PK', 'the manpower export is not an .xlsx');
+  const [j] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download workspace.json' }).click()]);
+  const data = JSON.parse(readFileSync(await j.path(), 'utf8'));
+  assert(JSON.stringify(data).includes('Harbor View Homes'), 'the workspace export lacks the customers');
+});
+
+await step('delete the workspace: the slug must be typed; then it is gone', async () => {
+  await page.locator('.tabs').getByRole('link', { name: 'Settings' }).click();
+  const zone = page.locator('#delete-workspace');
+  const del = zone.getByRole('button', { name: 'Delete this workspace forever' });
+  await zone.getByLabel(/Type the workspace address/).fill('not-the-slug');
+  assert(await del.isDisabled(), 'deleting is possible without the slug');
+  await zone.getByLabel(/Type the workspace address/).fill(owner.workspace);
+  await zone.getByLabel('Your password').fill(owner.password);
+  await del.click();
+  await page.getByText(`The workspace ${owner.workspace} was deleted.`).waitFor();
+  allow('POST', /^\/api\/v1\/auth\/login$/, 401);
+  await page.getByLabel('Workspace').fill(owner.workspace);
+  await page.getByLabel('Email').fill(owner.email);
+  await page.getByLabel('Password').fill(owner.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('.form-alert', { hasText: 'do not match' }).waitFor();
+});
+
 await step('the CSP detector itself works (a style attribute set on purpose is refused and seen)', async () => {
   await page.checkCsp();
   provokingCsp = true;
