@@ -2,6 +2,8 @@
  * production, configured only by the environment; the rest are operator commands. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +205,26 @@ out:
 	return rc;
 }
 
+static const char *run_as;
+
+/* `serve` started as root: once the ports are bound, become the unprivileged user. */
+static int drop_root(char *err, size_t errlen)
+{
+	if (getuid() != 0 && geteuid() != 0)
+		return 0;
+	struct passwd *pw = getpwnam(run_as);
+	if (!pw || pw->pw_uid == 0) {
+		snprintf(err, errlen, "PLANYARD_RUN_AS names no unprivileged user (%s)", run_as);
+		return -1;
+	}
+	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0 || setuid(0) == 0) {
+		snprintf(err, errlen, "cannot drop root privileges to %s", run_as);
+		return -1;
+	}
+	log_info("serving as %s", run_as);
+	return 0;
+}
+
 static int cmd_serve(settings_t *s)
 {
 	char err[512];
@@ -211,6 +233,8 @@ static int cmd_serve(settings_t *s)
 		return 2;
 	}
 	init_services(s);
+	run_as = s->run_as;
+	server_after_bind(drop_root);
 	int rc = server_run(s, err, sizeof err);
 	mail_stop_sender();
 	if (rc < 0) {

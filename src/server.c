@@ -38,6 +38,12 @@ struct daemon_ctx {
 
 static const settings_t *S;
 static atomic_int inflight;
+static int (*after_bind)(char *err, size_t errlen);
+
+void server_after_bind(int (*fn)(char *err, size_t errlen))
+{
+	after_bind = fn;
+}
 static volatile sig_atomic_t stop_requested;
 
 /* ---- response helpers (http.h) ---- */
@@ -745,6 +751,12 @@ int server_run(const settings_t *s, char *err, size_t errlen)
 			MHD_stop_daemon(hd);
 			return -1;
 		}
+	}
+	if (after_bind && after_bind(err, errlen) < 0) {
+		if (pd)
+			MHD_stop_daemon(pd);
+		MHD_stop_daemon(hd);
+		return -1;
 	}
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);

@@ -10,4 +10,8 @@
  * returns 0. Returns -1 with a message in err when a daemon can't start. */
 int server_run(const settings_t *s, char *err, size_t errlen) WUR;
 
+/* fn runs once the ports are bound, before any request is served (privilege drop); a
+ * failure (-1) stops the server with its message. */
+void server_after_bind(int (*fn)(char *err, size_t errlen));
+
 #endif

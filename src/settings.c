@@ -74,6 +74,8 @@ static const struct setting table[] = {
 	  "pgBackRest configuration of `planyard backup` and `restore` (stanza `planyard`)" },
 	{ "PLANYARD_BACKUP_KEY", K_SECRET, S(backup_key), NULL, 0, 0, false, "generated, kept in the data dir",
 	  "key of the encrypted backup repositories (AES-256), at least 32 bytes" },
+	{ "PLANYARD_RUN_AS", K_STR, S(run_as), "nobody", 0, 0, false, "`nobody` (only when `serve` starts as root)",
+	  "the user `serve` becomes after binding its ports, when started as root" },
 	{ "PLANYARD_WORKERS", K_INT, S(workers), NULL, 1, 1024, false, "number of cores × 2",
 	  "worker threads (one database connection each)" },
 	{ "PLANYARD_BCRYPT_COST", K_INT, S(bcrypt_cost), "12", 4, 15, false, "`12`",

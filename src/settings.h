@@ -30,6 +30,7 @@ typedef struct {
 	char *cron_secret;
 	char *trusted_proxies;
 	char *web_dir;
+	char *run_as;
 	char *backup_config;
 	char *backup_key;
 	long workers;

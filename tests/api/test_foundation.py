@@ -660,6 +660,9 @@ class ServeStartup(unittest.TestCase):
             "PLANYARD_STRIPE_WEBHOOK_SECRET": "whsec_" + "s" * 40,
             "PLANYARD_CRON_SECRET": "c" * 40,
             "PLANYARD_WORKERS": "2",
+            # started as root, serve becomes this user after binding: the cluster's, which
+            # may enter the private cluster's socket folder
+            "PLANYARD_RUN_AS": "postgres",
             "PLANYARD_OUTBOX_DIR": os.path.join(d.var, "outbox"),
             "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=86",
             "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1:exitcode=87",

@@ -87,12 +87,18 @@ class Serve(Server):
                "PLANYARD_TLS_KEY": os.path.join(dev.var, "tls", "key.pem"),
                "PLANYARD_PUBLIC_URL": "https://localhost:%d" % dev.https_port,
                "PLANYARD_OUTBOX_DIR": os.path.join(dev.var, "outbox"),
+               # started as root, serve drops to this user after binding: the cluster's own,
+               # which may enter the private cluster's socket folder
+               "PLANYARD_RUN_AS": "postgres",
                "PLANYARD_PBKDF2_ITERATIONS": "1000"}
         for name in ("jwt_secret", "password_pepper", "data_key", "stripe_webhook_secret", "cron_secret"):
             env["PLANYARD_" + name.upper()] = dev.secret(name)
         env.update(extra or {})
         self.extra_env = env
         self.dev = dev
+        # every process delivers the shared outbox; after dropping root this one writes the
+        # dev server's outbox folder as the cluster's user
+        os.chmod(os.path.join(dev.var, "outbox"), 0o1777)
 
     def start(self, timeout=90):
         self.log = open(self.log_path, "ab")
@@ -147,6 +153,25 @@ class ScaleTest(unittest.TestCase):
             self.assertEqual(r.status, 201, (i, r))
         names = sorted(c["name"] for c in self.c.api("GET", "/customers", token=ws.token).json["data"])
         self.assertEqual(names, ["Via 0", "Via 1", "Via 2"])
+
+    def test_serve_drops_root_after_binding(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root")
+        d = Serve(self.a, self.bouncer.url, {"PLANYARD_DB_PREPARE": "0", "PLANYARD_RUN_AS": "nobody"}).start()
+        try:
+            with open("/proc/%d/status" % d.proc.pid) as f:
+                uids = [l.split()[1:] for l in f if l.startswith(("Uid:", "Gid:"))]
+            import pwd
+            nobody = pwd.getpwnam("nobody")
+            self.assertEqual(uids[0], [str(nobody.pw_uid)] * 4)
+            self.assertEqual(uids[1], [str(nobody.pw_gid)] * 4)
+            ws = fx.new_workspace(self.a)
+            self.assertEqual(d.api("GET", "/me", token=ws.token).status, 200)
+        finally:
+            status = d.stop()
+            errors = d.sanitizer_errors()
+            d.cleanup()
+        self.assertEqual((status, errors), (0, []))
 
     def test_rate_limit_is_shared(self):
         ws = fx.new_workspace(self.a)
