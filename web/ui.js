@@ -1,5 +1,5 @@
 // DOM building blocks. Everything is made with createElement and textContent: no API string
-// ever goes through innerHTML, and no element gets a style attribute (the CSP forbids both
+// ever goes through an HTML parser, and no element gets a style attribute (the CSP forbids both
 // inline script and inline style).
 
 import { ApiError } from './api.js';

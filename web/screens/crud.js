@@ -122,7 +122,8 @@ export function crudScreen(cfg) {
               b.addEventListener('click', () => openEditor(row));
               return h('td', { class: 'primary-cell', 'data-label': c.label }, b);
             }
-            return h('td', { 'data-label': c.label }, v === null || v === undefined || v === '' ? h('span', { class: 'muted', text: '—' }) : v);
+            const none = v === null || v === undefined || v === '';
+            return h('td', { 'data-label': c.label, class: none ? 'empty-cell' : null }, none ? h('span', { class: 'muted', text: '—' }) : v);
           });
           let actions = null;
           if (canEdit) {
