@@ -1,0 +1,512 @@
+"""Tenant isolation over HTTPS (DESIGN.md "Tenant isolation", API.md "Operating data").
+
+Two workspaces, A and B, each full of data. Every operating-data route of src/routes.c (read
+from the table itself, so a route added there is attacked here without anyone writing a test)
+is called with B's token and A's ids: 404, never 403, and A's data unchanged to the byte; B's
+lists and filters never show A's records; every reference to one of A's ids in B's writes is
+a 400 naming the field, writing nothing; roles (viewer reads only, scheduler writes) hold on
+every route; a signed-out token is 401 everywhere; a malformed id is 404.
+
+The tests are generated from data (the route table and the tables below) at import time: one
+test per route or per case, so the count says how much is covered."""
+import base64
+import itertools
+import os
+import unittest
+import urllib.parse
+
+import opdata
+from fixtures import add_member, login, new_workspace
+from harness import Server
+from opdata import COLLECTIONS, RANGE, day, list_all, random_id, snapshot
+
+ROUTES = opdata.operating_routes()
+ID_ROUTES = [r for r in ROUTES if r.has_id]
+LIST_ROUTES = [r for r in ROUTES if not r.has_id and r.method == "GET"]
+
+_fresh = itertools.count(1)
+
+
+# ---------------------------------------------------------------------------------------------
+# The data the tests are made of.
+
+def create_body(coll, d, n=0):
+    """A valid POST body for coll in the workspace whose records are d (populate()'s result);
+    n makes it unique where it must be (an employee is assigned once a day)."""
+    i = lambda c, k=0: d[c][k % len(d[c])]["id"]  # noqa: E731
+    return {
+        "regions": lambda: {"name": "region %d" % n},
+        "customers": lambda: {"name": "customer %d" % n, "email": "new%d@example.com" % n},
+        "projects": lambda: {"customer_id": i("customers"), "name": "project %d" % n, "region_id": i("regions")},
+        "employees": lambda: {"name": "employee %d" % n, "trade": "placer", "region_id": i("regions")},
+        "crews": lambda: {"name": "crew %d" % n, "region_id": i("regions"), "foreman_id": i("employees", 5)},
+        "pours": lambda: {"project_id": i("projects"), "scheduled_date": day(40 + n % 30), "volume_cy": "5.25",
+                          "mix": "3000 psi", "crew_id": i("crews"), "crew_size_needed": 2},
+        "assignments": lambda: {"employee_id": i("employees", 5), "date": day(10 + n % 60), "pour_id": i("pours"),
+                                "role": "helper"},
+        "reminders": lambda: {"remind_at": day(30) + "T09:00:00Z", "channel": "email", "to": "new%d@example.com" % n,
+                              "message": "reminder %d" % n, "subject_type": "project", "subject_id": i("projects")},
+    }[coll]()
+
+
+# A change that points at nothing, for PATCH.
+PATCH_BODY = {
+    "regions": {"name": "changed"},
+    "customers": {"name": "changed", "notes": "changed"},
+    "projects": {"name": "changed", "zip": "00000"},
+    "employees": {"name": "changed", "active": False},
+    "crews": {"name": "changed"},
+    "pours": {"mix": "changed", "volume_cy": "1.00", "status": "confirmed"},
+    "assignments": {"role": "changed"},
+    "reminders": {"message": "changed"},
+}
+
+# Bodies of the routes below a record (beyond the five of a collection), from the caller's
+# own data. A route missing here is called without a body.
+SUB_BODY = {
+    ("PUT", "/crews/{id}/members"): lambda d: {"employee_ids": [d["employees"][0]["id"], d["employees"][1]["id"]]},
+    ("POST", "/pours/{id}/cancel"): lambda d: {"reason": "changed"},
+    ("POST", "/pours/{id}/notify"): lambda d: None,
+    ("GET", "/pours/{id}/weather"): lambda d: None,
+}
+
+# Routes below a record that leave it as it is.
+NO_CHANGE = {("POST", "/pours/{id}/notify"), ("GET", "/pours/{id}/weather")}
+
+# What success may also be, beyond the route table's status: no forecast service is
+# configured here, so the forecast is 503 weather_unavailable (API.md).
+ALSO_OK = {("GET", "/pours/{id}/weather"): {503}}
+
+# Query every list needs (pours and manpower want a date range).
+LIST_QUERY = {"pours": RANGE, "manpower": RANGE}
+
+# List filters that take an id: (collection, parameter, collection the id is of).
+FILTERS = [
+    ("projects", "customer_id", "customers"),
+    ("projects", "region_id", "regions"),
+    ("employees", "region_id", "regions"),
+    ("crews", "region_id", "regions"),
+    ("pours", "project_id", "projects"),
+    ("pours", "crew_id", "crews"),
+    ("pours", "region_id", "regions"),
+    ("assignments", "employee_id", "employees"),
+    ("assignments", "pour_id", "pours"),
+    ("manpower", "region_id", "regions"),
+]
+
+# Fields of a write that name a record: (collection, field, collection the id is of, extra body).
+REFERENCES = [
+    ("projects", "customer_id", "customers", {}),
+    ("projects", "region_id", "regions", {}),
+    ("employees", "region_id", "regions", {}),
+    ("crews", "region_id", "regions", {}),
+    ("crews", "foreman_id", "employees", {}),
+    ("pours", "project_id", "projects", {}),
+    ("pours", "crew_id", "crews", {}),
+    ("assignments", "employee_id", "employees", {}),
+    ("assignments", "pour_id", "pours", {}),
+    ("reminders", "subject_id", "customers", {"subject_type": "customer"}),
+    ("reminders", "subject_id", "projects", {"subject_type": "project"}),
+    ("reminders", "subject_id", "pours", {"subject_type": "pour"}),
+]
+
+# Ids in paths that are not UUIDs at all, made from one real id.
+MALFORMED_IDS = [
+    lambda i: "not-a-uuid",
+    lambda i: "0",
+    lambda i: "00000000-0000-0000-0000-00000000000g",
+    lambda i: i + "x",
+    lambda i: i[:35],
+    lambda i: i + "0",
+    lambda i: i.replace("-", ""),
+    lambda i: urllib.parse.quote("' or '1'='1", safe=""),
+    lambda i: urllib.parse.quote(i + "'--", safe=""),
+    lambda i: urllib.parse.quote(i + " ", safe=""),
+    lambda i: "%00",
+]
+
+
+def route_body(route, d, n=0):
+    if route.method == "POST" and not route.has_id:
+        return create_body(route.collection, d, n)
+    if route.method == "PATCH":
+        return dict(PATCH_BODY[route.collection])
+    if route.path.count("/") > 2:
+        f = SUB_BODY.get((route.method, route.path))
+        return f(d) if f else None
+    return None
+
+
+def list_url(route, extra=""):
+    q = LIST_QUERY.get(route.collection, "")
+    q = "&".join(x for x in (q, extra) if x)
+    return route.path + ("?" + q if q else "")
+
+
+# ---------------------------------------------------------------------------------------------
+
+class TenantIsolation(unittest.TestCase):
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        try:
+            cls.server.start()
+            s = cls.server
+            cls.a = new_workspace(s)
+            cls.b = new_workspace(s)
+            cls.a_data = opdata.populate(cls.a, "alpha", 100)
+            cls.b_data = opdata.populate(cls.b, "bravo", 1)
+            cls.a_snap = snapshot(cls.a)
+            cls.b_snap = snapshot(cls.b)
+            cls.viewer = add_member(s, cls.a, "viewer")
+            cls.scheduler = add_member(s, cls.a, "scheduler")
+            # B signed in a second time, then signed out: that token's session is revoked
+            body = login(s, cls.b.slug, cls.b.email)
+            cls.revoked_token = body["access_token"]
+            r = s.api("POST", "/auth/logout", token=cls.revoked_token)
+            assert r.status == 204, r
+        except BaseException:
+            cls.server.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        s = cls.server
+        early = s.proc.poll() if s.proc else None     # it stopped before we asked it to
+        rc = s.stop()
+        errors = s.sanitizer_errors() if os.path.exists(s.log_path) else []
+        tail = s.read_log()[-3000:] if errors or early is not None else ""
+        s.cleanup()
+        assert not errors, "sanitizer errors:\n%s\n%s" % ("\n".join(errors), tail)
+        assert early is None, "the server stopped by itself during the tests (exit %r):\n%s" % (early, tail)
+        assert rc == 0, "the server exited %r" % rc
+
+    # ---- helpers ----
+    def a_ids(self, coll=None):
+        return opdata.ids(self.a_data, coll)
+
+    def b_ids(self, coll=None):
+        return opdata.ids(self.b_data, coll)
+
+    def assertUnchanged(self):
+        """A and B see exactly what they saw after the fixtures were made."""
+        self.assertEqual(snapshot(self.a), self.a_snap, "A's data changed")
+        self.assertEqual(snapshot(self.b), self.b_snap, "B's data changed")
+
+    def assertProblem(self, r, status, code=None):
+        self.assertEqual(r.status, status, r)
+        self.assertEqual(r.header("content-type"), "application/problem+json", r)
+        if code:
+            self.assertEqual(r.json["code"], code, r)
+
+    def assertNamesField(self, r, field):
+        self.assertProblem(r, 400)
+        fields = [e.get("field") for e in r.json.get("errors", [])]
+        self.assertIn(field, fields, r)
+        self.assertNotIn(self.a.id, r.body.decode(), "the answer names A's workspace")
+
+    # ---- the route table itself ----
+    def test_route_table_is_covered(self):
+        """Every operating-data route of src/routes.c has data here, and every collection of
+        the fixtures is served; a new collection must be added to opdata.populate."""
+        self.assertGreaterEqual(len(ROUTES), 8 * 5 + 3)
+        served = {r.collection for r in ROUTES}
+        self.assertEqual(served - {"manpower"}, set(COLLECTIONS))
+        for r in ROUTES:
+            self.assertEqual(r.auth, "AUTH_SESSION", r)
+            if r.method == "GET":
+                self.assertEqual(r.role, "ROLE_VIEWER", r)
+            else:
+                self.assertNotIn(r.role, ("ROLE_VIEWER", "ROLE_NONE"), "%r lets a viewer write" % r)
+            if r.path.count("/") > 2:
+                self.assertIn((r.method, r.path), SUB_BODY, "no body for %r in SUB_BODY" % r)
+
+    def test_fixtures_are_full(self):
+        for c in COLLECTIONS:
+            self.assertGreaterEqual(len(self.a_snap[c]), 2, c)
+            self.assertEqual({x["id"] for x in self.a_snap[c]}, self.a_ids(c), c)
+            self.assertEqual({x["id"] for x in self.b_snap[c]}, self.b_ids(c), c)
+        self.assertTrue(all(c["member_ids"] for c in self.a_snap["crews"]))
+        self.assertTrue(self.a_snap["manpower"])
+
+    # ---- one thing of the others ----
+    def _foreign_id(self, route):
+        """B calls route with each of A's ids: 404 not_found, the same answer as for an id
+        that exists nowhere; then nobody's data changed."""
+        body = route_body(route, self.b_data)
+        nowhere = self.server.api(route.method, route.url(random_id()), body, token=self.b.token)
+        self.assertProblem(nowhere, 404, "not_found")
+        n = 0
+        for rec in self.a_data[route.collection]:
+            r = self.server.api(route.method, route.url(rec["id"]), body, token=self.b.token)
+            self.assertProblem(r, 404, "not_found")
+            self.assertEqual(r.json, nowhere.json, "A's id is told apart from no id")
+            self.assertNotIn(rec["id"], r.body.decode())
+            n += 1
+        self.assertGreaterEqual(n, 2)
+        # non-canonical spellings of A's ids are no way in either
+        rec = self.a_data[route.collection][0]
+        for spelling in (rec["id"].upper(), rec["id"].replace("-", ""), "{%s}" % rec["id"]):
+            r = self.server.api(route.method, route.url(spelling), body, token=self.b.token)
+            self.assertProblem(r, 404)
+        self.assertUnchanged()
+
+    def _foreign_list(self, route):
+        """B's list (every page, small pages, and a page after a cursor made of A's record)
+        holds B's records only; the manpower projection counts B's only."""
+        coll = route.collection
+        if coll == "manpower":
+            r = self.b.api("GET", list_url(route))
+            self.assertEqual(r.status, 200, r)
+            rows = r.json["data"]
+            self.assertEqual({x["region_id"] for x in rows}, self.b_ids("regions"))
+            needed = sum(p["crew_size_needed"] for p in self.b_data["pours"])
+            self.assertEqual(sum(x["needed"] for x in rows), needed, "A's pours are counted in B's manpower")
+            self.assertEqual(sum(x["assigned"] for x in rows), len(self.b_data["assignments"]))
+            return
+        q = LIST_QUERY.get(coll, "")
+        for extra in ("limit=2", "", "limit=1"):
+            got = []
+            cursor = None
+            while True:
+                url = "/%s?" % coll + "&".join(x for x in (q, extra, "cursor=" + cursor if cursor else "") if x)
+                r = self.b.api("GET", url)
+                self.assertEqual(r.status, 200, r)
+                got += [x["id"] for x in r.json["data"]]
+                cursor = r.json["next_cursor"]
+                if not cursor:
+                    break
+            self.assertFalse(set(got) & self.a_ids(), "B's list shows A's records")
+            self.assertEqual(sorted(got), sorted(self.b_ids(coll)))
+        # a cursor pointing at A's first record positions only among B's
+        a0 = self.a_data[coll][0]
+        key = {"pours": a0.get("scheduled_date"), "assignments": a0.get("date")}.get(coll, "2000-01-01 00:00:00+00")
+        cur = base64.urlsafe_b64encode(("%s|%s" % (key, a0["id"])).encode()).decode().rstrip("=")
+        r = self.b.api("GET", "/%s?" % coll + "&".join(x for x in (q, "cursor=" + cur) if x))
+        self.assertEqual(r.status, 200, r)
+        self.assertFalse({x["id"] for x in r.json["data"]} & self.a_ids())
+        # wide date ranges and every filter value B could try
+        if coll in ("assignments", "reminders"):
+            got = {x["id"] for x in list_all(self.b, coll, RANGE)}
+            self.assertEqual(got, self.b_ids(coll))
+        if coll == "customers":
+            for rec in self.a_data["customers"]:
+                self.assertEqual(list_all(self.b, coll, "q=" + urllib.parse.quote(rec["name"])), [])
+            self.assertEqual(list_all(self.b, coll, "q=alpha"), [])
+
+    def _foreign_filter(self, coll, param, of):
+        """B filters by each of A's ids: nothing. By its own ids: its own (the filter works)."""
+        route = next(r for r in LIST_ROUTES if r.collection == coll)
+
+        def data(ws, id_):
+            r = self.b.api("GET", list_url(route, "%s=%s" % (param, id_)))
+            self.assertEqual(r.status, 200, r)
+            return r.json["data"]
+        for rec in self.a_data[of]:
+            self.assertEqual(data(self.b, rec["id"]), [], "%s?%s=<A's id> is not empty" % (coll, param))
+        own = [x for rec in self.b_data[of] for x in data(self.b, rec["id"])]
+        self.assertTrue(own, "the filter finds nothing even in B's own data")
+        if coll != "manpower":
+            self.assertFalse({x["id"] for x in own} & self.a_ids())
+
+    def _foreign_reference(self, coll, field, of, extra, method):
+        """B writes a record of its own naming one of A's ids in field: 400 naming the field,
+        the same answer as for an id that exists nowhere, and nothing written."""
+        b_target = self.b_data[coll][0]["id"]
+
+        def call(id_):
+            if method == "POST":
+                body = create_body(coll, self.b_data, next(_fresh))
+            else:
+                body = {}
+            body.update(extra)
+            body[field] = id_
+            url = "/" + coll if method == "POST" else "/%s/%s" % (coll, b_target)
+            return self.b.api(method, url, body)
+        nowhere = call(random_id())
+        self.assertNamesField(nowhere, field)
+        for rec in self.a_data[of]:
+            r = call(rec["id"])
+            self.assertNamesField(r, field)
+            self.assertEqual(r.json, nowhere.json, "A's id is told apart from no id")
+        self.assertUnchanged()
+
+    def test_foreign_reference_put_crews_members(self):
+        """B sets its crew's members to A's employees (alone or among its own): 400
+        naming employee_ids, and the crew keeps its members."""
+        crew = self.b_data["crews"][0]["id"]
+        mine = [e["id"] for e in self.b_data["employees"]]
+        nowhere = self.b.api("PUT", "/crews/%s/members" % crew, {"employee_ids": [random_id()]})
+        self.assertNamesField(nowhere, "employee_ids")
+        for rec in self.a_data["employees"]:
+            for ids in ([rec["id"]], [mine[0], rec["id"]], mine[:1] + [rec["id"]] + mine[1:]):
+                r = self.b.api("PUT", "/crews/%s/members" % crew, {"employee_ids": ids})
+                self.assertNamesField(r, "employee_ids")
+                self.assertEqual(r.json, nowhere.json)
+        self.assertUnchanged()
+
+    def test_foreign_reference_in_list_filter_of_other_kind(self):
+        """Filters that take no id (dates, status, trade, q) still show B only."""
+        for url in ("/pours?%s&status=tentative" % RANGE, "/employees?active=true", "/employees?trade=placer",
+                    "/reminders?status=pending", "/assignments?from=%s" % opdata.FROM, "/customers?q=customer"):
+            r = self.b.api("GET", url)
+            self.assertEqual(r.status, 200, r)
+            self.assertTrue(r.json["data"], url)
+            self.assertFalse({x["id"] for x in r.json["data"]} & self.a_ids(), url)
+
+    # ---- roles ----
+    def _viewer(self, route):
+        """A viewer of A reads every route and writes none (403); nothing changes."""
+        d = self.a_data
+        id_ = d[route.collection][0]["id"] if route.has_id else None
+        body = route_body(route, d, next(_fresh))
+        r = self.server.api(route.method, route.url(id_) if route.has_id else list_url(route), body,
+                            token=self.viewer.token)
+        if route.writes:
+            self.assertProblem(r, 403)
+            self.assertUnchanged()
+        else:
+            self.assertIn(r.status, {route.status} | ALSO_OK.get((route.method, route.path), set()), r)
+            if route.path.count("/") > 2:
+                pass
+            elif route.has_id:
+                want = next(x for x in self.a_snap[route.collection] if x["id"] == id_)
+                self.assertEqual(r.json, want)
+            elif route.collection != "manpower":
+                self.assertEqual({x["id"] for x in list_all(self.a, route.collection, token=self.viewer.token)},
+                                 self.a_ids(route.collection))
+            else:
+                self.assertEqual(r.json["data"], self.a_snap["manpower"])
+
+    def _fresh_record(self, coll):
+        """A new record of A made by its owner for a test to change; removed by _remove."""
+        r = self.a.api("POST", "/" + coll, create_body(coll, self.a_data, next(_fresh)))
+        self.assertEqual(r.status, 201, r)
+        return r.json
+
+    def _remove(self, coll, id_):
+        r = self.a.api("DELETE", "/%s/%s" % (coll, id_))
+        self.assertIn(r.status, (204, 404), r)
+
+    def _scheduler(self, route):
+        """A scheduler of A writes through every write route (and it takes effect)."""
+        coll = route.collection
+        rec = self._fresh_record(coll) if route.has_id else None
+        made = None
+        try:
+            body = route_body(route, self.a_data, next(_fresh))
+            r = self.server.api(route.method, route.url(rec["id"]) if rec else route.path, body,
+                                token=self.scheduler.token)
+            self.assertIn(r.status, {route.status} | ALSO_OK.get((route.method, route.path), set()), r)
+            if (route.method, route.path) in NO_CHANGE:
+                self.assertEqual(self.a.api("GET", "/%s/%s" % (coll, rec["id"])).json, rec)
+            elif route.method == "POST" and not route.has_id:
+                made = r.json["id"]
+                self.assertEqual(self.a.api("GET", "/%s/%s" % (coll, made)).status, 200)
+            elif route.method == "DELETE":
+                self.assertProblem(self.a.api("GET", "/%s/%s" % (coll, rec["id"])), 404)
+            else:
+                after = self.a.api("GET", "/%s/%s" % (coll, rec["id"])).json
+                self.assertNotEqual(after, rec)
+                self.assertEqual(after, r.json)
+        finally:
+            for id_ in (made, rec and rec["id"]):
+                if id_:
+                    self._remove(coll, id_)
+        self.assertEqual(snapshot(self.a), self.a_snap)
+
+    # ---- sessions ----
+    def _revoked(self, route):
+        """The signed-out token is 401 (WWW-Authenticate: Bearer) on every route."""
+        d = self.b_data
+        id_ = d[route.collection][0]["id"] if route.has_id else None
+        body = route_body(route, d, next(_fresh))
+        r = self.server.api(route.method, route.url(id_) if route.has_id else list_url(route), body,
+                            token=self.revoked_token)
+        self.assertProblem(r, 401)
+        self.assertTrue((r.header("www-authenticate") or "").startswith("Bearer"), r.headers)
+
+    def test_revoked_session_leaves_others_alone(self):
+        """Signing out one session of B's owner leaves B's other session working."""
+        self.assertEqual(self.b.api("GET", "/customers").status, 200)
+        self.assertProblem(self.server.api("GET", "/me", token=self.revoked_token), 401)
+
+    # ---- what each workspace's own records say about the other ----
+    def _all_text(self, ws, path):
+        out, cursor = [], None
+        for _ in range(200):
+            r = ws.api("GET", path + ("?limit=200" + ("&cursor=" + cursor if cursor else "")))
+            self.assertEqual(r.status, 200, r)
+            out.append(r.body.decode())
+            cursor = r.json.get("next_cursor")
+            if not cursor:
+                return "\n".join(out)
+        raise AssertionError("%s does not end" % path)
+
+    def _traces(self, ws, data):
+        return {ws.id, ws.user_id, ws.email} | opdata.ids(data)
+
+    def test_zz_audit_logs_and_members_hold_nothing_of_the_other(self):
+        """After every attack above (they run first, by name): B's audit log and member list
+        name nothing of A (no id, no email), and A's nothing of B."""
+        for me, mine, other, theirs in ((self.b, self.b_data, self.a, self.a_data),
+                                        (self.a, self.a_data, self.b, self.b_data)):
+            for path in ("/audit", "/members"):
+                text = self._all_text(me, path)
+                found = [t for t in self._traces(other, theirs) if t in text]
+                self.assertEqual(found, [], "%s of %s names the other workspace" % (path, me.slug))
+            self.assertIn(mine["customers"][0]["id"], self._all_text(me, "/audit"))
+
+    # ---- malformed ids ----
+    def _malformed(self, route):
+        """A path whose id is not a UUID is 404 (never 400 or 500), for the owner too."""
+        rec = self.a_data[route.collection][0]["id"]
+        body = route_body(route, self.a_data, next(_fresh))
+        for m in MALFORMED_IDS:
+            bad = m(rec)
+            r = self.server.api(route.method, route.url(bad), body, token=self.a.token)
+            self.assertEqual(r.status, 404, "%s %s: %r" % (route.method, route.url(bad), r))
+        self.assertUnchanged()
+
+
+def _add(name, fn, doc):
+    fn.__name__ = name
+    fn.__doc__ = doc
+    assert not hasattr(TenantIsolation, name), name
+    setattr(TenantIsolation, name, fn)
+
+
+def _generate():
+    for route in ID_ROUTES:
+        _add("test_foreign_id_" + route.name, lambda self, r=route: self._foreign_id(r),
+             "B's token, %r with each of A's ids: 404, A unchanged" % route)
+        _add("test_malformed_id_" + route.name, lambda self, r=route: self._malformed(r),
+             "%r with ids that are not UUIDs: 404" % route)
+    for route in LIST_ROUTES:
+        _add("test_foreign_list_" + route.name, lambda self, r=route: self._foreign_list(r),
+             "B's %r holds none of A's records" % route)
+    for coll, param, of in FILTERS:
+        _add("test_foreign_filter_%s_%s" % (coll, param),
+             lambda self, c=coll, p=param, o=of: self._foreign_filter(c, p, o),
+             "B's /%s?%s=<A's %s id>: empty" % (coll, param, of))
+    for coll, field, of, extra in REFERENCES:
+        for method in ("POST", "PATCH"):
+            _add("test_foreign_reference_%s_%s_%s_%s" % (method.lower(), coll, field, of),
+                 lambda self, c=coll, f=field, o=of, e=extra, m=method: self._foreign_reference(c, f, o, e, m),
+                 "B's %s /%s with %s = A's %s: 400 naming %s, nothing written" % (method, coll, field, of, field))
+    for route in ROUTES:
+        _add("test_viewer_" + route.name, lambda self, r=route: self._viewer(r),
+             "a viewer of A: %r is %s" % (route, "403" if route.writes else "allowed"))
+        if route.writes:
+            _add("test_scheduler_" + route.name, lambda self, r=route: self._scheduler(r),
+                 "a scheduler of A may %r" % route)
+        _add("test_revoked_" + route.name, lambda self, r=route: self._revoked(r),
+             "a signed-out token: %r is 401" % route)
+
+
+_generate()
+
+if __name__ == "__main__":
+    unittest.main()
