@@ -228,6 +228,30 @@ await step('silent refresh keeps the session across a reload', async () => {
   assert(await page.locator('.topbar').isVisible(), 'signed out by a reload');
 });
 
+await step('the access token is refreshed silently a minute before it expires', async () => {
+  const p = await newPage('clock');
+  await p.clock.install();
+  await p.goto(BASE + '/signin');
+  await p.getByLabel('Workspace').fill(owner.workspace);
+  await p.getByLabel('Email').fill(owner.email);
+  await p.getByLabel('Password').fill(owner.password);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.locator('.week-grid .day').first().waitFor();
+  const refreshes = [];
+  p.on('response', r => { if (new URL(r.url()).pathname === '/api/v1/auth/refresh') refreshes.push(r.status()); });
+  await p.clock.fastForward('13:00');
+  await p.waitForTimeout(300);
+  assert(refreshes.length === 0, 'refreshed too early');
+  await p.clock.fastForward('01:30');
+  for (let i = 0; i < 50 && !refreshes.length; i++) await p.waitForTimeout(100);
+  assert(refreshes.length === 1 && refreshes[0] === 200, 'no silent refresh before expiry: ' + JSON.stringify(refreshes));
+  await nav(p, 'Customers');
+  await p.getByRole('heading', { name: 'Customers' }).waitFor();
+  assert(refreshes.length === 1, 'the new token was not used');
+  await p.checkCsp();
+  await p.context().close();
+});
+
 await step('create a region', async () => {
   await nav(page, 'Regions');
   await page.getByRole('button', { name: 'New region' }).click();

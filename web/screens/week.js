@@ -3,7 +3,7 @@
 import { api, listAll, download, ApiError } from '../api.js';
 import { h, clear, icon, button, busy, loading, errorBox, pill, toast } from '../ui.js';
 import { today, mondayOf, addDays, isDate, weekLabel, dayLabel, dateLong, getZone } from '../dates.js';
-import { prefs, lookup, roleAtLeast, statusLabel, STATUSES, byName } from '../store.js';
+import { prefs, lookup, invalidate, roleAtLeast, statusLabel, STATUSES, byName } from '../store.js';
 import { openPourDialog } from './pour-dialog.js';
 
 export default async function render(ctx) {
@@ -15,6 +15,7 @@ export default async function render(ctx) {
   let showCanceled = prefs.get('showCanceled', true);
   let data = null;
   let loadSeq = 0;
+  let retried = false;
 
   const title = h('h1', { id: 'week-title' });
   const sub = h('span', { class: 'muted' });
@@ -93,6 +94,14 @@ export default async function render(ctx) {
         lookup('/projects'), lookup('/customers'), lookup('/crews'), lookup('/regions'),
       ]);
       if (seq !== loadSeq || !ctx.isCurrent()) return;
+      // a project or crew made in another tab since the lookups were fetched: fetch them again
+      const knownP = new Set(projects.map(p => p.id)), knownC = new Set(crews.map(c => c.id));
+      if (!retried && pours.some(p => !knownP.has(p.project_id) || (p.crew_id && !knownC.has(p.crew_id)))) {
+        retried = true;
+        invalidate('/projects', '/customers', '/crews');
+        return load();
+      }
+      retried = false;
       data = {
         pours, manpower: manpower.data || [],
         projects: new Map(projects.map(p => [p.id, p])), customers: new Map(customers.map(c => [c.id, c])),
