@@ -243,6 +243,10 @@ static void check_field(const json_t *v, const jsonv_field_t *f, const char *pat
 		case JV_DATE: ok = jsonv_is_date(s); what = "is not a date (YYYY-MM-DD)"; break;
 		case JV_TIME: ok = jsonv_is_time(s); what = "is not a time of day (HH:MM)"; break;
 		case JV_TIMESTAMP: ok = jsonv_is_timestamp(s); what = "is not an RFC 3339 time"; break;
+		case JV_DATETIME:
+			ok = jsonv_is_date(s) || jsonv_is_timestamp(s);
+			what = "is not a date (YYYY-MM-DD) or an RFC 3339 time";
+			break;
 		case JV_EMAIL: ok = jsonv_is_email(s); what = "is not an email address"; break;
 		case JV_E164: ok = jsonv_is_e164(s); what = "is not an E.164 phone number"; break;
 		case JV_DECIMAL: ok = jsonv_is_decimal(s); what = "must be a decimal > 0 and <= 99999.99"; break;

@@ -21,6 +21,7 @@ enum jsonv_type {
 	JV_COLOR,     /* #rrggbb */
 	JV_UUID_ARRAY,
 	JV_OBJECT,    /* nested object validated by sub */
+	JV_DATETIME,  /* a date (YYYY-MM-DD) or an RFC 3339 time */
 };
 
 typedef struct jsonv_field {

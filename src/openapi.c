@@ -28,6 +28,7 @@ static json_t *field_schema(const jsonv_field_t *f)
 	static const char *const formats[] = {
 		[JV_UUID] = "uuid", [JV_DATE] = "date", [JV_TIME] = "time", [JV_TIMESTAMP] = "date-time",
 		[JV_EMAIL] = "email", [JV_E164] = "e164", [JV_DECIMAL] = "decimal", [JV_COLOR] = "color",
+		[JV_DATETIME] = "date-time",
 	};
 	if ((size_t)f->type < sizeof formats / sizeof formats[0] && formats[f->type])
 		json_object_set_new(s, "format", json_string(formats[f->type]));

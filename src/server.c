@@ -454,7 +454,9 @@ static int gate(req_t *r)
 		} else if (rt->body && !(rt->flags & ROUTE_BODY_OPTIONAL)) {
 			json_t *errors = NULL;
 			json_t *empty = json_object();
-			if (jsonv_validate(empty, rt->body, &errors) < 0) {
+			/* no body on a PATCH changes nothing, like {} */
+			if (((rt->flags & ROUTE_PARTIAL) ? jsonv_validate_partial(empty, rt->body, &errors)
+							  : jsonv_validate(empty, rt->body, &errors)) < 0) {
 				json_decref(empty);
 				req_problem_errors(r, 400, "validation_failed", "a JSON body is required", errors);
 				return 0;

@@ -453,11 +453,35 @@ int api_password_reset(req_t *r)
 	return REQ_SUSPENDED;
 }
 
+/* Re-entering the password of a signed-in account (change, DELETE /me): a stolen access
+ * token must not allow unlimited guessing. 10 wrong tries per 15 minutes per account. */
+static int reauth_limited(req_t *r)
+{
+	const char *wait = rate_limited(r, arena_printf(&r->arena, "reauth:%s", r->auth.user_id), "10", "15 minutes");
+	if (wait) {
+		too_many(r, wait);
+		return 1;
+	}
+	return 0;
+}
+
+static int reauth_failed(req_t *r)
+{
+	static db_stmt_t hit = DB_STMT("select app.rate_hit($1)");
+	const char *p[] = { arena_printf(&r->arena, "reauth:%s", r->auth.user_id) };
+	if (db_run(r->db, &hit, 1, p, NULL) < 0)
+		return db_fail(r);
+	r->commit_on_error = true;
+	return 0;
+}
+
 static int change_finish(req_t *r)
 {
 	static db_stmt_t q = DB_STMT("select app.me_password_set($1, $2, $3, $4)");
 	struct pw_job *j = r->cont_data;
 	if (!j->verified) {
+		if (reauth_failed(r) || r->status >= 500)
+			return 0;
 		req_problem_errors(r, 401, "invalid_credentials", "the current password is not right",
 				   json_pack("[{s:s,s:s,s:s}]", "field", "current_password", "code", "invalid_credentials",
 					     "message", "the current password is not right"));
@@ -484,6 +508,8 @@ int api_password_change(req_t *r)
 	const char *why = password_policy(field(r, "new_password"), ctx);
 	if (why)
 		return password_problem(r, "new_password", why);
+	if (reauth_limited(r))
+		return 0;
 	PGresult *res;
 	if (db_run(r->db, &q, 0, NULL, &res) < 0 || PQntuples(res) != 1) {
 		if (res)
@@ -517,8 +543,11 @@ static int delete_me_finish(req_t *r)
 {
 	static db_stmt_t q = DB_STMT("select app.me_delete()");
 	struct pw_job *j = r->cont_data;
-	if (!j->verified)
+	if (!j->verified) {
+		if (reauth_failed(r) || r->status >= 500)
+			return 0;
 		return invalid_credentials(r);
+	}
 	PGresult *res;
 	if (db_run(r->db, &q, 0, NULL, &res) < 0) {
 		if (res)
@@ -540,6 +569,8 @@ static int delete_me_finish(req_t *r)
 int api_me_delete(req_t *r)
 {
 	static db_stmt_t q = DB_STMT("select password_hash from app.me_password_material()");
+	if (reauth_limited(r))
+		return 0;
 	PGresult *res;
 	if (db_run(r->db, &q, 0, NULL, &res) < 0 || PQntuples(res) != 1) {
 		if (res)

@@ -49,8 +49,8 @@ static const jsonv_field_t audit_filters[] = {
 	{ "action", JV_STRING, false, false, 1, 100, NULL, NULL },
 	{ "actor_id", JV_UUID, false, false, 0, 0, NULL, NULL },
 	{ "entity_id", JV_STRING, false, false, 1, 100, NULL, NULL },
-	{ "from", JV_STRING, false, false, 1, 40, NULL, NULL },
-	{ "to", JV_STRING, false, false, 1, 40, NULL, NULL }, JV_END };
+	{ "from", JV_DATETIME, false, false, 0, 0, NULL, NULL },
+	{ "to", JV_DATETIME, false, false, 0, 0, NULL, NULL }, JV_END };
 
 static const struct rec_ref no_refs[] = { { NULL, NULL } };
 static const struct rec_ref project_refs[] = {
@@ -281,9 +281,12 @@ static json_t *filters(req_t *r, const jsonv_field_t *spec, unsigned flags)
 		b.tm_mon = (int)strtol(to + 5, NULL, 10) - 1;
 		b.tm_mday = (int)strtol(to + 8, NULL, 10);
 		double days = difftime(timegm(&b), timegm(&a)) / 86400.0;
-		if (days < 0 || days > 92) {
+		/* API.md bounds the schedule and the projection to 92 days; other lists only need
+		 * the range the right way round */
+		if (days < 0 || ((flags & REC_RANGE_REQUIRED) && days > 92)) {
 			json_decref(f);
-			query_error(r, "validation_failed", "to", "to must be on or after from, at most 92 days apart");
+			query_error(r, "validation_failed", "to", (flags & REC_RANGE_REQUIRED)
+					? "to must be on or after from, at most 92 days apart" : "to must be on or after from");
 			return NULL;
 		}
 	}

@@ -1132,9 +1132,6 @@ class AuditMembersTest(unittest.TestCase):
         self.assertEqual(owners(), "1")
         self.assertEqual(self.verify(w if r2.status == 204 else o2)["ok"], True)
 
-    @unittest.skip("KNOWN BUG (reported): app.member_change locks the tenant row FOR UPDATE and then takes the "
-                   "audit lock, while invitation_create/invitation_accept take the audit lock and then FOR KEY "
-                   "SHARE on the tenant row (foreign key check): deadlock, 500. Fix: FOR NO KEY UPDATE")
     def test_concurrent_member_changes_and_invitations_no_500(self):
         """Role changes racing re-invitations of one address (each revokes the pending one, then
         inserts): never a 500, and the chain holds."""
@@ -1160,25 +1157,19 @@ class AuditMembersTest(unittest.TestCase):
         self.assertLessEqual(set(statuses), {200, 201})
         self.assertTrue(self.verify(w)["ok"])
 
-    @unittest.expectedFailure
-    def test_known_bug_app_role_forges_rows_into_any_workspace(self):
-        """KNOWN BUG (reported): planyard_app may EXECUTE app.audit, whose branch for flows
-        without a session takes the workspace, the actor and the IP from settings the caller
-        sets itself (app.definer_tenant, app.definer_actor, app.client_ip): with no session at
-        all it appends a row of any action, by any user, to any workspace's chain (which still
-        verifies). This asserts the fixed behaviour; remove expectedFailure once fixed."""
+    def test_app_role_cannot_forge_rows_into_any_workspace(self):
+        """planyard_app may EXECUTE app.audit, but with no session the workspace, actor and IP
+        it would take from settings the caller sets itself are ignored (sql/015): nothing is
+        written."""
         out = self.server.psql(
             "select set_config('app.definer_tenant', '%s', false), set_config('app.definer_actor', '%s', false);"
             "select app.audit('member.removed', 'member', 'forged-by-app-role', '{}')" % (self.b.id, self.a.user_id),
             check=False)
         self.assertEqual(self.sql("select count(*) from app.audit_log where entity_id = 'forged-by-app-role'"), "0", out)
 
-    @unittest.expectedFailure
-    def test_known_bug_from_to_take_postgresql_words(self):
-        """KNOWN BUG (reported): from/to go to a ::timestamptz cast unchecked, so PostgreSQL's
-        own inputs pass (yesterday, epoch, infinity, 'Nov 22 2026', a time without a zone), and a
-        bad one is a 400 whose errors[] names field "" rather than from/to. This asserts the
-        contract (RFC 3339 or YYYY-MM-DD, else 400 naming the parameter)."""
+    def test_from_to_take_only_dates_and_rfc3339(self):
+        """from/to are RFC 3339 times or YYYY-MM-DD dates; PostgreSQL's own words (yesterday,
+        epoch, infinity, 'Nov 22 2026', a time without a zone) are 400 naming the parameter."""
         for q in ("from=yesterday", "from=epoch", "to=infinity", "from=Nov%2022%202026", "from=2026-11-22T10:00:00"):
             r = self.a.api("GET", "/audit?" + q)
             self.assertEqual(r.status, 400, q)

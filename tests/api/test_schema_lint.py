@@ -23,7 +23,7 @@ NOT_WORKSPACE_DATA = {
 INTERNAL = {"outbox", "user_tokens", "billing_events"}
 # What planyard_app may do, table by table; anything more is a finding.
 ALLOWED = {
-    "tenants": {"SELECT", "UPDATE"},
+    "tenants": {"SELECT"},
     "users": {"SELECT", "UPDATE"},
     "memberships": {"SELECT", "INSERT", "UPDATE", "DELETE"},
     "sessions": {"SELECT", "UPDATE"},
@@ -119,11 +119,18 @@ class SchemaLint(unittest.TestCase):
             allowed = ALLOWED.get(t, {"SELECT", "INSERT", "UPDATE", "DELETE"} if t in OPERATING else set())
             if have - allowed:
                 problems.append("%s: planyard_app may %s" % (t, sorted(have - allowed)))
-        cols = self.q("select table_name, column_name from information_schema.column_privileges "
-                      "where grantee = 'planyard_app' and table_schema = 'app' and privilege_type = 'UPDATE' "
-                      "and table_name in ('users', 'sessions')")
+        # column grants: nothing that lets the app role change who, where or what state
+        cols = {(t, c) for t, c in self.q(
+            "select table_name, column_name from information_schema.column_privileges "
+            "where grantee = 'planyard_app' and table_schema = 'app' and privilege_type = 'UPDATE' "
+            "and table_name in ('tenants', 'users', 'sessions', 'memberships')")}
+        for forbidden in (("tenants", "status"), ("tenants", "slug"), ("tenants", "suspended_at"),
+                          ("users", "password_hash"), ("users", "email"), ("users", "totp_secret"),
+                          ("sessions", "key_hash"), ("sessions", "expires_at"), ("sessions", "tenant_id"),
+                          ("memberships", "user_id"), ("memberships", "tenant_id")):
+            if forbidden in cols:
+                problems.append("planyard_app may update %s.%s" % forbidden)
         self.assertEqual(problems, [])
-        del cols
         role = self.q("select rolsuper, rolbypassrls, rolcreaterole, rolcreatedb from pg_roles "
                       "where rolname = 'planyard_app'")[0]
         self.assertEqual(role, ["f", "f", "f", "f"])
