@@ -2,6 +2,7 @@
 import { api, listAll, listPage, download, ApiError } from '../api.js';
 import { h, clear, icon, button, busy, loading, errorBox, empty, toast, pill } from '../ui.js';
 import { dateTime, zonedToUTC, addDays, isDate } from '../dates.js';
+import { lookup } from '../store.js';
 import { adminHead } from './admin-tabs.js';
 
 const ACTIONS = ['pour.created', 'pour.updated', 'pour.canceled', 'pour.deleted', 'customer.created', 'customer.updated', 'customer.deleted',
@@ -31,6 +32,7 @@ export default async function render(ctx) {
   more.hidden = true;
   let cursor = null, rows = [], seq = 0;
   const members = new Map();
+  const names = new Map();
 
   clear(main, h('div', { class: 'page' }, adminHead(session, 'Audit log', verifyBtn, csvBtn),
     h('p', { class: 'muted', text: 'Every change, sign-in and export, written in the same transaction as the change. Rows are hash-chained: nobody can alter one without it showing here.' }),
@@ -110,7 +112,8 @@ export default async function render(ctx) {
     if (!c || typeof c !== 'object') return '';
     const keys = Object.keys(c);
     if (!keys.length) return '';
-    const show = v => (v === null || v === undefined ? '∅' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+    const show = v => (v === null || v === undefined ? '∅' : typeof v === 'object' ? JSON.stringify(v)
+      : names.has(v) ? names.get(v) : /^[0-9a-f]{8}-[0-9a-f-]{27}$/.test(String(v)) ? String(v).slice(0, 8) + '…' : String(v));
     const trim = s => (s.length > 60 ? s.slice(0, 60) + '…' : s);
     return h('ul', { class: 'changes' }, keys.slice(0, 8).map(k => {
       const pair = Array.isArray(c[k]) ? c[k] : [null, c[k]];
@@ -120,8 +123,12 @@ export default async function render(ctx) {
     }), keys.length > 8 ? h('li', { class: 'muted', text: `and ${keys.length - 8} more` }) : null);
   }
 
+  // ids in the changes are shown by name where the workspace still has the record
+  await Promise.all(['/customers', '/projects', '/crews', '/employees', '/regions'].map(async path => {
+    try { for (const r of await lookup(path)) names.set(r.id, r.name); } catch { /* names are a convenience */ }
+  }));
   try {
-    for (const m of await listAll('/members')) members.set(m.user_id, m);
+    for (const m of await listAll('/members')) { members.set(m.user_id, m); names.set(m.user_id, m.name || m.email); }
     for (const m of [...members.values()].sort((a, b) => (a.name || a.email).localeCompare(b.name || b.email)))
       actorSel.append(h('option', { value: m.user_id, text: m.name ? `${m.name} (${m.email})` : m.email }));
     if (ctx.params.get('actor_id')) actorSel.value = ctx.params.get('actor_id');
