@@ -103,7 +103,8 @@ document.addEventListener('click', ev => {
   const url = new URL(a.href, location.href);
   if (url.origin !== location.origin || url.pathname.startsWith('/api/') || !ROUTES[url.pathname] && url.pathname !== '/') return;
   ev.preventDefault();
-  if (url.pathname + url.search !== location.pathname + location.search) navigate(url.pathname + url.search);
+  if (url.pathname + url.search !== location.pathname + location.search) navigate(url.pathname + url.search + url.hash);
+  else if (url.hash) document.getElementById(url.hash.slice(1))?.scrollIntoView();
   closeNav();
 });
 window.addEventListener('popstate', () => route());
