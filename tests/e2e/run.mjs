@@ -301,6 +301,26 @@ await step('create a project', async () => {
   await page.locator('#projects-table').getByText('Lot 7 foundation').waitFor();
 });
 
+await step('edit and delete in a list; a customer still in use is explained, not deleted', async () => {
+  await nav(page, 'Customers');
+  const table = page.locator('#customers-table');
+  await table.getByRole('button', { name: 'Harbor View Homes', exact: true }).click();
+  const d = await dialogOpen(page);
+  await d.getByLabel('Contact person').fill('Maya Lin-Okafor');
+  await d.getByRole('button', { name: 'Save changes' }).click();
+  await d.waitFor({ state: 'detached' });
+  await table.locator('tr', { hasText: 'Harbor View Homes' }).getByText('Maya Lin-Okafor').waitFor();
+  allow('DELETE', /^\/api\/v1\/customers\/[0-9a-f-]+$/, 409);
+  await table.getByRole('button', { name: 'Delete Harbor View Homes' }).click();
+  await (await dialogOpen(page)).getByRole('button', { name: 'Delete' }).click();
+  await page.locator('.toast-error', { hasText: 'Other records still use this one' }).waitFor();
+  assert(await table.getByText('Harbor View Homes').count() === 1, 'a customer in use disappeared');
+  await table.getByRole('button', { name: 'Delete Millbrook School District' }).click();
+  await (await dialogOpen(page)).getByRole('button', { name: 'Delete' }).click();
+  await toastSays(page, 'Customer deleted');
+  await table.getByText('Millbrook School District').waitFor({ state: 'detached' });
+});
+
 await step('offline while saving: a clear error, nothing typed is lost, saving again works', async () => {
   await nav(page, 'Customers');
   await page.getByRole('button', { name: 'New customer' }).click();
