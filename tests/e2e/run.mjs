@@ -476,6 +476,17 @@ await step('the cancellation is in the audit log; the chain verifies; CSV export
   await page.getByRole('button', { name: 'Filter' }).click();
   await page.waitForFunction(() => document.querySelectorAll('#audit-table tbody tr').length > 5);
   await page.getByLabel('Action').fill('');
+  // the date filters: from yesterday to tomorrow holds every row of this run; a week ago, none
+  const day = n => iso(new Date(Date.now() + n * 86400000));
+  await page.getByLabel('From').fill(day(-1));
+  await page.getByLabel('To', { exact: true }).fill(day(1));
+  await page.waitForFunction(() => document.querySelectorAll('#audit-table tbody tr').length > 5);
+  await page.getByLabel('From').fill(day(-8));
+  await page.getByLabel('To', { exact: true }).fill(day(-7));
+  await page.getByText('No audit rows match.').waitFor();
+  await page.getByLabel('From').fill('');
+  await page.getByLabel('To', { exact: true }).fill('');
+  await page.waitForFunction(() => document.querySelectorAll('#audit-table tbody tr').length > 5);
   await shot(page, 'audit-log.png');
   const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
   const path = await dl.path();
