@@ -164,6 +164,94 @@ static int stmt_id(db_stmt_t *s)
 	return expected;
 }
 
+/* Prepares s on this connection once; its name into name. 0, or -1 (connection dropped when
+ * broken; *err holds a failed prepare's result). */
+static int ensure_prepared(db_t *db, db_stmt_t *s, int n, char name[16], PGresult **err)
+{
+	int id = stmt_id(s);
+	snprintf(name, 16, "s%d", id);
+	*err = NULL;
+	if (db->prepared[id / 8] & (1u << (id % 8)))
+		return 0;
+	PGresult *p = PQprepare(db->conn, name, s->sql, n, NULL);
+	if (PQresultStatus(p) != PGRES_COMMAND_OK) {
+		if (PQstatus(db->conn) != CONNECTION_OK) {
+			PQclear(p);
+			drop(db);
+			return -1;
+		}
+		log_error("prepare failed: %s", PQresultErrorMessage(p));
+		*err = p;
+		return -1;
+	}
+	PQclear(p);
+	db->prepared[id / 8] |= (unsigned char)(1u << (id % 8));
+	return 0;
+}
+
+static int send(db_t *db, db_stmt_t *s, int n, const char *const *params)
+{
+	if (!use_prepared)
+		return PQsendQueryParams(db->conn, s->sql, n, NULL, params, NULL, NULL, 0) == 1 ? 0 : -1;
+	char name[16];
+	snprintf(name, sizeof name, "s%d", stmt_id(s));
+	return PQsendQueryPrepared(db->conn, name, n, params, NULL, NULL, 0) == 1 ? 0 : -1;
+}
+
+/* The one result of a pipelined query (then its terminating NULL). */
+static PGresult *take(db_t *db)
+{
+	PGresult *r = PQgetResult(db->conn);
+	if (r) {
+		PGresult *extra;
+		while ((extra = PQgetResult(db->conn)))
+			PQclear(extra);
+	}
+	return r;
+}
+
+int db_pipeline2(db_t *db, db_stmt_t *a, int na, const char *const *pa, db_stmt_t *b, int nb,
+		 const char *const *pb, PGresult **ra, PGresult **rb)
+{
+	*ra = *rb = NULL;
+	if (db_broken(db))
+		return -1;
+	char name[16];
+	if (use_prepared) {
+		PGresult *err;
+		if (ensure_prepared(db, a, na, name, &err) < 0 || ensure_prepared(db, b, nb, name, &err) < 0) {
+			if (!err)
+				return -1;
+			*ra = err;   /* a statement that does not prepare: reported like a failed one */
+			return 0;
+		}
+	}
+	if (PQenterPipelineMode(db->conn) != 1)
+		return -1;
+	int rc = 0;
+	if (send(db, a, na, pa) < 0 || send(db, b, nb, pb) < 0 || PQpipelineSync(db->conn) != 1) {
+		rc = -1;
+	} else {
+		*ra = take(db);
+		*rb = take(db);
+		PGresult *sync = PQgetResult(db->conn);
+		if (!*ra || !*rb || !sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC)
+			rc = -1;
+		if (sync)
+			PQclear(sync);
+	}
+	if (rc < 0 || PQexitPipelineMode(db->conn) != 1 || PQstatus(db->conn) != CONNECTION_OK) {
+		if (*ra)
+			PQclear(*ra);
+		if (*rb)
+			PQclear(*rb);
+		*ra = *rb = NULL;
+		drop(db);
+		return -1;
+	}
+	return 0;
+}
+
 PGresult *db_exec(db_t *db, db_stmt_t *s, int n, const char *const *params)
 {
 	if (db_broken(db))

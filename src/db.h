@@ -40,6 +40,12 @@ PGresult *db_exec(db_t *db, db_stmt_t *s, int n, const char *const *params) WUR;
  * still returned in *out when not NULL, for the caller to read the SQLSTATE). */
 int db_run(db_t *db, db_stmt_t *s, int n, const char *const *params, PGresult **out) WUR;
 
+/* Runs a then b in one pipeline: one round trip and one implicit transaction, so what a
+ * sets with set_config(..., true) holds for b. Both results are returned (caller clears;
+ * b's is PGRES_PIPELINE_ABORTED when a failed). -1 when the connection broke. */
+int db_pipeline2(db_t *db, db_stmt_t *a, int na, const char *const *pa, db_stmt_t *b, int nb,
+		 const char *const *pb, PGresult **ra, PGresult **rb) WUR;
+
 /* Plain transaction control; -1 when the connection broke or the command failed. */
 int db_begin(db_t *db) WUR;
 int db_commit(db_t *db) WUR;

@@ -31,6 +31,8 @@ enum route_flags {
 	ROUTE_WRITE = 1 << 5,             /* changes data: refused in a suspended workspace */
 	ROUTE_ROOT = 1 << 6,              /* outside /api/v1 (/healthz, /readyz) */
 	ROUTE_PARTIAL = 1 << 7,           /* PATCH: the schema's fields, none required */
+	ROUTE_READ1 = 1 << 8,             /* a read of one statement, pipelined with the session
+					     check: one round trip (handlers use gate_query) */
 };
 
 typedef struct req req_t;
@@ -98,6 +100,7 @@ struct req {
 	bool authed;
 	struct req_auth auth;
 	struct db *db;              /* set in ROUTE_TX handlers: a transaction is open */
+	bool read1;                 /* ROUTE_READ1: no transaction yet; gate_query runs the one read */
 
 	/* the response */
 	int status;

@@ -17,6 +17,7 @@
 #define TX ROUTE_TX
 #define NOIMP ROUTE_NO_IMPERSONATION
 #define MFAX ROUTE_MFA_EXEMPT
+#define R1 ROUTE_READ1
 
 /* ---- body schemas ---- */
 
@@ -152,9 +153,9 @@ static const jsonv_field_t workspace_delete_body[] = {
 
 /* The five routes of a collection of API.md "Operating data". */
 #define COLLECTION(path, res, body, what)                                                                     \
-	{ "GET", V1 path, rec_list, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "list " what, "200", &res },          \
+	{ "GET", V1 path, rec_list, AUTH_SESSION, ROLE_VIEWER, NULL, TX | R1, "list " what, "200", &res },     \
 	{ "POST", V1 path, rec_create, AUTH_SESSION, ROLE_SCHEDULER, body, TX | W, "create a " what, "201", &res }, \
-	{ "GET", V1 path "/{id}", rec_get, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "one " what, "200", &res },     \
+	{ "GET", V1 path "/{id}", rec_get, AUTH_SESSION, ROLE_VIEWER, NULL, TX | R1, "one " what, "200", &res },\
 	{ "PATCH", V1 path "/{id}", rec_update, AUTH_SESSION, ROLE_SCHEDULER, body, TX | W | ROUTE_PARTIAL,      \
 	  "change a " what, "200", &res },                                                                     \
 	{ "DELETE", V1 path "/{id}", rec_delete, AUTH_SESSION, ROLE_SCHEDULER, NULL, TX | W, "delete a " what, "204", &res }
@@ -228,7 +229,7 @@ const route_t routes[] = {
 	{ "POST", V1 "/pours/{id}/cancel", rec_pour_cancel, AUTH_SESSION, ROLE_SCHEDULER, cancel_body, TX | W | ROUTE_BODY_OPTIONAL, "cancel a pour", "200", &res_pours },
 	COLLECTION("/assignments", res_assignments, assignment_body, "assignment"),
 	COLLECTION("/reminders", res_reminders, reminder_body, "reminder"),
-	{ "GET", V1 "/manpower", rec_manpower, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "the manpower projection", "200", NULL },
+	{ "GET", V1 "/manpower", rec_manpower, AUTH_SESSION, ROLE_VIEWER, NULL, TX | R1, "the manpower projection", "200", NULL },
 	{ "POST", V1 "/pours/{id}/notify", api_pour_notify, AUTH_SESSION, ROLE_SCHEDULER, NULL, TX | W, "mail the pour's crew its details", "202", NULL },
 	{ "GET", V1 "/pours/{id}/weather", api_pour_weather, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "the forecast for the pour's date and ZIP", "200", NULL },
 

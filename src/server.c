@@ -369,6 +369,15 @@ static enum MHD_Result send_response(req_t *r)
 static int run_tx(req_t *r, handler_fn fn)
 {
 	db_t *db = db_thread();
+	if (db && (r->route->flags & ROUTE_READ1) && r->route->auth == AUTH_SESSION) {
+		/* one statement, sent with the session check in one round trip (gate_query) */
+		r->db = db;
+		r->read1 = true;
+		int rc = fn(r);
+		r->read1 = false;
+		r->db = NULL;
+		return rc;
+	}
 	if (!db || db_begin(db) < 0) {
 		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
 		return 0;

@@ -7,6 +7,7 @@
 #include "../crypto.h"
 #include "../jsonv.h"
 #include "../log.h"
+#include "../auth/gate.h"
 
 static const char *const status_values[] = { "tentative", "confirmed", "completed", "canceled", NULL };
 static const char *const trade_values[] = { "placer", "finisher", "pump_operator", "driver", "foreman", "laborer", NULL };
@@ -355,8 +356,10 @@ int rec_list(req_t *r)
 	snprintf(lim, sizeof lim, "%ld", limit);
 	const char *p[] = { fj, lim, after };
 	PGresult *res;
-	int rc = db_run(r->db, (db_stmt_t *)&rs->page, 3, p, &res);
+	int rc = gate_query(r, (db_stmt_t *)&rs->page, 3, p, &res);
 	free(fj);
+	if (rc == -2)
+		return 0;
 	if (rc < 0)
 		return rec_db_error(r, rs, res, false);
 	int rows = PQntuples(res);
@@ -395,8 +398,10 @@ int rec_get(req_t *r)
 		return 0;
 	const char *p[] = { req_param(r, 0) };
 	PGresult *res;
-	bool ok = db_run(r->db, (db_stmt_t *)&rs->get, 1, p, &res) == 0;
-	return one(r, rs, res, 200, ok);
+	int rc = gate_query(r, (db_stmt_t *)&rs->get, 1, p, &res);
+	if (rc == -2)
+		return 0;
+	return one(r, rs, res, 200, rc == 0);
 }
 
 int rec_create(req_t *r)
@@ -474,8 +479,8 @@ int rec_manpower(req_t *r)
 	const char *p[] = { json_string_value(json_object_get(f, "from")), json_string_value(json_object_get(f, "to")),
 			    json_string_value(json_object_get(f, "region_id")) };
 	PGresult *res;
-	bool ok = db_run(r->db, &q, 3, p, &res) == 0;
-	int rc = one(r, NULL, res, 200, ok);
+	int qrc = gate_query(r, &q, 3, p, &res);
+	int rc = qrc == -2 ? 0 : one(r, NULL, res, 200, qrc == 0);
 	json_decref(f);
 	return rc;
 }

@@ -68,25 +68,19 @@ int gate_authenticate(req_t *r)
 	return 0;
 }
 
-int gate_tx_session(req_t *r)
+/* A staff session's actions are audited as "<staff> as <user>" (app.audit). */
+static db_stmt_t begin = DB_STMT(
+	"select session_id, user_id, tenant_id, role, aal, email, impersonation_id, tenant_status, "
+	"require_mfa, mfa_enabled, set_config('app.client_ip', $2, true), "
+	"set_config('app.impersonation_staff', case when impersonation_id is null then '' "
+	"else coalesce((select staff from app.session_impersonation()), '') end, true) "
+	"from app.request_begin($1)");
+
+/* Reads request_begin's answer into r->auth; 401 problem and -1 when the session is not
+ * alive or not the token's. Clears res. */
+static int session_result(req_t *r, PGresult *res)
 {
-	/* a staff session's actions are audited as "<staff> as <user>" (app.audit) */
-	static db_stmt_t begin = DB_STMT(
-		"select session_id, user_id, tenant_id, role, aal, email, impersonation_id, tenant_status, "
-		"require_mfa, mfa_enabled, set_config('app.client_ip', $2, true), "
-		"set_config('app.impersonation_staff', case when impersonation_id is null then '' "
-		"else coalesce((select staff from app.session_impersonation()), '') end, true) "
-		"from app.request_begin($1)");
 	struct req_auth *a = &r->auth;
-	const char *p[] = { a->session_key, r->ip };
-	PGresult *res;
-	if (db_run(r->db, &begin, 2, p, &res) < 0) {
-		bool down = db_broken(r->db);
-		if (res)
-			PQclear(res);
-		req_problem(r, down ? 503 : 500, down ? "db_unavailable" : "internal_error", NULL);
-		return -1;
-	}
 	bool alive = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), a->session_id) == 0 &&
 		     strcmp(PQgetvalue(res, 0, 1), a->user_id) == 0 && strcmp(PQgetvalue(res, 0, 2), a->tenant_id) == 0;
 	if (alive) {
@@ -105,6 +99,48 @@ int gate_tx_session(req_t *r)
 		return -1;
 	}
 	return 0;
+}
+
+int gate_tx_session(req_t *r)
+{
+	const char *p[] = { r->auth.session_key, r->ip };
+	PGresult *res;
+	if (db_run(r->db, &begin, 2, p, &res) < 0) {
+		bool down = db_broken(r->db);
+		if (res)
+			PQclear(res);
+		req_problem(r, down ? 503 : 500, down ? "db_unavailable" : "internal_error", NULL);
+		return -1;
+	}
+	return session_result(r, res);
+}
+
+int gate_query(req_t *r, db_stmt_t *s, int n, const char *const *params, PGresult **out)
+{
+	*out = NULL;
+	if (!r->read1)
+		return db_run(r->db, s, n, params, out);
+	r->read1 = false;   /* one statement: the session holds only in its implicit transaction */
+	const char *p[] = { r->auth.session_key, r->ip };
+	PGresult *session, *res;
+	if (db_pipeline2(r->db, &begin, 2, p, s, n, params, &session, &res) < 0) {
+		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
+		return -2;
+	}
+	if (PQresultStatus(session) != PGRES_TUPLES_OK) {
+		PQclear(session);
+		if (res)
+			PQclear(res);
+		req_problem(r, 500, "internal_error", NULL);
+		return -2;
+	}
+	if (session_result(r, session) < 0 || gate_authorize(r) < 0) {
+		PQclear(res);  /* read under a live session's rules, but not to be shown */
+		return -2;
+	}
+	*out = res;
+	ExecStatusType st = PQresultStatus(res);
+	return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK ? 0 : -1;
 }
 
 int gate_authorize(req_t *r)

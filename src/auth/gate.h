@@ -3,6 +3,7 @@
 #ifndef PLANYARD_AUTH_GATE_H
 #define PLANYARD_AUTH_GATE_H
 
+#include "../db.h"
 #include "../http.h"
 #include "../settings.h"
 
@@ -21,5 +22,11 @@ int gate_cron(req_t *r) WUR;
 /* First statement of the transaction: hands the session secret to the database, which
  * checks the session is alive. 401 (revoked) or 503 problem and -1 on failure. */
 int gate_tx_session(req_t *r) WUR;
+
+/* A handler's statement: in a ROUTE_READ1 request, sent in one pipeline with the session
+ * check (and the role rules applied to its answer); otherwise run in the open transaction.
+ * 0 with *out; -1 when the statement failed (*out holds it, or NULL when the connection
+ * broke); -2 when the session or role refused (the response is set). */
+int gate_query(req_t *r, db_stmt_t *stmt, int n, const char *const *params, PGresult **out) WUR;
 
 #endif
