@@ -97,6 +97,7 @@ static void init_services(const settings_t *s)
 	static_init(s->web_dir);
 	sealed_init(s->data_key);
 	password_init(s->password_pepper, (int)s->bcrypt_cost, (int)s->pbkdf2_iterations);
+	/* as many hashing threads as cores, at a lower priority than request handling */
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	workpool_start(cores > 0 ? (int)cores : 2);
 	mail_start_sender(s);

@@ -2,6 +2,9 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define QUEUE 4096
 
@@ -18,6 +21,8 @@ static pthread_cond_t ready = PTHREAD_COND_INITIALIZER;
 static void *worker(void *unused)
 {
 	(void)unused;
+	/* hashing yields the CPU to request handling: Linux applies nice per thread */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
 	for (;;) {
 		pthread_mutex_lock(&lock);
 		while (count == 0)
