@@ -247,6 +247,29 @@ class BillingTest(OpsCase):
         self.assertIn("workspace.suspended", actions)
         self.assertIn("workspace.reactivated", actions)
 
+    def test_checkout_then_failed_payment_keeps_the_workspace(self):
+        ws = self.workspace()
+        checkout = {"id": "cs_1", "object": "checkout.session", "client_reference_id": ws.id, "customer": "cus_NEW",
+                    "subscription": "sub_NEW", "mode": "subscription", "payment_status": "paid",
+                    "metadata": {"plan": "starter"}}
+        self.assertEqual(self.post(self.event("checkout.session.completed", checkout)).status, 200)
+        b = ws.api("GET", "/billing").json
+        self.assertEqual((b["status"], b["plan"]), ("active", "starter"))
+        failed = {"id": "in_2", "object": "invoice", "customer": "cus_NEW", "subscription": "sub_NEW",
+                  "metadata": {"workspace_id": ws.id}}
+        self.assertEqual(self.post(self.event("invoice.payment_failed", failed)).status, 200)
+        self.assertEqual(ws.api("GET", "/billing").json["status"], "past_due")
+        self.assertEqual(ws.api("GET", "/workspace").json["status"], "active")   # past_due keeps it active
+        self.assertEqual(ws.api("POST", "/customers", {"name": "Still writable"}).status, 201)
+        # unpaid lapses it
+        self.post(self.event("customer.subscription.updated", self.subscription(ws, "unpaid")))
+        self.assertEqual(ws.api("GET", "/workspace").json["status"], "suspended")
+        # only what API.md allows is kept: no card number, no address, no name
+        row = self.server.psql("select row_to_json(b)::text from app.billing b where tenant_id = '%s'" % ws.id,
+                               user="planyard_owner")
+        self.assertEqual(sorted(json.loads(row)), ["card_brand", "card_last4", "current_period_end", "customer_id",
+                                                   "plan", "status", "subscription_id", "tenant_id", "updated_at"])
+
     def test_other_events_are_acknowledged(self):
         r = self.post(self.event("customer.created", {"id": "cus_X", "object": "customer"}))
         self.assertEqual((r.status, r.json["result"]), (200, "ignored"))
