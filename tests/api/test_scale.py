@@ -98,6 +98,8 @@ class Serve(Server):
         self.dev = dev
         # every process delivers the shared outbox; after dropping root this one writes the
         # dev server's outbox folder as the cluster's user
+        os.chmod(dev.data_dir, 0o711)
+        os.chmod(dev.var, 0o711)
         os.chmod(os.path.join(dev.var, "outbox"), 0o1777)
 
     def start(self, timeout=90):
