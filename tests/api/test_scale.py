@@ -68,7 +68,12 @@ class Pgbouncer:
             return ""
 
     def stop(self):
-        self.proc.send_signal(signal.SIGINT)
+        # runuser does not pass signals on: stop pgbouncer itself, by its pid file
+        try:
+            with open(os.path.join(self.dir, "pgbouncer.pid")) as f:
+                os.kill(int(f.read().strip()), signal.SIGINT)
+        except (OSError, ValueError):
+            pass
         try:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
