@@ -127,11 +127,21 @@ create function app.session_key_hash() returns bytea language sql stable as $$
            coalesce(nullif(pg_catalog.current_setting('app.session_key', true), ''), '-'), 'UTF8'))
 $$;
 
-create function app.current_session_id() returns uuid language sql stable security definer
+-- The live session whose secret this transaction holds: not revoked, not past its 30 days,
+-- used within 7 (an impersonation ends only at its own hard end). No row otherwise.
+create function app.live_session() returns setof app.sessions language sql stable security definer
 set search_path = pg_catalog, pg_temp as $$
-  select s.id from app.sessions s
+  select s.* from app.sessions s
   where s.key_hash = app.session_key_hash() and s.revoked_at is null and s.expires_at > now()
     and (s.impersonation_id is not null or s.last_used_at > now() - interval '7 days')
+$$;
+
+-- (its row carries key material: only this schema's SECURITY DEFINER functions call it)
+revoke execute on function app.live_session() from public;
+
+create function app.current_session_id() returns uuid language sql stable security definer
+set search_path = pg_catalog, pg_temp as $$
+  select id from app.live_session()
 $$;
 
 -- The live session's workspace. Inside this schema's SECURITY DEFINER functions (jobs such
@@ -139,9 +149,7 @@ $$;
 -- every other role that setting is ignored, so setting it by hand gives nothing.
 create function app.session_tenant() returns uuid language sql stable security definer
 set search_path = pg_catalog, pg_temp as $$
-  select s.tenant_id from app.sessions s
-  where s.key_hash = app.session_key_hash() and s.revoked_at is null and s.expires_at > now()
-    and (s.impersonation_id is not null or s.last_used_at > now() - interval '7 days')
+  select tenant_id from app.live_session()
 $$;
 
 create function app.current_tenant() returns uuid language sql stable as $$
@@ -152,9 +160,7 @@ $$;
 
 create function app.current_user_id() returns uuid language sql stable security definer
 set search_path = pg_catalog, pg_temp as $$
-  select s.user_id from app.sessions s
-  where s.key_hash = app.session_key_hash() and s.revoked_at is null and s.expires_at > now()
-    and (s.impersonation_id is not null or s.last_used_at > now() - interval '7 days')
+  select user_id from app.live_session()
 $$;
 
 -- The role of the live session's user in its workspace, as a rank: 0 none .. 4 owner
@@ -163,9 +169,7 @@ create function app.session_rank() returns int language sql stable security defi
 set search_path = pg_catalog, pg_temp as $$
   select coalesce((
     select case m.role when 'viewer' then 1 when 'scheduler' then 2 when 'admin' then 3 when 'owner' then 4 end
-    from app.sessions s join app.memberships m on m.tenant_id = s.tenant_id and m.user_id = s.user_id
-    where s.key_hash = app.session_key_hash() and s.revoked_at is null and s.expires_at > now()
-      and (s.impersonation_id is not null or s.last_used_at > now() - interval '7 days')), 0)
+    from app.live_session() s join app.memberships m on m.tenant_id = s.tenant_id and m.user_id = s.user_id), 0)
 $$;
 
 create function app.current_rank() returns int language sql stable as $$
@@ -265,7 +269,8 @@ grant select, update on app.tenants to planyard_app;
 grant select, update (name, updated_at) on app.users to planyard_app;
 grant select on app.memberships to planyard_app;
 grant select, update (revoked_at) on app.sessions to planyard_app;
-grant execute on function app.request_begin(text), app.current_tenant(), app.session_tenant(), app.current_user_id(),
+grant execute on function app.request_begin(text), app.current_tenant(), app.session_tenant(),
+  app.current_user_id(),
   app.current_session_id(), app.current_rank(), app.session_rank(), app.is_definer(), app.session_key_hash()
   to planyard_app;
 

@@ -28,9 +28,7 @@ declare
   s app.sessions;
   who text;
 begin
-  select * into s from app.sessions x
-  where x.key_hash = app.session_key_hash() and x.revoked_at is null and x.expires_at > now()
-    and (x.impersonation_id is not null or x.last_used_at > now() - interval '7 days');
+  select * into s from app.live_session();
   if s.id is null then
     return false;
   end if;

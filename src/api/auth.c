@@ -453,6 +453,31 @@ int api_password_reset(req_t *r)
 	return REQ_SUSPENDED;
 }
 
+/* A job checking the signed-in user's password given in the body's field: their current
+ * hash and password history. NULL with the response set when the database fails. */
+static struct pw_job *my_password(req_t *r, const char *fieldname)
+{
+	static db_stmt_t q = DB_STMT("select password_hash, history from app.me_password_material()");
+	PGresult *res;
+	if (db_run(r->db, &q, 0, NULL, &res) < 0 || PQntuples(res) != 1) {
+		if (res)
+			PQclear(res);
+		db_fail(r);
+		return NULL;
+	}
+	struct pw_job *j = arena_alloc(&r->arena, sizeof *j);
+	if (!j) {
+		PQclear(res);
+		db_fail(r);
+		return NULL;
+	}
+	j->password = keep(r, field(r, fieldname));
+	j->current_hash = keep(r, PQgetvalue(res, 0, 0));
+	take_history(r, j, PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return j;
+}
+
 /* Re-entering the password of a signed-in account (change, DELETE /me): a stolen access
  * token must not allow unlimited guessing. 10 wrong tries per 15 minutes per account. */
 static int reauth_limited(req_t *r)
@@ -503,29 +528,16 @@ static int change_finish(req_t *r)
 
 int api_password_change(req_t *r)
 {
-	static db_stmt_t q = DB_STMT("select password_hash, history from app.me_password_material()");
 	const char *ctx[] = { r->auth.email, NULL };
 	const char *why = password_policy(field(r, "new_password"), ctx);
 	if (why)
 		return password_problem(r, "new_password", why);
 	if (reauth_limited(r))
 		return 0;
-	PGresult *res;
-	if (db_run(r->db, &q, 0, NULL, &res) < 0 || PQntuples(res) != 1) {
-		if (res)
-			PQclear(res);
-		return db_fail(r);
-	}
-	struct pw_job *j = arena_alloc(&r->arena, sizeof *j);
-	if (!j) {
-		PQclear(res);
-		return db_fail(r);
-	}
-	j->password = keep(r, field(r, "current_password"));
+	struct pw_job *j = my_password(r, "current_password");
+	if (!j)
+		return 0;
 	j->new_password = keep(r, field(r, "new_password"));
-	j->current_hash = keep(r, PQgetvalue(res, 0, 0));
-	take_history(r, j, PQgetvalue(res, 0, 1));
-	PQclear(res);
 	r->cont_data = j;
 	r->job = hash_job;
 	r->cont = change_finish;
@@ -568,23 +580,11 @@ static int delete_me_finish(req_t *r)
 
 int api_me_delete(req_t *r)
 {
-	static db_stmt_t q = DB_STMT("select password_hash from app.me_password_material()");
 	if (reauth_limited(r))
 		return 0;
-	PGresult *res;
-	if (db_run(r->db, &q, 0, NULL, &res) < 0 || PQntuples(res) != 1) {
-		if (res)
-			PQclear(res);
-		return db_fail(r);
-	}
-	struct pw_job *j = arena_alloc(&r->arena, sizeof *j);
-	if (!j) {
-		PQclear(res);
-		return db_fail(r);
-	}
-	j->password = keep(r, field(r, "password"));
-	j->current_hash = keep(r, PQgetvalue(res, 0, 0));
-	PQclear(res);
+	struct pw_job *j = my_password(r, "password");
+	if (!j)
+		return 0;
 	r->cont_data = j;
 	r->job = verify_job;
 	r->cont = delete_me_finish;
