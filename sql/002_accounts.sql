@@ -129,10 +129,13 @@ $$;
 
 -- The live session whose secret this transaction holds: not revoked, not past its 30 days,
 -- used within 7 (an impersonation ends only at its own hard end). No row otherwise.
+-- The hash is an InitPlan parameter: under forced row-level security the planner will not
+-- use a qual with non-leakproof functions (current_setting, convert_to) as an index
+-- condition, and would scan every session of every workspace instead of one index probe.
 create function app.live_session() returns setof app.sessions language sql stable security definer
 set search_path = pg_catalog, pg_temp as $$
   select s.* from app.sessions s
-  where s.key_hash = app.session_key_hash() and s.revoked_at is null and s.expires_at > now()
+  where s.key_hash = (select app.session_key_hash()) and s.revoked_at is null and s.expires_at > now()
     and (s.impersonation_id is not null or s.last_used_at > now() - interval '7 days')
 $$;
 
@@ -186,10 +189,11 @@ returns table (session_id uuid, user_id uuid, tenant_id uuid, role text, aal tex
 language plpgsql volatile security definer as $$
 declare
   s app.sessions;
+  h bytea := pg_catalog.sha256(pg_catalog.convert_to(coalesce(p_key, ''), 'UTF8'));  -- a plain parameter: indexable
 begin
   perform pg_catalog.set_config('app.session_key', coalesce(p_key, ''), true);
   select * into s from app.sessions x
-  where x.key_hash = pg_catalog.sha256(pg_catalog.convert_to(coalesce(p_key, ''), 'UTF8'))
+  where x.key_hash = h
     and x.revoked_at is null and x.expires_at > pg_catalog.now()
     and (x.impersonation_id is not null or x.last_used_at > pg_catalog.now() - interval '7 days');
   if not found then

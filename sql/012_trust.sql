@@ -131,9 +131,8 @@ end $$;
 create function app.session_impersonation()
 returns table (id uuid, staff text, reason text, expires_at timestamptz)
 language sql stable security definer set search_path = pg_catalog, pg_temp as $$
-  select i.id, i.staff, i.reason, i.expires_at from app.sessions s
+  select i.id, i.staff, i.reason, i.expires_at from app.live_session() s
   join app.impersonations i on i.tenant_id = s.tenant_id and i.id = s.impersonation_id
-  where s.key_hash = app.session_key_hash() and s.revoked_at is null and s.expires_at > now()
 $$;
 grant execute on function app.session_impersonation() to planyard_app;
 
@@ -193,8 +192,7 @@ declare
   tbl text;
 begin
   if t is null or app.session_rank() < 4
-     or exists (select 1 from app.sessions s where s.key_hash = app.session_key_hash()
-                and s.impersonation_id is not null) then
+     or exists (select 1 from app.live_session() s where s.impersonation_id is not null) then
     return 'forbidden';
   end if;
   perform 1 from app.tenants x where x.id = t and x.slug = p_slug for update;
