@@ -113,6 +113,7 @@ check:
 bench:
 	@bash scripts/deps.sh check
 	@bash bench/run.sh
+	@bash bench/scale.sh
 
 checksrc:
 	@bash scripts/checksrc.sh

@@ -32,7 +32,7 @@ json_t *session_profile(req_t *r)
 		"join app.tenants t on t.id = s.tenant_id "
 		"join app.memberships m on m.tenant_id = s.tenant_id and m.user_id = s.user_id "
 		"left join app.session_impersonation() i on i.id = s.impersonation_id "
-		"where s.id = app.current_session_id() and s.tenant_id = app.current_tenant()");
+		"where s.id = (select app.current_session_id()) and s.tenant_id = (select app.current_tenant())");
 	PGresult *res;
 	if (db_run(r->db, &q, 0, NULL, &res) < 0 || PQntuples(res) != 1) {
 		if (res)
