@@ -229,18 +229,12 @@ int api_confirm(req_t *r)
 	return 0;
 }
 
-int api_confirm_resend(req_t *r)
+/* Runs q, a mailing flow answering the seconds to wait (0: done): 202 {"status":"accepted"},
+ * the same whether or not the address has an account, or 429 with Retry-After. */
+static int accepted_unless_limited(req_t *r, db_stmt_t *q, int n, const char *const *p)
 {
-	static db_stmt_t q = DB_STMT("select app.auth_resend($1, $2, $3, $4)");
-	char token[44];
-	crypto_token(token);
-	char *body = arena_printf(&r->arena,
-		"Hello,\n\nconfirm your email address for Planyard:\n\n%s\n\n"
-		"The link works once, for 24 hours.\n", mail_link(&r->arena, "confirm", token));
-	const char *p[] = { field(r, "email"), hash_param(r, token), "Confirm your Planyard account",
-			    mail_sealed(&r->arena, body) };
 	PGresult *res;
-	if (db_run(r->db, &q, 4, p, &res) < 0) {
+	if (db_run(r->db, q, n, p, &res) < 0) {
 		if (res)
 			PQclear(res);
 		return db_fail(r);
@@ -251,6 +245,19 @@ int api_confirm_resend(req_t *r)
 		return too_many(r, wait);
 	req_json(r, 202, json_pack("{s:s}", "status", "accepted"));
 	return 0;
+}
+
+int api_confirm_resend(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select app.auth_resend($1, $2, $3, $4)");
+	char token[44];
+	crypto_token(token);
+	char *body = arena_printf(&r->arena,
+		"Hello,\n\nconfirm your email address for Planyard:\n\n%s\n\n"
+		"The link works once, for 24 hours.\n", mail_link(&r->arena, "confirm", token));
+	const char *p[] = { field(r, "email"), hash_param(r, token), "Confirm your Planyard account",
+			    mail_sealed(&r->arena, body) };
+	return accepted_unless_limited(r, &q, 4, p);
 }
 
 /* ---- sign-in ---- */
@@ -358,18 +365,7 @@ int api_password_forgot(req_t *r)
 		"this mail: your password stays as it is.\n", mail_link(&r->arena, "reset", token));
 	const char *p[] = { field(r, "workspace"), field(r, "email"), hash_param(r, token),
 			    "Reset your Planyard password", mail_sealed(&r->arena, body) };
-	PGresult *res;
-	if (db_run(r->db, &q, 5, p, &res) < 0) {
-		if (res)
-			PQclear(res);
-		return db_fail(r);
-	}
-	const char *wait = strcmp(PQgetvalue(res, 0, 0), "0") ? arena_strdup(&r->arena, PQgetvalue(res, 0, 0)) : NULL;
-	PQclear(res);
-	if (wait)
-		return too_many(r, wait);
-	req_json(r, 202, json_pack("{s:s}", "status", "accepted"));
-	return 0;
+	return accepted_unless_limited(r, &q, 5, p);
 }
 
 static void take_history(req_t *r, struct pw_job *j, const char *arr)
