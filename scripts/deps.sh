@@ -6,7 +6,7 @@ set -euo pipefail
 
 want=(build-essential clang pkg-config openssl ca-certificates
       libmicrohttpd-dev libgnutls28-dev libpq-dev libjansson-dev libssl-dev libcurl4-openssl-dev
-      libcrypt-dev libcrack2-dev cracklib-runtime libqrencode-dev libxlsxwriter-dev)
+      libcrypt-dev libcrack2-dev cracklib-runtime libqrencode-dev libxlsxwriter-dev zlib1g-dev)
 case "${1:-build}" in
   build) ;;
   run)   want+=(postgresql-15 postgresql-contrib pgbackrest) ;;
