@@ -108,7 +108,7 @@ PLANYARD_DEV_PG_OPTIONS=$PG_OPTIONS \
   "$ROOT/build/planyard" dev --no-demo >"$OUT/server.log" 2>&1 &
 SERVER=$!
 if ! "${PY[@]}" wait-ready "$HTTPS_PORT" 120 "$SERVER"; then
-  tail -20 "$OUT/server.log" >&2
+  tail -n 20 "$OUT/server.log" >&2
   exit 1
 fi
 PG=$(realpath "$DATA/pg")

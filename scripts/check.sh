@@ -34,16 +34,16 @@ if make -j2 --no-print-directory unit >/tmp/planyard-unit-build.log 2>&1; then
   for t in build/asan/tests/test_*; do
     [ -x "$t" ] || continue
     if out=$("$t" 2>&1); then
-      n=$(printf '%s\n' "$out" | sed -n 's/.*PASSED.* \([0-9]*\) test.*/\1/p' | tail -1)
+      n=$(printf '%s\n' "$out" | sed -n 's/.*PASSED.* \([0-9]*\) test.*/\1/p' | tail -n 1)
       passed=$((passed + ${n:-1}))
       echo "  $(basename "$t"): ${n:-1} passed"
     else
-      printf '%s\n' "$out" | tail -30
+      printf '%s\n' "$out" | tail -n 30
       failed=$((failed + 1)); failures+=("$(basename "$t")")
     fi
   done
 else
-  cat /tmp/planyard-unit-build.log | tail -40
+  cat /tmp/planyard-unit-build.log | tail -n 40
   count 1 "unit build"
 fi
 
@@ -52,18 +52,18 @@ if make --no-print-directory build/fuzz/fuzz_request >/tmp/planyard-fuzz-build.l
    build/fuzz/fuzz_request -runs=0 fuzz/corpus >/tmp/planyard-fuzz.log 2>&1; then
   count 0 "fuzz replay"; echo "  $(grep -c . <(ls fuzz/corpus)) inputs replayed"
 else
-  tail -30 /tmp/planyard-fuzz-build.log /tmp/planyard-fuzz.log; count 1 "fuzz replay"
+  tail -n 30 /tmp/planyard-fuzz-build.log /tmp/planyard-fuzz.log; count 1 "fuzz replay"
 fi
 
 # the web app's end-to-end test (tests/api/test_e2e.py) drives Debian's Chromium with
 # playwright-core, pinned in tests/e2e/package-lock.json
 if [ ! -d tests/e2e/node_modules/playwright-core ]; then
-  npm ci --prefix tests/e2e --no-audit --no-fund >/tmp/planyard-npm.log 2>&1 || tail -20 /tmp/planyard-npm.log
+  npm ci --prefix tests/e2e --no-audit --no-fund >/tmp/planyard-npm.log 2>&1 || tail -n 20 /tmp/planyard-npm.log
 fi
 echo "== black-box suites (HTTPS, PostgreSQL, ASan+UBSan server)"
 api_out=$(mktemp)
 $PY tests/run.py 2>&1 | tee "$api_out"
-api_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$api_out" | tail -1)
+api_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$api_out" | tail -n 1)
 if [ -n "$api_line" ]; then
   p=$(echo "$api_line" | sed 's/ passed.*//'); f=$(echo "$api_line" | sed 's/.* passed, \([0-9]*\) failed.*/\1/')
   passed=$((passed + p)); failed=$((failed + f))
