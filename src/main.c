@@ -118,6 +118,8 @@ static int cmd_dev(settings_t *s, int argc, char **argv)
 	char err[512];
 	struct pgdev pg;
 	char dd[4096];
+	/* a signal from here on stops what has been started, the cluster included */
+	server_catch_signals();
 	if (mkdir(s->data_dir, 0711) < 0 && errno != EEXIST) {
 		fprintf(stderr, "planyard: cannot create %s\n", s->data_dir);
 		return 1;
@@ -126,22 +128,22 @@ static int cmd_dev(settings_t *s, int argc, char **argv)
 		fprintf(stderr, "planyard: cannot keep secrets in %s/secrets\n", s->data_dir);
 		return 1;
 	}
+	int rc = 1;
+	char abs[4096];
 	if (pgdev_start(s->data_dir, &pg, s->backup_key, err, sizeof err) < 0) {
 		fprintf(stderr, "planyard: %s\n", err);
-		return 1;
+		goto out;
 	}
-	char abs[4096];
-	if (!realpath(s->data_dir, abs)) {
-		pgdev_stop(&pg);
-		return 1;
-	}
+	if (server_stopping() || !realpath(s->data_dir, abs))
+		goto out;
 	set_default(&s->database_url, pg.app_url);
 	set_default(&s->admin_database_url, pg.admin_url);
-	int rc = 1;
 	if (migrate_run(s->admin_database_url, err, sizeof err) < 0) {
 		fprintf(stderr, "planyard: %s\n", err);
 		goto out;
 	}
+	if (server_stopping())
+		goto out;
 	char path[4200];
 	if (!s->tls_cert || !s->tls_key) {
 		snprintf(path, sizeof path, "%s/tls", abs);
@@ -192,6 +194,8 @@ static int cmd_dev(settings_t *s, int argc, char **argv)
 		printf("demo workspace: sign in to \"demo\" as demo@planyard.localhost with password %s\n", password);
 		free(password);
 	}
+	if (server_stopping())
+		goto out;
 	printf("Planyard is running at %s\n", s->public_url);
 	printf("cron secret (for /api/v1/internal/cron/*): %s\n", s->cron_secret);
 	fflush(stdout);
@@ -203,6 +207,8 @@ static int cmd_dev(settings_t *s, int argc, char **argv)
 	}
 out:
 	pgdev_stop(&pg);
+	if (rc == 1 && server_stopping())
+		rc = 0;  /* asked to stop before serving: nothing failed */
 	return rc;
 }
 

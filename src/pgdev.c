@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,8 +16,12 @@
 #include "db.h"
 #include "log.h"
 
+/* In a child about to run as the cluster's user: leave a working directory that user may
+ * not enter (a clone under /root), drop root, and start from "/". */
 static void become(const struct pgdev *pg)
 {
+	if (chdir("/") < 0)
+		_exit(126);
 	if (getuid() == 0) {
 		if (setgroups(0, NULL) < 0 || setgid(pg->gid) < 0 || setuid(pg->uid) < 0)
 			_exit(126);
@@ -37,9 +42,11 @@ int pgdev_run_output(const struct pgdev *pg, const char *prog, const char *const
 		snprintf(path, sizeof path, "%s", prog);
 	else
 		snprintf(path, sizeof path, "%s/%s", pg->bindir, prog);
+	/* PostgreSQL's programs find each other (initdb its postgres, pg_ctl its postgres)
+	 * from argv[0]; a bare name would be looked up in PATH, which need not hold bindir */
 	const char *argv[32];
 	int n = 0;
-	argv[n++] = prog;
+	argv[n++] = path;
 	for (; args && args[n - 1] && n < 31; n++)
 		argv[n] = args[n - 1];
 	argv[n] = NULL;
@@ -69,7 +76,7 @@ static bool reachable(const struct pgdev *pg, const char *dir)
 		return true;
 	pid_t pid = fork();
 	if (pid == 0) {
-		if (setgroups(0, NULL) < 0 || setgid(pg->gid) < 0 || setuid(pg->uid) < 0)
+		if (chdir("/") < 0 || setgroups(0, NULL) < 0 || setgid(pg->gid) < 0 || setuid(pg->uid) < 0)
 			_exit(1);
 		_exit(access(dir, X_OK) == 0 ? 0 : 1);
 	}
@@ -210,26 +217,70 @@ static int backup_conf(struct pgdev *pg, const char *key, const char *link_dir, 
 	return 0;
 }
 
-int pgdev_start(const char *data_dir, struct pgdev *pg, const char *backup_key, char *err, size_t errlen)
+static int lock_wait(int fd, int op)
 {
-	memset(pg, 0, sizeof *pg);
-	if (find_bindir(pg) < 0) {
-		snprintf(err, errlen, "PostgreSQL 15 is not installed (run scripts/deps.sh run)");
-		return -1;
-	}
-	if (cluster_user(pg, err, errlen) < 0)
-		return -1;
-	char abs[PATH_MAX];
-	if (mkdir(data_dir, 0711) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s: %s", data_dir, strerror(errno));
-		return -1;
-	}
-	if (!realpath(data_dir, abs)) {
-		snprintf(err, errlen, "cannot resolve %s", data_dir);
-		return -1;
-	}
-	/* the data dir holds secrets (0600 files) but the cluster's user must pass through it */
-	chmod(abs, 0711);
+	while (flock(fd, op) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+static int open_lock(const char *dir, const char *name)
+{
+	char p[PATH_MAX + 32];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	return open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+}
+
+/* The process postmaster.pid names, when it is this cluster's postmaster: a postgres
+ * process whose working directory is the cluster (the postmaster works there). After a
+ * kill -9 and a reboot or pid reuse, the file can name a process that is something else,
+ * which PostgreSQL would take for a running server and refuse to start. */
+static bool pid_is_postmaster(const struct pgdev *pg, long pid)
+{
+	char p[64], buf[PATH_MAX];
+	snprintf(p, sizeof p, "/proc/%ld/comm", pid);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return errno != ENOENT;  /* can't tell: leave it to PostgreSQL */
+	bool postgres = fgets(buf, sizeof buf, f) && strcmp(buf, "postgres\n") == 0;
+	fclose(f);
+	if (!postgres)
+		return false;
+	snprintf(p, sizeof p, "/proc/%ld/cwd", pid);
+	ssize_t n = readlink(p, buf, sizeof buf - 1);
+	if (n < 0)
+		return errno != ENOENT;
+	buf[n] = '\0';
+	return strcmp(buf, pg->dir) == 0;
+}
+
+static void clear_stale_pid(const struct pgdev *pg)
+{
+	char p[PATH_MAX + 32];
+	snprintf(p, sizeof p, "%s/postmaster.pid", pg->dir);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return;
+	long pid = 0;
+	bool read = fscanf(f, "%ld", &pid) == 1;
+	fclose(f);
+	if (read && pid > 0 && pid_is_postmaster(pg, pid))
+		return;
+	log_warn("removing the stale %s (process %ld is not its postmaster)", p, pid);
+	unlink(p);
+	snprintf(p, sizeof p, "%s/.s.PGSQL.5432.lock", pg->dir);
+	unlink(p);
+}
+
+static bool running(const struct pgdev *pg)
+{
+	const char *status_args[] = { "status", "-D", pg->dir, NULL };
+	return pgdev_run(pg, "pg_ctl", status_args) == 0;
+}
+
+static int start_locked(struct pgdev *pg, const char *abs, const char *backup_key, char *err, size_t errlen)
+{
 	char link[PATH_MAX + 8];
 	snprintf(link, sizeof link, "%s/pg", abs);
 	struct stat st;
@@ -293,8 +344,8 @@ int pgdev_start(const char *data_dir, struct pgdev *pg, const char *backup_key, 
 			 "-c archive_command='/usr/bin/pgbackrest --config=%s --stanza=planyard archive-push %%p'",
 			 pg->backup_conf);
 	}
-	const char *status_args[] = { "status", "-D", pg->dir, NULL };
-	if (pgdev_run(pg, "pg_ctl", status_args) != 0) {
+	clear_stale_pid(pg);
+	if (!running(pg)) {
 		char opts[PATH_MAX * 3 + 1024], logf[PATH_MAX + 16];
 		const char *extra = getenv("PLANYARD_DEV_PG_OPTIONS");
 		snprintf(opts, sizeof opts,
@@ -333,12 +384,60 @@ int pgdev_start(const char *data_dir, struct pgdev *pg, const char *backup_key, 
 	return 0;
 }
 
+int pgdev_start(const char *data_dir, struct pgdev *pg, const char *backup_key, char *err, size_t errlen)
+{
+	memset(pg, 0, sizeof *pg);
+	pg->start_fd = pg->users_fd = -1;
+	if (find_bindir(pg) < 0) {
+		snprintf(err, errlen, "PostgreSQL 15 is not installed (run scripts/deps.sh run)");
+		return -1;
+	}
+	if (cluster_user(pg, err, errlen) < 0)
+		return -1;
+	char abs[PATH_MAX];
+	if (mkdir(data_dir, 0711) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", data_dir, strerror(errno));
+		return -1;
+	}
+	if (!realpath(data_dir, abs)) {
+		snprintf(err, errlen, "cannot resolve %s", data_dir);
+		return -1;
+	}
+	/* the data dir holds secrets (0600 files) but the cluster's user must pass through it */
+	chmod(abs, 0711);
+	pg->start_fd = open_lock(abs, "dev.lock");
+	pg->users_fd = open_lock(abs, "dev.users");
+	if (pg->start_fd < 0 || pg->users_fd < 0 || lock_wait(pg->start_fd, LOCK_EX) < 0 ||
+	    lock_wait(pg->users_fd, LOCK_SH) < 0) {
+		snprintf(err, errlen, "cannot lock %s/dev.lock: %s", abs, strerror(errno));
+		return -1;
+	}
+	int rc = start_locked(pg, abs, backup_key, err, errlen);
+	flock(pg->start_fd, LOCK_UN);
+	return rc;
+}
+
 void pgdev_stop(struct pgdev *pg)
 {
-	if (!pg->started)
+	if (pg->users_fd < 0 || pg->start_fd < 0) {
+		if (pg->users_fd >= 0)
+			close(pg->users_fd);
+		if (pg->start_fd >= 0)
+			close(pg->start_fd);
+		pg->users_fd = pg->start_fd = -1;
 		return;
-	const char *args[] = { "stop", "-w", "-m", "fast", "-D", pg->dir, NULL };
-	if (pgdev_run(pg, "pg_ctl", args) != 0)
-		log_warn("the private cluster did not stop cleanly");
+	}
+	/* no one starts while we decide; the last user stops it */
+	if (lock_wait(pg->start_fd, LOCK_EX) == 0) {
+		flock(pg->users_fd, LOCK_UN);
+		if (pg->dir[0] && flock(pg->users_fd, LOCK_EX | LOCK_NB) == 0 && running(pg)) {
+			const char *args[] = { "stop", "-w", "-t", "60", "-m", "fast", "-D", pg->dir, NULL };
+			if (pgdev_run(pg, "pg_ctl", args) != 0)
+				log_warn("the private cluster did not stop cleanly");
+		}
+	}
+	close(pg->users_fd);
+	close(pg->start_fd);
+	pg->users_fd = pg->start_fd = -1;
 	pg->started = false;
 }

@@ -648,6 +648,20 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
+void server_catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+bool server_stopping(void)
+{
+	return stop_requested != 0;
+}
+
 static char *read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -769,10 +783,7 @@ int server_run(const settings_t *s, char *err, size_t errlen)
 		MHD_stop_daemon(hd);
 		return -1;
 	}
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	server_catch_signals();
 	log_info("serving https on %s%s%s", s->listen_https, pd ? ", http on " : "", pd ? s->listen_http : "");
 	while (!stop_requested)
 		usleep(50 * 1000);

@@ -55,8 +55,9 @@ class Server:
     """One planyard process on its own data dir. Several may share a data dir (and so one
     database) by passing data_dir of another."""
 
-    def __init__(self, env=None, data_dir=None, args=("--no-demo",), command="dev"):
+    def __init__(self, env=None, data_dir=None, args=("--no-demo",), command="dev", cwd=None):
         self.owns_dir = data_dir is None
+        self.cwd = cwd
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="planyard-test-")
         self.https_port = free_port()
         self.http_port = free_port()
@@ -93,7 +94,7 @@ class Server:
     def start(self, timeout=90):
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([BINARY, self.command] + self.args, env=self.env(),
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+                                     stdout=self.log, stderr=subprocess.STDOUT, cwd=self.cwd)
         deadline = time.time() + timeout
         cert = os.path.join(self.var, "tls", "cert.pem")
         while time.time() < deadline:
@@ -204,6 +205,22 @@ class Server:
         if os.geteuid() == 0:
             cmd = ["runuser", "-u", "postgres", "--"] + cmd
         return subprocess.run(cmd, cwd="/", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+
+    def cluster_processes(self):
+        """The pids of PostgreSQL processes of this server's cluster (they work in its directory)."""
+        pids = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open("/proc/%s/comm" % entry) as f:
+                    if f.read().strip() != "postgres":
+                        continue
+                if os.readlink("/proc/%s/cwd" % entry) == self.pg_dir:
+                    pids.append(int(entry))
+            except OSError:
+                continue
+        return pids
 
     def psql(self, sql, user="planyard_app", db="planyard", check=True):
         """Runs sql with psql as user; returns stdout (unaligned, tuples only)."""

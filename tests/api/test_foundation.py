@@ -786,5 +786,147 @@ class DevDataDirReuse(unittest.TestCase):
             first.cleanup()  # stops the cluster and removes the shared dir
 
 
+# --------------------------------------------------------------------------------------------
+# The environment of a freshly installed machine: PATH without PostgreSQL's bindir (Debian
+# puts no initdb or pg_ctl in /usr/bin).
+FRESH_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+class DevClusterLifecycle(unittest.TestCase):
+    """`planyard dev` and its private cluster on a fresh machine: started from anywhere,
+    stopped on every way of being told to, recovered after a kill -9."""
+
+    def wait_gone(self, server, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline and server.cluster_processes():
+            time.sleep(0.1)
+        return server.cluster_processes()
+
+    def assert_cluster_gone(self, server):
+        self.assertNotEqual(server.pg_ctl("status"), 0, "the private cluster is still running")
+        self.assertEqual(self.wait_gone(server), [], "PostgreSQL processes of the cluster are left")
+        self.assertFalse(os.path.exists(os.path.join(server.pg_dir, "postmaster.pid")))
+
+    def test_starts_from_a_directory_postgres_cannot_enter(self):
+        if os.geteuid() != 0:
+            self.skipTest("the cluster runs as another user only when started as root")
+        # like a clone in /root (mode 700): the data dir and the working directory inside it
+        home = tempfile.mkdtemp(prefix="planyard-home-")
+        os.chmod(home, 0o700)
+        clone = os.path.join(home, "project")
+        os.mkdir(clone)
+        s = Server(data_dir=clone, cwd=clone, env={"PATH": FRESH_PATH})
+        try:
+            s.start()
+            self.assertEqual(s.request("GET", "/readyz").status, 200)
+            self.assertFalse(s.pg_dir.startswith(home + "/"), "the cluster must live where postgres can enter")
+            self.assertIn("creating the private PostgreSQL cluster", s.read_log())
+            self.assertNotEqual(s.cluster_processes(), [])
+            self.assertEqual(s.stop(), 0, s.read_log()[-3000:])
+            self.assert_cluster_gone(s)
+            self.assertEqual(s.sanitizer_errors(), [])
+        finally:
+            s.stop()
+            s.pg_ctl("stop", "-m", "immediate")
+            link = os.path.join(s.var, "pg")
+            if os.path.islink(link):
+                shutil.rmtree(os.path.realpath(link), ignore_errors=True)
+            shutil.rmtree(home, ignore_errors=True)
+
+    def test_every_stop_signal_stops_the_cluster(self):
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            with self.subTest(signal=sig.name):
+                s = start_server(env={"PATH": FRESH_PATH})
+                try:
+                    self.assertNotEqual(s.cluster_processes(), [])
+                    self.assertEqual(s.stop(sig), 0, s.read_log()[-3000:])
+                    self.assert_cluster_gone(s)
+                    self.assertEqual(s.sanitizer_errors(), [])
+                finally:
+                    s.cleanup()
+
+    def test_signal_during_startup_stops_the_cluster(self):
+        # SIGTERM while migrations and the demo seed run, before anything is served
+        s = Server(args=(), env={"PATH": FRESH_PATH})
+        try:
+            s.log = open(s.log_path, "ab")
+            s.proc = subprocess.Popen([BINARY, "dev"], env=s.env(), stdout=s.log, stderr=subprocess.STDOUT)
+            deadline = time.time() + 60
+            while time.time() < deadline and "applied" not in s.read_log() and s.proc.poll() is None:
+                time.sleep(0.02)
+            self.assertIn("applied", s.read_log())
+            self.assertEqual(s.stop(signal.SIGTERM), 0, s.read_log()[-3000:])
+            self.assertNotIn("Planyard is running", s.read_log())
+            self.assert_cluster_gone(s)
+        finally:
+            s.cleanup()
+
+    def test_second_dev_recovers_after_kill_9(self):
+        first = start_server(env={"PATH": FRESH_PATH})
+        second = third = None
+        try:
+            first.psql("create table app.kill_probe (v text); insert into app.kill_probe values ('kept-9')",
+                       user="planyard_owner")
+            self.assertEqual(first.stop(signal.SIGKILL), -signal.SIGKILL)
+            orphans = first.cluster_processes()
+            self.assertNotEqual(orphans, [], "the cluster outlives a kill -9 of dev")
+            # the next dev adopts the orphan, serves, and stops it when it leaves
+            second = Server(data_dir=first.data_dir, env={"PATH": FRESH_PATH}).start()
+            self.assertEqual(second.psql("select v from app.kill_probe", user="planyard_owner"), "kept-9")
+            self.assertEqual(second.stop(), 0, second.read_log()[-3000:])
+            self.assert_cluster_gone(second)
+
+            # a postmaster.pid left by a postmaster killed with -9, naming a live process
+            # that is not PostgreSQL (pid reuse): the next dev removes it and starts
+            third = Server(data_dir=first.data_dir, env={"PATH": FRESH_PATH}).start()
+            pid_file = os.path.join(third.pg_dir, "postmaster.pid")
+            with open(pid_file) as f:
+                lines = f.read().split("\n")
+            os.kill(third.proc.pid, signal.SIGKILL)
+            third.proc.wait()
+            postmaster = int(lines[0])
+            os.kill(postmaster, signal.SIGKILL)
+            self.assertEqual(self.wait_gone(third), [])
+            impostor = subprocess.Popen(["sleep", "300"])
+            try:
+                lines[0] = str(impostor.pid)
+                with open(pid_file, "w") as f:
+                    f.write("\n".join(lines))
+                fourth = Server(data_dir=first.data_dir, env={"PATH": FRESH_PATH})
+                try:
+                    fourth.start()
+                    self.assertEqual(fourth.psql("select v from app.kill_probe", user="planyard_owner"), "kept-9")
+                    self.assertIn("stale", fourth.read_log())
+                    self.assertEqual(fourth.stop(), 0, fourth.read_log()[-3000:])
+                    self.assert_cluster_gone(fourth)
+                    self.assertIsNone(impostor.poll(), "the impostor process was touched")
+                finally:
+                    fourth.stop()
+            finally:
+                impostor.kill()
+                impostor.wait()
+        finally:
+            for s in (second, third):
+                if s is not None:
+                    s.stop()
+            first.cleanup()
+
+    def test_last_of_two_devs_stops_the_cluster(self):
+        first = start_server(env={"PATH": FRESH_PATH})
+        second = None
+        try:
+            second = Server(data_dir=first.data_dir, env={"PATH": FRESH_PATH}).start()
+            self.assertEqual(first.stop(), 0)
+            # the other one still uses it
+            self.assertEqual(second.pg_ctl("status"), 0)
+            self.assertEqual(second.request("GET", "/readyz").status, 200)
+            self.assertEqual(second.stop(), 0)
+            self.assert_cluster_gone(second)
+        finally:
+            if second is not None:
+                second.stop()
+            first.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main()
