@@ -397,7 +397,6 @@ begin
   return r;
 end $$;
 
--- 1 ------------------------------------------------------------------------------------------
 -- The live session's part: its workspace and user, nothing trusted from settings but the
 -- client address and the staff name of an impersonation (both only into the session's own
 -- workspace). False when no session is live.
