@@ -14,7 +14,11 @@ LDFLAGS_HARDEN := -pie -Wl,-z,relro,-z,now
 
 SRC     := $(sort $(wildcard src/*.c src/api/*.c src/auth/*.c))
 LIB_SRC := $(filter-out src/main.c,$(SRC))
-SQL     := $(sort $(notdir $(wildcard sql/*.sql))) $(sort $(patsubst sql/%,%,$(wildcard sql/seed/*.sql)))
+# numbered migrations, then the re-applied functions set, then seed data (sql/schema.sql is the
+# generated schema, not run)
+SQL     := $(sort $(filter-out schema.sql,$(notdir $(wildcard sql/*.sql)))) \
+           $(sort $(patsubst sql/%,%,$(wildcard sql/functions/*.sql))) \
+           $(sort $(patsubst sql/%,%,$(wildcard sql/seed/*.sql)))
 WEB     := $(sort $(patsubst web/%,%,$(shell find web -type f 2>/dev/null)))
 GEN     := build/gen/embedded_sql.c build/gen/embedded_web.c
 
@@ -26,7 +30,7 @@ ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-s
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps run check unit asan fuzz bench clean checksrc
+.PHONY: all deps run check unit asan fuzz bench clean checksrc schema
 
 all: build/planyard
 
@@ -114,6 +118,10 @@ bench:
 	@bash scripts/deps.sh check
 	@bash bench/run.sh
 	@bash bench/scale.sh
+
+# sql/schema.sql regenerated from a freshly migrated database (make check compares it)
+schema: build/planyard
+	@bash scripts/schema.sh dump sql/schema.sql
 
 checksrc:
 	@bash scripts/checksrc.sh

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test of Planyard, ending with one line: 'N passed, N failed'.
 #   build (gcc, -Werror) and the ASan+UBSan build (clang, -Werror); the source rules;
+#   sql/schema.sql against a freshly migrated database;
 #   cmocka unit tests; the fuzz corpus replayed; the black-box suites over HTTPS.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,7 @@ count() { # ok?, name
 stage "build (gcc)" make -j2 --no-print-directory build/planyard; count $? "build (gcc)"
 stage "build (clang, ASan+UBSan)" make -j2 --no-print-directory build/asan/planyard; count $? "asan build"
 stage "source rules" bash scripts/checksrc.sh; count $? "source rules"
+stage "sql/schema.sql is the migrated schema" bash scripts/schema.sh check; count $? "sql/schema.sql"
 
 echo "== unit tests (cmocka, ASan+UBSan)"
 if make -j2 --no-print-directory unit >/tmp/planyard-unit-build.log 2>&1; then

@@ -138,8 +138,11 @@ static int cmd_dev(settings_t *s, int argc, char **argv)
 		goto out;
 	set_default(&s->database_url, pg.app_url);
 	set_default(&s->admin_database_url, pg.admin_url);
-	if (migrate_run(s->admin_database_url, err, sizeof err) < 0) {
+	int m = migrate_run(s->admin_database_url, err, sizeof err);
+	if (m < 0) {
 		fprintf(stderr, "planyard: %s\n", err);
+		if (m == MIGRATE_DRIFT)
+			rc = 2;
 		goto out;
 	}
 	if (server_stopping())
@@ -261,7 +264,7 @@ static int cmd_migrate(settings_t *s)
 	int n = migrate_run(s->admin_database_url, err, sizeof err);
 	if (n < 0) {
 		fprintf(stderr, "planyard: %s\n", err);
-		return 1;
+		return n == MIGRATE_DRIFT ? 2 : 1;
 	}
 	printf("%d migration%s applied\n", n, n == 1 ? "" : "s");
 	return 0;

@@ -1,0 +1,118 @@
+-- Workspaces, accounts and the request context: who the live session is, what it may do.
+-- Re-applied whenever a file of sql/functions changes (see src/migrate.c): every statement
+-- here must be safe to run again.
+set local check_function_bodies = off;
+
+CREATE OR REPLACE FUNCTION app.current_rank() RETURNS integer
+    LANGUAGE sql STABLE
+    AS $$
+  select case when app.is_definer() then 4 else app.session_rank() end
+$$;
+
+CREATE OR REPLACE FUNCTION app.current_session_id() RETURNS uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select id from app.live_session()
+$$;
+
+CREATE OR REPLACE FUNCTION app.current_tenant() RETURNS uuid
+    LANGUAGE sql STABLE
+    AS $$
+  select case when app.is_definer()
+              then nullif(pg_catalog.current_setting('app.definer_tenant', true), '')::uuid
+              else app.session_tenant() end
+$$;
+
+CREATE OR REPLACE FUNCTION app.current_user_id() RETURNS uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select user_id from app.live_session()
+$$;
+
+-- True inside this schema's SECURITY DEFINER functions (and triggers they fire): the current
+-- user is the owner of schema app. It runs in every policy check of every statement, so the
+-- owner's name is written in when this file is applied (an inlined constant comparison)
+-- instead of being looked up in the catalog on each call.
+do $$
+declare
+  owner name := (select r.rolname from pg_catalog.pg_namespace n join pg_catalog.pg_roles r on r.oid = n.nspowner
+                 where n.nspname = 'app');
+begin
+  execute format('create or replace function app.is_definer() returns boolean language sql stable as %L',
+                 format('select current_user = %L::name', owner));
+end $$;
+
+-- The live session whose secret this transaction holds: not revoked, not past its 30 days,
+-- used within 7 (an impersonation ends only at its own hard end). No row otherwise.
+-- The hash is an InitPlan parameter: under forced row-level security the planner will not
+-- use a qual with non-leakproof functions (current_setting, convert_to) as an index
+-- condition, and would scan every session of every workspace instead of one index probe.
+CREATE OR REPLACE FUNCTION app.live_session() RETURNS SETOF app.sessions
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select s.* from app.sessions s
+  where s.key_hash = (select app.session_key_hash()) and s.revoked_at is null and s.expires_at > now()
+    and (s.impersonation_id is not null or s.last_used_at > now() - interval '7 days')
+$$;
+
+-- First statement of every signed-in request: hands the database the session secret (for
+-- the rest of the transaction) and returns who is asking, or no row when the session is
+-- not alive. No SET clause here: it would undo the set_config at return; so every relation
+-- is schema-qualified (operators and functions resolve in pg_catalog first, never pg_temp).
+CREATE OR REPLACE FUNCTION app.request_begin(p_key text) RETURNS TABLE(session_id uuid, user_id uuid, tenant_id uuid, role text, aal text, email text, impersonation_id uuid, tenant_status text, require_mfa boolean, mfa_enabled boolean)
+    LANGUAGE plpgsql SECURITY DEFINER
+    AS $$
+declare
+  s app.sessions;
+  h bytea := pg_catalog.sha256(pg_catalog.convert_to(coalesce(p_key, ''), 'UTF8'));  -- a plain parameter: indexable
+begin
+  perform pg_catalog.set_config('app.session_key', coalesce(p_key, ''), true);
+  select * into s from app.sessions x
+  where x.key_hash = h
+    and x.revoked_at is null and x.expires_at > pg_catalog.now()
+    and (x.impersonation_id is not null or x.last_used_at > pg_catalog.now() - interval '7 days');
+  if not found then
+    return;
+  end if;
+  if s.last_used_at < pg_catalog.now() - interval '1 minute' then
+    update app.sessions x set last_used_at = pg_catalog.now() where x.tenant_id = s.tenant_id and x.id = s.id;
+  end if;
+  return query
+    select s.id, s.user_id, s.tenant_id, m.role, s.aal, u.email, s.impersonation_id, t.status,
+           t.require_mfa_for_admins, u.totp_enabled_at is not null
+    from app.memberships m
+    join app.users u on u.id = m.user_id
+    join app.tenants t on t.id = m.tenant_id
+    where m.tenant_id = s.tenant_id and m.user_id = s.user_id;
+end $$;
+
+CREATE OR REPLACE FUNCTION app.session_key_hash() RETURNS bytea
+    LANGUAGE sql STABLE
+    AS $$
+  select pg_catalog.sha256(pg_catalog.convert_to(
+           coalesce(nullif(pg_catalog.current_setting('app.session_key', true), ''), '-'), 'UTF8'))
+$$;
+
+-- The role of the live session's user in its workspace, as a rank: 0 none .. 4 owner
+-- (4 inside this schema's SECURITY DEFINER functions).
+CREATE OR REPLACE FUNCTION app.session_rank() RETURNS integer
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select coalesce((
+    select case m.role when 'viewer' then 1 when 'scheduler' then 2 when 'admin' then 3 when 'owner' then 4 end
+    from app.live_session() s join app.memberships m on m.tenant_id = s.tenant_id and m.user_id = s.user_id), 0)
+$$;
+
+-- The live session's workspace. Inside this schema's SECURITY DEFINER functions (jobs such
+-- as sending reminders) it is the workspace that function named in app.definer_tenant; for
+-- every other role that setting is ignored, so setting it by hand gives nothing.
+CREATE OR REPLACE FUNCTION app.session_tenant() RETURNS uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select tenant_id from app.live_session()
+$$;

@@ -1,0 +1,602 @@
+-- Customers, projects, pours, employees, crews, assignments, regions and reminders: one set of functions per resource of API.md.
+-- Re-applied whenever a file of sql/functions changes (see src/migrate.c): every statement
+-- here must be safe to run again.
+set local check_function_bodies = off;
+
+CREATE OR REPLACE FUNCTION app.assignments_create(b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  insert into app.assignments as c (tenant_id, employee_id, date, pour_id, role)
+  values (app.current_tenant(), (b->>'employee_id')::uuid, (b->>'date')::date, (b->>'pour_id')::uuid, b->>'role')
+  returning app.assignments_json(c)
+$$;
+
+CREATE OR REPLACE FUNCTION app.assignments_delete(p_id uuid) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+  with d as (delete from app.assignments c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  select count(*) > 0 from d
+$$;
+
+CREATE OR REPLACE FUNCTION app.assignments_get(p_id uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select app.assignments_json(c) from app.assignments c where c.tenant_id = app.current_tenant() and c.id = p_id
+$$;
+
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+CREATE OR REPLACE FUNCTION app.assignments_json(c app.assignments) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', c.id, 'employee_id', c.employee_id, 'date', c.date::text, 'pour_id', c.pour_id,
+    'role', c.role, 'created_at', app.ts(c.created_at), 'updated_at', app.ts(c.updated_at))
+$$;
+
+CREATE OR REPLACE FUNCTION app.assignments_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select app.assignments_json(c), c.date::text || '|' || c.id
+  from app.assignments c
+  where c.tenant_id = app.current_tenant()
+    and (f->>'from' is null or c.date >= (f->>'from')::date)
+    and (f->>'to' is null or c.date <= (f->>'to')::date)
+    and (f->>'employee_id' is null or c.employee_id = (f->>'employee_id')::uuid)
+    and (f->>'pour_id' is null or c.pour_id = (f->>'pour_id')::uuid)
+    and (after is null or (c.date, c.id) > (app.cursor_date(after), app.cursor_id(after)))
+  order by c.date, c.id
+  limit lim + 1
+$$;
+
+CREATE OR REPLACE FUNCTION app.assignments_update(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  update app.assignments c set
+    employee_id = case when b ? 'employee_id' then (b->>'employee_id')::uuid else c.employee_id end,
+    date = case when b ? 'date' then (b->>'date')::date else c.date end,
+    pour_id = case when b ? 'pour_id' then (b->>'pour_id')::uuid else c.pour_id end,
+    role = case when b ? 'role' then b->>'role' else c.role end,
+    updated_at = now()
+  where c.tenant_id = app.current_tenant() and c.id = p_id
+  returning app.assignments_json(c)
+$$;
+
+CREATE OR REPLACE FUNCTION app.bad(field text, code text, message text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+begin
+  raise exception using errcode = 'PY400', message = field || '|' || code || '|' || message;
+end $$;
+
+CREATE OR REPLACE FUNCTION app.crews_create(b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  insert into app.crews as c (tenant_id, name, region_id, foreman_id)
+  values (app.current_tenant(), b->>'name', (b->>'region_id')::uuid, (b->>'foreman_id')::uuid)
+  returning app.crews_json(c)
+$$;
+
+CREATE OR REPLACE FUNCTION app.crews_delete(p_id uuid) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+  with d as (delete from app.crews c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  select count(*) > 0 from d
+$$;
+
+CREATE OR REPLACE FUNCTION app.crews_get(p_id uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select app.crews_json(c) from app.crews c where c.tenant_id = app.current_tenant() and c.id = p_id
+$$;
+
+CREATE OR REPLACE FUNCTION app.crews_json(c app.crews) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', c.id, 'name', c.name, 'region_id', c.region_id, 'foreman_id', c.foreman_id,
+    'member_ids', coalesce((select json_agg(m.employee_id order by m.created_at, m.employee_id)
+                            from app.crew_members m where m.tenant_id = c.tenant_id and m.crew_id = c.id), '[]'::json),
+    'created_at', app.ts(c.created_at), 'updated_at', app.ts(c.updated_at))
+$$;
+
+CREATE OR REPLACE FUNCTION app.crews_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select app.crews_json(c), c.created_at::text || '|' || c.id
+  from app.crews c
+  where c.tenant_id = app.current_tenant()
+    and (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
+    and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
+  order by c.created_at, c.id
+  limit lim + 1
+$$;
+
+-- Setting a crew's members is one crew.assigned row with the lists before and after.
+CREATE OR REPLACE FUNCTION app.crews_set_members(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE plpgsql
+    AS $$
+declare
+  t uuid := app.current_tenant();
+  ids uuid[] := array(select distinct e::uuid from jsonb_array_elements_text(b->'employee_ids') e);
+  before jsonb;
+begin
+  perform 1 from app.crews c where c.tenant_id = t and c.id = p_id for update;
+  if not found then
+    return null;
+  end if;
+  before := coalesce((select jsonb_agg(m.employee_id order by m.employee_id) from app.crew_members m
+                      where m.tenant_id = t and m.crew_id = p_id), '[]');
+  delete from app.crew_members m where m.tenant_id = t and m.crew_id = p_id and m.employee_id <> all (ids);
+  insert into app.crew_members (tenant_id, crew_id, employee_id)
+    select t, p_id, e from unnest(ids) e
+    on conflict do nothing;
+  perform app.audit('crew.assigned', 'crew', p_id::text, jsonb_build_object('member_ids', jsonb_build_array(before,
+    coalesce((select jsonb_agg(e order by e) from unnest(ids) e), '[]'))));
+  return (select app.crews_json(c) from app.crews c where c.tenant_id = t and c.id = p_id);
+end $$;
+
+CREATE OR REPLACE FUNCTION app.crews_update(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  update app.crews c set
+    name = case when b ? 'name' then b->>'name' else c.name end,
+    region_id = case when b ? 'region_id' then (b->>'region_id')::uuid else c.region_id end,
+    foreman_id = case when b ? 'foreman_id' then (b->>'foreman_id')::uuid else c.foreman_id end,
+    updated_at = now()
+  where c.tenant_id = app.current_tenant() and c.id = p_id
+  returning app.crews_json(c)
+$$;
+
+CREATE OR REPLACE FUNCTION app.cursor_date(after text) RETURNS date
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+  return split_part(after, '|', 1)::date;
+exception when others then
+  perform app.bad('cursor', 'invalid', 'the cursor is not one this server gave');
+  return null;
+end $$;
+
+-- Keyset cursors are "key|uuid"; a cursor that does not parse is the client's mistake.
+CREATE OR REPLACE FUNCTION app.cursor_id(after text) RETURNS uuid
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+begin
+  return split_part(after, '|', 2)::uuid;
+exception when others then
+  perform app.bad('cursor', 'invalid', 'the cursor is not one this server gave');
+  return null;
+end $$;
+
+CREATE OR REPLACE FUNCTION app.cursor_ts(after text) RETURNS timestamp with time zone
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+  return split_part(after, '|', 1)::timestamptz;
+exception when others then
+  perform app.bad('cursor', 'invalid', 'the cursor is not one this server gave');
+  return null;
+end $$;
+
+CREATE OR REPLACE FUNCTION app.customers_create(b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  insert into app.customers as c (tenant_id, name, contact_name, email, phone, notes)
+  values (app.current_tenant(), b->>'name', b->>'contact_name', b->>'email', b->>'phone', b->>'notes')
+  returning app.customers_json(c)
+$$;
+
+CREATE OR REPLACE FUNCTION app.customers_delete(p_id uuid) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+  with d as (delete from app.customers c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  select count(*) > 0 from d
+$$;
+
+CREATE OR REPLACE FUNCTION app.customers_get(p_id uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select app.customers_json(c) from app.customers c where c.tenant_id = app.current_tenant() and c.id = p_id
+$$;
+
+CREATE OR REPLACE FUNCTION app.customers_json(c app.customers) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', c.id, 'name', c.name, 'contact_name', c.contact_name, 'email', c.email,
+    'phone', c.phone, 'notes', c.notes, 'created_at', app.ts(c.created_at), 'updated_at', app.ts(c.updated_at))
+$$;
+
+CREATE OR REPLACE FUNCTION app.customers_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select app.customers_json(c), c.created_at::text || '|' || c.id
+  from app.customers c
+  where c.tenant_id = app.current_tenant()
+    and (f->>'q' is null or strpos(lower(c.name), lower(f->>'q')) > 0)
+    and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
+  order by c.created_at, c.id
+  limit lim + 1
+$$;
+
+CREATE OR REPLACE FUNCTION app.customers_update(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  update app.customers c set
+    name = case when b ? 'name' then b->>'name' else c.name end,
+    contact_name = case when b ? 'contact_name' then b->>'contact_name' else c.contact_name end,
+    email = case when b ? 'email' then b->>'email' else c.email end,
+    phone = case when b ? 'phone' then b->>'phone' else c.phone end,
+    notes = case when b ? 'notes' then b->>'notes' else c.notes end,
+    updated_at = now()
+  where c.tenant_id = app.current_tenant() and c.id = p_id
+  returning app.customers_json(c)
+$$;
+
+CREATE OR REPLACE FUNCTION app.employees_create(b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  insert into app.employees as c (tenant_id, name, trade, phone, email, region_id, active)
+  values (app.current_tenant(), b->>'name', b->>'trade', b->>'phone', b->>'email', (b->>'region_id')::uuid,
+          coalesce((b->>'active')::boolean, true))
+  returning app.employees_json(c)
+$$;
+
+CREATE OR REPLACE FUNCTION app.employees_delete(p_id uuid) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+  with d as (delete from app.employees c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  select count(*) > 0 from d
+$$;
+
+CREATE OR REPLACE FUNCTION app.employees_get(p_id uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select app.employees_json(c) from app.employees c where c.tenant_id = app.current_tenant() and c.id = p_id
+$$;
+
+CREATE OR REPLACE FUNCTION app.employees_json(c app.employees) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', c.id, 'name', c.name, 'trade', c.trade, 'phone', c.phone, 'email', c.email,
+    'region_id', c.region_id, 'active', c.active, 'created_at', app.ts(c.created_at),
+    'updated_at', app.ts(c.updated_at))
+$$;
+
+CREATE OR REPLACE FUNCTION app.employees_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select app.employees_json(c), c.created_at::text || '|' || c.id
+  from app.employees c
+  where c.tenant_id = app.current_tenant()
+    and (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
+    and (f->>'active' is null or c.active = (f->>'active')::boolean)
+    and (f->>'trade' is null or c.trade = f->>'trade')
+    and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
+  order by c.created_at, c.id
+  limit lim + 1
+$$;
+
+CREATE OR REPLACE FUNCTION app.employees_update(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  update app.employees c set
+    name = case when b ? 'name' then b->>'name' else c.name end,
+    trade = case when b ? 'trade' then b->>'trade' else c.trade end,
+    phone = case when b ? 'phone' then b->>'phone' else c.phone end,
+    email = case when b ? 'email' then b->>'email' else c.email end,
+    region_id = case when b ? 'region_id' then (b->>'region_id')::uuid else c.region_id end,
+    active = case when b ? 'active' then coalesce((b->>'active')::boolean, true) else c.active end,
+    updated_at = now()
+  where c.tenant_id = app.current_tenant() and c.id = p_id
+  returning app.employees_json(c)
+$$;
+
+CREATE OR REPLACE FUNCTION app.hhmm(t time without time zone) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$ select to_char(t, 'HH24:MI') $$;
+
+CREATE OR REPLACE FUNCTION app.manpower(p_from date, p_to date, p_region uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  with days as (select d::date as day from generate_series(p_from, p_to, interval '1 day') d),
+  regs as (select r.tenant_id, r.id, r.name from app.regions r
+           where r.tenant_id = app.current_tenant() and (p_region is null or r.id = p_region)),
+  needed as (select pr.region_id, p.scheduled_date as day, sum(p.crew_size_needed) as n
+             from app.pours p join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
+             where p.tenant_id = app.current_tenant() and p.scheduled_date between p_from and p_to
+               and p.status <> 'canceled'
+             group by 1, 2),
+  assigned as (select e.region_id, a.date as day, count(distinct a.employee_id) as n
+               from app.assignments a join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
+               where a.tenant_id = app.current_tenant() and a.date between p_from and p_to
+               group by 1, 2),
+  active as (select e.region_id, count(*) as n from app.employees e
+             where e.tenant_id = app.current_tenant() and e.active group by 1),
+  busy as (select e.region_id, a.date as day, count(distinct a.employee_id) as n
+           from app.assignments a join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
+           where a.tenant_id = app.current_tenant() and a.date between p_from and p_to and e.active
+           group by 1, 2)
+  select coalesce(json_agg(json_build_object('date', d.day::text, 'region_id', r.id,
+           'needed', coalesce(n.n, 0), 'assigned', coalesce(a.n, 0),
+           'available', coalesce(ac.n, 0) - coalesce(b.n, 0)) order by d.day, r.name, r.id), '[]'::json)
+  from days d cross join regs r
+  left join needed n on n.region_id = r.id and n.day = d.day
+  left join assigned a on a.region_id = r.id and a.day = d.day
+  left join active ac on ac.region_id = r.id
+  left join busy b on b.region_id = r.id and b.day = d.day
+$$;
+
+CREATE OR REPLACE FUNCTION app.pours_cancel(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  update app.pours c set status = 'canceled', cancel_reason = b->>'reason', updated_at = now()
+  where c.tenant_id = app.current_tenant() and c.id = p_id
+  returning app.pours_json(c)
+$$;
+
+CREATE OR REPLACE FUNCTION app.pours_create(b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  insert into app.pours as c (tenant_id, project_id, scheduled_date, start_time, volume_cy, mix, pump, crew_id,
+                              crew_size_needed, status, notes)
+  values (app.current_tenant(), (b->>'project_id')::uuid, (b->>'scheduled_date')::date, (b->>'start_time')::time,
+          (b->>'volume_cy')::numeric, b->>'mix', coalesce((b->>'pump')::boolean, false), (b->>'crew_id')::uuid,
+          coalesce((b->>'crew_size_needed')::int, 0), coalesce(b->>'status', 'tentative'), b->>'notes')
+  returning app.pours_json(c)
+$$;
+
+CREATE OR REPLACE FUNCTION app.pours_delete(p_id uuid) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+  with d as (delete from app.pours c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  select count(*) > 0 from d
+$$;
+
+CREATE OR REPLACE FUNCTION app.pours_get(p_id uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select app.pours_json(c) from app.pours c where c.tenant_id = app.current_tenant() and c.id = p_id
+$$;
+
+CREATE OR REPLACE FUNCTION app.pours_json(c app.pours) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', c.id, 'project_id', c.project_id, 'scheduled_date', c.scheduled_date::text,
+    'start_time', app.hhmm(c.start_time), 'volume_cy', c.volume_cy::text, 'mix', c.mix, 'pump', c.pump,
+    'crew_id', c.crew_id, 'crew_size_needed', c.crew_size_needed, 'status', c.status, 'notes', c.notes,
+    'cancel_reason', c.cancel_reason, 'created_at', app.ts(c.created_at), 'updated_at', app.ts(c.updated_at))
+$$;
+
+CREATE OR REPLACE FUNCTION app.pours_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select app.pours_json(c), c.scheduled_date::text || '|' || c.id
+  from app.pours c
+  where c.tenant_id = app.current_tenant()
+    and c.scheduled_date between (f->>'from')::date and (f->>'to')::date
+    and (f->>'status' is null or c.status = f->>'status')
+    and (f->>'project_id' is null or c.project_id = (f->>'project_id')::uuid)
+    and (f->>'crew_id' is null or c.crew_id = (f->>'crew_id')::uuid)
+    and (f->>'region_id' is null or exists (select 1 from app.projects p where p.tenant_id = c.tenant_id
+                                             and p.id = c.project_id and p.region_id = (f->>'region_id')::uuid))
+    and (after is null or (c.scheduled_date, c.id) > (app.cursor_date(after), app.cursor_id(after)))
+  order by c.scheduled_date, c.id
+  limit lim + 1
+$$;
+
+CREATE OR REPLACE FUNCTION app.pours_update(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  update app.pours c set
+    project_id = case when b ? 'project_id' then (b->>'project_id')::uuid else c.project_id end,
+    scheduled_date = case when b ? 'scheduled_date' then (b->>'scheduled_date')::date else c.scheduled_date end,
+    start_time = case when b ? 'start_time' then (b->>'start_time')::time else c.start_time end,
+    volume_cy = case when b ? 'volume_cy' then (b->>'volume_cy')::numeric else c.volume_cy end,
+    mix = case when b ? 'mix' then b->>'mix' else c.mix end,
+    pump = case when b ? 'pump' then coalesce((b->>'pump')::boolean, false) else c.pump end,
+    crew_id = case when b ? 'crew_id' then (b->>'crew_id')::uuid else c.crew_id end,
+    crew_size_needed = case when b ? 'crew_size_needed' then coalesce((b->>'crew_size_needed')::int, 0)
+                            else c.crew_size_needed end,
+    status = case when b ? 'status' then coalesce(b->>'status', c.status) else c.status end,
+    notes = case when b ? 'notes' then b->>'notes' else c.notes end,
+    updated_at = now()
+  where c.tenant_id = app.current_tenant() and c.id = p_id
+  returning app.pours_json(c)
+$$;
+
+CREATE OR REPLACE FUNCTION app.projects_create(b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  insert into app.projects as c (tenant_id, customer_id, name, address, zip, region_id, notes)
+  values (app.current_tenant(), (b->>'customer_id')::uuid, b->>'name', b->>'address', b->>'zip',
+          (b->>'region_id')::uuid, b->>'notes')
+  returning app.projects_json(c)
+$$;
+
+CREATE OR REPLACE FUNCTION app.projects_delete(p_id uuid) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+  with d as (delete from app.projects c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  select count(*) > 0 from d
+$$;
+
+CREATE OR REPLACE FUNCTION app.projects_get(p_id uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select app.projects_json(c) from app.projects c where c.tenant_id = app.current_tenant() and c.id = p_id
+$$;
+
+CREATE OR REPLACE FUNCTION app.projects_json(c app.projects) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', c.id, 'customer_id', c.customer_id, 'name', c.name, 'address', c.address,
+    'zip', c.zip, 'region_id', c.region_id, 'notes', c.notes, 'created_at', app.ts(c.created_at),
+    'updated_at', app.ts(c.updated_at))
+$$;
+
+CREATE OR REPLACE FUNCTION app.projects_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select app.projects_json(c), c.created_at::text || '|' || c.id
+  from app.projects c
+  where c.tenant_id = app.current_tenant()
+    and (f->>'customer_id' is null or c.customer_id = (f->>'customer_id')::uuid)
+    and (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
+    and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
+  order by c.created_at, c.id
+  limit lim + 1
+$$;
+
+CREATE OR REPLACE FUNCTION app.projects_update(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  update app.projects c set
+    customer_id = case when b ? 'customer_id' then (b->>'customer_id')::uuid else c.customer_id end,
+    name = case when b ? 'name' then b->>'name' else c.name end,
+    address = case when b ? 'address' then b->>'address' else c.address end,
+    zip = case when b ? 'zip' then b->>'zip' else c.zip end,
+    region_id = case when b ? 'region_id' then (b->>'region_id')::uuid else c.region_id end,
+    notes = case when b ? 'notes' then b->>'notes' else c.notes end,
+    updated_at = now()
+  where c.tenant_id = app.current_tenant() and c.id = p_id
+  returning app.projects_json(c)
+$$;
+
+CREATE OR REPLACE FUNCTION app.regions_create(b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  insert into app.regions as c (tenant_id, name) values (app.current_tenant(), b->>'name')
+  returning app.regions_json(c)
+$$;
+
+CREATE OR REPLACE FUNCTION app.regions_delete(p_id uuid) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+  with d as (delete from app.regions c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  select count(*) > 0 from d
+$$;
+
+CREATE OR REPLACE FUNCTION app.regions_get(p_id uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select app.regions_json(c) from app.regions c where c.tenant_id = app.current_tenant() and c.id = p_id
+$$;
+
+CREATE OR REPLACE FUNCTION app.regions_json(c app.regions) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', c.id, 'name', c.name, 'created_at', app.ts(c.created_at),
+    'updated_at', app.ts(c.updated_at))
+$$;
+
+CREATE OR REPLACE FUNCTION app.regions_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select app.regions_json(c), c.created_at::text || '|' || c.id
+  from app.regions c
+  where c.tenant_id = app.current_tenant()
+    and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
+  order by c.created_at, c.id
+  limit lim + 1
+$$;
+
+CREATE OR REPLACE FUNCTION app.regions_update(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  update app.regions c set
+    name = case when b ? 'name' then b->>'name' else c.name end,
+    updated_at = now()
+  where c.tenant_id = app.current_tenant() and c.id = p_id
+  returning app.regions_json(c)
+$$;
+
+-- The rules that span fields: "to" fits the channel, remind_at is in the future when set,
+-- the subject exists in this workspace.
+CREATE OR REPLACE FUNCTION app.reminders_check() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $_$
+begin
+  if tg_op = 'INSERT' or new.remind_at is distinct from old.remind_at then
+    if new.remind_at <= now() then
+      perform app.bad('remind_at', 'invalid', 'remind_at must be in the future');
+    end if;
+  end if;
+  if new.channel = 'email' and new."to" !~ '^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$' then
+    perform app.bad('to', 'invalid', 'to must be an email address for the email channel');
+  end if;
+  if new.channel = 'sms' and new."to" !~ '^\+[1-9][0-9]{6,14}$' then
+    perform app.bad('to', 'invalid', 'to must be an E.164 number (+15551234567) for the sms channel');
+  end if;
+  if (new.subject_type is null) <> (new.subject_id is null) then
+    perform app.bad('subject_id', 'invalid', 'subject_type and subject_id go together');
+  end if;
+  if new.subject_id is not null and not (
+       (new.subject_type = 'customer' and exists (select 1 from app.customers x where x.tenant_id = new.tenant_id and x.id = new.subject_id))
+    or (new.subject_type = 'project' and exists (select 1 from app.projects x where x.tenant_id = new.tenant_id and x.id = new.subject_id))
+    or (new.subject_type = 'pour' and exists (select 1 from app.pours x where x.tenant_id = new.tenant_id and x.id = new.subject_id))) then
+    perform app.bad('subject_id', 'not_found', 'no such ' || new.subject_type || ' in this workspace');
+  end if;
+  return new;
+end $_$;
+
+CREATE OR REPLACE FUNCTION app.reminders_create(b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  insert into app.reminders as c (tenant_id, remind_at, channel, "to", message, subject_type, subject_id)
+  values (app.current_tenant(), (b->>'remind_at')::timestamptz, b->>'channel', b->>'to', b->>'message',
+          b->>'subject_type', (b->>'subject_id')::uuid)
+  returning app.reminders_json(c)
+$$;
+
+CREATE OR REPLACE FUNCTION app.reminders_delete(p_id uuid) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+  with d as (delete from app.reminders c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  select count(*) > 0 from d
+$$;
+
+CREATE OR REPLACE FUNCTION app.reminders_get(p_id uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select app.reminders_json(c) from app.reminders c where c.tenant_id = app.current_tenant() and c.id = p_id
+$$;
+
+CREATE OR REPLACE FUNCTION app.reminders_json(c app.reminders) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', c.id, 'remind_at', app.ts(c.remind_at), 'channel', c.channel, 'to', c."to",
+    'message', c.message, 'subject_type', c.subject_type, 'subject_id', c.subject_id, 'status', c.status,
+    'sent_at', app.ts(c.sent_at), 'attempts', c.attempts, 'created_at', app.ts(c.created_at),
+    'updated_at', app.ts(c.updated_at))
+$$;
+
+CREATE OR REPLACE FUNCTION app.reminders_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select app.reminders_json(c), c.created_at::text || '|' || c.id
+  from app.reminders c
+  where c.tenant_id = app.current_tenant()
+    and (f->>'status' is null or c.status = f->>'status')
+    and (f->>'from' is null or c.remind_at >= (f->>'from')::date)
+    and (f->>'to' is null or c.remind_at < (f->>'to')::date + 1)
+    and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
+  order by c.created_at, c.id
+  limit lim + 1
+$$;
+
+CREATE OR REPLACE FUNCTION app.reminders_update(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  update app.reminders c set
+    remind_at = case when b ? 'remind_at' then (b->>'remind_at')::timestamptz else c.remind_at end,
+    channel = case when b ? 'channel' then b->>'channel' else c.channel end,
+    "to" = case when b ? 'to' then b->>'to' else c."to" end,
+    message = case when b ? 'message' then b->>'message' else c.message end,
+    subject_type = case when b ? 'subject_type' then b->>'subject_type' else c.subject_type end,
+    subject_id = case when b ? 'subject_id' then (b->>'subject_id')::uuid else c.subject_id end,
+    updated_at = now()
+  where c.tenant_id = app.current_tenant() and c.id = p_id
+  returning app.reminders_json(c)
+$$;

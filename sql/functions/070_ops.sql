@@ -1,0 +1,174 @@
+-- Operations: the schedule, weather and exports.
+-- Re-applied whenever a file of sql/functions changes (see src/migrate.c): every statement
+-- here must be safe to run again.
+set local check_function_bodies = off;
+
+-- Applies one verified event. Returns 'duplicate', 'ignored' or the workspace's new status.
+CREATE OR REPLACE FUNCTION app.billing_apply(e jsonb) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  o jsonb := e->'data'->'object';
+  typ text := e->>'type';
+  ws text := coalesce(o->>'client_reference_id', o->'metadata'->>'workspace_id',
+                      o->'subscription_details'->'metadata'->>'workspace_id');
+  t uuid;
+  sub_status text;
+  lapsed boolean;
+  card jsonb := coalesce(o->'default_payment_method'->'card', o->'payment_method_details'->'card');
+  cur app.tenants;
+begin
+  if e->>'id' is null then
+    return 'ignored';
+  end if;
+  if exists (select 1 from app.billing_events where event_id = e->>'id') then
+    return 'duplicate';
+  end if;
+  if ws ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+    select id into t from app.tenants where id = ws::uuid;
+  end if;
+  insert into app.billing_events (event_id, type, tenant_id) values (e->>'id', coalesce(typ, ''), t);
+  if t is null or typ not in ('checkout.session.completed', 'customer.subscription.created',
+      'customer.subscription.updated', 'customer.subscription.deleted', 'invoice.paid', 'invoice.payment_failed') then
+    return 'ignored';
+  end if;
+  perform set_config('app.definer_tenant', t::text, true);
+  insert into app.billing (tenant_id) values (t) on conflict do nothing;
+  sub_status := case
+    when typ = 'customer.subscription.deleted' then 'canceled'
+    when typ like 'customer.subscription.%' then o->>'status'
+    when typ = 'checkout.session.completed' then 'active'
+    when typ = 'invoice.paid' then 'active'
+    when typ = 'invoice.payment_failed' then 'past_due' end;
+  update app.billing b set
+    customer_id = coalesce(o->>'customer', b.customer_id),
+    subscription_id = coalesce(case when typ like 'customer.subscription.%' then o->>'id' else o->>'subscription' end,
+                               b.subscription_id),
+    plan = coalesce(o->'plan'->>'nickname', o->'plan'->>'id', o->'items'->'data'->0->'price'->>'lookup_key',
+                    o->'items'->'data'->0->'price'->>'id', o->'metadata'->>'plan', b.plan),
+    status = coalesce(sub_status, b.status),
+    card_brand = coalesce(card->>'brand', b.card_brand),
+    card_last4 = coalesce(card->>'last4', b.card_last4),
+    current_period_end = coalesce(to_timestamp((o->>'current_period_end')::double precision), b.current_period_end),
+    updated_at = now()
+  where b.tenant_id = t;
+  select * into cur from app.tenants where id = t;
+  lapsed := sub_status in ('canceled', 'unpaid', 'incomplete_expired');
+  if lapsed and cur.status = 'active' then
+    update app.tenants set status = 'suspended', suspended_at = now(), updated_at = now() where id = t;
+  elsif sub_status in ('active', 'trialing', 'past_due') and cur.status = 'suspended' then
+    update app.tenants set status = 'active', suspended_at = null, updated_at = now() where id = t;
+  end if;
+  return (select status from app.tenants where id = t);
+end $_$;
+
+CREATE OR REPLACE FUNCTION app.billing_json() RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('status', b.status, 'plan', b.plan, 'card_brand', b.card_brand,
+    'card_last4', b.card_last4, 'current_period_end', app.ts(b.current_period_end))
+  from (select 1) one left join app.billing b on b.tenant_id = app.current_tenant()
+$$;
+
+-- A pour's crew members with an email address, and the pour's details for the mail.
+CREATE OR REPLACE FUNCTION app.pour_notify_query(p_id uuid) RETURNS TABLE(email text, name text, scheduled_date date, start_time text, volume_cy text, mix text, pump boolean, project text, address text, customer text, crew text)
+    LANGUAGE sql STABLE
+    AS $$
+  select e.email, e.name, p.scheduled_date, app.hhmm(p.start_time), p.volume_cy::text, p.mix, p.pump,
+         pr.name, pr.address, c.name, cr.name
+  from app.pours p
+  join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
+  join app.customers c on c.tenant_id = pr.tenant_id and c.id = pr.customer_id
+  left join app.crews cr on cr.tenant_id = p.tenant_id and cr.id = p.crew_id
+  left join app.crew_members m on m.tenant_id = p.tenant_id and m.crew_id = p.crew_id
+  left join app.employees e on e.tenant_id = m.tenant_id and e.id = m.employee_id and e.email is not null
+  where p.tenant_id = app.current_tenant() and p.id = p_id
+  order by e.name
+$$;
+
+-- What a pour's forecast needs: its date and its project's ZIP (RLS applies: the caller's).
+CREATE OR REPLACE FUNCTION app.pour_weather_query(p_id uuid) RETURNS TABLE(day date, zip text)
+    LANGUAGE sql STABLE
+    AS $$
+  select p.scheduled_date, pr.zip from app.pours p
+  join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
+  where p.tenant_id = app.current_tenant() and p.id = p_id
+$$;
+
+-- Records one attempt: 'sent', or a failure (failed after p_max attempts, else retried).
+-- An email (or an SMS without a service) is handed to the outbox in the same transaction.
+CREATE OR REPLACE FUNCTION app.reminder_done(p_tenant uuid, p_id uuid, p_ok boolean, p_error text, p_max integer, p_outbox_subject text, p_outbox_body bytea) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  r app.reminders;
+  result text;
+begin
+  perform set_config('app.definer_tenant', p_tenant::text, true);
+  select * into r from app.reminders where tenant_id = p_tenant and id = p_id;
+  if p_ok and p_outbox_body is not null then
+    insert into app.outbox (tenant_id, channel, recipient, subject, body, reminder_id)
+      values (p_tenant, r.channel, r."to", p_outbox_subject, p_outbox_body, r.id);
+  end if;
+  result := case when p_ok then 'sent' when r.attempts + 1 >= p_max then 'failed' else 'pending' end;
+  update app.reminders set status = result, attempts = attempts + 1,
+         sent_at = case when p_ok then now() end, last_error = case when p_ok then null else left(p_error, 500) end
+    where tenant_id = p_tenant and id = p_id;
+  if result <> 'pending' then
+    perform app.audit('reminder.' || result, 'reminder', p_id::text, '{}');
+  end if;
+  return result;
+end $$;
+
+-- Claims due reminders (locked until the caller's transaction ends; a concurrent call skips
+-- them), newest work first by time due.
+CREATE OR REPLACE FUNCTION app.reminders_claim(p_limit integer) RETURNS TABLE(tenant_id uuid, id uuid, channel text, recipient text, message text, attempts integer)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select r.tenant_id, r.id, r.channel, r."to", r.message, r.attempts from app.reminders r
+  where r.status = 'pending' and r.remind_at <= now()
+  order by r.remind_at, r.id
+  limit p_limit
+  for update skip locked
+$$;
+
+-- Deletes workspaces suspended for more than 30 days, and users left without a workspace.
+CREATE OR REPLACE FUNCTION app.retention_run() RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  n int;
+begin
+  delete from app.tenants where status = 'suspended' and suspended_at < now() - interval '30 days';
+  get diagnostics n = row_count;
+  delete from app.users u where not exists (select 1 from app.memberships m where m.user_id = u.id);
+  return n;
+end $$;
+
+-- A suspended workspace reads but does not write, in the database as well as in the server.
+-- (Runs as the caller: inside a SECURITY DEFINER function app.current_tenant() would not
+-- be the session's workspace.)
+CREATE OR REPLACE FUNCTION app.tenant_writable() RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+  select coalesce((select t.status = 'active' from app.tenants t where t.id = app.current_tenant()), false)
+$$;
+
+CREATE OR REPLACE FUNCTION app.weather_cached(p_zip text, p_day date) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select payload from app.weather_cache where zip = p_zip and day = p_day and fetched_at > now() - interval '3 hours'
+$$;
+
+CREATE OR REPLACE FUNCTION app.weather_store(p_zip text, p_day date, p_payload jsonb) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  insert into app.weather_cache (zip, day, payload) values (p_zip, p_day, p_payload)
+  on conflict (zip, day) do update set payload = excluded.payload, fetched_at = now()
+$$;

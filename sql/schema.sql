@@ -1,0 +1,3059 @@
+CREATE SCHEMA app;
+
+CREATE SCHEMA platform;
+
+CREATE FUNCTION app.assignments_create(b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  insert into app.assignments as c (tenant_id, employee_id, date, pour_id, role)
+  values (app.current_tenant(), (b->>'employee_id')::uuid, (b->>'date')::date, (b->>'pour_id')::uuid, b->>'role')
+  returning app.assignments_json(c)
+$$;
+
+CREATE FUNCTION app.assignments_delete(p_id uuid) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+  with d as (delete from app.assignments c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  select count(*) > 0 from d
+$$;
+
+CREATE FUNCTION app.assignments_get(p_id uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select app.assignments_json(c) from app.assignments c where c.tenant_id = app.current_tenant() and c.id = p_id
+$$;
+
+CREATE TABLE app.assignments (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    employee_id uuid NOT NULL,
+    date date NOT NULL,
+    pour_id uuid,
+    role text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY app.assignments FORCE ROW LEVEL SECURITY;
+
+CREATE FUNCTION app.assignments_json(c app.assignments) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', c.id, 'employee_id', c.employee_id, 'date', c.date::text, 'pour_id', c.pour_id,
+    'role', c.role, 'created_at', app.ts(c.created_at), 'updated_at', app.ts(c.updated_at))
+$$;
+
+CREATE FUNCTION app.assignments_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select app.assignments_json(c), c.date::text || '|' || c.id
+  from app.assignments c
+  where c.tenant_id = app.current_tenant()
+    and (f->>'from' is null or c.date >= (f->>'from')::date)
+    and (f->>'to' is null or c.date <= (f->>'to')::date)
+    and (f->>'employee_id' is null or c.employee_id = (f->>'employee_id')::uuid)
+    and (f->>'pour_id' is null or c.pour_id = (f->>'pour_id')::uuid)
+    and (after is null or (c.date, c.id) > (app.cursor_date(after), app.cursor_id(after)))
+  order by c.date, c.id
+  limit lim + 1
+$$;
+
+CREATE FUNCTION app.assignments_update(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  update app.assignments c set
+    employee_id = case when b ? 'employee_id' then (b->>'employee_id')::uuid else c.employee_id end,
+    date = case when b ? 'date' then (b->>'date')::date else c.date end,
+    pour_id = case when b ? 'pour_id' then (b->>'pour_id')::uuid else c.pour_id end,
+    role = case when b ? 'role' then b->>'role' else c.role end,
+    updated_at = now()
+  where c.tenant_id = app.current_tenant() and c.id = p_id
+  returning app.assignments_json(c)
+$$;
+
+CREATE FUNCTION app.audit(p_action text, p_entity_type text, p_entity_id text, p_changes jsonb) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid;
+begin
+  if app.audit_session(p_action, p_entity_type, p_entity_id, p_changes) then
+    return;
+  end if;
+  if not app.is_definer() then
+    return;   -- no session and not a job: nobody to write for
+  end if;
+  u := nullif(current_setting('app.definer_actor', true), '')::uuid;
+  perform app.audit_write(nullif(current_setting('app.definer_tenant', true), '')::uuid, u,
+                          (select x.email from app.users x where x.id = u),
+                          case when u is null then 'system' else 'user' end,
+                          p_action, p_entity_type, p_entity_id, p_changes,
+                          nullif(current_setting('app.client_ip', true), ''));
+end $$;
+
+CREATE FUNCTION app.audit_as(p_tenant uuid, p_actor uuid, p_actor_kind text, p_action text, p_entity_type text, p_entity_id text, p_changes jsonb, p_ip text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  perform app.audit_write(p_tenant, p_actor, (select email from app.users where id = p_actor), p_actor_kind,
+                          p_action, p_entity_type, p_entity_id, p_changes, p_ip);
+end $$;
+
+CREATE TABLE app.audit_log (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    seq bigint NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    actor_id uuid,
+    actor_email text,
+    actor_kind text NOT NULL,
+    action text NOT NULL,
+    entity_type text,
+    entity_id text,
+    changes jsonb DEFAULT '{}'::jsonb NOT NULL,
+    ip text,
+    prev_hash bytea,
+    hash bytea NOT NULL,
+    CONSTRAINT audit_log_actor_kind_check CHECK ((actor_kind = ANY (ARRAY['user'::text, 'platform'::text, 'system'::text])))
+);
+
+ALTER TABLE ONLY app.audit_log FORCE ROW LEVEL SECURITY;
+
+CREATE FUNCTION app.audit_content(a app.audit_log) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+  select concat_ws(E'\x1f', a.tenant_id::text, a.seq::text, a.id::text,
+                   to_char(a.at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'),
+                   coalesce(a.actor_id::text, '\N'), coalesce(a.actor_email, '\N'), a.actor_kind, a.action,
+                   coalesce(a.entity_type, '\N'), coalesce(a.entity_id, '\N'), a.changes::text, coalesce(a.ip, '\N'))
+$$;
+
+CREATE FUNCTION app.audit_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  if tg_op = 'DELETE' and not exists (select 1 from app.tenants t where t.id = old.tenant_id) then
+    return old;
+  end if;
+  raise exception 'the audit log is append-only' using errcode = '42501';
+end $$;
+
+CREATE FUNCTION app.audit_json(a app.audit_log) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', a.id, 'at', app.ts(a.at),
+    'actor', json_build_object('id', a.actor_id, 'email', a.actor_email, 'kind', a.actor_kind),
+    'action', a.action, 'entity_type', a.entity_type, 'entity_id', a.entity_id, 'changes', a.changes, 'ip', a.ip)
+$$;
+
+CREATE FUNCTION app.audit_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select app.audit_json(a), a.seq::text || '|' || a.id
+  from app.audit_log a
+  where a.tenant_id = app.current_tenant()
+    and (f->>'action' is null or a.action = f->>'action')
+    and (f->>'actor_id' is null or a.actor_id = (f->>'actor_id')::uuid)
+    and (f->>'entity_id' is null or a.entity_id = f->>'entity_id')
+    and (f->>'from' is null or a.at >= (f->>'from')::timestamptz)
+    and (f->>'to' is null or a.at <= (f->>'to')::timestamptz
+         or (length(f->>'to') = 10 and a.at < (f->>'to')::date + 1))
+    and (after is null or a.seq < app.cursor_seq(after))
+  order by a.seq desc
+  limit lim + 1
+$$;
+
+CREATE FUNCTION app.audit_row() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+  noun text := tg_argv[0];
+  o jsonb := case when tg_op <> 'INSERT' then to_jsonb(old) end;
+  n jsonb := case when tg_op <> 'DELETE' then to_jsonb(new) end;
+  ch jsonb := '{}';
+  k text;
+  verb text := case tg_op when 'INSERT' then 'created' when 'UPDATE' then 'updated' else 'deleted' end;
+  entity text;
+  skip text[] := array['tenant_id', 'created_at', 'updated_at', 'id', 'token_hash', 'attempts', 'last_error'];
+begin
+  for k in select jsonb_object_keys(coalesce(n, o)) loop
+    continue when k = any (skip);
+    if (o -> k) is distinct from (n -> k) then
+      ch := ch || jsonb_build_object(k, jsonb_build_array(o -> k, n -> k));
+    end if;
+  end loop;
+  if tg_op = 'UPDATE' and ch = '{}' then
+    return null;
+  end if;
+  entity := coalesce(n ->> 'id', o ->> 'id');
+  if noun = 'pour' and tg_op = 'UPDATE' and n ->> 'status' = 'canceled' and o ->> 'status' <> 'canceled' then
+    verb := 'canceled';
+  elsif noun = 'employee' and tg_op = 'DELETE' then
+    verb := 'removed';
+  elsif noun = 'member' then
+    entity := coalesce(n ->> 'user_id', o ->> 'user_id');
+    verb := case tg_op when 'INSERT' then 'joined' when 'UPDATE' then 'role_changed' else 'removed' end;
+  elsif noun = 'invitation' then
+    noun := 'member';
+    verb := case when tg_op = 'INSERT' then 'invited'
+                 when tg_op = 'UPDATE' and n ->> 'revoked_at' is not null and o ->> 'revoked_at' is null then 'invitation_revoked'
+                 when tg_op = 'UPDATE' and n ->> 'accepted_at' is not null and o ->> 'accepted_at' is null then 'invitation_accepted'
+                 else 'invitation_' || verb end;
+  elsif noun = 'workspace' then
+    verb := case when ch ? 'status' then case n ->> 'status' when 'suspended' then 'suspended' else 'reactivated' end
+                 when ch ? 'primary_color' then 'branding_updated' else 'settings_updated' end;
+    if tg_op = 'DELETE' then
+      return null;
+    end if;
+  end if;
+  perform app.audit(noun || '.' || verb, case when noun = 'member' and tg_argv[0] = 'invitation' then 'invitation'
+                                              else noun end, entity, ch);
+  if noun = 'pour' and ((tg_op = 'INSERT' and n ->> 'crew_id' is not null)
+                        or (tg_op = 'UPDATE' and ch ? 'crew_id')) then
+    perform app.audit('crew.assigned', 'pour', entity,
+                      jsonb_build_object('crew_id', jsonb_build_array(o -> 'crew_id', n -> 'crew_id')));
+  end if;
+  return null;
+end $$;
+
+CREATE FUNCTION app.audit_session(p_action text, p_entity_type text, p_entity_id text, p_changes jsonb) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  s app.sessions;
+  who text;
+begin
+  select * into s from app.live_session();
+  if s.id is null then
+    return false;
+  end if;
+  select email into who from app.users where id = s.user_id;
+  perform app.audit_write(s.tenant_id, s.user_id,
+                          case when s.impersonation_id is null then who
+                               else coalesce(nullif(current_setting('app.impersonation_staff', true), ''), 'staff')
+                                    || ' as ' || who end,
+                          case when s.impersonation_id is null then 'user' else 'platform' end,
+                          p_action, p_entity_type, p_entity_id, p_changes,
+                          nullif(current_setting('app.client_ip', true), ''));
+  return true;
+end $$;
+
+CREATE FUNCTION app.audit_verify() RETURNS json
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+  a app.audit_log;
+  prev bytea := null;
+  n bigint := 0;
+begin
+  for a in select * from app.audit_log where tenant_id = app.current_tenant() order by seq loop
+    n := n + 1;
+    if a.seq <> n or a.prev_hash is distinct from prev
+       or a.hash <> sha256(coalesce(prev, ''::bytea) || convert_to(app.audit_content(a), 'UTF8')) then
+      return json_build_object('ok', false, 'first_bad_id', a.id, 'rows', n - 1);
+    end if;
+    prev := a.hash;
+  end loop;
+  return json_build_object('ok', true, 'rows', n);
+end $$;
+
+CREATE FUNCTION app.audit_write(p_tenant uuid, p_actor uuid, p_email text, p_kind text, p_action text, p_entity_type text, p_entity_id text, p_changes jsonb, p_ip text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  last app.audit_log;
+  a app.audit_log;
+begin
+  if p_tenant is null or not exists (select 1 from app.tenants where id = p_tenant) then
+    return;  -- nothing to audit into (a workspace being deleted)
+  end if;
+  perform pg_advisory_xact_lock(74202, hashtext(p_tenant::text));
+  select * into last from app.audit_log where tenant_id = p_tenant order by seq desc limit 1;
+  a.tenant_id := p_tenant;
+  a.id := gen_random_uuid();
+  a.seq := coalesce(last.seq, 0) + 1;
+  a.at := now();
+  a.actor_id := p_actor;
+  a.actor_email := p_email;
+  a.actor_kind := p_kind;
+  a.action := p_action;
+  a.entity_type := p_entity_type;
+  a.entity_id := p_entity_id;
+  a.changes := coalesce(p_changes, '{}');
+  a.ip := p_ip;
+  a.prev_hash := last.hash;
+  a.hash := sha256(coalesce(last.hash, ''::bytea) || convert_to(app.audit_content(a), 'UTF8'));
+  insert into app.audit_log select a.*;
+end $$;
+
+CREATE FUNCTION app.auth_confirm(p_token_hash bytea) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid;
+begin
+  update app.user_tokens set used_at = now()
+    where token_hash = p_token_hash and kind = 'confirm' and used_at is null and expires_at > now()
+    returning user_id into u;
+  if not found then
+    return false;
+  end if;
+  update app.users set email_confirmed_at = coalesce(email_confirmed_at, now()), updated_at = now() where id = u;
+  return true;
+end $$;
+
+CREATE FUNCTION app.auth_forgot(p_slug text, p_email text, p_token_hash bytea, p_subject text, p_body bytea) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  k text := 'forgot:acct:' || lower(p_email);
+  wait int := app.rate_retry_after(k, 5, interval '1 hour');
+  u uuid;
+  t uuid;
+begin
+  if wait > 0 then
+    return wait;
+  end if;
+  perform app.rate_hit(k);
+  select id into u from app.users where lower(email) = lower(p_email);
+  if not found then
+    return 0;
+  end if;
+  if p_slug is not null then
+    select m.tenant_id into t from app.memberships m join app.tenants x on x.id = m.tenant_id
+      where x.slug = p_slug and m.user_id = u;
+    if not found then
+      return 0;
+    end if;
+  end if;
+  insert into app.user_tokens (token_hash, user_id, tenant_id, kind, expires_at)
+    values (p_token_hash, u, t, 'reset', now() + interval '30 minutes');
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
+    select t, u, email, p_subject, p_body from app.users where id = u;
+  return 0;
+end $$;
+
+CREATE FUNCTION app.auth_login_failed(p_tenant uuid, p_user uuid, p_email text, p_ip text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  perform app.rate_hit('login:acct:' || lower(p_email));
+  perform app.rate_hit('login:ip:' || coalesce(p_ip, ''));
+  -- into the workspace that was named, when there is one; the user only if a member
+  perform app.audit_as(p_tenant,
+    case when exists (select 1 from app.memberships m where m.tenant_id = p_tenant and m.user_id = p_user)
+         then p_user end,
+    'user', 'auth.login_failed', 'user', null, jsonb_build_object('email', jsonb_build_array(null, p_email)), p_ip);
+end $$;
+
+CREATE FUNCTION app.auth_login_lookup(p_slug text, p_email text, p_ip text) RETURNS TABLE(retry_after integer, tenant_id uuid, user_id uuid, password_hash text, confirmed boolean, member boolean, mfa boolean)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  u app.users;
+begin
+  retry_after := greatest(app.rate_retry_after('login:acct:' || lower(p_email), 10, interval '15 minutes'),
+                          app.rate_retry_after('login:ip:' || coalesce(p_ip, ''), 30, interval '15 minutes'));
+  select id into t from app.tenants where slug = p_slug;
+  select * into u from app.users where lower(email) = lower(p_email);
+  tenant_id := t;
+  user_id := u.id;
+  password_hash := u.password_hash;
+  confirmed := u.email_confirmed_at is not null;
+  member := t is not null and u.id is not null
+            and exists (select 1 from app.memberships m where m.tenant_id = t and m.user_id = u.id);
+  mfa := u.totp_enabled_at is not null;
+  return next;
+end $$;
+
+CREATE FUNCTION app.auth_refresh(p_old bytea, p_new bytea) RETURNS TABLE(status text, session_id uuid, tenant_id uuid, user_id uuid, key_sealed bytea, aal text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  r app.refresh_tokens;
+  s app.sessions;
+begin
+  select * into r from app.refresh_tokens x where x.token_hash = p_old for update;
+  if not found then
+    status := 'invalid';
+    return next;
+    return;
+  end if;
+  select * into s from app.sessions x where x.tenant_id = r.tenant_id and x.id = r.session_id for update;
+  if s.revoked_at is not null or s.expires_at <= now() or s.last_used_at <= now() - interval '7 days' then
+    status := 'invalid';
+    return next;
+    return;
+  end if;
+  session_id := s.id;
+  tenant_id := s.tenant_id;
+  user_id := s.user_id;
+  key_sealed := s.key_sealed;
+  aal := s.aal;
+  if r.used_at is null then
+    update app.refresh_tokens x set used_at = now(), successor_hash = p_new
+      where x.tenant_id = r.tenant_id and x.id = r.id;
+    insert into app.refresh_tokens (tenant_id, session_id, token_hash) values (r.tenant_id, r.session_id, p_new);
+    update app.sessions x set last_used_at = now() where x.tenant_id = s.tenant_id and x.id = s.id;
+    status := 'ok';
+    return next;
+    return;
+  end if;
+  if r.used_at > now() - interval '10 seconds' and r.successor_hash = p_new
+     and exists (select 1 from app.refresh_tokens x where x.token_hash = p_new and x.used_at is null) then
+    status := 'ok';
+    return next;
+    return;
+  end if;
+  update app.sessions x set revoked_at = now() where x.tenant_id = s.tenant_id and x.id = s.id;
+  status := 'reused';
+  session_id := null;
+  return next;
+end $$;
+
+CREATE FUNCTION app.auth_resend(p_email text, p_token_hash bytea, p_subject text, p_body bytea) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  k text := 'resend:acct:' || lower(p_email);
+  wait int := app.rate_retry_after(k, 5, interval '1 hour');
+  u uuid;
+begin
+  if wait > 0 then
+    return wait;
+  end if;
+  perform app.rate_hit(k);
+  select id into u from app.users where lower(email) = lower(p_email) and email_confirmed_at is null;
+  if found then
+    insert into app.user_tokens (token_hash, user_id, kind, expires_at)
+      values (p_token_hash, u, 'confirm', now() + interval '24 hours');
+    insert into app.outbox (user_id, recipient, subject, body) values (u, p_email, p_subject, p_body);
+  end if;
+  return 0;
+end $$;
+
+CREATE FUNCTION app.auth_reset_apply(p_token_hash bytea, p_hash text, p_history text, p_subject text, p_body bytea) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid;
+begin
+  update app.user_tokens set used_at = now()
+    where token_hash = p_token_hash and kind = 'reset' and used_at is null and expires_at > now()
+    returning user_id into u;
+  if not found then
+    return false;
+  end if;
+  perform app.password_set(u, p_hash, p_history, p_subject, p_body);
+  -- the link proved the address
+  update app.users set email_confirmed_at = coalesce(email_confirmed_at, now()) where id = u;
+  update app.sessions set revoked_at = now() where user_id = u and revoked_at is null;
+  return true;
+end $$;
+
+CREATE FUNCTION app.auth_reset_lookup(p_token_hash bytea) RETURNS TABLE(user_id uuid, history text[])
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select t.user_id, array(select h.hash from app.password_history h where h.user_id = t.user_id
+                          order by h.id desc limit 5)
+  from app.user_tokens t
+  where t.token_hash = p_token_hash and t.kind = 'reset' and t.used_at is null and t.expires_at > now()
+$$;
+
+CREATE FUNCTION app.auth_session_create(p_tenant uuid, p_user uuid, p_key_hash bytea, p_key_sealed bytea, p_refresh_hash bytea, p_aal text, p_ip text, p_ua text, p_email text) RETURNS TABLE(session_id uuid, expires_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  s uuid;
+  e timestamptz;
+begin
+  insert into app.sessions (tenant_id, user_id, key_hash, key_sealed, aal, ip, user_agent)
+    values (p_tenant, p_user, p_key_hash, p_key_sealed, p_aal, p_ip, left(p_ua, 512))
+    returning id, sessions.expires_at into s, e;
+  if p_refresh_hash is not null then
+    insert into app.refresh_tokens (tenant_id, session_id, token_hash) values (p_tenant, s, p_refresh_hash);
+  end if;
+  if p_email is not null then
+    delete from app.rate_events where key = 'login:acct:' || lower(p_email);
+  end if;
+  perform app.audit_as(p_tenant, p_user, 'user', 'auth.login', 'session', s::text,
+                       jsonb_build_object('aal', jsonb_build_array(null, p_aal)), p_ip);
+  session_id := s;
+  expires_at := e;
+  return next;
+end $$;
+
+CREATE FUNCTION app.auth_signup(p_slug text, p_ws_name text, p_name text, p_email text, p_hash text, p_history text, p_token_hash bytea, p_subject_new text, p_body_new bytea, p_subject_existing text, p_body_existing bytea, p_ip text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  u uuid;
+  c text;
+begin
+  perform app.rate_hit('signup:ip:' || coalesce(p_ip, ''));
+  if exists (select 1 from app.tenants where slug = p_slug) then
+    return 'slug_taken';
+  end if;
+  select id into u from app.users where lower(email) = lower(p_email);
+  if found then
+    insert into app.outbox (user_id, recipient, subject, body)
+      values (u, p_email, p_subject_existing, p_body_existing);
+    return 'exists';
+  end if;
+  begin
+    insert into app.tenants (slug, name) values (p_slug, p_ws_name) returning id into t;
+    insert into app.users (email, name, password_hash) values (p_email, p_name, p_hash) returning id into u;
+  exception when unique_violation then
+    -- a concurrent signup took the slug or the address first (it committed while we waited)
+    get stacked diagnostics c = constraint_name;
+    if c = 'users_email_key' then
+      insert into app.outbox (user_id, recipient, subject, body)
+        select x.id, p_email, p_subject_existing, p_body_existing from app.users x where lower(x.email) = lower(p_email);
+      return 'exists';
+    end if;
+    return 'slug_taken';
+  end;
+  insert into app.memberships (tenant_id, user_id, role) values (t, u, 'owner');
+  insert into app.password_history (user_id, hash) values (u, p_history);
+  insert into app.user_tokens (token_hash, user_id, tenant_id, kind, expires_at)
+    values (p_token_hash, u, t, 'confirm', now() + interval '24 hours');
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
+    values (t, u, p_email, p_subject_new, p_body_new);
+  return 'created';
+end $$;
+
+CREATE FUNCTION app.bad(field text, code text, message text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+begin
+  raise exception using errcode = 'PY400', message = field || '|' || code || '|' || message;
+end $$;
+
+CREATE FUNCTION app.billing_apply(e jsonb) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  o jsonb := e->'data'->'object';
+  typ text := e->>'type';
+  ws text := coalesce(o->>'client_reference_id', o->'metadata'->>'workspace_id',
+                      o->'subscription_details'->'metadata'->>'workspace_id');
+  t uuid;
+  sub_status text;
+  lapsed boolean;
+  card jsonb := coalesce(o->'default_payment_method'->'card', o->'payment_method_details'->'card');
+  cur app.tenants;
+begin
+  if e->>'id' is null then
+    return 'ignored';
+  end if;
+  if exists (select 1 from app.billing_events where event_id = e->>'id') then
+    return 'duplicate';
+  end if;
+  if ws ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+    select id into t from app.tenants where id = ws::uuid;
+  end if;
+  insert into app.billing_events (event_id, type, tenant_id) values (e->>'id', coalesce(typ, ''), t);
+  if t is null or typ not in ('checkout.session.completed', 'customer.subscription.created',
+      'customer.subscription.updated', 'customer.subscription.deleted', 'invoice.paid', 'invoice.payment_failed') then
+    return 'ignored';
+  end if;
+  perform set_config('app.definer_tenant', t::text, true);
+  insert into app.billing (tenant_id) values (t) on conflict do nothing;
+  sub_status := case
+    when typ = 'customer.subscription.deleted' then 'canceled'
+    when typ like 'customer.subscription.%' then o->>'status'
+    when typ = 'checkout.session.completed' then 'active'
+    when typ = 'invoice.paid' then 'active'
+    when typ = 'invoice.payment_failed' then 'past_due' end;
+  update app.billing b set
+    customer_id = coalesce(o->>'customer', b.customer_id),
+    subscription_id = coalesce(case when typ like 'customer.subscription.%' then o->>'id' else o->>'subscription' end,
+                               b.subscription_id),
+    plan = coalesce(o->'plan'->>'nickname', o->'plan'->>'id', o->'items'->'data'->0->'price'->>'lookup_key',
+                    o->'items'->'data'->0->'price'->>'id', o->'metadata'->>'plan', b.plan),
+    status = coalesce(sub_status, b.status),
+    card_brand = coalesce(card->>'brand', b.card_brand),
+    card_last4 = coalesce(card->>'last4', b.card_last4),
+    current_period_end = coalesce(to_timestamp((o->>'current_period_end')::double precision), b.current_period_end),
+    updated_at = now()
+  where b.tenant_id = t;
+  select * into cur from app.tenants where id = t;
+  lapsed := sub_status in ('canceled', 'unpaid', 'incomplete_expired');
+  if lapsed and cur.status = 'active' then
+    update app.tenants set status = 'suspended', suspended_at = now(), updated_at = now() where id = t;
+  elsif sub_status in ('active', 'trialing', 'past_due') and cur.status = 'suspended' then
+    update app.tenants set status = 'active', suspended_at = null, updated_at = now() where id = t;
+  end if;
+  return (select status from app.tenants where id = t);
+end $_$;
+
+CREATE FUNCTION app.billing_json() RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('status', b.status, 'plan', b.plan, 'card_brand', b.card_brand,
+    'card_last4', b.card_last4, 'current_period_end', app.ts(b.current_period_end))
+  from (select 1) one left join app.billing b on b.tenant_id = app.current_tenant()
+$$;
+
+CREATE FUNCTION app.crews_create(b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  insert into app.crews as c (tenant_id, name, region_id, foreman_id)
+  values (app.current_tenant(), b->>'name', (b->>'region_id')::uuid, (b->>'foreman_id')::uuid)
+  returning app.crews_json(c)
+$$;
+
+CREATE FUNCTION app.crews_delete(p_id uuid) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+  with d as (delete from app.crews c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  select count(*) > 0 from d
+$$;
+
+CREATE FUNCTION app.crews_get(p_id uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select app.crews_json(c) from app.crews c where c.tenant_id = app.current_tenant() and c.id = p_id
+$$;
+
+CREATE TABLE app.crews (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    name text NOT NULL,
+    region_id uuid,
+    foreman_id uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY app.crews FORCE ROW LEVEL SECURITY;
+
+CREATE FUNCTION app.crews_json(c app.crews) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', c.id, 'name', c.name, 'region_id', c.region_id, 'foreman_id', c.foreman_id,
+    'member_ids', coalesce((select json_agg(m.employee_id order by m.created_at, m.employee_id)
+                            from app.crew_members m where m.tenant_id = c.tenant_id and m.crew_id = c.id), '[]'::json),
+    'created_at', app.ts(c.created_at), 'updated_at', app.ts(c.updated_at))
+$$;
+
+CREATE FUNCTION app.crews_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select app.crews_json(c), c.created_at::text || '|' || c.id
+  from app.crews c
+  where c.tenant_id = app.current_tenant()
+    and (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
+    and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
+  order by c.created_at, c.id
+  limit lim + 1
+$$;
+
+CREATE FUNCTION app.crews_set_members(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE plpgsql
+    AS $$
+declare
+  t uuid := app.current_tenant();
+  ids uuid[] := array(select distinct e::uuid from jsonb_array_elements_text(b->'employee_ids') e);
+  before jsonb;
+begin
+  perform 1 from app.crews c where c.tenant_id = t and c.id = p_id for update;
+  if not found then
+    return null;
+  end if;
+  before := coalesce((select jsonb_agg(m.employee_id order by m.employee_id) from app.crew_members m
+                      where m.tenant_id = t and m.crew_id = p_id), '[]');
+  delete from app.crew_members m where m.tenant_id = t and m.crew_id = p_id and m.employee_id <> all (ids);
+  insert into app.crew_members (tenant_id, crew_id, employee_id)
+    select t, p_id, e from unnest(ids) e
+    on conflict do nothing;
+  perform app.audit('crew.assigned', 'crew', p_id::text, jsonb_build_object('member_ids', jsonb_build_array(before,
+    coalesce((select jsonb_agg(e order by e) from unnest(ids) e), '[]'))));
+  return (select app.crews_json(c) from app.crews c where c.tenant_id = t and c.id = p_id);
+end $$;
+
+CREATE FUNCTION app.crews_update(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  update app.crews c set
+    name = case when b ? 'name' then b->>'name' else c.name end,
+    region_id = case when b ? 'region_id' then (b->>'region_id')::uuid else c.region_id end,
+    foreman_id = case when b ? 'foreman_id' then (b->>'foreman_id')::uuid else c.foreman_id end,
+    updated_at = now()
+  where c.tenant_id = app.current_tenant() and c.id = p_id
+  returning app.crews_json(c)
+$$;
+
+CREATE FUNCTION app.current_rank() RETURNS integer
+    LANGUAGE sql STABLE
+    AS $$
+  select case when app.is_definer() then 4 else app.session_rank() end
+$$;
+
+CREATE FUNCTION app.current_session_id() RETURNS uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select id from app.live_session()
+$$;
+
+CREATE FUNCTION app.current_tenant() RETURNS uuid
+    LANGUAGE sql STABLE
+    AS $$
+  select case when app.is_definer()
+              then nullif(pg_catalog.current_setting('app.definer_tenant', true), '')::uuid
+              else app.session_tenant() end
+$$;
+
+CREATE FUNCTION app.current_user_id() RETURNS uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select user_id from app.live_session()
+$$;
+
+CREATE FUNCTION app.cursor_date(after text) RETURNS date
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+  return split_part(after, '|', 1)::date;
+exception when others then
+  perform app.bad('cursor', 'invalid', 'the cursor is not one this server gave');
+  return null;
+end $$;
+
+CREATE FUNCTION app.cursor_id(after text) RETURNS uuid
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+begin
+  return split_part(after, '|', 2)::uuid;
+exception when others then
+  perform app.bad('cursor', 'invalid', 'the cursor is not one this server gave');
+  return null;
+end $$;
+
+CREATE FUNCTION app.cursor_seq(after text) RETURNS bigint
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+begin
+  return split_part(after, '|', 1)::bigint;
+exception when others then
+  perform app.bad('cursor', 'invalid', 'the cursor is not one this server gave');
+  return null;
+end $$;
+
+CREATE FUNCTION app.cursor_ts(after text) RETURNS timestamp with time zone
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+  return split_part(after, '|', 1)::timestamptz;
+exception when others then
+  perform app.bad('cursor', 'invalid', 'the cursor is not one this server gave');
+  return null;
+end $$;
+
+CREATE FUNCTION app.customers_create(b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  insert into app.customers as c (tenant_id, name, contact_name, email, phone, notes)
+  values (app.current_tenant(), b->>'name', b->>'contact_name', b->>'email', b->>'phone', b->>'notes')
+  returning app.customers_json(c)
+$$;
+
+CREATE FUNCTION app.customers_delete(p_id uuid) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+  with d as (delete from app.customers c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  select count(*) > 0 from d
+$$;
+
+CREATE FUNCTION app.customers_get(p_id uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select app.customers_json(c) from app.customers c where c.tenant_id = app.current_tenant() and c.id = p_id
+$$;
+
+CREATE TABLE app.customers (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    name text NOT NULL,
+    contact_name text,
+    email text,
+    phone text,
+    notes text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY app.customers FORCE ROW LEVEL SECURITY;
+
+CREATE FUNCTION app.customers_json(c app.customers) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', c.id, 'name', c.name, 'contact_name', c.contact_name, 'email', c.email,
+    'phone', c.phone, 'notes', c.notes, 'created_at', app.ts(c.created_at), 'updated_at', app.ts(c.updated_at))
+$$;
+
+CREATE FUNCTION app.customers_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select app.customers_json(c), c.created_at::text || '|' || c.id
+  from app.customers c
+  where c.tenant_id = app.current_tenant()
+    and (f->>'q' is null or strpos(lower(c.name), lower(f->>'q')) > 0)
+    and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
+  order by c.created_at, c.id
+  limit lim + 1
+$$;
+
+CREATE FUNCTION app.customers_update(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  update app.customers c set
+    name = case when b ? 'name' then b->>'name' else c.name end,
+    contact_name = case when b ? 'contact_name' then b->>'contact_name' else c.contact_name end,
+    email = case when b ? 'email' then b->>'email' else c.email end,
+    phone = case when b ? 'phone' then b->>'phone' else c.phone end,
+    notes = case when b ? 'notes' then b->>'notes' else c.notes end,
+    updated_at = now()
+  where c.tenant_id = app.current_tenant() and c.id = p_id
+  returning app.customers_json(c)
+$$;
+
+CREATE FUNCTION app.employees_create(b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  insert into app.employees as c (tenant_id, name, trade, phone, email, region_id, active)
+  values (app.current_tenant(), b->>'name', b->>'trade', b->>'phone', b->>'email', (b->>'region_id')::uuid,
+          coalesce((b->>'active')::boolean, true))
+  returning app.employees_json(c)
+$$;
+
+CREATE FUNCTION app.employees_delete(p_id uuid) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+  with d as (delete from app.employees c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  select count(*) > 0 from d
+$$;
+
+CREATE FUNCTION app.employees_get(p_id uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select app.employees_json(c) from app.employees c where c.tenant_id = app.current_tenant() and c.id = p_id
+$$;
+
+CREATE TABLE app.employees (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    name text NOT NULL,
+    trade text,
+    phone text,
+    email text,
+    region_id uuid,
+    active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT employees_trade_check CHECK ((trade = ANY (ARRAY['placer'::text, 'finisher'::text, 'pump_operator'::text, 'driver'::text, 'foreman'::text, 'laborer'::text])))
+);
+
+ALTER TABLE ONLY app.employees FORCE ROW LEVEL SECURITY;
+
+CREATE FUNCTION app.employees_json(c app.employees) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', c.id, 'name', c.name, 'trade', c.trade, 'phone', c.phone, 'email', c.email,
+    'region_id', c.region_id, 'active', c.active, 'created_at', app.ts(c.created_at),
+    'updated_at', app.ts(c.updated_at))
+$$;
+
+CREATE FUNCTION app.employees_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select app.employees_json(c), c.created_at::text || '|' || c.id
+  from app.employees c
+  where c.tenant_id = app.current_tenant()
+    and (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
+    and (f->>'active' is null or c.active = (f->>'active')::boolean)
+    and (f->>'trade' is null or c.trade = f->>'trade')
+    and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
+  order by c.created_at, c.id
+  limit lim + 1
+$$;
+
+CREATE FUNCTION app.employees_update(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  update app.employees c set
+    name = case when b ? 'name' then b->>'name' else c.name end,
+    trade = case when b ? 'trade' then b->>'trade' else c.trade end,
+    phone = case when b ? 'phone' then b->>'phone' else c.phone end,
+    email = case when b ? 'email' then b->>'email' else c.email end,
+    region_id = case when b ? 'region_id' then (b->>'region_id')::uuid else c.region_id end,
+    active = case when b ? 'active' then coalesce((b->>'active')::boolean, true) else c.active end,
+    updated_at = now()
+  where c.tenant_id = app.current_tenant() and c.id = p_id
+  returning app.employees_json(c)
+$$;
+
+CREATE FUNCTION app.export_manpower(p_from date, p_to date) RETURNS TABLE(day date, region text, needed integer, assigned integer, available integer)
+    LANGUAGE sql STABLE
+    AS $$
+  select (x.e->>'date')::date, r.name, (x.e->>'needed')::int, (x.e->>'assigned')::int, (x.e->>'available')::int
+  from json_array_elements(app.manpower(p_from, p_to, null)) with ordinality as x(e, n)
+  join app.regions r on r.tenant_id = app.current_tenant() and r.id = (x.e->>'region_id')::uuid
+  order by x.n
+$$;
+
+CREATE FUNCTION app.export_schedule(p_from date, p_to date) RETURNS TABLE(scheduled_date date, start_time time without time zone, project text, address text, customer text, region text, crew text, people text, volume_cy numeric, mix text, pump boolean, crew_size_needed integer, status text, notes text)
+    LANGUAGE sql STABLE
+    AS $$
+  select p.scheduled_date, p.start_time, pr.name, pr.address, c.name, rg.name, cr.name,
+         (select string_agg(e.name, ', ' order by e.name)
+          from app.assignments a join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
+          where a.tenant_id = p.tenant_id and a.pour_id = p.id),
+         p.volume_cy, p.mix, p.pump, p.crew_size_needed, p.status, p.notes
+  from app.pours p
+  join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
+  join app.customers c on c.tenant_id = pr.tenant_id and c.id = pr.customer_id
+  left join app.regions rg on rg.tenant_id = pr.tenant_id and rg.id = pr.region_id
+  left join app.crews cr on cr.tenant_id = p.tenant_id and cr.id = p.crew_id
+  where p.tenant_id = app.current_tenant() and p.scheduled_date between p_from and p_to
+  order by p.scheduled_date, p.start_time nulls last, pr.name, p.id
+$$;
+
+CREATE FUNCTION app.hhmm(t time without time zone) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$ select to_char(t, 'HH24:MI') $$;
+
+CREATE TABLE app.impersonations (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    user_id uuid NOT NULL,
+    staff text NOT NULL,
+    reason text NOT NULL,
+    token_hash bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    link_expires_at timestamp with time zone DEFAULT (now() + '00:05:00'::interval) NOT NULL,
+    redeemed_at timestamp with time zone,
+    expires_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    session_id uuid,
+    CONSTRAINT impersonations_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 500))),
+    CONSTRAINT impersonations_staff_check CHECK (((length(staff) >= 1) AND (length(staff) <= 100)))
+);
+
+ALTER TABLE ONLY app.impersonations FORCE ROW LEVEL SECURITY;
+
+CREATE FUNCTION app.impersonation_json(i app.impersonations) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', i.id, 'staff', i.staff, 'reason', i.reason, 'created_at', app.ts(i.created_at),
+    'expires_at', app.ts(coalesce(i.expires_at, i.link_expires_at)), 'redeemed_at', app.ts(i.redeemed_at),
+    'revoked_at', app.ts(i.revoked_at),
+    'active', i.revoked_at is null and case when i.redeemed_at is null then i.link_expires_at > now()
+                                            else i.expires_at > now() end)
+$$;
+
+CREATE FUNCTION app.impersonation_redeem(p_token_hash bytea, p_key_hash bytea, p_key_sealed bytea, p_ip text, p_ua text) RETURNS TABLE(status text, impersonation_id uuid, tenant_id uuid, user_id uuid, session_id uuid, expires_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  i app.impersonations;
+  s uuid;
+  who text;
+  ends timestamptz := now() + interval '30 minutes';
+begin
+  select * into i from app.impersonations x where x.token_hash = p_token_hash for update;
+  if not found or i.redeemed_at is not null or i.revoked_at is not null or i.link_expires_at <= now()
+     or not exists (select 1 from app.memberships m where m.tenant_id = i.tenant_id and m.user_id = i.user_id) then
+    status := 'invalid';
+    return next;
+    return;
+  end if;
+  insert into app.sessions (tenant_id, user_id, key_hash, key_sealed, aal, ip, user_agent, impersonation_id, expires_at)
+    values (i.tenant_id, i.user_id, p_key_hash, p_key_sealed, 'aal1', p_ip, left(p_ua, 512), i.id, ends)
+    returning id into s;
+  update app.impersonations x set redeemed_at = now(), expires_at = ends, session_id = s
+    where x.tenant_id = i.tenant_id and x.id = i.id;
+  select u.email into who from app.users u where u.id = i.user_id;
+  perform app.audit_write(i.tenant_id, i.user_id, i.staff || ' as ' || who, 'platform', 'platform.impersonate_tenant',
+    'impersonation', i.id::text,
+    jsonb_build_object('staff', jsonb_build_array(null, i.staff), 'reason', jsonb_build_array(null, i.reason),
+                       'user', jsonb_build_array(null, who)), p_ip);
+  status := 'ok';
+  impersonation_id := i.id;
+  tenant_id := i.tenant_id;
+  user_id := i.user_id;
+  session_id := s;
+  expires_at := ends;
+  return next;
+end $$;
+
+CREATE FUNCTION app.impersonation_revoke(p_id uuid) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid := app.session_tenant();
+  i app.impersonations;
+begin
+  if t is null or app.session_rank() < 3 then
+    return 'not_found';
+  end if;
+  select * into i from app.impersonations x where x.tenant_id = t and x.id = p_id for update;
+  if not found then
+    return 'not_found';
+  end if;
+  if i.revoked_at is null and ((i.redeemed_at is null and i.link_expires_at > now())
+                                or (i.redeemed_at is not null and i.expires_at > now())) then
+    update app.impersonations x set revoked_at = now() where x.tenant_id = t and x.id = p_id;
+    update app.sessions x set revoked_at = now()
+      where x.tenant_id = t and x.impersonation_id = p_id and x.revoked_at is null;
+    perform app.audit('platform.impersonation_revoked', 'impersonation', p_id::text,
+      jsonb_build_object('revoked_at', jsonb_build_array(null, app.ts(now()))));
+  end if;
+  return 'ok';
+end $$;
+
+CREATE FUNCTION app.impersonations_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select app.impersonation_json(i), i.created_at::text || '|' || i.id
+  from app.impersonations i
+  where i.tenant_id = app.current_tenant()
+    and (after is null or (i.created_at, i.id) < (app.cursor_ts(after), app.cursor_id(after)))
+  order by i.created_at desc, i.id desc
+  limit lim + 1
+$$;
+
+CREATE FUNCTION app.invitation_accept(p_token_hash bytea, p_user uuid, p_name text, p_hash text, p_history text, p_ip text) RETURNS TABLE(status text, tenant_id uuid, user_id uuid)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  i app.invitations;
+  u uuid := p_user;
+begin
+  select * into i from app.invitations x where x.token_hash = p_token_hash and x.accepted_at is null
+    and x.revoked_at is null and x.expires_at > now() for update;
+  if not found then
+    status := 'invalid';
+    return next;
+    return;
+  end if;
+  if u is null then
+    if exists (select 1 from app.users x where lower(x.email) = lower(i.email)) then
+      status := 'account_exists';
+      return next;
+      return;
+    end if;
+    insert into app.users (email, name, password_hash, email_confirmed_at)
+      values (i.email, p_name, p_hash, now()) returning id into u;
+    insert into app.password_history (user_id, hash) values (u, p_history);
+  elsif exists (select 1 from app.memberships m where m.tenant_id = i.tenant_id and m.user_id = u) then
+    status := 'already_member';
+    return next;
+    return;
+  end if;
+  perform set_config('app.definer_tenant', i.tenant_id::text, true);
+  perform set_config('app.definer_actor', u::text, true);
+  perform set_config('app.client_ip', coalesce(p_ip, ''), true);
+  update app.invitations x set accepted_at = now() where x.tenant_id = i.tenant_id and x.id = i.id;
+  insert into app.memberships (tenant_id, user_id, role) values (i.tenant_id, u, i.role);
+  status := 'ok';
+  tenant_id := i.tenant_id;
+  user_id := u;
+  return next;
+end $$;
+
+CREATE FUNCTION app.invitation_create(b jsonb, p_token_hash bytea, p_subject text, p_body bytea) RETURNS json
+    LANGUAGE plpgsql
+    AS $$
+declare
+  r json;
+begin
+  if b->>'role' = 'owner' and app.current_rank() < 4 then
+    return json_build_object('error', 'owner_only');
+  end if;
+  -- a newer invitation of the same address replaces a pending one
+  update app.invitations set revoked_at = now()
+    where tenant_id = app.current_tenant() and lower(email) = lower(b->>'email')
+      and accepted_at is null and revoked_at is null;
+  insert into app.invitations as i (tenant_id, email, role, token_hash, invited_by)
+    values (app.current_tenant(), b->>'email', b->>'role', p_token_hash, app.current_user_id())
+    returning app.invitation_json(i) into r;
+  perform app.mail_enqueue(b->>'email', p_subject, p_body);
+  return r;
+end $$;
+
+CREATE TABLE app.invitations (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    email text NOT NULL,
+    role text NOT NULL,
+    token_hash bytea NOT NULL,
+    invited_by uuid,
+    expires_at timestamp with time zone DEFAULT (now() + '7 days'::interval) NOT NULL,
+    accepted_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT invitations_role_check CHECK ((role = ANY (ARRAY['viewer'::text, 'scheduler'::text, 'admin'::text, 'owner'::text])))
+);
+
+ALTER TABLE ONLY app.invitations FORCE ROW LEVEL SECURITY;
+
+CREATE FUNCTION app.invitation_json(i app.invitations) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', i.id, 'email', i.email, 'role', i.role, 'expires_at', app.ts(i.expires_at),
+                           'created_at', app.ts(i.created_at))
+$$;
+
+CREATE FUNCTION app.invitation_lookup(p_token_hash bytea) RETURNS TABLE(tenant_id uuid, email text, role text, user_id uuid)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select i.tenant_id, i.email, i.role, (select u.id from app.users u where lower(u.email) = lower(i.email))
+  from app.invitations i
+  where i.token_hash = p_token_hash and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()
+$$;
+
+CREATE FUNCTION app.invitation_revoke(p_id uuid) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+  with u as (update app.invitations set revoked_at = now()
+             where tenant_id = app.current_tenant() and id = p_id and accepted_at is null and revoked_at is null
+             returning 1)
+  select count(*) > 0 from u
+$$;
+
+CREATE FUNCTION app.invitations_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select app.invitation_json(i), i.created_at::text || '|' || i.id
+  from app.invitations i
+  where i.tenant_id = app.current_tenant() and i.accepted_at is null and i.revoked_at is null
+    and i.expires_at > now()
+    and (after is null or (i.created_at, i.id) > (app.cursor_ts(after), app.cursor_id(after)))
+  order by i.created_at, i.id
+  limit lim + 1
+$$;
+
+CREATE FUNCTION app.is_definer() RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$select current_user = 'planyard_owner'::name$$;
+
+CREATE TABLE app.sessions (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    user_id uuid NOT NULL,
+    key_hash bytea NOT NULL,
+    key_sealed bytea NOT NULL,
+    aal text DEFAULT 'aal1'::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_used_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone DEFAULT (now() + '30 days'::interval) NOT NULL,
+    revoked_at timestamp with time zone,
+    ip text,
+    user_agent text,
+    impersonation_id uuid,
+    CONSTRAINT sessions_aal_check CHECK ((aal = ANY (ARRAY['aal1'::text, 'aal2'::text])))
+);
+
+ALTER TABLE ONLY app.sessions FORCE ROW LEVEL SECURITY;
+
+CREATE FUNCTION app.live_session() RETURNS SETOF app.sessions
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select s.* from app.sessions s
+  where s.key_hash = (select app.session_key_hash()) and s.revoked_at is null and s.expires_at > now()
+    and (s.impersonation_id is not null or s.last_used_at > now() - interval '7 days')
+$$;
+
+CREATE FUNCTION app.mail_enqueue(p_recipient text, p_subject text, p_body bytea) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  insert into app.outbox (tenant_id, recipient, subject, body)
+  select app.session_tenant(), p_recipient, p_subject, p_body where app.session_tenant() is not null
+$$;
+
+CREATE FUNCTION app.manpower(p_from date, p_to date, p_region uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  with days as (select d::date as day from generate_series(p_from, p_to, interval '1 day') d),
+  regs as (select r.tenant_id, r.id, r.name from app.regions r
+           where r.tenant_id = app.current_tenant() and (p_region is null or r.id = p_region)),
+  needed as (select pr.region_id, p.scheduled_date as day, sum(p.crew_size_needed) as n
+             from app.pours p join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
+             where p.tenant_id = app.current_tenant() and p.scheduled_date between p_from and p_to
+               and p.status <> 'canceled'
+             group by 1, 2),
+  assigned as (select e.region_id, a.date as day, count(distinct a.employee_id) as n
+               from app.assignments a join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
+               where a.tenant_id = app.current_tenant() and a.date between p_from and p_to
+               group by 1, 2),
+  active as (select e.region_id, count(*) as n from app.employees e
+             where e.tenant_id = app.current_tenant() and e.active group by 1),
+  busy as (select e.region_id, a.date as day, count(distinct a.employee_id) as n
+           from app.assignments a join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
+           where a.tenant_id = app.current_tenant() and a.date between p_from and p_to and e.active
+           group by 1, 2)
+  select coalesce(json_agg(json_build_object('date', d.day::text, 'region_id', r.id,
+           'needed', coalesce(n.n, 0), 'assigned', coalesce(a.n, 0),
+           'available', coalesce(ac.n, 0) - coalesce(b.n, 0)) order by d.day, r.name, r.id), '[]'::json)
+  from days d cross join regs r
+  left join needed n on n.region_id = r.id and n.day = d.day
+  left join assigned a on a.region_id = r.id and a.day = d.day
+  left join active ac on ac.region_id = r.id
+  left join busy b on b.region_id = r.id and b.day = d.day
+$$;
+
+CREATE FUNCTION app.me_delete() RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid := app.current_user_id();
+begin
+  if u is null then
+    return 'no_session';
+  end if;
+  if exists (select 1 from app.memberships m where m.user_id = u and m.role = 'owner'
+             and not exists (select 1 from app.memberships o where o.tenant_id = m.tenant_id
+                             and o.role = 'owner' and o.user_id <> u)) then
+    return 'sole_owner';
+  end if;
+  delete from app.users where id = u;
+  return 'deleted';
+end $$;
+
+CREATE FUNCTION app.me_password_material() RETURNS TABLE(password_hash text, history text[])
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select u.password_hash, array(select h.hash from app.password_history h where h.user_id = u.id
+                                order by h.id desc limit 5)
+  from app.users u where u.id = app.current_user_id()
+$$;
+
+CREATE FUNCTION app.me_password_set(p_hash text, p_history text, p_subject text, p_body bytea) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid := app.current_user_id();
+  s uuid := app.current_session_id();
+begin
+  if u is null then
+    return false;
+  end if;
+  perform app.password_set(u, p_hash, p_history, p_subject, p_body);
+  update app.sessions set revoked_at = now() where user_id = u and id <> s and revoked_at is null;
+  return true;
+end $$;
+
+CREATE FUNCTION app.member_change(p_user uuid, p_role text) RETURNS text
+    LANGUAGE plpgsql
+    AS $$
+declare
+  t uuid := app.current_tenant();
+  cur text;
+begin
+  perform 1 from app.tenants where id = t for no key update;
+  select role into cur from app.memberships where tenant_id = t and user_id = p_user for update;
+  if not found then
+    return 'not_found';
+  end if;
+  if (cur = 'owner' or p_role = 'owner') and app.current_rank() < 4 then
+    return 'owner_only';
+  end if;
+  if cur = 'owner' and (p_role is null or p_role <> 'owner')
+     and (select count(*) from app.memberships where tenant_id = t and role = 'owner') = 1 then
+    return 'last_owner';
+  end if;
+  if p_role is null then
+    delete from app.memberships where tenant_id = t and user_id = p_user;
+  elsif p_role <> cur then
+    update app.memberships set role = p_role where tenant_id = t and user_id = p_user;
+  end if;
+  return 'ok';
+end $$;
+
+CREATE FUNCTION app.member_json(p_user uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('user_id', m.user_id, 'email', u.email, 'name', u.name, 'role', m.role,
+           'mfa_enabled', u.totp_enabled_at is not null, 'joined_at', app.ts(m.created_at))
+  from app.memberships m join app.users u on u.id = m.user_id
+  where m.tenant_id = app.current_tenant() and m.user_id = p_user
+$$;
+
+CREATE FUNCTION app.members_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('user_id', m.user_id, 'email', u.email, 'name', u.name, 'role', m.role,
+           'mfa_enabled', u.totp_enabled_at is not null, 'joined_at', app.ts(m.created_at)),
+         m.created_at::text || '|' || m.user_id
+  from app.memberships m join app.users u on u.id = m.user_id
+  where m.tenant_id = app.current_tenant()
+    and (after is null or (m.created_at, m.user_id) > (app.cursor_ts(after), app.cursor_id(after)))
+  order by m.created_at, m.user_id
+  limit lim + 1
+$$;
+
+CREATE FUNCTION app.mfa_activate(p_pending bytea, p_step bigint, p_hashes text[]) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid := app.current_user_id();
+  now_step bigint := pg_catalog.floor(extract(epoch from pg_catalog.clock_timestamp()) / 30)::bigint;
+begin
+  if u is null or p_step is null or p_step < now_step - 2 or p_step > now_step + 2 then
+    return false;
+  end if;
+  update app.users x set totp_secret = x.totp_pending_secret, totp_pending_secret = null,
+                         totp_enabled_at = pg_catalog.now(), totp_last_step = p_step, updated_at = pg_catalog.now()
+    where x.id = u and x.totp_enabled_at is null and x.totp_pending_secret = p_pending;
+  if not found then
+    return false;
+  end if;
+  perform app.mfa_recovery_replace(u, p_hashes);
+  perform app.audit('auth.mfa_enabled', 'user', u::text, pg_catalog.jsonb_build_object('method', 'totp'));
+  return true;
+end $$;
+
+CREATE FUNCTION app.mfa_challenge_create(p_tenant uuid, p_user uuid, p_token_hash bytea) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  insert into app.mfa_challenges (token_hash, user_id, tenant_id) values (p_token_hash, p_user, p_tenant);
+  if pg_catalog.random() < 0.01 then
+    delete from app.mfa_challenges c where c.expires_at < pg_catalog.now() - interval '1 day';
+  end if;
+end $$;
+
+CREATE FUNCTION app.mfa_challenge_secret(p_token_hash bytea) RETURNS bytea
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select u.totp_secret from app.mfa_challenges c join app.users u on u.id = c.user_id
+  where c.token_hash = p_token_hash and c.used_at is null and c.expires_at > pg_catalog.now() and c.attempts < 5
+    and u.totp_enabled_at is not null
+$$;
+
+CREATE FUNCTION app.mfa_challenge_verify(p_token_hash bytea, p_step bigint, p_recovery bytea, p_ip text) RETURNS TABLE(status text, tenant_id uuid, user_id uuid, email text, retry_after integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  c app.mfa_challenges;
+  ipk text := 'mfa:ip:' || coalesce(p_ip, '');
+  k text;
+  ok boolean;
+begin
+  retry_after := app.rate_retry_after(ipk, 30, interval '15 minutes');
+  if retry_after > 0 then
+    status := 'rate_limited';
+    return next;
+    return;
+  end if;
+  select * into c from app.mfa_challenges x where x.token_hash = p_token_hash for update;
+  if not found or c.used_at is not null or c.expires_at <= pg_catalog.now() or c.attempts >= 5 then
+    perform app.rate_hit(ipk);
+    status := 'invalid_code';
+    return next;
+    return;
+  end if;
+  k := 'mfa:acct:' || c.user_id::text;
+  retry_after := app.mfa_retry_after(c.user_id);
+  if retry_after > 0 then
+    status := 'rate_limited';
+    return next;
+    return;
+  end if;
+  ok := app.mfa_factor_use(c.user_id, p_step, p_recovery)
+        and exists (select 1 from app.memberships m where m.tenant_id = c.tenant_id and m.user_id = c.user_id);
+  if not ok then
+    update app.mfa_challenges x set attempts = x.attempts + 1 where x.token_hash = p_token_hash;
+    perform app.rate_hit(k);
+    perform app.rate_hit(ipk);
+    perform app.audit_as(c.tenant_id, c.user_id, 'user', 'auth.mfa_failed', 'user', c.user_id::text,
+                         pg_catalog.jsonb_build_object('attempts', c.attempts + 1,
+                           'method', case when p_recovery is not null then 'recovery_code' else 'totp' end),
+                         p_ip);
+    status := 'invalid_code';
+    return next;
+    return;
+  end if;
+  update app.mfa_challenges x set used_at = pg_catalog.now() where x.token_hash = p_token_hash;
+  delete from app.rate_events e where e.key = k;
+  status := 'ok';
+  tenant_id := c.tenant_id;
+  user_id := c.user_id;
+  email := (select u.email from app.users u where u.id = c.user_id);
+  return next;
+end $$;
+
+CREATE FUNCTION app.mfa_disable(p_step bigint, p_recovery bytea) RETURNS TABLE(status text, retry_after integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid := app.current_user_id();
+begin
+  retry_after := 0;
+  if u is null or not exists (select 1 from app.users x where x.id = u and x.totp_enabled_at is not null) then
+    status := 'not_enabled';
+    return next;
+    return;
+  end if;
+  retry_after := app.mfa_retry_after(u);
+  if retry_after > 0 then
+    status := 'rate_limited';
+    return next;
+    return;
+  end if;
+  if not app.mfa_factor_use(u, p_step, p_recovery) then
+    perform app.rate_hit('mfa:acct:' || u::text);
+    status := 'invalid_code';
+    return next;
+    return;
+  end if;
+  update app.users x set totp_secret = null, totp_pending_secret = null, totp_enabled_at = null,
+                         totp_last_step = null, updated_at = pg_catalog.now()
+    where x.id = u;
+  delete from app.recovery_codes c where c.user_id = u;
+  perform app.audit('auth.mfa_disabled', 'user', u::text, pg_catalog.jsonb_build_object('method', 'totp'));
+  status := 'ok';
+  return next;
+end $$;
+
+CREATE FUNCTION app.mfa_enrol_start(p_sealed bytea) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid := app.current_user_id();
+begin
+  if u is null then
+    return 'no_session';
+  end if;
+  update app.users x set totp_pending_secret = p_sealed, updated_at = pg_catalog.now()
+    where x.id = u and x.totp_enabled_at is null;
+  return case when found then 'started' else 'enabled' end;
+end $$;
+
+CREATE FUNCTION app.mfa_factor_use(p_user uuid, p_step bigint, p_recovery bytea) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  now_step bigint := pg_catalog.floor(extract(epoch from pg_catalog.clock_timestamp()) / 30)::bigint;
+begin
+  if p_step is not null then
+    if p_step < now_step - 2 or p_step > now_step + 2 then
+      return false;
+    end if;
+    update app.users u set totp_last_step = p_step
+      where u.id = p_user and u.totp_enabled_at is not null
+        and (u.totp_last_step is null or u.totp_last_step < p_step);
+    return found;
+  end if;
+  if p_recovery is not null then
+    update app.recovery_codes c set used_at = pg_catalog.now()
+      where c.user_id = p_user and c.code_hash = p_recovery and c.used_at is null;
+    return found;
+  end if;
+  return false;
+end $$;
+
+CREATE FUNCTION app.mfa_material() RETURNS TABLE(password_hash text, pending_secret bytea, secret bytea, enabled boolean)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select u.password_hash, u.totp_pending_secret, u.totp_secret, u.totp_enabled_at is not null
+  from app.users u where u.id = app.current_user_id()
+$$;
+
+CREATE FUNCTION app.mfa_recovery_regenerate(p_step bigint, p_recovery bytea, p_hashes text[]) RETURNS TABLE(status text, retry_after integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid := app.current_user_id();
+begin
+  retry_after := 0;
+  if u is null or not exists (select 1 from app.users x where x.id = u and x.totp_enabled_at is not null) then
+    status := 'not_enabled';
+    return next;
+    return;
+  end if;
+  retry_after := app.mfa_retry_after(u);
+  if retry_after > 0 then
+    status := 'rate_limited';
+    return next;
+    return;
+  end if;
+  if not app.mfa_factor_use(u, p_step, p_recovery) then
+    perform app.rate_hit('mfa:acct:' || u::text);
+    status := 'invalid_code';
+    return next;
+    return;
+  end if;
+  perform app.mfa_recovery_replace(u, p_hashes);
+  perform app.audit('auth.recovery_codes_regenerated', 'user', u::text, '{}'::jsonb);
+  status := 'ok';
+  return next;
+end $$;
+
+CREATE FUNCTION app.mfa_recovery_replace(p_user uuid, p_hashes text[]) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  if pg_catalog.cardinality(p_hashes) <> 10 then
+    raise exception 'ten recovery codes are expected' using errcode = '22023';
+  end if;
+  delete from app.recovery_codes c where c.user_id = p_user;
+  insert into app.recovery_codes (user_id, code_hash)
+    select p_user, pg_catalog.decode(h, 'hex') from pg_catalog.unnest(p_hashes) h;
+end $$;
+
+CREATE FUNCTION app.mfa_retry_after(p_user uuid) RETURNS integer
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select app.rate_retry_after('mfa:acct:' || p_user::text, 10, interval '15 minutes')
+$$;
+
+CREATE FUNCTION app.outbox_claim(p_limit integer) RETURNS TABLE(id bigint, channel text, recipient text, subject text, body bytea, attempts integer)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select o.id, o.channel, o.recipient, o.subject, o.body, o.attempts from app.outbox o
+  where o.sent_at is null and o.next_attempt_at <= now() and o.attempts < 50
+  order by o.id limit p_limit
+  for update skip locked
+$$;
+
+CREATE FUNCTION app.outbox_done(p_id bigint, p_ok boolean, p_error text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  update app.outbox set
+    sent_at = case when p_ok then now() end,
+    body = case when p_ok then ''::bytea else body end,   -- a sent body is not kept
+    attempts = attempts + 1,
+    last_error = case when p_ok then null else left(p_error, 500) end,
+    next_attempt_at = now() + least(interval '1 hour', interval '2 seconds' * power(2, least(attempts, 11)))
+  where id = p_id
+$$;
+
+CREATE FUNCTION app.password_set(p_user uuid, p_hash text, p_history text, p_subject text, p_body bytea) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+begin
+  update app.users set password_hash = p_hash, updated_at = now() where id = p_user;
+  insert into app.password_history (user_id, hash) values (p_user, p_history);
+  delete from app.password_history where user_id = p_user and id not in
+    (select id from app.password_history where user_id = p_user order by id desc limit 5);
+  insert into app.outbox (user_id, recipient, subject, body)
+    select p_user, email, p_subject, p_body from app.users where id = p_user;
+  for t in select m.tenant_id from app.memberships m where m.user_id = p_user loop
+    perform app.audit_as(t, p_user, 'user', 'auth.password_changed', 'user', p_user::text, '{}',
+                         nullif(current_setting('app.client_ip', true), ''));
+  end loop;
+end $$;
+
+CREATE FUNCTION app.pour_notify_query(p_id uuid) RETURNS TABLE(email text, name text, scheduled_date date, start_time text, volume_cy text, mix text, pump boolean, project text, address text, customer text, crew text)
+    LANGUAGE sql STABLE
+    AS $$
+  select e.email, e.name, p.scheduled_date, app.hhmm(p.start_time), p.volume_cy::text, p.mix, p.pump,
+         pr.name, pr.address, c.name, cr.name
+  from app.pours p
+  join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
+  join app.customers c on c.tenant_id = pr.tenant_id and c.id = pr.customer_id
+  left join app.crews cr on cr.tenant_id = p.tenant_id and cr.id = p.crew_id
+  left join app.crew_members m on m.tenant_id = p.tenant_id and m.crew_id = p.crew_id
+  left join app.employees e on e.tenant_id = m.tenant_id and e.id = m.employee_id and e.email is not null
+  where p.tenant_id = app.current_tenant() and p.id = p_id
+  order by e.name
+$$;
+
+CREATE FUNCTION app.pour_weather_query(p_id uuid) RETURNS TABLE(day date, zip text)
+    LANGUAGE sql STABLE
+    AS $$
+  select p.scheduled_date, pr.zip from app.pours p
+  join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
+  where p.tenant_id = app.current_tenant() and p.id = p_id
+$$;
+
+CREATE FUNCTION app.pours_cancel(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  update app.pours c set status = 'canceled', cancel_reason = b->>'reason', updated_at = now()
+  where c.tenant_id = app.current_tenant() and c.id = p_id
+  returning app.pours_json(c)
+$$;
+
+CREATE FUNCTION app.pours_create(b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  insert into app.pours as c (tenant_id, project_id, scheduled_date, start_time, volume_cy, mix, pump, crew_id,
+                              crew_size_needed, status, notes)
+  values (app.current_tenant(), (b->>'project_id')::uuid, (b->>'scheduled_date')::date, (b->>'start_time')::time,
+          (b->>'volume_cy')::numeric, b->>'mix', coalesce((b->>'pump')::boolean, false), (b->>'crew_id')::uuid,
+          coalesce((b->>'crew_size_needed')::int, 0), coalesce(b->>'status', 'tentative'), b->>'notes')
+  returning app.pours_json(c)
+$$;
+
+CREATE FUNCTION app.pours_delete(p_id uuid) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+  with d as (delete from app.pours c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  select count(*) > 0 from d
+$$;
+
+CREATE FUNCTION app.pours_get(p_id uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select app.pours_json(c) from app.pours c where c.tenant_id = app.current_tenant() and c.id = p_id
+$$;
+
+CREATE TABLE app.pours (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    project_id uuid NOT NULL,
+    scheduled_date date NOT NULL,
+    start_time time without time zone,
+    volume_cy numeric(7,2) NOT NULL,
+    mix text NOT NULL,
+    pump boolean DEFAULT false NOT NULL,
+    crew_id uuid,
+    crew_size_needed integer DEFAULT 0 NOT NULL,
+    status text DEFAULT 'tentative'::text NOT NULL,
+    notes text,
+    cancel_reason text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT pours_crew_size_needed_check CHECK ((crew_size_needed >= 0)),
+    CONSTRAINT pours_status_check CHECK ((status = ANY (ARRAY['tentative'::text, 'confirmed'::text, 'completed'::text, 'canceled'::text]))),
+    CONSTRAINT pours_volume_cy_check CHECK ((volume_cy > (0)::numeric))
+);
+
+ALTER TABLE ONLY app.pours FORCE ROW LEVEL SECURITY;
+
+CREATE FUNCTION app.pours_json(c app.pours) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', c.id, 'project_id', c.project_id, 'scheduled_date', c.scheduled_date::text,
+    'start_time', app.hhmm(c.start_time), 'volume_cy', c.volume_cy::text, 'mix', c.mix, 'pump', c.pump,
+    'crew_id', c.crew_id, 'crew_size_needed', c.crew_size_needed, 'status', c.status, 'notes', c.notes,
+    'cancel_reason', c.cancel_reason, 'created_at', app.ts(c.created_at), 'updated_at', app.ts(c.updated_at))
+$$;
+
+CREATE FUNCTION app.pours_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select app.pours_json(c), c.scheduled_date::text || '|' || c.id
+  from app.pours c
+  where c.tenant_id = app.current_tenant()
+    and c.scheduled_date between (f->>'from')::date and (f->>'to')::date
+    and (f->>'status' is null or c.status = f->>'status')
+    and (f->>'project_id' is null or c.project_id = (f->>'project_id')::uuid)
+    and (f->>'crew_id' is null or c.crew_id = (f->>'crew_id')::uuid)
+    and (f->>'region_id' is null or exists (select 1 from app.projects p where p.tenant_id = c.tenant_id
+                                             and p.id = c.project_id and p.region_id = (f->>'region_id')::uuid))
+    and (after is null or (c.scheduled_date, c.id) > (app.cursor_date(after), app.cursor_id(after)))
+  order by c.scheduled_date, c.id
+  limit lim + 1
+$$;
+
+CREATE FUNCTION app.pours_update(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  update app.pours c set
+    project_id = case when b ? 'project_id' then (b->>'project_id')::uuid else c.project_id end,
+    scheduled_date = case when b ? 'scheduled_date' then (b->>'scheduled_date')::date else c.scheduled_date end,
+    start_time = case when b ? 'start_time' then (b->>'start_time')::time else c.start_time end,
+    volume_cy = case when b ? 'volume_cy' then (b->>'volume_cy')::numeric else c.volume_cy end,
+    mix = case when b ? 'mix' then b->>'mix' else c.mix end,
+    pump = case when b ? 'pump' then coalesce((b->>'pump')::boolean, false) else c.pump end,
+    crew_id = case when b ? 'crew_id' then (b->>'crew_id')::uuid else c.crew_id end,
+    crew_size_needed = case when b ? 'crew_size_needed' then coalesce((b->>'crew_size_needed')::int, 0)
+                            else c.crew_size_needed end,
+    status = case when b ? 'status' then coalesce(b->>'status', c.status) else c.status end,
+    notes = case when b ? 'notes' then b->>'notes' else c.notes end,
+    updated_at = now()
+  where c.tenant_id = app.current_tenant() and c.id = p_id
+  returning app.pours_json(c)
+$$;
+
+CREATE FUNCTION app.projects_create(b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  insert into app.projects as c (tenant_id, customer_id, name, address, zip, region_id, notes)
+  values (app.current_tenant(), (b->>'customer_id')::uuid, b->>'name', b->>'address', b->>'zip',
+          (b->>'region_id')::uuid, b->>'notes')
+  returning app.projects_json(c)
+$$;
+
+CREATE FUNCTION app.projects_delete(p_id uuid) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+  with d as (delete from app.projects c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  select count(*) > 0 from d
+$$;
+
+CREATE FUNCTION app.projects_get(p_id uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select app.projects_json(c) from app.projects c where c.tenant_id = app.current_tenant() and c.id = p_id
+$$;
+
+CREATE TABLE app.projects (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    customer_id uuid NOT NULL,
+    name text NOT NULL,
+    address text,
+    zip text,
+    region_id uuid,
+    notes text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY app.projects FORCE ROW LEVEL SECURITY;
+
+CREATE FUNCTION app.projects_json(c app.projects) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', c.id, 'customer_id', c.customer_id, 'name', c.name, 'address', c.address,
+    'zip', c.zip, 'region_id', c.region_id, 'notes', c.notes, 'created_at', app.ts(c.created_at),
+    'updated_at', app.ts(c.updated_at))
+$$;
+
+CREATE FUNCTION app.projects_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select app.projects_json(c), c.created_at::text || '|' || c.id
+  from app.projects c
+  where c.tenant_id = app.current_tenant()
+    and (f->>'customer_id' is null or c.customer_id = (f->>'customer_id')::uuid)
+    and (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
+    and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
+  order by c.created_at, c.id
+  limit lim + 1
+$$;
+
+CREATE FUNCTION app.projects_update(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  update app.projects c set
+    customer_id = case when b ? 'customer_id' then (b->>'customer_id')::uuid else c.customer_id end,
+    name = case when b ? 'name' then b->>'name' else c.name end,
+    address = case when b ? 'address' then b->>'address' else c.address end,
+    zip = case when b ? 'zip' then b->>'zip' else c.zip end,
+    region_id = case when b ? 'region_id' then (b->>'region_id')::uuid else c.region_id end,
+    notes = case when b ? 'notes' then b->>'notes' else c.notes end,
+    updated_at = now()
+  where c.tenant_id = app.current_tenant() and c.id = p_id
+  returning app.projects_json(c)
+$$;
+
+CREATE FUNCTION app.rate_hit(p_key text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  insert into app.rate_events (key) values (p_key);
+  if random() < 0.01 then
+    delete from app.rate_events where at < now() - interval '1 day';
+  end if;
+end $$;
+
+CREATE FUNCTION app.rate_retry_after(p_key text, p_max integer, p_window interval) RETURNS integer
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select case when count(*) >= p_max
+              then greatest(1, ceil(extract(epoch from (min(e.at) + p_window - now())))::int)
+              else 0 end
+  from (select at from app.rate_events where key = p_key and at > now() - p_window
+        order by at desc limit p_max) e
+$$;
+
+CREATE FUNCTION app.regions_create(b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  insert into app.regions as c (tenant_id, name) values (app.current_tenant(), b->>'name')
+  returning app.regions_json(c)
+$$;
+
+CREATE FUNCTION app.regions_delete(p_id uuid) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+  with d as (delete from app.regions c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  select count(*) > 0 from d
+$$;
+
+CREATE FUNCTION app.regions_get(p_id uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select app.regions_json(c) from app.regions c where c.tenant_id = app.current_tenant() and c.id = p_id
+$$;
+
+CREATE TABLE app.regions (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    name text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY app.regions FORCE ROW LEVEL SECURITY;
+
+CREATE FUNCTION app.regions_json(c app.regions) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', c.id, 'name', c.name, 'created_at', app.ts(c.created_at),
+    'updated_at', app.ts(c.updated_at))
+$$;
+
+CREATE FUNCTION app.regions_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select app.regions_json(c), c.created_at::text || '|' || c.id
+  from app.regions c
+  where c.tenant_id = app.current_tenant()
+    and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
+  order by c.created_at, c.id
+  limit lim + 1
+$$;
+
+CREATE FUNCTION app.regions_update(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  update app.regions c set
+    name = case when b ? 'name' then b->>'name' else c.name end,
+    updated_at = now()
+  where c.tenant_id = app.current_tenant() and c.id = p_id
+  returning app.regions_json(c)
+$$;
+
+CREATE FUNCTION app.reminder_done(p_tenant uuid, p_id uuid, p_ok boolean, p_error text, p_max integer, p_outbox_subject text, p_outbox_body bytea) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  r app.reminders;
+  result text;
+begin
+  perform set_config('app.definer_tenant', p_tenant::text, true);
+  select * into r from app.reminders where tenant_id = p_tenant and id = p_id;
+  if p_ok and p_outbox_body is not null then
+    insert into app.outbox (tenant_id, channel, recipient, subject, body, reminder_id)
+      values (p_tenant, r.channel, r."to", p_outbox_subject, p_outbox_body, r.id);
+  end if;
+  result := case when p_ok then 'sent' when r.attempts + 1 >= p_max then 'failed' else 'pending' end;
+  update app.reminders set status = result, attempts = attempts + 1,
+         sent_at = case when p_ok then now() end, last_error = case when p_ok then null else left(p_error, 500) end
+    where tenant_id = p_tenant and id = p_id;
+  if result <> 'pending' then
+    perform app.audit('reminder.' || result, 'reminder', p_id::text, '{}');
+  end if;
+  return result;
+end $$;
+
+CREATE FUNCTION app.reminder_subject_in_use() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  if pg_trigger_depth() = 1 and exists (
+       select 1 from app.reminders r
+       where r.tenant_id = old.tenant_id and r.subject_type = tg_argv[0] and r.subject_id = old.id) then
+    raise exception using errcode = 'foreign_key_violation',
+      message = 'a reminder is about this ' || tg_argv[0];
+  end if;
+  return old;
+end $$;
+
+CREATE FUNCTION app.reminders_check() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $_$
+begin
+  if tg_op = 'INSERT' or new.remind_at is distinct from old.remind_at then
+    if new.remind_at <= now() then
+      perform app.bad('remind_at', 'invalid', 'remind_at must be in the future');
+    end if;
+  end if;
+  if new.channel = 'email' and new."to" !~ '^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$' then
+    perform app.bad('to', 'invalid', 'to must be an email address for the email channel');
+  end if;
+  if new.channel = 'sms' and new."to" !~ '^\+[1-9][0-9]{6,14}$' then
+    perform app.bad('to', 'invalid', 'to must be an E.164 number (+15551234567) for the sms channel');
+  end if;
+  if (new.subject_type is null) <> (new.subject_id is null) then
+    perform app.bad('subject_id', 'invalid', 'subject_type and subject_id go together');
+  end if;
+  if new.subject_id is not null and not (
+       (new.subject_type = 'customer' and exists (select 1 from app.customers x where x.tenant_id = new.tenant_id and x.id = new.subject_id))
+    or (new.subject_type = 'project' and exists (select 1 from app.projects x where x.tenant_id = new.tenant_id and x.id = new.subject_id))
+    or (new.subject_type = 'pour' and exists (select 1 from app.pours x where x.tenant_id = new.tenant_id and x.id = new.subject_id))) then
+    perform app.bad('subject_id', 'not_found', 'no such ' || new.subject_type || ' in this workspace');
+  end if;
+  return new;
+end $_$;
+
+CREATE FUNCTION app.reminders_claim(p_limit integer) RETURNS TABLE(tenant_id uuid, id uuid, channel text, recipient text, message text, attempts integer)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select r.tenant_id, r.id, r.channel, r."to", r.message, r.attempts from app.reminders r
+  where r.status = 'pending' and r.remind_at <= now()
+  order by r.remind_at, r.id
+  limit p_limit
+  for update skip locked
+$$;
+
+CREATE FUNCTION app.reminders_create(b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  insert into app.reminders as c (tenant_id, remind_at, channel, "to", message, subject_type, subject_id)
+  values (app.current_tenant(), (b->>'remind_at')::timestamptz, b->>'channel', b->>'to', b->>'message',
+          b->>'subject_type', (b->>'subject_id')::uuid)
+  returning app.reminders_json(c)
+$$;
+
+CREATE FUNCTION app.reminders_delete(p_id uuid) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+  with d as (delete from app.reminders c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  select count(*) > 0 from d
+$$;
+
+CREATE FUNCTION app.reminders_get(p_id uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select app.reminders_json(c) from app.reminders c where c.tenant_id = app.current_tenant() and c.id = p_id
+$$;
+
+CREATE TABLE app.reminders (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    remind_at timestamp with time zone NOT NULL,
+    channel text NOT NULL,
+    "to" text NOT NULL,
+    message text NOT NULL,
+    subject_type text,
+    subject_id uuid,
+    status text DEFAULT 'pending'::text NOT NULL,
+    sent_at timestamp with time zone,
+    attempts integer DEFAULT 0 NOT NULL,
+    last_error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT reminders_channel_check CHECK ((channel = ANY (ARRAY['email'::text, 'sms'::text]))),
+    CONSTRAINT reminders_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text]))),
+    CONSTRAINT reminders_subject_type_check CHECK ((subject_type = ANY (ARRAY['customer'::text, 'project'::text, 'pour'::text])))
+);
+
+ALTER TABLE ONLY app.reminders FORCE ROW LEVEL SECURITY;
+
+CREATE FUNCTION app.reminders_json(c app.reminders) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', c.id, 'remind_at', app.ts(c.remind_at), 'channel', c.channel, 'to', c."to",
+    'message', c.message, 'subject_type', c.subject_type, 'subject_id', c.subject_id, 'status', c.status,
+    'sent_at', app.ts(c.sent_at), 'attempts', c.attempts, 'created_at', app.ts(c.created_at),
+    'updated_at', app.ts(c.updated_at))
+$$;
+
+CREATE FUNCTION app.reminders_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select app.reminders_json(c), c.created_at::text || '|' || c.id
+  from app.reminders c
+  where c.tenant_id = app.current_tenant()
+    and (f->>'status' is null or c.status = f->>'status')
+    and (f->>'from' is null or c.remind_at >= (f->>'from')::date)
+    and (f->>'to' is null or c.remind_at < (f->>'to')::date + 1)
+    and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
+  order by c.created_at, c.id
+  limit lim + 1
+$$;
+
+CREATE FUNCTION app.reminders_update(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  update app.reminders c set
+    remind_at = case when b ? 'remind_at' then (b->>'remind_at')::timestamptz else c.remind_at end,
+    channel = case when b ? 'channel' then b->>'channel' else c.channel end,
+    "to" = case when b ? 'to' then b->>'to' else c."to" end,
+    message = case when b ? 'message' then b->>'message' else c.message end,
+    subject_type = case when b ? 'subject_type' then b->>'subject_type' else c.subject_type end,
+    subject_id = case when b ? 'subject_id' then (b->>'subject_id')::uuid else c.subject_id end,
+    updated_at = now()
+  where c.tenant_id = app.current_tenant() and c.id = p_id
+  returning app.reminders_json(c)
+$$;
+
+CREATE FUNCTION app.request_begin(p_key text) RETURNS TABLE(session_id uuid, user_id uuid, tenant_id uuid, role text, aal text, email text, impersonation_id uuid, tenant_status text, require_mfa boolean, mfa_enabled boolean)
+    LANGUAGE plpgsql SECURITY DEFINER
+    AS $$
+declare
+  s app.sessions;
+  h bytea := pg_catalog.sha256(pg_catalog.convert_to(coalesce(p_key, ''), 'UTF8'));  -- a plain parameter: indexable
+begin
+  perform pg_catalog.set_config('app.session_key', coalesce(p_key, ''), true);
+  select * into s from app.sessions x
+  where x.key_hash = h
+    and x.revoked_at is null and x.expires_at > pg_catalog.now()
+    and (x.impersonation_id is not null or x.last_used_at > pg_catalog.now() - interval '7 days');
+  if not found then
+    return;
+  end if;
+  if s.last_used_at < pg_catalog.now() - interval '1 minute' then
+    update app.sessions x set last_used_at = pg_catalog.now() where x.tenant_id = s.tenant_id and x.id = s.id;
+  end if;
+  return query
+    select s.id, s.user_id, s.tenant_id, m.role, s.aal, u.email, s.impersonation_id, t.status,
+           t.require_mfa_for_admins, u.totp_enabled_at is not null
+    from app.memberships m
+    join app.users u on u.id = m.user_id
+    join app.tenants t on t.id = m.tenant_id
+    where m.tenant_id = s.tenant_id and m.user_id = s.user_id;
+end $$;
+
+CREATE FUNCTION app.retention_run() RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  n int;
+begin
+  delete from app.tenants where status = 'suspended' and suspended_at < now() - interval '30 days';
+  get diagnostics n = row_count;
+  delete from app.users u where not exists (select 1 from app.memberships m where m.user_id = u.id);
+  return n;
+end $$;
+
+CREATE FUNCTION app.session_impersonation() RETURNS TABLE(id uuid, staff text, reason text, expires_at timestamp with time zone)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select i.id, i.staff, i.reason, i.expires_at from app.live_session() s
+  join app.impersonations i on i.tenant_id = s.tenant_id and i.id = s.impersonation_id
+$$;
+
+CREATE FUNCTION app.session_key_hash() RETURNS bytea
+    LANGUAGE sql STABLE
+    AS $$
+  select pg_catalog.sha256(pg_catalog.convert_to(
+           coalesce(nullif(pg_catalog.current_setting('app.session_key', true), ''), '-'), 'UTF8'))
+$$;
+
+CREATE FUNCTION app.session_rank() RETURNS integer
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select coalesce((
+    select case m.role when 'viewer' then 1 when 'scheduler' then 2 when 'admin' then 3 when 'owner' then 4 end
+    from app.live_session() s join app.memberships m on m.tenant_id = s.tenant_id and m.user_id = s.user_id), 0)
+$$;
+
+CREATE FUNCTION app.session_tenant() RETURNS uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select tenant_id from app.live_session()
+$$;
+
+CREATE FUNCTION app.tenant_writable() RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+  select coalesce((select t.status = 'active' from app.tenants t where t.id = app.current_tenant()), false)
+$$;
+
+CREATE FUNCTION app.ts(timestamp with time zone) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $_$
+  select to_char($1 at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+$_$;
+
+CREATE FUNCTION app.weather_cached(p_zip text, p_day date) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select payload from app.weather_cache where zip = p_zip and day = p_day and fetched_at > now() - interval '3 hours'
+$$;
+
+CREATE FUNCTION app.weather_store(p_zip text, p_day date, p_payload jsonb) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  insert into app.weather_cache (zip, day, payload) values (p_zip, p_day, p_payload)
+  on conflict (zip, day) do update set payload = excluded.payload, fetched_at = now()
+$$;
+
+CREATE FUNCTION app.workspace_delete(p_slug text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  t uuid := app.session_tenant();
+  members uuid[];
+  tbl text;
+begin
+  if t is null or app.session_rank() < 4
+     or exists (select 1 from app.live_session() s where s.impersonation_id is not null) then
+    return 'forbidden';
+  end if;
+  perform 1 from app.tenants x where x.id = t and x.slug = p_slug for update;
+  if not found then
+    return 'slug_mismatch';
+  end if;
+  members := array(select m.user_id from app.memberships m where m.tenant_id = t);
+  -- foreign keys ON DELETE CASCADE take every table that references the workspace
+  delete from app.tenants x where x.id = t;
+  -- and any table with a tenant_id but no such key, so that nothing is left behind
+  perform set_config('app.definer_tenant', t::text, true);
+  for tbl in select c.relname from pg_class c
+             join pg_namespace n on n.oid = c.relnamespace
+             join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
+             where n.nspname = 'app' and c.relkind = 'r' loop
+    execute format('delete from app.%I where tenant_id = $1', tbl) using t;
+  end loop;
+  delete from app.users u where u.id = any (members)
+    and not exists (select 1 from app.memberships m where m.user_id = u.id);
+  return 'deleted';
+end $_$;
+
+CREATE FUNCTION app.workspace_get() RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select app.workspace_json(t) from app.tenants t where t.id = app.current_tenant()
+$$;
+
+CREATE TABLE app.tenants (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    slug text NOT NULL,
+    name text NOT NULL,
+    timezone text DEFAULT 'UTC'::text NOT NULL,
+    primary_color text,
+    require_mfa_for_admins boolean DEFAULT false NOT NULL,
+    status text DEFAULT 'active'::text NOT NULL,
+    suspended_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT tenants_status_check CHECK ((status = ANY (ARRAY['active'::text, 'suspended'::text])))
+);
+
+ALTER TABLE ONLY app.tenants FORCE ROW LEVEL SECURITY;
+
+CREATE FUNCTION app.workspace_json(t app.tenants) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', t.id, 'slug', t.slug, 'name', t.name, 'timezone', t.timezone,
+    'branding', json_build_object('primary_color', t.primary_color),
+    'require_mfa_for_admins', t.require_mfa_for_admins, 'status', t.status)
+$$;
+
+CREATE FUNCTION app.workspace_update(b jsonb) RETURNS json
+    LANGUAGE plpgsql
+    AS $$
+declare
+  tz text := b->>'timezone';
+  r json;
+begin
+  if b ? 'timezone' and (tz is null or not exists (select 1 from pg_timezone_names where name = tz)) then
+    perform app.bad('timezone', 'invalid', 'timezone must be an IANA time zone such as America/Chicago');
+  end if;
+  update app.tenants t set
+    name = case when b ? 'name' then b->>'name' else t.name end,
+    timezone = coalesce(tz, t.timezone),
+    primary_color = case when b->'branding' ? 'primary_color' then b->'branding'->>'primary_color'
+                         else t.primary_color end,
+    require_mfa_for_admins = case when b ? 'require_mfa_for_admins' then (b->>'require_mfa_for_admins')::boolean
+                                  else t.require_mfa_for_admins end,
+    updated_at = now()
+  where t.id = app.current_tenant()
+  returning app.workspace_json(t) into r;
+  return r;
+end $$;
+
+CREATE FUNCTION platform.impersonate(p_slug text, p_email text, p_staff text, p_reason text, p_token_hash bytea) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  u uuid;
+  g uuid;
+begin
+  select x.id into t from app.tenants x where x.slug = p_slug;
+  if t is null then
+    raise exception 'no workspace "%"', p_slug using errcode = 'P0002';
+  end if;
+  select x.id into u from app.users x where lower(x.email) = lower(p_email);
+  if u is null or not exists (select 1 from app.memberships m where m.tenant_id = t and m.user_id = u) then
+    raise exception '% is not a member of workspace "%"', p_email, p_slug using errcode = 'P0002';
+  end if;
+  if length(btrim(coalesce(p_staff, ''))) = 0 or length(btrim(coalesce(p_reason, ''))) = 0 then
+    raise exception 'staff and reason are required' using errcode = '22023';
+  end if;
+  if length(p_token_hash) <> 32 then
+    raise exception 'the token hash must be 32 bytes' using errcode = '22023';
+  end if;
+  insert into app.impersonations (tenant_id, user_id, staff, reason, token_hash)
+    values (t, u, btrim(p_staff), btrim(p_reason), p_token_hash) returning id into g;
+  return g;
+end $$;
+
+CREATE TABLE app.billing (
+    tenant_id uuid NOT NULL,
+    customer_id text,
+    subscription_id text,
+    plan text,
+    status text,
+    card_brand text,
+    card_last4 text,
+    current_period_end timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY app.billing FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE app.billing_events (
+    event_id text NOT NULL,
+    type text NOT NULL,
+    tenant_id uuid,
+    received_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY app.billing_events FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE app.crew_members (
+    tenant_id uuid NOT NULL,
+    crew_id uuid NOT NULL,
+    employee_id uuid NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY app.crew_members FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE app.memberships (
+    tenant_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    role text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT memberships_role_check CHECK ((role = ANY (ARRAY['viewer'::text, 'scheduler'::text, 'admin'::text, 'owner'::text])))
+);
+
+ALTER TABLE ONLY app.memberships FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE app.mfa_challenges (
+    token_hash bytea NOT NULL,
+    user_id uuid NOT NULL,
+    tenant_id uuid NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone DEFAULT (now() + '00:05:00'::interval) NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    used_at timestamp with time zone
+);
+
+ALTER TABLE ONLY app.mfa_challenges FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE app.outbox (
+    id bigint NOT NULL,
+    tenant_id uuid,
+    user_id uuid,
+    channel text DEFAULT 'email'::text NOT NULL,
+    recipient text NOT NULL,
+    subject text NOT NULL,
+    body bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    sent_at timestamp with time zone,
+    last_error text,
+    reminder_id uuid,
+    CONSTRAINT outbox_channel_check CHECK ((channel = ANY (ARRAY['email'::text, 'sms'::text])))
+);
+
+ALTER TABLE ONLY app.outbox FORCE ROW LEVEL SECURITY;
+
+CREATE SEQUENCE app.outbox_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE app.outbox_id_seq OWNED BY app.outbox.id;
+
+CREATE TABLE app.password_history (
+    user_id uuid NOT NULL,
+    id bigint NOT NULL,
+    hash text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY app.password_history FORCE ROW LEVEL SECURITY;
+
+CREATE SEQUENCE app.password_history_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE app.password_history_id_seq OWNED BY app.password_history.id;
+
+CREATE TABLE app.rate_events (
+    key text NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY app.rate_events FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE app.recovery_codes (
+    user_id uuid NOT NULL,
+    code_hash bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    used_at timestamp with time zone
+);
+
+ALTER TABLE ONLY app.recovery_codes FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE app.refresh_tokens (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    session_id uuid NOT NULL,
+    token_hash bytea NOT NULL,
+    successor_hash bytea,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    used_at timestamp with time zone
+);
+
+ALTER TABLE ONLY app.refresh_tokens FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE app.schema_functions (
+    name text NOT NULL,
+    sha256 text NOT NULL,
+    applied_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE app.schema_migrations (
+    version integer NOT NULL,
+    name text NOT NULL,
+    applied_at timestamp with time zone DEFAULT now() NOT NULL,
+    sha256 text NOT NULL
+);
+
+CREATE TABLE app.user_tokens (
+    token_hash bytea NOT NULL,
+    user_id uuid NOT NULL,
+    tenant_id uuid,
+    kind text NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    used_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT user_tokens_kind_check CHECK ((kind = ANY (ARRAY['confirm'::text, 'reset'::text])))
+);
+
+ALTER TABLE ONLY app.user_tokens FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE app.users (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    email text NOT NULL,
+    name text NOT NULL,
+    password_hash text NOT NULL,
+    email_confirmed_at timestamp with time zone,
+    totp_secret bytea,
+    totp_enabled_at timestamp with time zone,
+    totp_last_step bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    totp_pending_secret bytea
+);
+
+ALTER TABLE ONLY app.users FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE app.weather_cache (
+    zip text NOT NULL,
+    day date NOT NULL,
+    payload jsonb NOT NULL,
+    fetched_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY app.weather_cache FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE ONLY app.outbox ALTER COLUMN id SET DEFAULT nextval('app.outbox_id_seq'::regclass);
+
+ALTER TABLE ONLY app.password_history ALTER COLUMN id SET DEFAULT nextval('app.password_history_id_seq'::regclass);
+
+ALTER TABLE ONLY app.assignments
+    ADD CONSTRAINT assignments_one_per_day UNIQUE (tenant_id, employee_id, date);
+
+ALTER TABLE ONLY app.assignments
+    ADD CONSTRAINT assignments_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.audit_log
+    ADD CONSTRAINT audit_log_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.audit_log
+    ADD CONSTRAINT audit_log_seq UNIQUE (tenant_id, seq);
+
+ALTER TABLE ONLY app.billing_events
+    ADD CONSTRAINT billing_events_pkey PRIMARY KEY (event_id);
+
+ALTER TABLE ONLY app.billing
+    ADD CONSTRAINT billing_pkey PRIMARY KEY (tenant_id);
+
+ALTER TABLE ONLY app.crew_members
+    ADD CONSTRAINT crew_members_pkey PRIMARY KEY (tenant_id, crew_id, employee_id);
+
+ALTER TABLE ONLY app.crews
+    ADD CONSTRAINT crews_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.customers
+    ADD CONSTRAINT customers_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.employees
+    ADD CONSTRAINT employees_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.impersonations
+    ADD CONSTRAINT impersonations_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.impersonations
+    ADD CONSTRAINT impersonations_token_hash_key UNIQUE (token_hash);
+
+ALTER TABLE ONLY app.invitations
+    ADD CONSTRAINT invitations_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.invitations
+    ADD CONSTRAINT invitations_token_hash_key UNIQUE (token_hash);
+
+ALTER TABLE ONLY app.memberships
+    ADD CONSTRAINT memberships_pkey PRIMARY KEY (tenant_id, user_id);
+
+ALTER TABLE ONLY app.mfa_challenges
+    ADD CONSTRAINT mfa_challenges_pkey PRIMARY KEY (token_hash);
+
+ALTER TABLE ONLY app.outbox
+    ADD CONSTRAINT outbox_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY app.password_history
+    ADD CONSTRAINT password_history_pkey PRIMARY KEY (user_id, id);
+
+ALTER TABLE ONLY app.pours
+    ADD CONSTRAINT pours_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.projects
+    ADD CONSTRAINT projects_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.recovery_codes
+    ADD CONSTRAINT recovery_codes_pkey PRIMARY KEY (user_id, code_hash);
+
+ALTER TABLE ONLY app.refresh_tokens
+    ADD CONSTRAINT refresh_tokens_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.refresh_tokens
+    ADD CONSTRAINT refresh_tokens_token_hash_key UNIQUE (token_hash);
+
+ALTER TABLE ONLY app.regions
+    ADD CONSTRAINT regions_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.reminders
+    ADD CONSTRAINT reminders_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.schema_functions
+    ADD CONSTRAINT schema_functions_pkey PRIMARY KEY (name);
+
+ALTER TABLE ONLY app.schema_migrations
+    ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
+
+ALTER TABLE ONLY app.sessions
+    ADD CONSTRAINT sessions_key_hash_key UNIQUE (key_hash);
+
+ALTER TABLE ONLY app.sessions
+    ADD CONSTRAINT sessions_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.tenants
+    ADD CONSTRAINT tenants_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY app.tenants
+    ADD CONSTRAINT tenants_slug_key UNIQUE (slug);
+
+ALTER TABLE ONLY app.user_tokens
+    ADD CONSTRAINT user_tokens_pkey PRIMARY KEY (token_hash);
+
+ALTER TABLE ONLY app.users
+    ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY app.weather_cache
+    ADD CONSTRAINT weather_cache_pkey PRIMARY KEY (zip, day);
+
+CREATE INDEX assignments_date ON app.assignments USING btree (tenant_id, date, id);
+
+CREATE INDEX assignments_pour ON app.assignments USING btree (tenant_id, pour_id);
+
+CREATE INDEX crew_members_employee ON app.crew_members USING btree (tenant_id, employee_id);
+
+CREATE INDEX crews_page ON app.crews USING btree (tenant_id, created_at, id);
+
+CREATE INDEX customers_page ON app.customers USING btree (tenant_id, created_at, id);
+
+CREATE INDEX employees_page ON app.employees USING btree (tenant_id, created_at, id);
+
+CREATE INDEX employees_region ON app.employees USING btree (tenant_id, region_id);
+
+CREATE INDEX impersonations_page ON app.impersonations USING btree (tenant_id, created_at, id);
+
+CREATE INDEX impersonations_user ON app.impersonations USING btree (tenant_id, user_id);
+
+CREATE INDEX memberships_user ON app.memberships USING btree (user_id);
+
+CREATE INDEX mfa_challenges_expires ON app.mfa_challenges USING btree (expires_at);
+
+CREATE INDEX mfa_challenges_user ON app.mfa_challenges USING btree (user_id);
+
+CREATE INDEX outbox_pending ON app.outbox USING btree (next_attempt_at) WHERE (sent_at IS NULL);
+
+CREATE INDEX pours_crew ON app.pours USING btree (tenant_id, crew_id);
+
+CREATE INDEX pours_date ON app.pours USING btree (tenant_id, scheduled_date, id);
+
+CREATE INDEX pours_project ON app.pours USING btree (tenant_id, project_id);
+
+CREATE INDEX projects_customer ON app.projects USING btree (tenant_id, customer_id);
+
+CREATE INDEX projects_page ON app.projects USING btree (tenant_id, created_at, id);
+
+CREATE INDEX projects_region ON app.projects USING btree (tenant_id, region_id);
+
+CREATE INDEX rate_events_key ON app.rate_events USING btree (key, at);
+
+CREATE INDEX regions_page ON app.regions USING btree (tenant_id, created_at, id);
+
+CREATE INDEX reminders_due ON app.reminders USING btree (remind_at) WHERE (status = 'pending'::text);
+
+CREATE INDEX reminders_page ON app.reminders USING btree (tenant_id, created_at, id);
+
+CREATE INDEX reminders_subject ON app.reminders USING btree (tenant_id, subject_id) WHERE (subject_id IS NOT NULL);
+
+CREATE INDEX sessions_user ON app.sessions USING btree (tenant_id, user_id);
+
+CREATE INDEX user_tokens_user ON app.user_tokens USING btree (user_id);
+
+CREATE UNIQUE INDEX users_email_key ON app.users USING btree (lower(email));
+
+CREATE TRIGGER audit AFTER INSERT OR DELETE OR UPDATE ON app.assignments FOR EACH ROW EXECUTE FUNCTION app.audit_row('assignment');
+
+CREATE TRIGGER audit AFTER INSERT OR DELETE OR UPDATE ON app.crews FOR EACH ROW EXECUTE FUNCTION app.audit_row('crew');
+
+CREATE TRIGGER audit AFTER INSERT OR DELETE OR UPDATE ON app.customers FOR EACH ROW EXECUTE FUNCTION app.audit_row('customer');
+
+CREATE TRIGGER audit AFTER INSERT OR DELETE OR UPDATE ON app.employees FOR EACH ROW EXECUTE FUNCTION app.audit_row('employee');
+
+CREATE TRIGGER audit AFTER INSERT OR UPDATE ON app.invitations FOR EACH ROW EXECUTE FUNCTION app.audit_row('invitation');
+
+CREATE TRIGGER audit AFTER INSERT OR DELETE OR UPDATE ON app.memberships FOR EACH ROW EXECUTE FUNCTION app.audit_row('member');
+
+CREATE TRIGGER audit AFTER INSERT OR DELETE OR UPDATE ON app.pours FOR EACH ROW EXECUTE FUNCTION app.audit_row('pour');
+
+CREATE TRIGGER audit AFTER INSERT OR DELETE OR UPDATE ON app.projects FOR EACH ROW EXECUTE FUNCTION app.audit_row('project');
+
+CREATE TRIGGER audit AFTER INSERT OR DELETE OR UPDATE ON app.regions FOR EACH ROW EXECUTE FUNCTION app.audit_row('region');
+
+CREATE TRIGGER audit AFTER INSERT OR DELETE OR UPDATE OF remind_at, channel, "to", message, subject_type, subject_id ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.audit_row('reminder');
+
+CREATE TRIGGER audit AFTER INSERT OR DELETE OR UPDATE ON app.tenants FOR EACH ROW EXECUTE FUNCTION app.audit_row('workspace');
+
+CREATE TRIGGER audit_log_guard BEFORE DELETE OR UPDATE ON app.audit_log FOR EACH ROW EXECUTE FUNCTION app.audit_guard();
+
+CREATE TRIGGER customers_reminder_subject BEFORE DELETE ON app.customers FOR EACH ROW EXECUTE FUNCTION app.reminder_subject_in_use('customer');
+
+CREATE TRIGGER pours_reminder_subject BEFORE DELETE ON app.pours FOR EACH ROW EXECUTE FUNCTION app.reminder_subject_in_use('pour');
+
+CREATE TRIGGER projects_reminder_subject BEFORE DELETE ON app.projects FOR EACH ROW EXECUTE FUNCTION app.reminder_subject_in_use('project');
+
+CREATE TRIGGER reminders_check BEFORE INSERT OR UPDATE OF remind_at, channel, "to", subject_type, subject_id ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.reminders_check();
+
+ALTER TABLE ONLY app.assignments
+    ADD CONSTRAINT assignments_employee_fk FOREIGN KEY (tenant_id, employee_id) REFERENCES app.employees(tenant_id, id);
+
+ALTER TABLE ONLY app.assignments
+    ADD CONSTRAINT assignments_pour_fk FOREIGN KEY (tenant_id, pour_id) REFERENCES app.pours(tenant_id, id);
+
+ALTER TABLE ONLY app.assignments
+    ADD CONSTRAINT assignments_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.audit_log
+    ADD CONSTRAINT audit_log_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.billing
+    ADD CONSTRAINT billing_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.crew_members
+    ADD CONSTRAINT crew_members_crew_fk FOREIGN KEY (tenant_id, crew_id) REFERENCES app.crews(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.crew_members
+    ADD CONSTRAINT crew_members_employee_fk FOREIGN KEY (tenant_id, employee_id) REFERENCES app.employees(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.crew_members
+    ADD CONSTRAINT crew_members_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.crews
+    ADD CONSTRAINT crews_foreman_fk FOREIGN KEY (tenant_id, foreman_id) REFERENCES app.employees(tenant_id, id);
+
+ALTER TABLE ONLY app.crews
+    ADD CONSTRAINT crews_region_fk FOREIGN KEY (tenant_id, region_id) REFERENCES app.regions(tenant_id, id);
+
+ALTER TABLE ONLY app.crews
+    ADD CONSTRAINT crews_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.customers
+    ADD CONSTRAINT customers_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.employees
+    ADD CONSTRAINT employees_region_fk FOREIGN KEY (tenant_id, region_id) REFERENCES app.regions(tenant_id, id);
+
+ALTER TABLE ONLY app.employees
+    ADD CONSTRAINT employees_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.impersonations
+    ADD CONSTRAINT impersonations_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.impersonations
+    ADD CONSTRAINT impersonations_tenant_id_user_id_fkey FOREIGN KEY (tenant_id, user_id) REFERENCES app.memberships(tenant_id, user_id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.invitations
+    ADD CONSTRAINT invitations_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.memberships
+    ADD CONSTRAINT memberships_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.memberships
+    ADD CONSTRAINT memberships_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.mfa_challenges
+    ADD CONSTRAINT mfa_challenges_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.mfa_challenges
+    ADD CONSTRAINT mfa_challenges_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.outbox
+    ADD CONSTRAINT outbox_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.outbox
+    ADD CONSTRAINT outbox_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.password_history
+    ADD CONSTRAINT password_history_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.pours
+    ADD CONSTRAINT pours_crew_fk FOREIGN KEY (tenant_id, crew_id) REFERENCES app.crews(tenant_id, id);
+
+ALTER TABLE ONLY app.pours
+    ADD CONSTRAINT pours_project_fk FOREIGN KEY (tenant_id, project_id) REFERENCES app.projects(tenant_id, id);
+
+ALTER TABLE ONLY app.pours
+    ADD CONSTRAINT pours_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.projects
+    ADD CONSTRAINT projects_customer_fk FOREIGN KEY (tenant_id, customer_id) REFERENCES app.customers(tenant_id, id);
+
+ALTER TABLE ONLY app.projects
+    ADD CONSTRAINT projects_region_fk FOREIGN KEY (tenant_id, region_id) REFERENCES app.regions(tenant_id, id);
+
+ALTER TABLE ONLY app.projects
+    ADD CONSTRAINT projects_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.recovery_codes
+    ADD CONSTRAINT recovery_codes_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.refresh_tokens
+    ADD CONSTRAINT refresh_tokens_tenant_id_session_id_fkey FOREIGN KEY (tenant_id, session_id) REFERENCES app.sessions(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.regions
+    ADD CONSTRAINT regions_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.reminders
+    ADD CONSTRAINT reminders_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.sessions
+    ADD CONSTRAINT sessions_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.sessions
+    ADD CONSTRAINT sessions_tenant_id_user_id_fkey FOREIGN KEY (tenant_id, user_id) REFERENCES app.memberships(tenant_id, user_id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.user_tokens
+    ADD CONSTRAINT user_tokens_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.user_tokens
+    ADD CONSTRAINT user_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+ALTER TABLE app.assignments ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY assignments_delete ON app.assignments FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY assignments_insert ON app.assignments FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY assignments_select ON app.assignments FOR SELECT USING ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)));
+
+CREATE POLICY assignments_update ON app.assignments FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+ALTER TABLE app.audit_log ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY audit_log_delete ON app.audit_log FOR DELETE USING (app.is_definer());
+
+CREATE POLICY audit_log_insert ON app.audit_log FOR INSERT WITH CHECK (app.is_definer());
+
+CREATE POLICY audit_log_select ON app.audit_log FOR SELECT USING ((app.is_definer() OR ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3))));
+
+CREATE POLICY audit_log_update ON app.audit_log FOR UPDATE USING (false) WITH CHECK (false);
+
+ALTER TABLE app.billing ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY billing_delete ON app.billing FOR DELETE USING (app.is_definer());
+
+ALTER TABLE app.billing_events ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY billing_events_definer ON app.billing_events USING (app.is_definer()) WITH CHECK (app.is_definer());
+
+CREATE POLICY billing_insert ON app.billing FOR INSERT WITH CHECK (app.is_definer());
+
+CREATE POLICY billing_select ON app.billing FOR SELECT USING ((app.is_definer() OR ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 4))));
+
+CREATE POLICY billing_update ON app.billing FOR UPDATE USING (app.is_definer()) WITH CHECK (app.is_definer());
+
+ALTER TABLE app.crew_members ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY crew_members_delete ON app.crew_members FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY crew_members_insert ON app.crew_members FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY crew_members_select ON app.crew_members FOR SELECT USING ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)));
+
+CREATE POLICY crew_members_update ON app.crew_members FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+ALTER TABLE app.crews ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY crews_delete ON app.crews FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY crews_insert ON app.crews FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY crews_select ON app.crews FOR SELECT USING ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)));
+
+CREATE POLICY crews_update ON app.crews FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+ALTER TABLE app.customers ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY customers_delete ON app.customers FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY customers_insert ON app.customers FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY customers_select ON app.customers FOR SELECT USING ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)));
+
+CREATE POLICY customers_update ON app.customers FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+ALTER TABLE app.employees ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY employees_delete ON app.employees FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY employees_insert ON app.employees FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY employees_select ON app.employees FOR SELECT USING ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)));
+
+CREATE POLICY employees_update ON app.employees FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+ALTER TABLE app.impersonations ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY impersonations_delete ON app.impersonations FOR DELETE USING (app.is_definer());
+
+CREATE POLICY impersonations_insert ON app.impersonations FOR INSERT WITH CHECK (app.is_definer());
+
+CREATE POLICY impersonations_select ON app.impersonations FOR SELECT USING ((app.is_definer() OR ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3))));
+
+CREATE POLICY impersonations_update ON app.impersonations FOR UPDATE USING (app.is_definer()) WITH CHECK (app.is_definer());
+
+ALTER TABLE app.invitations ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY invitations_delete ON app.invitations FOR DELETE USING ((app.is_definer() OR ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3))));
+
+CREATE POLICY invitations_insert ON app.invitations FOR INSERT WITH CHECK ((app.is_definer() OR ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3))));
+
+CREATE POLICY invitations_select ON app.invitations FOR SELECT USING ((app.is_definer() OR ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3))));
+
+CREATE POLICY invitations_update ON app.invitations FOR UPDATE USING ((app.is_definer() OR ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3)))) WITH CHECK ((app.is_definer() OR ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3))));
+
+ALTER TABLE app.memberships ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY memberships_delete ON app.memberships FOR DELETE USING ((app.is_definer() OR ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3))));
+
+CREATE POLICY memberships_insert ON app.memberships FOR INSERT WITH CHECK ((app.is_definer() OR ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3))));
+
+CREATE POLICY memberships_select ON app.memberships FOR SELECT USING ((app.is_definer() OR (tenant_id = ( SELECT app.current_tenant() AS current_tenant))));
+
+CREATE POLICY memberships_update ON app.memberships FOR UPDATE USING ((app.is_definer() OR ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3)))) WITH CHECK ((app.is_definer() OR ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3))));
+
+ALTER TABLE app.mfa_challenges ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY mfa_challenges_definer ON app.mfa_challenges USING (app.is_definer()) WITH CHECK (app.is_definer());
+
+ALTER TABLE app.outbox ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY outbox_definer ON app.outbox USING (app.is_definer()) WITH CHECK (app.is_definer());
+
+ALTER TABLE app.password_history ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY password_history_definer ON app.password_history USING (app.is_definer()) WITH CHECK (app.is_definer());
+
+ALTER TABLE app.pours ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY pours_delete ON app.pours FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY pours_insert ON app.pours FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY pours_select ON app.pours FOR SELECT USING ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)));
+
+CREATE POLICY pours_update ON app.pours FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+ALTER TABLE app.projects ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY projects_delete ON app.projects FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY projects_insert ON app.projects FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY projects_select ON app.projects FOR SELECT USING ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)));
+
+CREATE POLICY projects_update ON app.projects FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+ALTER TABLE app.rate_events ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY rate_events_definer ON app.rate_events USING (app.is_definer()) WITH CHECK (app.is_definer());
+
+ALTER TABLE app.recovery_codes ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY recovery_codes_definer ON app.recovery_codes USING (app.is_definer()) WITH CHECK (app.is_definer());
+
+ALTER TABLE app.refresh_tokens ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY refresh_tokens_definer ON app.refresh_tokens USING (app.is_definer()) WITH CHECK (app.is_definer());
+
+ALTER TABLE app.regions ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY regions_delete ON app.regions FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY regions_insert ON app.regions FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY regions_select ON app.regions FOR SELECT USING ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)));
+
+CREATE POLICY regions_update ON app.regions FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+ALTER TABLE app.reminders ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY reminders_delete ON app.reminders FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY reminders_insert ON app.reminders FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY reminders_jobs ON app.reminders USING (app.is_definer()) WITH CHECK (app.is_definer());
+
+CREATE POLICY reminders_select ON app.reminders FOR SELECT USING ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)));
+
+CREATE POLICY reminders_update ON app.reminders FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+ALTER TABLE app.sessions ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY sessions_delete ON app.sessions FOR DELETE USING (app.is_definer());
+
+CREATE POLICY sessions_insert ON app.sessions FOR INSERT WITH CHECK (app.is_definer());
+
+CREATE POLICY sessions_select ON app.sessions FOR SELECT USING ((app.is_definer() OR ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (user_id = ( SELECT app.current_user_id() AS current_user_id)))));
+
+CREATE POLICY sessions_update ON app.sessions FOR UPDATE USING ((app.is_definer() OR ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (user_id = ( SELECT app.current_user_id() AS current_user_id))))) WITH CHECK ((app.is_definer() OR ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (user_id = ( SELECT app.current_user_id() AS current_user_id)) AND (revoked_at IS NOT NULL))));
+
+ALTER TABLE app.tenants ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY tenants_delete ON app.tenants FOR DELETE USING ((app.is_definer() OR ((id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 4))));
+
+CREATE POLICY tenants_insert ON app.tenants FOR INSERT WITH CHECK (app.is_definer());
+
+CREATE POLICY tenants_select ON app.tenants FOR SELECT USING ((app.is_definer() OR (id = ( SELECT app.current_tenant() AS current_tenant))));
+
+CREATE POLICY tenants_update ON app.tenants FOR UPDATE USING ((app.is_definer() OR ((id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3)))) WITH CHECK ((app.is_definer() OR ((id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3))));
+
+ALTER TABLE app.user_tokens ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY user_tokens_definer ON app.user_tokens USING (app.is_definer()) WITH CHECK (app.is_definer());
+
+ALTER TABLE app.users ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY users_delete ON app.users FOR DELETE USING (app.is_definer());
+
+CREATE POLICY users_insert ON app.users FOR INSERT WITH CHECK (app.is_definer());
+
+CREATE POLICY users_select ON app.users FOR SELECT USING ((app.is_definer() OR (id = ( SELECT app.current_user_id() AS current_user_id)) OR (EXISTS ( SELECT 1
+   FROM app.memberships m
+  WHERE ((m.user_id = users.id) AND (m.tenant_id = ( SELECT app.current_tenant() AS current_tenant)))))));
+
+CREATE POLICY users_update ON app.users FOR UPDATE USING ((app.is_definer() OR (id = ( SELECT app.current_user_id() AS current_user_id)))) WITH CHECK ((app.is_definer() OR (id = ( SELECT app.current_user_id() AS current_user_id))));
+
+ALTER TABLE app.weather_cache ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY weather_cache_definer ON app.weather_cache USING (app.is_definer()) WITH CHECK (app.is_definer());
+
+GRANT USAGE ON SCHEMA app TO planyard_app;
+
+GRANT USAGE ON SCHEMA platform TO planyard_platform;
+
+REVOKE USAGE ON SCHEMA public FROM PUBLIC;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.assignments TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.audit(p_action text, p_entity_type text, p_entity_id text, p_changes jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit(p_action text, p_entity_type text, p_entity_id text, p_changes jsonb) TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.audit_as(p_tenant uuid, p_actor uuid, p_actor_kind text, p_action text, p_entity_type text, p_entity_id text, p_changes jsonb, p_ip text) FROM PUBLIC;
+
+GRANT SELECT ON TABLE app.audit_log TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.audit_session(p_action text, p_entity_type text, p_entity_id text, p_changes jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit_session(p_action text, p_entity_type text, p_entity_id text, p_changes jsonb) TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.audit_write(p_tenant uuid, p_actor uuid, p_email text, p_kind text, p_action text, p_entity_type text, p_entity_id text, p_changes jsonb, p_ip text) FROM PUBLIC;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.crews TO planyard_app;
+
+GRANT ALL ON FUNCTION app.current_rank() TO planyard_app;
+
+GRANT ALL ON FUNCTION app.current_session_id() TO planyard_app;
+
+GRANT ALL ON FUNCTION app.current_tenant() TO planyard_app;
+
+GRANT ALL ON FUNCTION app.current_user_id() TO planyard_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.customers TO planyard_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.employees TO planyard_app;
+
+GRANT SELECT ON TABLE app.impersonations TO planyard_app;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.invitations TO planyard_app;
+
+GRANT ALL ON FUNCTION app.is_definer() TO planyard_app;
+
+GRANT SELECT(tenant_id) ON TABLE app.sessions TO planyard_app;
+
+GRANT SELECT(id) ON TABLE app.sessions TO planyard_app;
+
+GRANT SELECT(user_id) ON TABLE app.sessions TO planyard_app;
+
+GRANT SELECT(aal) ON TABLE app.sessions TO planyard_app;
+
+GRANT SELECT(created_at) ON TABLE app.sessions TO planyard_app;
+
+GRANT SELECT(last_used_at) ON TABLE app.sessions TO planyard_app;
+
+GRANT SELECT(expires_at) ON TABLE app.sessions TO planyard_app;
+
+GRANT SELECT(revoked_at),UPDATE(revoked_at) ON TABLE app.sessions TO planyard_app;
+
+GRANT SELECT(ip) ON TABLE app.sessions TO planyard_app;
+
+GRANT SELECT(user_agent) ON TABLE app.sessions TO planyard_app;
+
+GRANT SELECT(impersonation_id) ON TABLE app.sessions TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.live_session() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.mfa_factor_use(p_user uuid, p_step bigint, p_recovery bytea) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.mfa_recovery_replace(p_user uuid, p_hashes text[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.mfa_retry_after(p_user uuid) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.password_set(p_user uuid, p_hash text, p_history text, p_subject text, p_body bytea) FROM PUBLIC;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.pours TO planyard_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.projects TO planyard_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.regions TO planyard_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.reminders TO planyard_app;
+
+GRANT ALL ON FUNCTION app.request_begin(p_key text) TO planyard_app;
+
+GRANT ALL ON FUNCTION app.session_impersonation() TO planyard_app;
+
+GRANT ALL ON FUNCTION app.session_key_hash() TO planyard_app;
+
+GRANT ALL ON FUNCTION app.session_rank() TO planyard_app;
+
+GRANT ALL ON FUNCTION app.session_tenant() TO planyard_app;
+
+GRANT SELECT ON TABLE app.tenants TO planyard_app;
+
+GRANT UPDATE(name) ON TABLE app.tenants TO planyard_app;
+
+GRANT UPDATE(timezone) ON TABLE app.tenants TO planyard_app;
+
+GRANT UPDATE(primary_color) ON TABLE app.tenants TO planyard_app;
+
+GRANT UPDATE(require_mfa_for_admins) ON TABLE app.tenants TO planyard_app;
+
+GRANT UPDATE(updated_at) ON TABLE app.tenants TO planyard_app;
+
+REVOKE ALL ON FUNCTION platform.impersonate(p_slug text, p_email text, p_staff text, p_reason text, p_token_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION platform.impersonate(p_slug text, p_email text, p_staff text, p_reason text, p_token_hash bytea) TO planyard_platform;
+
+GRANT SELECT ON TABLE app.billing TO planyard_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.crew_members TO planyard_app;
+
+GRANT SELECT,DELETE ON TABLE app.memberships TO planyard_app;
+
+GRANT UPDATE(role) ON TABLE app.memberships TO planyard_app;
+
+GRANT SELECT(id) ON TABLE app.users TO planyard_app;
+
+GRANT SELECT(email) ON TABLE app.users TO planyard_app;
+
+GRANT SELECT(name),UPDATE(name) ON TABLE app.users TO planyard_app;
+
+GRANT SELECT(email_confirmed_at) ON TABLE app.users TO planyard_app;
+
+GRANT SELECT(totp_enabled_at) ON TABLE app.users TO planyard_app;
+
+GRANT SELECT(created_at) ON TABLE app.users TO planyard_app;
+
+GRANT SELECT(updated_at),UPDATE(updated_at) ON TABLE app.users TO planyard_app;
