@@ -1,5 +1,5 @@
-/* One HTTP request as handlers see it, the route table's types, and the response helpers.
- * The server (server.c) owns the req_t: it is created when the headers arrive and freed,
+/* One HTTP request as handlers see it, the route table's types, and the response helpers
+ * (http.c). The server (server.c) owns the req_t: it is created when the headers arrive and freed,
  * with its arena, when the response is done. */
 #ifndef PLANYARD_HTTP_H
 #define PLANYARD_HTTP_H
@@ -142,6 +142,9 @@ void req_static(req_t *r, int status, const char *content_type, const void *body
  * when the response is done with it (sent, cut, or replaced by another response). */
 void req_stream(req_t *r, int status, const char *content_type, req_stream_fn read, void (*release)(void *cls),
 		void *cls);
+/* Calls a streamed body's release now, unless it was already called, and forgets the
+ * stream; the server uses it when it frees a request whose body was never sent. */
+void req_stream_drop(req_t *r);
 /* Adds a response header; name and value must outlive the request (use the arena). */
 void req_header(req_t *r, const char *name, const char *value);
 
