@@ -15,7 +15,7 @@
 #include "api/ops.h"
 #include "api/records.h"
 #include "app.h"
-#include "auth/gate.h"
+#include "gate.h"
 #include "backup.h"
 #include "auth/password.h"
 #include "auth/sealed.h"

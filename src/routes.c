@@ -1,5 +1,5 @@
 /* The route table: it reads like API.md. Method, path, handler, who may call it, the body it
- * accepts, and flags. The gate (server.c) enforces all of it before a handler runs, and
+ * accepts, and flags. The gate (gate.c) enforces all of it before a handler runs, and
  * /api/v1/openapi.json is generated from it. */
 #include "router.h"
 

@@ -17,9 +17,8 @@
 #include <unistd.h>
 #include <openssl/crypto.h>
 
-#include "auth/gate.h"
+#include "gate.h"
 #include "crypto.h"
-#include "db.h"
 #include "headers.h"
 #include "log.h"
 #include "router.h"
@@ -219,53 +218,6 @@ static enum MHD_Result send_response(req_t *r)
 	return ret;
 }
 
-/* One transaction around fn: BEGIN, the live session handed to the database and the role
- * checked (signed-in routes), fn, then COMMIT when fn succeeded, else ROLLBACK. A handler
- * that suspends has its transaction committed first; its continuation gets a new one. */
-static int run_tx(req_t *r, handler_fn fn)
-{
-	db_t *db = db_thread();
-	if (db && (r->route->flags & ROUTE_READ1) && r->route->auth == AUTH_SESSION) {
-		/* one statement, sent with the session check in one round trip (gate_query) */
-		r->db = db;
-		r->read1 = true;
-		int rc = fn(r);
-		r->read1 = false;
-		r->db = NULL;
-		return rc;
-	}
-	if (!db || db_begin(db) < 0) {
-		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
-		return 0;
-	}
-	r->db = db;
-	if (r->route->auth == AUTH_SESSION && (gate_tx_session(r) < 0 || gate_authorize(r) < 0)) {
-		db_rollback(db);
-		r->db = NULL;
-		return 0;
-	}
-	int rc = fn(r);
-	if (rc == REQ_SUSPENDED) {
-		r->db = NULL;
-		if (db_commit(db) < 0) {
-			req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
-			return 0;
-		}
-		return rc;
-	}
-	if (r->responded && (r->status < 400 || r->commit_on_error)) {
-		if (db_commit(db) < 0) {
-			bool down = db_broken(db);
-			req_problem(r, down ? 503 : 409, down ? "db_unavailable" : "conflict",
-				    "the change could not be saved; try again");
-		}
-	} else {
-		db_rollback(db);
-	}
-	r->db = NULL;
-	return 0;
-}
-
 static int busy(req_t *r)
 {
 	req_header(r, "Retry-After", "1");
@@ -278,60 +230,6 @@ static void run_job(void *arg)
 	req_t *r = arg;
 	r->job(r);
 	http_resume(r);
-}
-
-/* The gate: body, authentication, content type, JSON schema; then one transaction around
- * the handler (with the role checked inside it, against the live membership). Sets the
- * response in every case but REQ_SUSPENDED. */
-static int gate(req_t *r)
-{
-	const route_t *rt = r->route;
-	if (r->body_too_large) {
-		req_problem(r, 413, "payload_too_large", "the body is larger than 1 MiB");
-		return 0;
-	}
-	if (rt->auth == AUTH_SESSION && gate_authenticate(r) < 0)
-		return 0;
-	if (rt->auth == AUTH_CRON && gate_cron(r) < 0)
-		return 0;
-	if (!(rt->flags & ROUTE_RAW_BODY)) {
-		if (r->body.len > 0) {
-			if (!headers_is_json(req_header_in(r, "Content-Type"))) {
-				req_problem(r, 415, "unsupported_media_type", "bodies are application/json");
-				return 0;
-			}
-			if (!rt->body) {
-				req_problem(r, 400, "body_not_allowed", "this request takes no body");
-				return 0;
-			}
-			json_error_t jerr;
-			r->json = json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &jerr);
-			if (!r->json) {
-				req_problem(r, 400, "invalid_json", "the body is not valid JSON (UTF-8, no NUL, no duplicate keys)");
-				return 0;
-			}
-			json_t *errors;
-			if (((rt->flags & ROUTE_PARTIAL) ? jsonv_validate_partial(r->json, rt->body, &errors)
-							  : jsonv_validate(r->json, rt->body, &errors)) < 0) {
-				req_problem_errors(r, 400, "validation_failed", "the body has invalid fields", errors);
-				return 0;
-			}
-		} else if (rt->body && !(rt->flags & ROUTE_BODY_OPTIONAL)) {
-			json_t *errors = NULL;
-			json_t *empty = json_object();
-			/* no body on a PATCH changes nothing, like {} */
-			if (((rt->flags & ROUTE_PARTIAL) ? jsonv_validate_partial(empty, rt->body, &errors)
-							  : jsonv_validate(empty, rt->body, &errors)) < 0) {
-				json_decref(empty);
-				req_problem_errors(r, 400, "validation_failed", "a JSON body is required", errors);
-				return 0;
-			}
-			r->json = empty;
-		}
-	}
-	if (!(rt->flags & ROUTE_TX))
-		return rt->handler(r);
-	return run_tx(r, rt->handler);
 }
 
 static void plain_http(req_t *r, const struct daemon_ctx *d)
@@ -433,9 +331,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		handler_fn cont = r->cont;
 		r->cont = NULL;
 		r->job = NULL;
-		rc = (r->route->flags & ROUTE_TX) && cont != busy ? run_tx(r, cont) : cont(r);
+		rc = cont == busy ? busy(r) : gate_continue(r, cont);
 	} else {
-		rc = gate(r);
+		rc = gate_run(r);
 	}
 	if (rc == REQ_SUSPENDED) {
 		r->suspended = true;

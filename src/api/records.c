@@ -7,7 +7,7 @@
 #include "../crypto.h"
 #include "../jsonv.h"
 #include "../log.h"
-#include "../auth/gate.h"
+#include "../gate.h"
 
 static const char *const status_values[] = { "tentative", "confirmed", "completed", "canceled", NULL };
 static const char *const trade_values[] = { "placer", "finisher", "pump_operator", "driver", "foreman", "laborer", NULL };

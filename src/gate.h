@@ -1,13 +1,25 @@
-/* The authentication half of the gate: who is asking, with which role, and handing the
- * live session to the database at the start of the request's transaction. */
-#ifndef PLANYARD_AUTH_GATE_H
-#define PLANYARD_AUTH_GATE_H
+/* The one gate every request passes before its handler: body size, content type and JSON
+ * schema; authentication (Bearer access token or cron secret); then the handler's one
+ * transaction, opened with the live session handed to the database and the route's role
+ * rules checked against it, or the one-round-trip read of ROUTE_READ1 routes. */
+#ifndef PLANYARD_GATE_H
+#define PLANYARD_GATE_H
 
-#include "../db.h"
-#include "../http.h"
-#include "../settings.h"
+#include "db.h"
+#include "http.h"
+#include "settings.h"
 
+/* Keeps s (which must outlive the server) for the JWT key, cron secret and MFA rules. */
 void gate_init(const settings_t *s);
+
+/* Runs r's route: validation, authentication, then its handler (inside one transaction for
+ * ROUTE_TX routes). Returns 0 with the response set (a problem on any refusal or database
+ * failure), or REQ_SUSPENDED after the handler set r->job and r->cont. */
+int gate_run(req_t *r) WUR;
+
+/* Runs the continuation of a suspended handler, in a new transaction for ROUTE_TX routes;
+ * returns like gate_run. */
+int gate_continue(req_t *r, handler_fn cont) WUR;
 
 /* Verifies the Bearer access token's signature and claims; fills r->auth and sets
  * r->authed. On failure sets a 401 problem and returns -1. */
