@@ -391,3 +391,10 @@ unsigned char *db_unbytea(const char *text, size_t *len)
 	PQfreemem(tmp);
 	return out;
 }
+
+char *db_token_hash(void *arena, const char *token)
+{
+	unsigned char h[32];
+	crypto_sha256(token, strlen(token), h);
+	return db_bytea(arena, h, sizeof h);
+}

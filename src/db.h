@@ -62,6 +62,9 @@ bool db_ping(void);
 
 /* A bytea parameter: "\\x" and hex of p, allocated in the arena; NULL when out of memory. */
 char *db_bytea(void *arena, const void *p, size_t n);
+/* The SHA-256 of the text token as a bytea parameter (how tokens are looked up: the database
+ * keeps only their hashes), allocated from arena (an arena_t); NULL when out of memory. */
+char *db_token_hash(void *arena, const char *token);
 
 /* A bytea column value decoded (malloc'd, caller frees); NULL on a bad value. */
 unsigned char *db_unbytea(const char *text, size_t *len);

@@ -82,12 +82,6 @@ void req_problem(req_t *r, int status, const char *code, const char *detail)
 	req_problem_errors(r, status, code, detail, NULL);
 }
 
-void req_field_error(req_t *r, const char *field, const char *code, const char *message)
-{
-	json_t *errs = json_pack("[{s:s,s:s,s:s}]", "field", field, "code", code, "message", message);
-	req_problem_errors(r, 400, code, message, errs);
-}
-
 void req_no_content(req_t *r)
 {
 	set_body(r, 204, NULL, NULL, 0);
@@ -125,6 +119,11 @@ const char *req_cookie(req_t *r, const char *name)
 const char *req_param(req_t *r, int i)
 {
 	return i < r->nparams ? r->params[i] : NULL;
+}
+
+const char *req_json_str(req_t *r, const char *name)
+{
+	return json_string_value(json_object_get(r->json, name));
 }
 
 const char *http_status_text(int status)

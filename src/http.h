@@ -133,8 +133,6 @@ void req_json(req_t *r, int status, json_t *body);
 void req_problem(req_t *r, int status, const char *code, const char *detail);
 /* errors: a JSON array of {field, code, message}, stolen. */
 void req_problem_errors(req_t *r, int status, const char *code, const char *detail, json_t *errors);
-/* A 400 naming one field. */
-void req_field_error(req_t *r, const char *field, const char *code, const char *message);
 void req_no_content(req_t *r);
 void req_body(req_t *r, int status, const char *content_type, char *body, size_t len);
 void req_static(req_t *r, int status, const char *content_type, const void *body, size_t len);
@@ -153,6 +151,8 @@ const char *req_query(req_t *r, const char *name);
 const char *req_header_in(req_t *r, const char *name);
 const char *req_cookie(req_t *r, const char *name);
 const char *req_param(req_t *r, int i);
+/* The string value of the validated body's field name; NULL when absent or not a string. */
+const char *req_json_str(req_t *r, const char *name);
 
 /* Called by another thread when suspended work is done; the server then runs r->cont. */
 void http_resume(req_t *r);

@@ -13,6 +13,7 @@
 #include "../jsonv.h"
 #include "../log.h"
 #include "records.h"
+#include "reply.h"
 
 #define XLSX_TYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #define MAX_DAYS 92
@@ -32,8 +33,7 @@ static long day_number(const char *d)
 
 static void range_error(req_t *r, const char *field, const char *code, const char *message)
 {
-	req_problem_errors(r, 400, "validation_failed", message,
-			   json_pack("[{s:s,s:s,s:s}]", "field", field, "code", code, "message", message));
+	reply_field_problem(r, 400, "validation_failed", message, field, code, message);
 }
 
 /* from and to: dates, to on or after from, at most 92 days apart. 400 and -1 otherwise. */
@@ -228,7 +228,7 @@ static int export_xlsx(req_t *r, db_stmt_t *q, const char *name, const char *she
 	const char *p[] = { from, to };
 	PGresult *res;
 	if (db_run(r->db, q, 2, p, &res) < 0)
-		return rec_db_error(r, NULL, res, false);
+		return reply_db_error(r, NULL, res, false);
 	char *body = NULL;
 	size_t len = 0;
 	int rc = PQnfields(res) == ncols ? workbook(sheet, cols, ncols, res, &body, &len) : -1;
@@ -439,7 +439,7 @@ int api_export_workspace(req_t *r)
 		"select app.audit('workspace.exported', 'workspace', app.current_tenant()::text, '{}')");
 	PGresult *res;
 	if (db_run(r->db, &audit, 0, NULL, &res) < 0)
-		return rec_db_error(r, NULL, res, false);
+		return reply_db_error(r, NULL, res, false);
 	PQclear(res);
 	const char *slug = NULL;
 	struct dump *d = dump_open(r, &slug);

@@ -12,13 +12,9 @@
 #include "../outbound.h"
 #include "../stripe.h"
 #include "records.h"
+#include "reply.h"
 
 #define REMINDER_MAX_ATTEMPTS 3
-
-static int db_fail(req_t *r, PGresult *res)
-{
-	return rec_db_error(r, NULL, res, false);
-}
 
 /* ---- reminders ---- */
 
@@ -78,7 +74,7 @@ int api_cron_reminders(req_t *r)
 {
 	int sent, failed;
 	if (ops_send_reminders(r->db, app_settings, &sent, &failed) < 0)
-		return db_fail(r, NULL);
+		return reply_db_error(r, NULL, NULL, false);
 	req_json(r, 200, json_pack("{s:i,s:i}", "sent", sent, "failed", failed));
 	return 0;
 }
@@ -101,7 +97,7 @@ int api_cron_retention(req_t *r)
 {
 	int deleted;
 	if (ops_retention(r->db, &deleted) < 0)
-		return db_fail(r, NULL);
+		return reply_db_error(r, NULL, NULL, false);
 	req_json(r, 200, json_pack("{s:i}", "deleted", deleted));
 	return 0;
 }
@@ -123,7 +119,7 @@ int api_pour_notify(req_t *r)
 	const char *p[] = { id };
 	PGresult *res;
 	if (db_run(r->db, &q, 1, p, &res) < 0)
-		return db_fail(r, res);
+		return reply_db_error(r, NULL, res, false);
 	if (PQntuples(res) == 0) {
 		PQclear(res);
 		req_problem(r, 404, "not_found", "no such pour in this workspace");
@@ -146,7 +142,7 @@ int api_pour_notify(req_t *r)
 #undef V
 		if (db_run(r->db, &send, 3, sp, NULL) < 0) {
 			PQclear(res);
-			return db_fail(r, NULL);
+			return reply_db_error(r, NULL, NULL, false);
 		}
 		queued++;
 	}
@@ -155,7 +151,7 @@ int api_pour_notify(req_t *r)
 	snprintf(n, sizeof n, "%d", queued);
 	const char *ap[] = { id, n };
 	if (db_run(r->db, &audit, 2, ap, NULL) < 0)
-		return db_fail(r, NULL);
+		return reply_db_error(r, NULL, NULL, false);
 	req_json(r, 202, json_pack("{s:s,s:i}", "status", "queued", "recipients", queued));
 	return 0;
 }
@@ -182,7 +178,7 @@ int api_billing_webhook(req_t *r)
 	const char *p[] = { body };
 	PGresult *res;
 	if (db_run(r->db, &q, 1, p, &res) < 0)
-		return db_fail(r, res);
+		return reply_db_error(r, NULL, res, false);
 	json_t *out = json_pack("{s:b,s:s}", "received", 1, "result", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	req_json(r, 200, out);
@@ -194,18 +190,8 @@ int api_billing_get(req_t *r)
 	static db_stmt_t q = DB_STMT("select app.billing_json()");
 	PGresult *res;
 	if (db_run(r->db, &q, 0, NULL, &res) < 0)
-		return db_fail(r, res);
-	size_t n = (size_t)PQgetlength(res, 0, 0);
-	char *b = malloc(n + 1);
-	if (b)
-		memcpy(b, PQgetvalue(res, 0, 0), n + 1);
-	PQclear(res);
-	if (!b) {
-		req_problem(r, 500, "internal_error", NULL);
-		return 0;
-	}
-	req_body(r, 200, "application/json", b, n);
-	return 0;
+		return reply_db_error(r, NULL, res, false);
+	return reply_cell(r, res, 0, 200, "no answer");
 }
 
 /* ---- weather ---- */
@@ -266,7 +252,7 @@ static int weather_finish(req_t *r)
 	if (text && db_run(r->db, &store, 3, p, NULL) < 0) {
 		free(text);
 		json_decref(w->result);
-		return db_fail(r, NULL);
+		return reply_db_error(r, NULL, NULL, false);
 	}
 	free(text);
 	req_json(r, 200, w->result);
@@ -285,7 +271,7 @@ int api_pour_weather(req_t *r)
 	const char *p[] = { id };
 	PGresult *res;
 	if (db_run(r->db, &q, 1, p, &res) < 0)
-		return db_fail(r, res);
+		return reply_db_error(r, NULL, res, false);
 	if (PQntuples(res) != 1) {
 		PQclear(res);
 		req_problem(r, 404, "not_found", "no such pour in this workspace");
@@ -298,21 +284,12 @@ int api_pour_weather(req_t *r)
 			    nozip ? "the pour's project has no ZIP code" : "no forecast service is configured");
 		return 0;
 	}
-	if (!PQgetisnull(res, 0, 2)) {
-		size_t n = (size_t)PQgetlength(res, 0, 2);
-		char *b = malloc(n + 1);
-		if (b)
-			memcpy(b, PQgetvalue(res, 0, 2), n + 1);
-		PQclear(res);
-		if (!b)
-			return db_fail(r, NULL);
-		req_body(r, 200, "application/json", b, n);
-		return 0;
-	}
+	if (!PQgetisnull(res, 0, 2))
+		return reply_cell(r, res, 2, 200, "no forecast");
 	struct weather *w = arena_alloc(&r->arena, sizeof *w);
 	if (!w) {
 		PQclear(res);
-		return db_fail(r, NULL);
+		return reply_db_error(r, NULL, NULL, false);
 	}
 	w->day = arena_strdup(&r->arena, PQgetvalue(res, 0, 0));
 	w->zip = arena_strdup(&r->arena, PQgetvalue(res, 0, 1));

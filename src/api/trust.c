@@ -7,6 +7,8 @@
 #include "../jsonv.h"
 #include "../auth/password.h"
 #include "../auth/session.h"
+#include "reauth.h"
+#include "reply.h"
 
 static const jsonv_field_t no_filters[] = { JV_END };
 
@@ -16,21 +18,11 @@ struct resource res_impersonations = {
 	DB_STMT(NULL), DB_STMT(NULL), DB_STMT(NULL), DB_STMT(NULL),
 };
 
-static int db_fail(req_t *r, PGresult *res)
-{
-	return rec_db_error(r, NULL, res, false);
-}
-
-static const char *field(req_t *r, const char *name)
-{
-	return json_string_value(json_object_get(r->json, name));
-}
-
 /* ---- staff access ---- */
 
 int api_impersonation_redeem(req_t *r)
 {
-	(void)session_impersonate(r, field(r, "token"));
+	(void)session_impersonate(r, req_json_str(r, "token"));
 	return 0;
 }
 
@@ -51,7 +43,7 @@ int api_impersonation_revoke(req_t *r)
 	const char *p[] = { id };
 	PGresult *res;
 	if (db_run(r->db, &q, 1, p, &res) < 0)
-		return db_fail(r, res);
+		return reply_db_error(r, NULL, res, false);
 	bool found = strcmp(PQgetvalue(res, 0, 0), "ok") == 0;
 	PQclear(res);
 	if (!found) {
@@ -65,21 +57,13 @@ int api_impersonation_revoke(req_t *r)
 /* ---- deleting the workspace: the slug, the owner's password, then everything ---- */
 
 struct delete_job {
+	struct reauth check; /* first: reauth_job reads it */
 	char *slug;
-	char *password;
-	char *hash;
-	bool verified;
 };
-
-static void verify_job(req_t *r)
-{
-	struct delete_job *j = r->cont_data;
-	j->verified = password_verify(j->password, j->hash);
-}
 
 static int slug_mismatch(req_t *r)
 {
-	req_field_error(r, "slug", "mismatch", "type the workspace's slug to confirm its deletion");
+	reply_field_error(r, "slug", "mismatch", "type the workspace's slug to confirm its deletion");
 	return 0;
 }
 
@@ -87,16 +71,15 @@ static int delete_finish(req_t *r)
 {
 	static db_stmt_t q = DB_STMT("select app.workspace_delete($1)");
 	struct delete_job *j = r->cont_data;
-	if (!j->verified) {
-		req_problem_errors(r, 401, "invalid_credentials", "the password is not right",
-				   json_pack("[{s:s,s:s,s:s}]", "field", "password", "code", "invalid_credentials",
-					     "message", "the password is not right"));
+	if (!j->check.verified) {
+		reply_field_problem(r, 401, "invalid_credentials", "the password is not right",
+					"password", "invalid_credentials", "the password is not right");
 		return 0;
 	}
 	const char *p[] = { j->slug };
 	PGresult *res;
 	if (db_run(r->db, &q, 1, p, &res) < 0)
-		return db_fail(r, res);
+		return reply_db_error(r, NULL, res, false);
 	char status[32];
 	snprintf(status, sizeof status, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
@@ -116,10 +99,10 @@ int api_workspace_delete(req_t *r)
 	static db_stmt_t q = DB_STMT(
 		"select (select t.slug = $1 from app.tenants t where t.id = app.current_tenant()), m.password_hash "
 		"from app.me_password_material() m");
-	const char *p[] = { field(r, "slug") };
+	const char *p[] = { req_json_str(r, "slug") };
 	PGresult *res;
 	if (db_run(r->db, &q, 1, p, &res) < 0)
-		return db_fail(r, res);
+		return reply_db_error(r, NULL, res, false);
 	if (PQntuples(res) != 1) {
 		PQclear(res);
 		req_problem(r, 500, "internal_error", "the signed-in account was not found");
@@ -131,17 +114,17 @@ int api_workspace_delete(req_t *r)
 	}
 	struct delete_job *j = arena_alloc(&r->arena, sizeof *j);
 	if (j) {
-		j->slug = arena_strdup(&r->arena, field(r, "slug"));
-		j->password = arena_strdup(&r->arena, field(r, "password"));
-		j->hash = arena_strdup(&r->arena, PQgetvalue(res, 0, 1));
+		j->slug = arena_strdup(&r->arena, req_json_str(r, "slug"));
+		j->check.password = arena_strdup(&r->arena, req_json_str(r, "password"));
+		j->check.hash = arena_strdup(&r->arena, PQgetvalue(res, 0, 1));
 	}
 	PQclear(res);
-	if (!j || !j->slug || !j->password || !j->hash) {
+	if (!j || !j->slug || !j->check.password || !j->check.hash) {
 		req_problem(r, 500, "internal_error", NULL);
 		return 0;
 	}
 	r->cont_data = j;
-	r->job = verify_job;
+	r->job = reauth_job;
 	r->cont = delete_finish;
 	return REQ_SUSPENDED;
 }

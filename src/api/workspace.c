@@ -15,32 +15,7 @@
 #include "../auth/password.h"
 #include "../auth/session.h"
 #include "records.h"
-
-static int db_fail(req_t *r, PGresult *res)
-{
-	return rec_db_error(r, NULL, res, false);
-}
-
-/* Answers the JSON text of the first column (200), or 404 when it is NULL. */
-static int json_cell(req_t *r, PGresult *res, int status, const char *what)
-{
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
-		PQclear(res);
-		req_problem(r, 404, "not_found", what);
-		return 0;
-	}
-	size_t n = (size_t)PQgetlength(res, 0, 0);
-	char *body = malloc(n + 1);
-	if (body)
-		memcpy(body, PQgetvalue(res, 0, 0), n + 1);
-	PQclear(res);
-	if (!body) {
-		req_problem(r, 500, "internal_error", NULL);
-		return 0;
-	}
-	req_body(r, status, "application/json", body, n);
-	return 0;
-}
+#include "reply.h"
 
 static const char *body_text(req_t *r)
 {
@@ -52,8 +27,8 @@ int api_workspace_get(req_t *r)
 	static db_stmt_t q = DB_STMT("select app.workspace_get()");
 	PGresult *res;
 	if (db_run(r->db, &q, 0, NULL, &res) < 0)
-		return db_fail(r, res);
-	return json_cell(r, res, 200, "no workspace");
+		return reply_db_error(r, NULL, res, false);
+	return reply_cell(r, res, 0, 200, "no workspace");
 }
 
 int api_workspace_patch(req_t *r)
@@ -62,8 +37,8 @@ int api_workspace_patch(req_t *r)
 	const char *p[] = { body_text(r) };
 	PGresult *res;
 	if (db_run(r->db, &q, 1, p, &res) < 0)
-		return db_fail(r, res);
-	return json_cell(r, res, 200, "no workspace");
+		return reply_db_error(r, NULL, res, false);
+	return reply_cell(r, res, 0, 200, "no workspace");
 }
 
 static bool user_param(req_t *r)
@@ -83,7 +58,7 @@ static int member_change(req_t *r, const char *role)
 	const char *p[] = { req_param(r, 0), role };
 	PGresult *res;
 	if (db_run(r->db, &change, 2, p, &res) < 0)
-		return db_fail(r, res);
+		return reply_db_error(r, NULL, res, false);
 	char status[32];
 	snprintf(status, sizeof status, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
@@ -104,8 +79,8 @@ static int member_change(req_t *r, const char *role)
 		return 0;
 	}
 	if (db_run(r->db, &get, 1, p, &res) < 0)
-		return db_fail(r, res);
-	return json_cell(r, res, 200, "no such member of this workspace");
+		return reply_db_error(r, NULL, res, false);
+	return reply_cell(r, res, 0, 200, "no such member of this workspace");
 }
 
 int api_member_patch(req_t *r)
@@ -118,20 +93,13 @@ int api_member_delete(req_t *r)
 	return member_change(r, NULL);
 }
 
-static char *hash_param(req_t *r, const char *token)
-{
-	unsigned char h[32];
-	crypto_sha256(token, strlen(token), h);
-	return db_bytea(&r->arena, h, sizeof h);
-}
-
 int api_invitation_create(req_t *r)
 {
 	static db_stmt_t q = DB_STMT("select app.invitation_create($1::jsonb, $2, $3, $4)");
 	static db_stmt_t ws = DB_STMT("select name from app.tenants where id = app.current_tenant()");
 	PGresult *res;
 	if (db_run(r->db, &ws, 0, NULL, &res) < 0)
-		return db_fail(r, res);
+		return reply_db_error(r, NULL, res, false);
 	char *wsname = arena_strdup(&r->arena, PQntuples(res) ? PQgetvalue(res, 0, 0) : "a workspace");
 	PQclear(res);
 	char token[44];
@@ -140,16 +108,16 @@ int api_invitation_create(req_t *r)
 		"Hello,\n\n%s invited you to \"%s\" on Planyard as %s. Accept here:\n\n%s\n\n"
 		"The link works once, for 7 days.\n", r->auth.email, wsname,
 		json_string_value(json_object_get(r->json, "role")), mail_link(&r->arena, "invite", token));
-	const char *p[] = { body_text(r), hash_param(r, token), "You are invited to a Planyard workspace",
+	const char *p[] = { body_text(r), db_token_hash(&r->arena, token), "You are invited to a Planyard workspace",
 			    mail_sealed(&r->arena, body) };
 	if (db_run(r->db, &q, 4, p, &res) < 0)
-		return db_fail(r, res);
+		return reply_db_error(r, NULL, res, false);
 	if (strstr(PQgetvalue(res, 0, 0), "\"owner_only\"")) {
 		PQclear(res);
 		req_problem(r, 403, "forbidden", "only an owner invites owners");
 		return 0;
 	}
-	return json_cell(r, res, 201, "no invitation");
+	return reply_cell(r, res, 0, 201, "no invitation");
 }
 
 int api_invitation_delete(req_t *r)
@@ -162,7 +130,7 @@ int api_invitation_delete(req_t *r)
 	const char *p[] = { req_param(r, 0) };
 	PGresult *res;
 	if (db_run(r->db, &q, 1, p, &res) < 0)
-		return db_fail(r, res);
+		return reply_db_error(r, NULL, res, false);
 	bool found = PQgetvalue(res, 0, 0)[0] == 't';
 	PQclear(res);
 	if (!found) {
@@ -189,11 +157,11 @@ static int accept_finish(req_t *r)
 		req_problem(r, 500, "internal_error", NULL);
 		return 0;
 	}
-	const char *p[] = { hash_param(r, a->token), a->user, a->name, a->user ? NULL : a->hash,
+	const char *p[] = { db_token_hash(&r->arena, a->token), a->user, a->name, a->user ? NULL : a->hash,
 			    a->user ? NULL : a->history, r->ip };
 	PGresult *res;
 	if (db_run(r->db, &q, 6, p, &res) < 0)
-		return db_fail(r, res);
+		return reply_db_error(r, NULL, res, false);
 	const char *status = PQgetvalue(res, 0, 0);
 	if (strcmp(status, "ok") != 0) {
 		bool invalid = strcmp(status, "invalid") == 0, exists = strcmp(status, "account_exists") == 0;
@@ -241,7 +209,7 @@ static int bearer_user(req_t *r, char **user, char **email)
 	int rc = db_run(r->db, &q, 1, p, &res);
 	json_decref(c);
 	if (rc < 0)
-		return db_fail(r, res), -1;
+		return reply_db_error(r, NULL, res, false), -1;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
 		req_problem(r, 401, "session_revoked", "this session has ended; sign in again");
@@ -254,7 +222,7 @@ static int bearer_user(req_t *r, char **user, char **email)
 	 * through SECURITY DEFINER functions, not as that session */
 	static db_stmt_t clear = DB_STMT("select set_config('app.session_key', '', true)");
 	if (db_run(r->db, &clear, 0, NULL, NULL) < 0)
-		return db_fail(r, NULL), -1;
+		return reply_db_error(r, NULL, NULL, false), -1;
 	return 0;
 }
 
@@ -266,7 +234,7 @@ int api_invitation_accept(req_t *r)
 	const char *rp[] = { key };
 	PGresult *res;
 	if (db_run(r->db, &rate, 1, rp, &res) < 0)
-		return db_fail(r, res);
+		return reply_db_error(r, NULL, res, false);
 	if (strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
 		req_header(r, "Retry-After", arena_strdup(&r->arena, PQgetvalue(res, 0, 0)));
 		PQclear(res);
@@ -278,14 +246,14 @@ int api_invitation_accept(req_t *r)
 	r->commit_on_error = true; /* every attempt counts towards the limit */
 	struct accept *a = arena_alloc(&r->arena, sizeof *a);
 	if (!a)
-		return db_fail(r, NULL);
+		return reply_db_error(r, NULL, NULL, false);
 	a->token = arena_strdup(&r->arena, json_string_value(json_object_get(r->json, "token")));
 	char *email;
 	if (bearer_user(r, &a->user, &email) < 0)
 		return 0;
-	const char *lp[] = { hash_param(r, a->token) };
+	const char *lp[] = { db_token_hash(&r->arena, a->token) };
 	if (db_run(r->db, &lookup, 1, lp, &res) < 0)
-		return db_fail(r, res);
+		return reply_db_error(r, NULL, res, false);
 	if (PQntuples(res) != 1) {
 		PQclear(res);
 		req_problem(r, 400, "token_invalid", "the invitation is unknown, used, revoked or expired");
@@ -326,7 +294,7 @@ int api_invitation_accept(req_t *r)
 	const char *ctx[] = { name, NULL };
 	const char *why = password_policy(password, ctx);
 	if (why) {
-		req_field_error(r, "password", why, "the password can't be used");
+		reply_field_error(r, "password", why, "the password can't be used");
 		return 0;
 	}
 	r->commit_on_error = false;
@@ -345,8 +313,8 @@ int api_audit_verify(req_t *r)
 	static db_stmt_t q = DB_STMT("select app.audit_verify()");
 	PGresult *res;
 	if (db_run(r->db, &q, 0, NULL, &res) < 0)
-		return db_fail(r, res);
-	return json_cell(r, res, 200, "no audit log");
+		return reply_db_error(r, NULL, res, false);
+	return reply_cell(r, res, 0, 200, "no audit log");
 }
 
 void csv_cell(buf_t *b, const char *v, size_t n)
@@ -379,7 +347,7 @@ int api_audit_csv(req_t *r)
 		"order by a.seq desc limit 1000000");
 	PGresult *res;
 	if (db_run(r->db, &q, 0, NULL, &res) < 0)
-		return db_fail(r, res);
+		return reply_db_error(r, NULL, res, false);
 	buf_t b = BUF_INIT(256u << 20);
 	buf_puts(&b, "id,at,actor_id,actor_email,actor_kind,action,entity_type,entity_id,changes,ip\r\n");
 	for (int i = 0; i < PQntuples(res); i++) {
