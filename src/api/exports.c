@@ -22,15 +22,6 @@
 
 /* ---- the date range of a spreadsheet ---- */
 
-static long day_number(const char *d)
-{
-	struct tm t = { 0 };
-	t.tm_year = (int)strtol(d, NULL, 10) - 1900;
-	t.tm_mon = (int)strtol(d + 5, NULL, 10) - 1;
-	t.tm_mday = (int)strtol(d + 8, NULL, 10);
-	return (long)(timegm(&t) / 86400);
-}
-
 static void range_error(req_t *r, const char *field, const char *code, const char *message)
 {
 	reply_field_problem(r, 400, "validation_failed", message, field, code, message);
@@ -49,7 +40,7 @@ static int date_range(req_t *r, const char **from, const char **to)
 			return -1;
 		}
 	}
-	long days = day_number(*to) - day_number(*from);
+	long days = jsonv_date_days(*from, *to);
 	if (days < 0 || days > MAX_DAYS) {
 		range_error(r, "to", "invalid", "to must be on or after from, at most 92 days apart");
 		return -1;

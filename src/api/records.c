@@ -180,14 +180,7 @@ static json_t *filters(req_t *r, const jsonv_field_t *spec, unsigned flags)
 	const char *from = json_string_value(json_object_get(f, "from"));
 	const char *to = json_string_value(json_object_get(f, "to"));
 	if ((flags & (REC_RANGE_REQUIRED | REC_RANGE_OPTIONAL)) && from && to) {
-		struct tm a = { 0 }, b = { 0 };
-		a.tm_year = (int)strtol(from, NULL, 10) - 1900;
-		a.tm_mon = (int)strtol(from + 5, NULL, 10) - 1;
-		a.tm_mday = (int)strtol(from + 8, NULL, 10);
-		b.tm_year = (int)strtol(to, NULL, 10) - 1900;
-		b.tm_mon = (int)strtol(to + 5, NULL, 10) - 1;
-		b.tm_mday = (int)strtol(to + 8, NULL, 10);
-		double days = difftime(timegm(&b), timegm(&a)) / 86400.0;
+		long days = jsonv_date_days(from, to);
 		/* API.md bounds the schedule and the projection to 92 days; other lists only need
 		 * the range the right way round */
 		if (days < 0 || ((flags & REC_RANGE_REQUIRED) && days > 92)) {
