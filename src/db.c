@@ -145,6 +145,29 @@ void db_thread_close(void)
 	}
 }
 
+db_t *db_open(void)
+{
+	db_t *db = calloc(1, sizeof *db);
+	if (db && connect_db(db) < 0) {
+		free(db);
+		db = NULL;
+	}
+	return db;
+}
+
+void db_close(db_t *db)
+{
+	if (!db)
+		return;
+	drop(db);
+	free(db);
+}
+
+const char *db_error_message(const db_t *db)
+{
+	return db && db->conn ? PQerrorMessage(db->conn) : "";
+}
+
 bool db_broken(const db_t *db)
 {
 	return !db || !db->conn || PQstatus(db->conn) != CONNECTION_OK;
@@ -326,6 +349,11 @@ static int simple(db_t *db, const char *sql)
 int db_begin(db_t *db)
 {
 	return simple(db, "begin");
+}
+
+int db_begin_snapshot(db_t *db)
+{
+	return simple(db, "begin isolation level repeatable read");
 }
 
 int db_commit(db_t *db)

@@ -105,10 +105,15 @@ static int session_result(req_t *r, PGresult *res)
 
 int gate_tx_session(req_t *r)
 {
+	return gate_session_begin(r, r->db);
+}
+
+int gate_session_begin(req_t *r, db_t *db)
+{
 	const char *p[] = { r->auth.session_key, r->ip };
 	PGresult *res;
-	if (db_run(r->db, &begin, 2, p, &res) < 0) {
-		bool down = db_broken(r->db);
+	if (db_run(db, &begin, 2, p, &res) < 0) {
+		bool down = db_broken(db);
 		if (res)
 			PQclear(res);
 		req_problem(r, down ? 503 : 500, down ? "db_unavailable" : "internal_error", NULL);

@@ -35,6 +35,11 @@ int gate_cron(req_t *r) WUR;
  * checks the session is alive. 401 (revoked) or 503 problem and -1 on failure. */
 int gate_tx_session(req_t *r) WUR;
 
+/* The same first statement on another connection db, whose transaction is open: for work of
+ * the request on a connection of its own (a streamed export), so its statements see the same
+ * session, client IP and staff name as the request's. Returns like gate_tx_session. */
+int gate_session_begin(req_t *r, db_t *db) WUR;
+
 /* A handler's statement: in a ROUTE_READ1 request, sent in one pipeline with the session
  * check (and the role rules applied to its answer); otherwise run in the open transaction.
  * 0 with *out; -1 when the statement failed (*out holds it, or NULL when the connection
