@@ -9,6 +9,7 @@
 #include "db.h"
 #include "headers.h"
 #include "jsonv.h"
+#include "vocab.h"
 
 static const settings_t *S;
 
@@ -23,21 +24,6 @@ static const char *bearer(req_t *r)
 	if (!h || strncmp(h, "Bearer ", 7) != 0 || !h[7])
 		return NULL;
 	return h + 7;
-}
-
-static enum role role_of(const char *s)
-{
-	if (!s)
-		return ROLE_NONE;
-	if (strcmp(s, "owner") == 0)
-		return ROLE_OWNER;
-	if (strcmp(s, "admin") == 0)
-		return ROLE_ADMIN;
-	if (strcmp(s, "scheduler") == 0)
-		return ROLE_SCHEDULER;
-	if (strcmp(s, "viewer") == 0)
-		return ROLE_VIEWER;
-	return ROLE_NONE;
 }
 
 static void copy(char *dst, size_t n, const char *src)
@@ -62,7 +48,7 @@ int gate_authenticate(req_t *r)
 	copy(a->tenant_id, sizeof a->tenant_id, json_string_value(json_object_get(c, "tid")));
 	copy(a->session_id, sizeof a->session_id, json_string_value(json_object_get(c, "sid")));
 	copy(a->session_key, sizeof a->session_key, json_string_value(json_object_get(c, "sk")));
-	a->role = role_of(json_string_value(json_object_get(c, "role")));
+	a->role = vocab_role(json_string_value(json_object_get(c, "role")));
 	a->aal2 = strcmp(json_string_value(json_object_get(c, "aal")), "aal2") == 0;
 	a->impersonation = json_is_string(json_object_get(c, "imp"));
 	json_decref(c);
@@ -86,7 +72,7 @@ static int session_result(req_t *r, PGresult *res)
 	bool alive = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), a->session_id) == 0 &&
 		     strcmp(PQgetvalue(res, 0, 1), a->user_id) == 0 && strcmp(PQgetvalue(res, 0, 2), a->tenant_id) == 0;
 	if (alive) {
-		a->role = role_of(PQgetvalue(res, 0, 3));  /* the live role, not the token's */
+		a->role = vocab_role(PQgetvalue(res, 0, 3));  /* the live role, not the token's */
 		a->aal2 = strcmp(PQgetvalue(res, 0, 4), "aal2") == 0;
 		copy(a->email, sizeof a->email, PQgetvalue(res, 0, 5));
 		copy(a->impersonation_id, sizeof a->impersonation_id, PQgetvalue(res, 0, 6));

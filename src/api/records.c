@@ -8,11 +8,9 @@
 #include "../jsonv.h"
 #include "../log.h"
 #include "../gate.h"
+#include "../vocab.h"
 #include "reply.h"
 
-static const char *const status_values[] = { "tentative", "confirmed", "completed", "canceled", NULL };
-static const char *const trade_values[] = { "placer", "finisher", "pump_operator", "driver", "foreman", "laborer", NULL };
-static const char *const reminder_status[] = { "pending", "sent", "failed", NULL };
 
 static const jsonv_field_t no_filters[] = { JV_END };
 static const jsonv_field_t customer_filters[] = {
@@ -23,13 +21,13 @@ static const jsonv_field_t project_filters[] = {
 static const jsonv_field_t employee_filters[] = {
 	{ "region_id", JV_UUID, false, false, 0, 0, NULL, NULL },
 	{ "active", JV_BOOL, false, false, 0, 0, NULL, NULL },
-	{ "trade", JV_ENUM, false, false, 0, 0, trade_values, NULL }, JV_END };
+	{ "trade", JV_ENUM, false, false, 0, 0, vocab_trades, NULL }, JV_END };
 static const jsonv_field_t crew_filters[] = {
 	{ "region_id", JV_UUID, false, false, 0, 0, NULL, NULL }, JV_END };
 static const jsonv_field_t pour_filters[] = {
 	{ "from", JV_DATE, true, false, 0, 0, NULL, NULL },
 	{ "to", JV_DATE, true, false, 0, 0, NULL, NULL },
-	{ "status", JV_ENUM, false, false, 0, 0, status_values, NULL },
+	{ "status", JV_ENUM, false, false, 0, 0, vocab_pour_statuses, NULL },
 	{ "project_id", JV_UUID, false, false, 0, 0, NULL, NULL },
 	{ "region_id", JV_UUID, false, false, 0, 0, NULL, NULL },
 	{ "crew_id", JV_UUID, false, false, 0, 0, NULL, NULL }, JV_END };
@@ -39,7 +37,7 @@ static const jsonv_field_t assignment_filters[] = {
 	{ "employee_id", JV_UUID, false, false, 0, 0, NULL, NULL },
 	{ "pour_id", JV_UUID, false, false, 0, 0, NULL, NULL }, JV_END };
 static const jsonv_field_t reminder_filters[] = {
-	{ "status", JV_ENUM, false, false, 0, 0, reminder_status, NULL },
+	{ "status", JV_ENUM, false, false, 0, 0, vocab_reminder_statuses, NULL },
 	{ "from", JV_DATE, false, false, 0, 0, NULL, NULL },
 	{ "to", JV_DATE, false, false, 0, 0, NULL, NULL }, JV_END };
 static const jsonv_field_t manpower_filters[] = {
