@@ -126,6 +126,11 @@ const char *req_json_str(req_t *r, const char *name)
 	return json_string_value(json_object_get(r->json, name));
 }
 
+const char *req_body_text(req_t *r)
+{
+	return r->body.data && r->body.len ? r->body.data : "{}";
+}
+
 const char *http_status_text(int status)
 {
 	switch (status) {

@@ -153,6 +153,8 @@ const char *req_cookie(req_t *r, const char *name);
 const char *req_param(req_t *r, int i);
 /* The string value of the validated body's field name; NULL when absent or not a string. */
 const char *req_json_str(req_t *r, const char *name);
+/* The raw body as text for a jsonb parameter; "{}" when there is none. Owned by r. */
+const char *req_body_text(req_t *r);
 
 /* Called by another thread when suspended work is done; the server then runs r->cont. */
 void http_resume(req_t *r);

@@ -13,7 +13,10 @@
 #include "api/pours.h"
 #include "api/mfa.h"
 #include "api/service.h"
-#include "api/trust.h"
+#include "api/audit.h"
+#include "api/impersonations.h"
+#include "api/invitations.h"
+#include "api/members.h"
 #include "api/workspace.h"
 
 #define V1 "/api/v1"

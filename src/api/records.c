@@ -137,11 +137,6 @@ static bool id_param(req_t *r, const struct resource *rs)
 	return false;
 }
 
-static const char *body_text(req_t *r)
-{
-	return r->body.data && r->body.len ? r->body.data : "{}";
-}
-
 /* 400 validation_failed naming one query parameter. */
 static void query_error(req_t *r, const char *top, const char *field, const char *message)
 {
@@ -304,7 +299,7 @@ int rec_get(req_t *r)
 int rec_create(req_t *r)
 {
 	const struct resource *rs = res_of(r);
-	const char *p[] = { body_text(r) };
+	const char *p[] = { req_body_text(r) };
 	PGresult *res;
 	bool ok = db_run(r->db, (db_stmt_t *)&rs->create, 1, p, &res) == 0;
 	return one(r, rs, res, 201, ok);
@@ -318,7 +313,7 @@ int rec_update(req_t *r)
 	/* PATCH {} changes nothing, updated_at included */
 	if (r->json && json_object_size(r->json) == 0)
 		return rec_get(r);
-	const char *p[] = { req_param(r, 0), body_text(r) };
+	const char *p[] = { req_param(r, 0), req_body_text(r) };
 	PGresult *res;
 	bool ok = db_run(r->db, (db_stmt_t *)&rs->update, 2, p, &res) == 0;
 	return one(r, rs, res, 200, ok);
@@ -350,7 +345,7 @@ int rec_pour_cancel(req_t *r)
 	static db_stmt_t q = DB_STMT("select app.pours_cancel($1::uuid, $2::jsonb)");
 	if (!id_param(r, &res_pours))
 		return 0;
-	const char *p[] = { req_param(r, 0), body_text(r) };
+	const char *p[] = { req_param(r, 0), req_body_text(r) };
 	PGresult *res;
 	bool ok = db_run(r->db, &q, 2, p, &res) == 0;
 	return one(r, &res_pours, res, 200, ok);
@@ -361,7 +356,7 @@ int rec_crew_members(req_t *r)
 	static db_stmt_t q = DB_STMT("select app.crews_set_members($1::uuid, $2::jsonb)");
 	if (!id_param(r, &res_crews))
 		return 0;
-	const char *p[] = { req_param(r, 0), body_text(r) };
+	const char *p[] = { req_param(r, 0), req_body_text(r) };
 	PGresult *res;
 	bool ok = db_run(r->db, &q, 2, p, &res) == 0;
 	return one(r, &res_crews, res, 200, ok);
