@@ -145,6 +145,29 @@ void db_thread_close(void)
 	}
 }
 
+db_t *db_open(void)
+{
+	db_t *db = calloc(1, sizeof *db);
+	if (db && connect_db(db) < 0) {
+		free(db);
+		db = NULL;
+	}
+	return db;
+}
+
+void db_close(db_t *db)
+{
+	if (!db)
+		return;
+	drop(db);
+	free(db);
+}
+
+const char *db_error_message(const db_t *db)
+{
+	return db && db->conn ? PQerrorMessage(db->conn) : "";
+}
+
 bool db_broken(const db_t *db)
 {
 	return !db || !db->conn || PQstatus(db->conn) != CONNECTION_OK;
@@ -328,6 +351,11 @@ int db_begin(db_t *db)
 	return simple(db, "begin");
 }
 
+int db_begin_snapshot(db_t *db)
+{
+	return simple(db, "begin isolation level repeatable read");
+}
+
 int db_commit(db_t *db)
 {
 	if (db_broken(db))
@@ -390,4 +418,11 @@ unsigned char *db_unbytea(const char *text, size_t *len)
 	}
 	PQfreemem(tmp);
 	return out;
+}
+
+char *db_token_hash(void *arena, const char *token)
+{
+	unsigned char h[32];
+	crypto_sha256(token, strlen(token), h);
+	return db_bytea(arena, h, sizeof h);
 }

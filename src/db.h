@@ -31,6 +31,19 @@ db_t *db_thread(void);
 /* Closes the calling thread's connection (thread exit). */
 void db_thread_close(void);
 
+/* A connection of the caller's own, made like the threads' (same settings; statements are
+ * prepared on it as they are first used), for work that outlives the request's transaction:
+ * a body streamed after its handler returned. NULL when the database can't be reached now.
+ * The caller ends it with db_close. */
+db_t *db_open(void) WUR;
+
+/* Closes a connection from db_open (what it left open is rolled back by the server); NULL
+ * is fine. */
+void db_close(db_t *db);
+
+/* The connection's last error message, first line ("" when there is none). Owned by db. */
+const char *db_error_message(const db_t *db);
+
 /* Runs s with n text parameters (NULL = SQL NULL). Returns the result (caller PQclear()s)
  * or NULL when the connection broke (it is then dropped). A statement error is returned
  * as a result with status PGRES_FATAL_ERROR. */
@@ -48,6 +61,8 @@ int db_pipeline2(db_t *db, db_stmt_t *a, int na, const char *const *pa, db_stmt_
 
 /* Plain transaction control; -1 when the connection broke or the command failed. */
 int db_begin(db_t *db) WUR;
+/* BEGIN ISOLATION LEVEL REPEATABLE READ: one snapshot for every statement until COMMIT. */
+int db_begin_snapshot(db_t *db) WUR;
 int db_commit(db_t *db) WUR;
 void db_rollback(db_t *db);
 
@@ -62,6 +77,9 @@ bool db_ping(void);
 
 /* A bytea parameter: "\\x" and hex of p, allocated in the arena; NULL when out of memory. */
 char *db_bytea(void *arena, const void *p, size_t n);
+/* The SHA-256 of the text token as a bytea parameter (how tokens are looked up: the database
+ * keeps only their hashes), allocated from arena (an arena_t); NULL when out of memory. */
+char *db_token_hash(void *arena, const char *token);
 
 /* A bytea column value decoded (malloc'd, caller frees); NULL on a bad value. */
 unsigned char *db_unbytea(const char *text, size_t *len);

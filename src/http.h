@@ -1,5 +1,5 @@
-/* One HTTP request as handlers see it, the route table's types, and the response helpers.
- * The server (server.c) owns the req_t: it is created when the headers arrive and freed,
+/* One HTTP request as handlers see it, the route table's types, and the response helpers
+ * (http.c). The server (server.c) owns the req_t: it is created when the headers arrive and freed,
  * with its arena, when the response is done. */
 #ifndef PLANYARD_HTTP_H
 #define PLANYARD_HTTP_H
@@ -133,8 +133,6 @@ void req_json(req_t *r, int status, json_t *body);
 void req_problem(req_t *r, int status, const char *code, const char *detail);
 /* errors: a JSON array of {field, code, message}, stolen. */
 void req_problem_errors(req_t *r, int status, const char *code, const char *detail, json_t *errors);
-/* A 400 naming one field. */
-void req_field_error(req_t *r, const char *field, const char *code, const char *message);
 void req_no_content(req_t *r);
 void req_body(req_t *r, int status, const char *content_type, char *body, size_t len);
 void req_static(req_t *r, int status, const char *content_type, const void *body, size_t len);
@@ -142,6 +140,9 @@ void req_static(req_t *r, int status, const char *content_type, const void *body
  * when the response is done with it (sent, cut, or replaced by another response). */
 void req_stream(req_t *r, int status, const char *content_type, req_stream_fn read, void (*release)(void *cls),
 		void *cls);
+/* Calls a streamed body's release now, unless it was already called, and forgets the
+ * stream; the server uses it when it frees a request whose body was never sent. */
+void req_stream_drop(req_t *r);
 /* Adds a response header; name and value must outlive the request (use the arena). */
 void req_header(req_t *r, const char *name, const char *value);
 
@@ -150,6 +151,10 @@ const char *req_query(req_t *r, const char *name);
 const char *req_header_in(req_t *r, const char *name);
 const char *req_cookie(req_t *r, const char *name);
 const char *req_param(req_t *r, int i);
+/* The string value of the validated body's field name; NULL when absent or not a string. */
+const char *req_json_str(req_t *r, const char *name);
+/* The raw body as text for a jsonb parameter; "{}" when there is none. Owned by r. */
+const char *req_body_text(req_t *r);
 
 /* Called by another thread when suspended work is done; the server then runs r->cont. */
 void http_resume(req_t *r);

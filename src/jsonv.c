@@ -1,7 +1,9 @@
 #include "jsonv.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void add_error(json_t **errors, const char *field, const char *code, const char *message)
 {
@@ -52,6 +54,20 @@ static bool valid_ymd(int y, int m, int d)
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		md = 29;
 	return d <= md;
+}
+
+static long day_number(const char *d)
+{
+	struct tm t = { 0 };
+	t.tm_year = (int)strtol(d, NULL, 10) - 1900;
+	t.tm_mon = (int)strtol(d + 5, NULL, 10) - 1;
+	t.tm_mday = (int)strtol(d + 8, NULL, 10);
+	return (long)(timegm(&t) / 86400);
+}
+
+long jsonv_date_days(const char *from, const char *to)
+{
+	return day_number(to) - day_number(from);
 }
 
 bool jsonv_is_date(const char *s)

@@ -46,6 +46,9 @@ int jsonv_validate_partial(const json_t *obj, const jsonv_field_t *fields, json_
 /* Format checks, exposed for handlers and tests. */
 bool jsonv_is_uuid(const char *s);
 bool jsonv_is_date(const char *s);
+/* Days from date from to date to (both valid YYYY-MM-DD, see jsonv_is_date); negative when
+ * to is earlier. */
+long jsonv_date_days(const char *from, const char *to);
 bool jsonv_is_time(const char *s);
 bool jsonv_is_timestamp(const char *s);
 bool jsonv_is_email(const char *s);

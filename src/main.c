@@ -12,10 +12,10 @@
 
 #include <curl/curl.h>
 
-#include "api/ops.h"
+#include "api/cron.h"
 #include "api/records.h"
 #include "app.h"
-#include "auth/gate.h"
+#include "gate.h"
 #include "backup.h"
 #include "auth/password.h"
 #include "auth/sealed.h"
@@ -312,7 +312,7 @@ static int cmd_jobs(settings_t *s, int argc, char **argv)
 	}
 	int a = 0, b = 0, rc;
 	bool reminders = strcmp(argv[0], "reminders") == 0;
-	rc = reminders ? ops_send_reminders(db, s, &a, &b) : ops_retention(db, &a);
+	rc = reminders ? cron_send_reminders(db, s, &a, &b) : cron_retention(db, &a);
 	if (rc < 0 || db_commit(db) < 0) {
 		db_rollback(db);
 		fprintf(stderr, "planyard: the job failed\n");

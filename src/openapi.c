@@ -3,6 +3,8 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "vocab.h"
+
 static json_t *field_schema(const jsonv_field_t *f)
 {
 	json_t *s = json_object();
@@ -105,9 +107,8 @@ json_t *openapi_document(const route_t *rt, size_t n)
 			json_object_set_new(op, "security", json_pack("[{s:[]}]", "cron"));
 		else
 			json_object_set_new(op, "security", json_array());
-		static const char *const roles[] = { "none", "viewer", "scheduler", "admin", "owner" };
 		if (r->auth == AUTH_SESSION)
-			json_object_set_new(op, "x-minimum-role", json_string(roles[r->min_role]));
+			json_object_set_new(op, "x-minimum-role", json_string(vocab_role_name(r->min_role)));
 		json_t *responses = json_object();
 		json_object_set_new(responses, r->response ? r->response : "200",
 				    json_pack("{s:s}", "description", "success"));

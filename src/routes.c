@@ -1,16 +1,22 @@
 /* The route table: it reads like API.md. Method, path, handler, who may call it, the body it
- * accepts, and flags. The gate (server.c) enforces all of it before a handler runs, and
+ * accepts, and flags. The gate (gate.c) enforces all of it before a handler runs, and
  * /api/v1/openapi.json is generated from it. */
 #include "router.h"
+#include "vocab.h"
 
 #include "api/auth.h"
 #include "api/exports.h"
 #include "api/records.h"
 #include "api/me.h"
-#include "api/ops.h"
+#include "api/billing.h"
+#include "api/cron.h"
+#include "api/pours.h"
 #include "api/mfa.h"
 #include "api/service.h"
-#include "api/trust.h"
+#include "api/audit.h"
+#include "api/impersonations.h"
+#include "api/invitations.h"
+#include "api/members.h"
 #include "api/workspace.h"
 
 #define V1 "/api/v1"
@@ -86,10 +92,6 @@ static const jsonv_field_t mfa_password_code_body[] = {
 	JV_END,
 };
 
-static const char *const trades[] = { "placer", "finisher", "pump_operator", "driver", "foreman", "laborer", NULL };
-static const char *const pour_statuses[] = { "tentative", "confirmed", "completed", "canceled", NULL };
-static const char *const channels[] = { "email", "sms", NULL };
-static const char *const subject_types[] = { "customer", "project", "pour", NULL };
 
 #define NAME(req) { "name", JV_STRING, req, false, 1, 200, NULL, NULL }
 #define TEXT(n, max) { n, JV_STRING, false, true, 0, max, NULL, NULL }
@@ -105,7 +107,7 @@ static const jsonv_field_t project_body[] = {
 	TEXT("notes", 5000), JV_END,
 };
 static const jsonv_field_t employee_body[] = {
-	NAME(true), { "trade", JV_ENUM, false, true, 0, 0, trades, NULL }, TEXT("phone", 40),
+	NAME(true), { "trade", JV_ENUM, false, true, 0, 0, vocab_trades, NULL }, TEXT("phone", 40),
 	{ "email", JV_EMAIL, false, true, 0, 0, NULL, NULL }, REF("region_id", false),
 	{ "active", JV_BOOL, false, false, 0, 0, NULL, NULL }, JV_END,
 };
@@ -118,7 +120,7 @@ static const jsonv_field_t pour_body[] = {
 	{ "start_time", JV_TIME, false, true, 0, 0, NULL, NULL }, { "volume_cy", JV_DECIMAL, true, false, 0, 0, NULL, NULL },
 	{ "mix", JV_STRING, true, false, 1, 100, NULL, NULL }, { "pump", JV_BOOL, false, false, 0, 0, NULL, NULL },
 	REF("crew_id", false), { "crew_size_needed", JV_INT, false, false, 0, 1000, NULL, NULL },
-	{ "status", JV_ENUM, false, false, 0, 0, pour_statuses, NULL }, TEXT("notes", 5000), JV_END,
+	{ "status", JV_ENUM, false, false, 0, 0, vocab_pour_statuses, NULL }, TEXT("notes", 5000), JV_END,
 };
 static const jsonv_field_t cancel_body[] = { TEXT("reason", 500), JV_END };
 static const jsonv_field_t assignment_body[] = {
@@ -126,21 +128,20 @@ static const jsonv_field_t assignment_body[] = {
 	TEXT("role", 100), JV_END,
 };
 static const jsonv_field_t reminder_body[] = {
-	{ "remind_at", JV_TIMESTAMP, true, false, 0, 0, NULL, NULL }, { "channel", JV_ENUM, true, false, 0, 0, channels, NULL },
+	{ "remind_at", JV_TIMESTAMP, true, false, 0, 0, NULL, NULL }, { "channel", JV_ENUM, true, false, 0, 0, vocab_channels, NULL },
 	{ "to", JV_STRING, true, false, 1, 320, NULL, NULL }, { "message", JV_STRING, true, false, 1, 2000, NULL, NULL },
-	{ "subject_type", JV_ENUM, false, true, 0, 0, subject_types, NULL }, REF("subject_id", false), JV_END,
+	{ "subject_type", JV_ENUM, false, true, 0, 0, vocab_subject_types, NULL }, REF("subject_id", false), JV_END,
 };
 
-static const char *const roles[] = { "viewer", "scheduler", "admin", "owner", NULL };
 static const jsonv_field_t branding_body[] = { { "primary_color", JV_COLOR, false, true, 0, 0, NULL, NULL }, JV_END };
 static const jsonv_field_t workspace_body[] = {
 	{ "name", JV_STRING, false, false, 1, 100, NULL, NULL }, { "timezone", JV_STRING, false, false, 1, 64, NULL, NULL },
 	{ "branding", JV_OBJECT, false, false, 0, 0, NULL, branding_body },
 	{ "require_mfa_for_admins", JV_BOOL, false, false, 0, 0, NULL, NULL }, JV_END,
 };
-static const jsonv_field_t member_body[] = { { "role", JV_ENUM, true, false, 0, 0, roles, NULL }, JV_END };
+static const jsonv_field_t member_body[] = { { "role", JV_ENUM, true, false, 0, 0, vocab_roles, NULL }, JV_END };
 static const jsonv_field_t invitation_body[] = {
-	{ "email", JV_EMAIL, true, false, 0, 0, NULL, NULL }, { "role", JV_ENUM, true, false, 0, 0, roles, NULL }, JV_END,
+	{ "email", JV_EMAIL, true, false, 0, 0, NULL, NULL }, { "role", JV_ENUM, true, false, 0, 0, vocab_roles, NULL }, JV_END,
 };
 static const jsonv_field_t accept_body[] = {
 	{ "token", JV_STRING, true, false, 1, 200, NULL, NULL }, { "name", JV_STRING, false, false, 1, 100, NULL, NULL },

@@ -17,9 +17,8 @@
 #include <unistd.h>
 #include <openssl/crypto.h>
 
-#include "auth/gate.h"
+#include "gate.h"
 #include "crypto.h"
-#include "db.h"
 #include "headers.h"
 #include "log.h"
 #include "router.h"
@@ -45,150 +44,6 @@ void server_after_bind(int (*fn)(char *err, size_t errlen))
 	after_bind = fn;
 }
 static volatile sig_atomic_t stop_requested;
-
-/* ---- response helpers (http.h) ---- */
-
-static void drop_stream(req_t *r)
-{
-	if (r->stream_release)
-		r->stream_release(r->stream_cls);
-	r->stream = NULL;
-	r->stream_release = NULL;
-	r->stream_cls = NULL;
-}
-
-static void set_body(req_t *r, int status, const char *type, char *body, size_t len)
-{
-	drop_stream(r);
-	free(r->resp_body);
-	r->resp_body = body;
-	r->resp_len = len;
-	r->resp_static = NULL;
-	r->resp_type = type;
-	r->status = status;
-	r->responded = true;
-}
-
-void req_body(req_t *r, int status, const char *type, char *body, size_t len)
-{
-	set_body(r, status, type, body, len);
-}
-
-void req_static(req_t *r, int status, const char *type, const void *body, size_t len)
-{
-	set_body(r, status, type, NULL, len);
-	r->resp_static = body;
-}
-
-void req_stream(req_t *r, int status, const char *type, req_stream_fn read, void (*release)(void *cls), void *cls)
-{
-	set_body(r, status, type, NULL, 0);
-	r->stream = read;
-	r->stream_release = release;
-	r->stream_cls = cls;
-}
-
-void req_json(req_t *r, int status, json_t *body)
-{
-	char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	json_decref(body);
-	if (!s) {
-		static const char oom[] = "{\"type\":\"about:blank\",\"title\":\"Internal Server Error\","
-					  "\"status\":500,\"code\":\"internal_error\"}";
-		req_static(r, 500, "application/problem+json", oom, sizeof oom - 1);
-		return;
-	}
-	set_body(r, status, "application/json", s, strlen(s));
-}
-
-void req_problem_errors(req_t *r, int status, const char *code, const char *detail, json_t *errors)
-{
-	json_t *p = json_pack("{s:s,s:s,s:i,s:s}", "type", "about:blank", "title", http_status_text(status),
-			      "status", status, "code", code);
-	if (p && detail)
-		json_object_set_new(p, "detail", json_string(detail));
-	if (p && errors)
-		json_object_set_new(p, "errors", errors);
-	else if (errors)
-		json_decref(errors);
-	req_json(r, status, p);
-	if (r->resp_body)
-		r->resp_type = "application/problem+json";
-	if (status == 401)
-		req_header(r, "WWW-Authenticate", "Bearer");
-}
-
-void req_problem(req_t *r, int status, const char *code, const char *detail)
-{
-	req_problem_errors(r, status, code, detail, NULL);
-}
-
-void req_field_error(req_t *r, const char *field, const char *code, const char *message)
-{
-	json_t *errs = json_pack("[{s:s,s:s,s:s}]", "field", field, "code", code, "message", message);
-	req_problem_errors(r, 400, code, message, errs);
-}
-
-void req_no_content(req_t *r)
-{
-	set_body(r, 204, NULL, NULL, 0);
-}
-
-void req_header(req_t *r, const char *name, const char *value)
-{
-	for (int i = 0; i < r->nhdr; i++)
-		if (strcasecmp(r->hdr_name[i], name) == 0) {
-			r->hdr_value[i] = value;
-			return;
-		}
-	if (r->nhdr < REQ_MAX_HEADERS) {
-		r->hdr_name[r->nhdr] = name;
-		r->hdr_value[r->nhdr] = value;
-		r->nhdr++;
-	}
-}
-
-const char *req_query(req_t *r, const char *name)
-{
-	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-const char *req_header_in(req_t *r, const char *name)
-{
-	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
-}
-
-const char *req_cookie(req_t *r, const char *name)
-{
-	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
-}
-
-const char *req_param(req_t *r, int i)
-{
-	return i < r->nparams ? r->params[i] : NULL;
-}
-
-const char *http_status_text(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 308: return "Permanent Redirect";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 413: return "Content Too Large";
-	case 415: return "Unsupported Media Type";
-	case 429: return "Too Many Requests";
-	case 503: return "Service Unavailable";
-	default: return status >= 500 ? "Internal Server Error" : "Error";
-	}
-}
 
 /* ---- requests ---- */
 
@@ -270,7 +125,7 @@ static req_t *req_new(struct MHD_Connection *conn, const char *url, const char *
 
 static void req_free(req_t *r)
 {
-	drop_stream(r);
+	req_stream_drop(r);
 	json_decref(r->json);
 	buf_wipe_free(&r->body);
 	free(r->resp_body);
@@ -363,53 +218,6 @@ static enum MHD_Result send_response(req_t *r)
 	return ret;
 }
 
-/* One transaction around fn: BEGIN, the live session handed to the database and the role
- * checked (signed-in routes), fn, then COMMIT when fn succeeded, else ROLLBACK. A handler
- * that suspends has its transaction committed first; its continuation gets a new one. */
-static int run_tx(req_t *r, handler_fn fn)
-{
-	db_t *db = db_thread();
-	if (db && (r->route->flags & ROUTE_READ1) && r->route->auth == AUTH_SESSION) {
-		/* one statement, sent with the session check in one round trip (gate_query) */
-		r->db = db;
-		r->read1 = true;
-		int rc = fn(r);
-		r->read1 = false;
-		r->db = NULL;
-		return rc;
-	}
-	if (!db || db_begin(db) < 0) {
-		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
-		return 0;
-	}
-	r->db = db;
-	if (r->route->auth == AUTH_SESSION && (gate_tx_session(r) < 0 || gate_authorize(r) < 0)) {
-		db_rollback(db);
-		r->db = NULL;
-		return 0;
-	}
-	int rc = fn(r);
-	if (rc == REQ_SUSPENDED) {
-		r->db = NULL;
-		if (db_commit(db) < 0) {
-			req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
-			return 0;
-		}
-		return rc;
-	}
-	if (r->responded && (r->status < 400 || r->commit_on_error)) {
-		if (db_commit(db) < 0) {
-			bool down = db_broken(db);
-			req_problem(r, down ? 503 : 409, down ? "db_unavailable" : "conflict",
-				    "the change could not be saved; try again");
-		}
-	} else {
-		db_rollback(db);
-	}
-	r->db = NULL;
-	return 0;
-}
-
 static int busy(req_t *r)
 {
 	req_header(r, "Retry-After", "1");
@@ -422,60 +230,6 @@ static void run_job(void *arg)
 	req_t *r = arg;
 	r->job(r);
 	http_resume(r);
-}
-
-/* The gate: body, authentication, content type, JSON schema; then one transaction around
- * the handler (with the role checked inside it, against the live membership). Sets the
- * response in every case but REQ_SUSPENDED. */
-static int gate(req_t *r)
-{
-	const route_t *rt = r->route;
-	if (r->body_too_large) {
-		req_problem(r, 413, "payload_too_large", "the body is larger than 1 MiB");
-		return 0;
-	}
-	if (rt->auth == AUTH_SESSION && gate_authenticate(r) < 0)
-		return 0;
-	if (rt->auth == AUTH_CRON && gate_cron(r) < 0)
-		return 0;
-	if (!(rt->flags & ROUTE_RAW_BODY)) {
-		if (r->body.len > 0) {
-			if (!headers_is_json(req_header_in(r, "Content-Type"))) {
-				req_problem(r, 415, "unsupported_media_type", "bodies are application/json");
-				return 0;
-			}
-			if (!rt->body) {
-				req_problem(r, 400, "body_not_allowed", "this request takes no body");
-				return 0;
-			}
-			json_error_t jerr;
-			r->json = json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &jerr);
-			if (!r->json) {
-				req_problem(r, 400, "invalid_json", "the body is not valid JSON (UTF-8, no NUL, no duplicate keys)");
-				return 0;
-			}
-			json_t *errors;
-			if (((rt->flags & ROUTE_PARTIAL) ? jsonv_validate_partial(r->json, rt->body, &errors)
-							  : jsonv_validate(r->json, rt->body, &errors)) < 0) {
-				req_problem_errors(r, 400, "validation_failed", "the body has invalid fields", errors);
-				return 0;
-			}
-		} else if (rt->body && !(rt->flags & ROUTE_BODY_OPTIONAL)) {
-			json_t *errors = NULL;
-			json_t *empty = json_object();
-			/* no body on a PATCH changes nothing, like {} */
-			if (((rt->flags & ROUTE_PARTIAL) ? jsonv_validate_partial(empty, rt->body, &errors)
-							  : jsonv_validate(empty, rt->body, &errors)) < 0) {
-				json_decref(empty);
-				req_problem_errors(r, 400, "validation_failed", "a JSON body is required", errors);
-				return 0;
-			}
-			r->json = empty;
-		}
-	}
-	if (!(rt->flags & ROUTE_TX))
-		return rt->handler(r);
-	return run_tx(r, rt->handler);
 }
 
 static void plain_http(req_t *r, const struct daemon_ctx *d)
@@ -577,9 +331,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		handler_fn cont = r->cont;
 		r->cont = NULL;
 		r->job = NULL;
-		rc = (r->route->flags & ROUTE_TX) && cont != busy ? run_tx(r, cont) : cont(r);
+		rc = cont == busy ? busy(r) : gate_continue(r, cont);
 	} else {
-		rc = gate(r);
+		rc = gate_run(r);
 	}
 	if (rc == REQ_SUSPENDED) {
 		r->suspended = true;

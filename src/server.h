@@ -1,5 +1,6 @@
-/* The HTTP(S) server: libmicrohttpd daemons with a fixed pool of worker threads, the gate
- * every request passes before its handler, and graceful shutdown. */
+/* The HTTP(S) server: libmicrohttpd daemons with a fixed pool of worker threads, reading
+ * requests and handing each to the gate (gate.c), suspension onto the work pool, and
+ * graceful shutdown. */
 #ifndef PLANYARD_SERVER_H
 #define PLANYARD_SERVER_H
 

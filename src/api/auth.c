@@ -14,29 +14,12 @@
 #include "../auth/password.h"
 #include "../auth/session.h"
 #include "mfa.h"
-
-static const char *field(req_t *r, const char *name)
-{
-	return json_string_value(json_object_get(r->json, name));
-}
+#include "reauth.h"
+#include "reply.h"
 
 static char *keep(req_t *r, const char *s)
 {
 	return s ? arena_strdup(&r->arena, s) : NULL;
-}
-
-static char *hash_param(req_t *r, const char *token)
-{
-	unsigned char h[32];
-	crypto_sha256(token, strlen(token), h);
-	return db_bytea(&r->arena, h, sizeof h);
-}
-
-static int db_fail(req_t *r)
-{
-	bool down = db_broken(r->db);
-	req_problem(r, down ? 503 : 500, down ? "db_unavailable" : "internal_error", NULL);
-	return 0;
 }
 
 static int too_many(req_t *r, const char *seconds)
@@ -59,7 +42,7 @@ static int password_problem(req_t *r, const char *fieldname, const char *code)
 	for (size_t i = 0; i < ARRAY_LEN(msg); i++)
 		if (strcmp(msg[i][0], code) == 0)
 			m = msg[i][1];
-	req_field_error(r, fieldname, code, m);
+	reply_field_error(r, fieldname, code, m);
 	return 0;
 }
 
@@ -105,12 +88,10 @@ bool api_slug_ok(const char *s)
 }
 
 struct pw_job {
-	char *password;
+	struct reauth check; /* first: reauth_job reads it */
 	char *new_password;
-	char *current_hash;     /* to verify against */
 	char *history[5];
 	int nhistory;
-	bool verified;
 	bool reused;
 	char hash[128];
 	char history_entry[160];
@@ -126,10 +107,10 @@ struct pw_job {
 static void hash_job(req_t *r)
 {
 	struct pw_job *j = r->cont_data;
-	const char *pw = j->new_password ? j->new_password : j->password;
-	if (j->current_hash)
-		j->verified = password_verify(j->password, j->current_hash);
-	if (j->current_hash && !j->verified)
+	const char *pw = j->new_password ? j->new_password : j->check.password;
+	if (j->check.hash)
+		j->check.verified = password_verify(j->check.password, j->check.hash);
+	if (j->check.hash && !j->check.verified)
 		return;
 	for (int i = 0; i < j->nhistory; i++)
 		if (password_history_match(pw, j->history[i]))
@@ -158,22 +139,21 @@ static int signup_finish(req_t *r)
 		"Hello,\n\nsomeone (perhaps you) tried to sign up for Planyard with this address, which "
 		"already has an account. Sign in instead, or reset your password if you forgot it:\n\n"
 		"%s/forgot\n\nIf this was not you, no action is needed.\n", app_public_url());
-	const char *p[] = { j->slug, j->ws_name, j->name, j->email, j->hash, j->history_entry, hash_param(r, token),
+	const char *p[] = { j->slug, j->ws_name, j->name, j->email, j->hash, j->history_entry, db_token_hash(&r->arena, token),
 			    "Confirm your Planyard account", mail_sealed(&r->arena, body_new),
 			    "You already have a Planyard account", mail_sealed(&r->arena, body_existing), r->ip };
 	PGresult *res;
 	if (db_run(r->db, &q, 12, p, &res) < 0) {
 		if (res)
 			PQclear(res);
-		return db_fail(r);
+		return reply_db_fault(r);
 	}
 	bool taken = strcmp(PQgetvalue(res, 0, 0), "slug_taken") == 0;
 	PQclear(res);
 	if (taken) {
 		r->commit_on_error = true; /* the attempt counts towards the limit */
-		req_problem_errors(r, 409, "slug_taken", "that workspace address is taken",
-				   json_pack("[{s:s,s:s,s:s}]", "field", "workspace_slug", "code", "slug_taken",
-					     "message", "that workspace address is taken"));
+		reply_field_problem(r, 409, "slug_taken", "that workspace address is taken",
+					"workspace_slug", "slug_taken", "that workspace address is taken");
 		return 0;
 	}
 	req_json(r, 202, json_pack("{s:s}", "status", "confirmation_sent"));
@@ -182,14 +162,14 @@ static int signup_finish(req_t *r)
 
 int api_signup(req_t *r)
 {
-	const char *slug = field(r, "workspace_slug");
+	const char *slug = req_json_str(r, "workspace_slug");
 	if (!api_slug_ok(slug)) {
-		req_field_error(r, "workspace_slug", "invalid",
+		reply_field_error(r, "workspace_slug", "invalid",
 				"3 to 40 of a-z, 0-9 and -, not starting or ending with -, and not a reserved word");
 		return 0;
 	}
-	const char *ctx[] = { field(r, "email"), field(r, "name"), slug, NULL };
-	const char *why = password_policy(field(r, "password"), ctx);
+	const char *ctx[] = { req_json_str(r, "email"), req_json_str(r, "name"), slug, NULL };
+	const char *why = password_policy(req_json_str(r, "password"), ctx);
 	if (why)
 		return password_problem(r, "password", why);
 	const char *wait = rate_limited(r, arena_printf(&r->arena, "signup:ip:%s", r->ip), "10", "1 hour");
@@ -197,12 +177,12 @@ int api_signup(req_t *r)
 		return too_many(r, wait);
 	struct pw_job *j = arena_alloc(&r->arena, sizeof *j);
 	if (!j)
-		return db_fail(r);
-	j->password = keep(r, field(r, "password"));
+		return reply_db_fault(r);
+	j->check.password = keep(r, req_json_str(r, "password"));
 	j->slug = keep(r, slug);
-	j->ws_name = keep(r, field(r, "workspace_name"));
-	j->name = keep(r, field(r, "name"));
-	j->email = keep(r, field(r, "email"));
+	j->ws_name = keep(r, req_json_str(r, "workspace_name"));
+	j->name = keep(r, req_json_str(r, "name"));
+	j->email = keep(r, req_json_str(r, "email"));
 	r->cont_data = j;
 	r->job = hash_job;
 	r->cont = signup_finish;
@@ -212,12 +192,12 @@ int api_signup(req_t *r)
 int api_confirm(req_t *r)
 {
 	static db_stmt_t q = DB_STMT("select app.auth_confirm($1)");
-	const char *p[] = { hash_param(r, field(r, "token")) };
+	const char *p[] = { db_token_hash(&r->arena, req_json_str(r, "token")) };
 	PGresult *res;
 	if (db_run(r->db, &q, 1, p, &res) < 0) {
 		if (res)
 			PQclear(res);
-		return db_fail(r);
+		return reply_db_fault(r);
 	}
 	bool ok = PQgetvalue(res, 0, 0)[0] == 't';
 	PQclear(res);
@@ -237,7 +217,7 @@ static int accepted_unless_limited(req_t *r, db_stmt_t *q, int n, const char *co
 	if (db_run(r->db, q, n, p, &res) < 0) {
 		if (res)
 			PQclear(res);
-		return db_fail(r);
+		return reply_db_fault(r);
 	}
 	const char *wait = strcmp(PQgetvalue(res, 0, 0), "0") ? arena_strdup(&r->arena, PQgetvalue(res, 0, 0)) : NULL;
 	PQclear(res);
@@ -255,7 +235,7 @@ int api_confirm_resend(req_t *r)
 	char *body = arena_printf(&r->arena,
 		"Hello,\n\nconfirm your email address for Planyard:\n\n%s\n\n"
 		"The link works once, for 24 hours.\n", mail_link(&r->arena, "confirm", token));
-	const char *p[] = { field(r, "email"), hash_param(r, token), "Confirm your Planyard account",
+	const char *p[] = { req_json_str(r, "email"), db_token_hash(&r->arena, token), "Confirm your Planyard account",
 			    mail_sealed(&r->arena, body) };
 	return accepted_unless_limited(r, &q, 4, p);
 }
@@ -265,10 +245,10 @@ int api_confirm_resend(req_t *r)
 static void login_job(req_t *r)
 {
 	struct pw_job *j = r->cont_data;
-	if (j->current_hash)
-		j->verified = password_verify(j->password, j->current_hash);
+	if (j->check.hash)
+		j->check.verified = password_verify(j->check.password, j->check.hash);
 	else
-		password_dummy_verify(j->password);
+		password_dummy_verify(j->check.password);
 }
 
 static int invalid_credentials(req_t *r)
@@ -281,10 +261,10 @@ static int login_finish(req_t *r)
 {
 	static db_stmt_t failed = DB_STMT("select app.auth_login_failed($1, $2, $3, $4)");
 	struct pw_job *j = r->cont_data;
-	if (!j->verified || !j->member) {
+	if (!j->check.verified || !j->member) {
 		const char *p[] = { j->tenant, j->user, j->email, r->ip };
 		if (db_run(r->db, &failed, 4, p, NULL) < 0)
-			return db_fail(r);
+			return reply_db_fault(r);
 		r->commit_on_error = true;
 		return invalid_credentials(r);
 	}
@@ -303,12 +283,12 @@ int api_login(req_t *r)
 	static db_stmt_t q = DB_STMT(
 		"select retry_after, tenant_id, user_id, password_hash, confirmed, member, mfa "
 		"from app.auth_login_lookup($1, $2, $3)");
-	const char *p[] = { field(r, "workspace"), field(r, "email"), r->ip };
+	const char *p[] = { req_json_str(r, "workspace"), req_json_str(r, "email"), r->ip };
 	PGresult *res;
 	if (db_run(r->db, &q, 3, p, &res) < 0) {
 		if (res)
 			PQclear(res);
-		return db_fail(r);
+		return reply_db_fault(r);
 	}
 	if (strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
 		const char *wait = arena_strdup(&r->arena, PQgetvalue(res, 0, 0));
@@ -318,13 +298,13 @@ int api_login(req_t *r)
 	struct pw_job *j = arena_alloc(&r->arena, sizeof *j);
 	if (!j) {
 		PQclear(res);
-		return db_fail(r);
+		return reply_db_fault(r);
 	}
-	j->password = keep(r, field(r, "password"));
-	j->email = keep(r, field(r, "email"));
+	j->check.password = keep(r, req_json_str(r, "password"));
+	j->email = keep(r, req_json_str(r, "email"));
 	j->tenant = PQgetisnull(res, 0, 1) ? NULL : keep(r, PQgetvalue(res, 0, 1));
 	j->user = PQgetisnull(res, 0, 2) ? NULL : keep(r, PQgetvalue(res, 0, 2));
-	j->current_hash = PQgetisnull(res, 0, 3) ? NULL : keep(r, PQgetvalue(res, 0, 3));
+	j->check.hash = PQgetisnull(res, 0, 3) ? NULL : keep(r, PQgetvalue(res, 0, 3));
 	j->confirmed = PQgetvalue(res, 0, 4)[0] == 't';
 	j->member = PQgetvalue(res, 0, 5)[0] == 't';
 	j->mfa = PQgetvalue(res, 0, 6)[0] == 't';
@@ -346,7 +326,7 @@ int api_logout(req_t *r)
 	static db_stmt_t q = DB_STMT("update app.sessions set revoked_at = now() where id = app.current_session_id() "
 				     "and tenant_id = app.current_tenant()");
 	if (db_run(r->db, &audit, 0, NULL, NULL) < 0 || db_run(r->db, &q, 0, NULL, NULL) < 0)
-		return db_fail(r);
+		return reply_db_fault(r);
 	req_header(r, "Set-Cookie", session_clear_cookie);
 	req_no_content(r);
 	return 0;
@@ -363,7 +343,7 @@ int api_password_forgot(req_t *r)
 		"Hello,\n\nsomeone asked to reset the password of your Planyard account. Choose a new "
 		"password here:\n\n%s\n\nThe link works once, for 30 minutes. If you did not ask, ignore "
 		"this mail: your password stays as it is.\n", mail_link(&r->arena, "reset", token));
-	const char *p[] = { field(r, "workspace"), field(r, "email"), hash_param(r, token),
+	const char *p[] = { req_json_str(r, "workspace"), req_json_str(r, "email"), db_token_hash(&r->arena, token),
 			    "Reset your Planyard password", mail_sealed(&r->arena, body) };
 	return accepted_unless_limited(r, &q, 5, p);
 }
@@ -398,13 +378,13 @@ static int reset_finish(req_t *r)
 		req_problem(r, 500, "internal_error", NULL);
 		return 0;
 	}
-	const char *p[] = { hash_param(r, j->token), j->hash, j->history_entry, "Your Planyard password was changed",
+	const char *p[] = { db_token_hash(&r->arena, j->token), j->hash, j->history_entry, "Your Planyard password was changed",
 			    mail_sealed(&r->arena, changed_body) };
 	PGresult *res;
 	if (db_run(r->db, &q, 5, p, &res) < 0) {
 		if (res)
 			PQclear(res);
-		return db_fail(r);
+		return reply_db_fault(r);
 	}
 	bool ok = PQgetvalue(res, 0, 0)[0] == 't';
 	PQclear(res);
@@ -419,15 +399,15 @@ static int reset_finish(req_t *r)
 int api_password_reset(req_t *r)
 {
 	static db_stmt_t q = DB_STMT("select user_id, history from app.auth_reset_lookup($1)");
-	const char *why = password_policy(field(r, "password"), NULL);
+	const char *why = password_policy(req_json_str(r, "password"), NULL);
 	if (why)
 		return password_problem(r, "password", why);
-	const char *p[] = { hash_param(r, field(r, "token")) };
+	const char *p[] = { db_token_hash(&r->arena, req_json_str(r, "token")) };
 	PGresult *res;
 	if (db_run(r->db, &q, 1, p, &res) < 0) {
 		if (res)
 			PQclear(res);
-		return db_fail(r);
+		return reply_db_fault(r);
 	}
 	if (PQntuples(res) != 1) {
 		PQclear(res);
@@ -437,10 +417,10 @@ int api_password_reset(req_t *r)
 	struct pw_job *j = arena_alloc(&r->arena, sizeof *j);
 	if (!j) {
 		PQclear(res);
-		return db_fail(r);
+		return reply_db_fault(r);
 	}
-	j->password = keep(r, field(r, "password"));
-	j->token = keep(r, field(r, "token"));
+	j->check.password = keep(r, req_json_str(r, "password"));
+	j->token = keep(r, req_json_str(r, "token"));
 	take_history(r, j, PQgetvalue(res, 0, 1));
 	PQclear(res);
 	r->cont_data = j;
@@ -458,17 +438,17 @@ static struct pw_job *my_password(req_t *r, const char *fieldname)
 	if (db_run(r->db, &q, 0, NULL, &res) < 0 || PQntuples(res) != 1) {
 		if (res)
 			PQclear(res);
-		db_fail(r);
+		reply_db_fault(r);
 		return NULL;
 	}
 	struct pw_job *j = arena_alloc(&r->arena, sizeof *j);
 	if (!j) {
 		PQclear(res);
-		db_fail(r);
+		reply_db_fault(r);
 		return NULL;
 	}
-	j->password = keep(r, field(r, fieldname));
-	j->current_hash = keep(r, PQgetvalue(res, 0, 0));
+	j->check.password = keep(r, req_json_str(r, fieldname));
+	j->check.hash = keep(r, PQgetvalue(res, 0, 0));
 	take_history(r, j, PQgetvalue(res, 0, 1));
 	PQclear(res);
 	return j;
@@ -491,7 +471,7 @@ static int reauth_failed(req_t *r)
 	static db_stmt_t hit = DB_STMT("select app.rate_hit($1)");
 	const char *p[] = { arena_printf(&r->arena, "reauth:%s", r->auth.user_id) };
 	if (db_run(r->db, &hit, 1, p, NULL) < 0)
-		return db_fail(r);
+		return reply_db_fault(r);
 	r->commit_on_error = true;
 	return 0;
 }
@@ -500,12 +480,11 @@ static int change_finish(req_t *r)
 {
 	static db_stmt_t q = DB_STMT("select app.me_password_set($1, $2, $3, $4)");
 	struct pw_job *j = r->cont_data;
-	if (!j->verified) {
+	if (!j->check.verified) {
 		if (reauth_failed(r) || r->status >= 500)
 			return 0;
-		req_problem_errors(r, 401, "invalid_credentials", "the current password is not right",
-				   json_pack("[{s:s,s:s,s:s}]", "field", "current_password", "code", "invalid_credentials",
-					     "message", "the current password is not right"));
+		reply_field_problem(r, 401, "invalid_credentials", "the current password is not right",
+					"current_password", "invalid_credentials", "the current password is not right");
 		return 0;
 	}
 	if (j->reused)
@@ -517,7 +496,7 @@ static int change_finish(req_t *r)
 	const char *p[] = { j->hash, j->history_entry, "Your Planyard password was changed",
 			    mail_sealed(&r->arena, changed_body) };
 	if (db_run(r->db, &q, 4, p, NULL) < 0)
-		return db_fail(r);
+		return reply_db_fault(r);
 	req_no_content(r);
 	return 0;
 }
@@ -525,7 +504,7 @@ static int change_finish(req_t *r)
 int api_password_change(req_t *r)
 {
 	const char *ctx[] = { r->auth.email, NULL };
-	const char *why = password_policy(field(r, "new_password"), ctx);
+	const char *why = password_policy(req_json_str(r, "new_password"), ctx);
 	if (why)
 		return password_problem(r, "new_password", why);
 	if (reauth_limited(r))
@@ -533,7 +512,7 @@ int api_password_change(req_t *r)
 	struct pw_job *j = my_password(r, "current_password");
 	if (!j)
 		return 0;
-	j->new_password = keep(r, field(r, "new_password"));
+	j->new_password = keep(r, req_json_str(r, "new_password"));
 	r->cont_data = j;
 	r->job = hash_job;
 	r->cont = change_finish;
@@ -541,17 +520,11 @@ int api_password_change(req_t *r)
 }
 
 /* DELETE /me: the password, then the account. */
-static void verify_job(req_t *r)
-{
-	struct pw_job *j = r->cont_data;
-	j->verified = password_verify(j->password, j->current_hash);
-}
-
 static int delete_me_finish(req_t *r)
 {
 	static db_stmt_t q = DB_STMT("select app.me_delete()");
 	struct pw_job *j = r->cont_data;
-	if (!j->verified) {
+	if (!j->check.verified) {
 		if (reauth_failed(r) || r->status >= 500)
 			return 0;
 		return invalid_credentials(r);
@@ -560,7 +533,7 @@ static int delete_me_finish(req_t *r)
 	if (db_run(r->db, &q, 0, NULL, &res) < 0) {
 		if (res)
 			PQclear(res);
-		return db_fail(r);
+		return reply_db_fault(r);
 	}
 	bool sole = strcmp(PQgetvalue(res, 0, 0), "sole_owner") == 0;
 	PQclear(res);
@@ -582,7 +555,7 @@ int api_me_delete(req_t *r)
 	if (!j)
 		return 0;
 	r->cont_data = j;
-	r->job = verify_job;
+	r->job = reauth_job;
 	r->cont = delete_me_finish;
 	return REQ_SUSPENDED;
 }

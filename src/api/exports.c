@@ -10,9 +10,11 @@
 #include "../app.h"
 #include "../buf.h"
 #include "../db.h"
+#include "../gate.h"
 #include "../jsonv.h"
 #include "../log.h"
 #include "records.h"
+#include "reply.h"
 
 #define XLSX_TYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #define MAX_DAYS 92
@@ -21,19 +23,9 @@
 
 /* ---- the date range of a spreadsheet ---- */
 
-static long day_number(const char *d)
-{
-	struct tm t = { 0 };
-	t.tm_year = (int)strtol(d, NULL, 10) - 1900;
-	t.tm_mon = (int)strtol(d + 5, NULL, 10) - 1;
-	t.tm_mday = (int)strtol(d + 8, NULL, 10);
-	return (long)(timegm(&t) / 86400);
-}
-
 static void range_error(req_t *r, const char *field, const char *code, const char *message)
 {
-	req_problem_errors(r, 400, "validation_failed", message,
-			   json_pack("[{s:s,s:s,s:s}]", "field", field, "code", code, "message", message));
+	reply_field_problem(r, 400, "validation_failed", message, field, code, message);
 }
 
 /* from and to: dates, to on or after from, at most 92 days apart. 400 and -1 otherwise. */
@@ -49,7 +41,7 @@ static int date_range(req_t *r, const char **from, const char **to)
 			return -1;
 		}
 	}
-	long days = day_number(*to) - day_number(*from);
+	long days = jsonv_date_days(*from, *to);
 	if (days < 0 || days > MAX_DAYS) {
 		range_error(r, "to", "invalid", "to must be on or after from, at most 92 days apart");
 		return -1;
@@ -228,7 +220,7 @@ static int export_xlsx(req_t *r, db_stmt_t *q, const char *name, const char *she
 	const char *p[] = { from, to };
 	PGresult *res;
 	if (db_run(r->db, q, 2, p, &res) < 0)
-		return rec_db_error(r, NULL, res, false);
+		return reply_db_error(r, NULL, res, false);
 	char *body = NULL;
 	size_t len = 0;
 	int rc = PQnfields(res) == ncols ? workbook(sheet, cols, ncols, res, &body, &len) : -1;
@@ -269,35 +261,40 @@ int api_export_manpower(req_t *r)
 
 /* ---- the whole workspace, streamed ---- */
 
-/* The arrays of the export, in order; each query yields one JSON value per row, in the
+/* The arrays of the export, in order; each cursor yields one JSON value per row, in the
  * order of an index, so PostgreSQL streams it too. */
 #define ROWS(t) "select app." t "_json(c) from app." t " c where c.tenant_id = app.current_tenant() order by c.id"
-static const struct section {
+#define CURSOR "declare dump no scroll cursor for "
+static struct section {
 	const char *name;
-	const char *sql;
+	db_stmt_t declare;
 } sections[] = {
-	{ "members", "select json_build_object('user_id', m.user_id, 'email', u.email, 'name', u.name, 'role', m.role, "
-		     "'mfa_enabled', u.totp_enabled_at is not null, 'joined_at', app.ts(m.created_at)) "
-		     "from app.memberships m join app.users u on u.id = m.user_id "
-		     "where m.tenant_id = app.current_tenant() order by m.user_id" },
-	{ "customers", ROWS("customers") },
-	{ "regions", ROWS("regions") },
-	{ "projects", ROWS("projects") },
-	{ "employees", ROWS("employees") },
-	{ "crews", ROWS("crews") },
-	{ "pours", ROWS("pours") },
-	{ "assignments", ROWS("assignments") },
-	{ "reminders", ROWS("reminders") },
-	{ "audit_log", "select app.audit_json(a) from app.audit_log a where a.tenant_id = app.current_tenant() "
-		       "order by a.seq" },
+	{ "members", DB_STMT(CURSOR "select json_build_object('user_id', m.user_id, 'email', u.email, 'name', u.name, "
+			     "'role', m.role, 'mfa_enabled', u.totp_enabled_at is not null, "
+			     "'joined_at', app.ts(m.created_at)) "
+			     "from app.memberships m join app.users u on u.id = m.user_id "
+			     "where m.tenant_id = app.current_tenant() order by m.user_id") },
+	{ "customers", DB_STMT(CURSOR ROWS("customers")) },
+	{ "regions", DB_STMT(CURSOR ROWS("regions")) },
+	{ "projects", DB_STMT(CURSOR ROWS("projects")) },
+	{ "employees", DB_STMT(CURSOR ROWS("employees")) },
+	{ "crews", DB_STMT(CURSOR ROWS("crews")) },
+	{ "pours", DB_STMT(CURSOR ROWS("pours")) },
+	{ "assignments", DB_STMT(CURSOR ROWS("assignments")) },
+	{ "reminders", DB_STMT(CURSOR ROWS("reminders")) },
+	{ "audit_log", DB_STMT(CURSOR "select app.audit_json(a) from app.audit_log a "
+			       "where a.tenant_id = app.current_tenant() order by a.seq") },
 };
 #define BATCH 500
+static db_stmt_t fetch = DB_STMT("fetch 500 from dump");
+static db_stmt_t close_cursor = DB_STMT("close dump");
 
-/* The export's own connection, in one REPEATABLE READ transaction holding the session's
- * secret (the policies apply as to any request), read a batch at a time while the body is
- * sent. It can't be the worker's connection: that one serves other requests meanwhile. */
+/* The export's own connection (db_open), in one REPEATABLE READ transaction opened like any
+ * request's (app.request_begin: the session, client IP and staff name; the policies apply
+ * as to any request), read a batch at a time while the body is sent. It can't be the
+ * worker's connection: that one serves other requests meanwhile. */
 struct dump {
-	PGconn *conn;
+	db_t *db;
 	buf_t out;          /* made, not yet handed to the server */
 	size_t sent;        /* of out */
 	size_t section;     /* the one being written; ARRAY_LEN(sections) when all are */
@@ -306,19 +303,19 @@ struct dump {
 	bool ended;
 };
 
-static bool exec_ok(PGconn *c, const char *sql)
+static bool run_ok(db_t *db, db_stmt_t *s)
 {
-	PGresult *res = PQexec(c, sql);
-	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
-	PQclear(res);
-	return ok;
+	PGresult *res;
+	int rc = db_run(db, s, 0, NULL, &res);
+	if (res)
+		PQclear(res);
+	return rc == 0;
 }
 
 static void dump_release(void *cls)
 {
 	struct dump *d = cls;
-	if (d->conn)
-		PQfinish(d->conn);
+	db_close(d->db);
 	buf_free(&d->out);
 	free(d);
 }
@@ -329,22 +326,21 @@ static int dump_step(struct dump *d)
 	if (d->section == ARRAY_LEN(sections)) {
 		buf_puts(&d->out, "}\n");
 		d->ended = true;
-		return exec_ok(d->conn, "commit") && !d->out.failed ? 0 : -1;
+		return db_commit(d->db) == 0 && !d->out.failed ? 0 : -1;
 	}
-	const struct section *s = &sections[d->section];
+	struct section *s = &sections[d->section];
 	if (!d->open) {
-		char sql[1024];
-		snprintf(sql, sizeof sql, "declare dump no scroll cursor for %s", s->sql);
-		if (!exec_ok(d->conn, sql))
+		if (!run_ok(d->db, &s->declare))
 			return -1;
 		buf_printf(&d->out, ",\"%s\":[", s->name);
 		d->open = true;
 		d->first = true;
 	}
-	_Static_assert(BATCH == 500, "BATCH is the count of the FETCH below");
-	PGresult *res = PQexec(d->conn, "fetch 500 from dump");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		PQclear(res);
+	_Static_assert(BATCH == 500, "BATCH is the count of the FETCH statement");
+	PGresult *res;
+	if (db_run(d->db, &fetch, 0, NULL, &res) < 0) {
+		if (res)
+			PQclear(res);
 		return -1;
 	}
 	int n = PQntuples(res);
@@ -357,7 +353,7 @@ static int dump_step(struct dump *d)
 	PQclear(res);
 	if (n < BATCH) {
 		buf_puts(&d->out, "]");
-		if (!exec_ok(d->conn, "close dump"))
+		if (!run_ok(d->db, &close_cursor))
 			return -1;
 		d->open = false;
 		d->section++;
@@ -374,7 +370,7 @@ static long dump_read(void *cls, char *buf, size_t max)
 		buf_reset(&d->out);
 		d->sent = 0;
 		if (dump_step(d) < 0) {
-			const char *m = PQerrorMessage(d->conn);
+			const char *m = db_error_message(d->db);
 			log_warn("workspace export cut short: %.*s", (int)strcspn(m, "\n"), m);
 			return -1;
 		}
@@ -390,41 +386,41 @@ static long dump_read(void *cls, char *buf, size_t max)
  * session ended meanwhile; *slug receives the workspace's slug (arena). */
 static struct dump *dump_open(req_t *r, const char **slug)
 {
+	/* SET LOCAL: behind pgbouncer in transaction mode nothing may outlive the transaction;
+	 * a slow reader leaves it idle between batches for longer than a request would */
+	static db_stmt_t timeouts = DB_STMT("select set_config('statement_timeout', $1, true), "
+					    "set_config('idle_in_transaction_session_timeout', '300000', true)");
+	static db_stmt_t head = DB_STMT("select app.workspace_get()::text, app.ts(now()), "
+					"(select t.slug from app.tenants t where t.id = app.current_tenant())");
 	struct dump *d = calloc(1, sizeof *d);
 	if (!d)
 		return NULL;
 	d->out = BUF_INIT(64u << 20);
-	char err[256], sql[256];
-	d->conn = db_connect_once(app_settings->database_url, err, sizeof err);
-	if (!d->conn) {
-		log_warn("workspace export: %s", err);
+	d->db = db_open();
+	if (!d->db || db_begin_snapshot(d->db) < 0)
+		goto fail;
+	char ms[32];
+	snprintf(ms, sizeof ms, "%ld", app_settings->db_statement_timeout_ms);
+	const char *p[] = { ms };
+	PGresult *res;
+	if (db_run(d->db, &timeouts, 1, p, &res) < 0) {
+		if (res)
+			PQclear(res);
 		goto fail;
 	}
-	/* SET LOCAL: behind pgbouncer in transaction mode nothing may outlive the transaction;
-	 * a slow reader leaves it idle between batches for longer than a request would */
-	snprintf(sql, sizeof sql,
-		 "begin isolation level repeatable read; set local statement_timeout = %ld; "
-		 "set local idle_in_transaction_session_timeout = 300000", app_settings->db_statement_timeout_ms);
-	if (!exec_ok(d->conn, sql))
-		goto fail;
-	const char *p[] = { r->auth.session_key };
-	PGresult *res = PQexecParams(d->conn, "select set_config('app.session_key', $1, true)", 1, NULL, p, NULL, NULL, 0);
-	bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
 	PQclear(res);
-	if (!ok)
+	if (gate_session_begin(r, d->db) < 0)
 		goto fail;
-	res = PQexec(d->conn, "select app.current_session_id()::text, app.workspace_get()::text, app.ts(now()), "
-			      "(select t.slug from app.tenants t where t.id = app.current_tenant())");
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) &&
-	     strcmp(PQgetvalue(res, 0, 0), r->auth.session_id) == 0 && !PQgetisnull(res, 0, 1);
+	bool ok = db_run(d->db, &head, 0, NULL, &res) == 0 && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0);
 	if (ok) {
 		buf_puts(&d->out, "{\"format\":\"planyard-workspace/1\",\"exported_at\":\"");
-		buf_puts(&d->out, PQgetvalue(res, 0, 2));
-		buf_puts(&d->out, "\",\"workspace\":");
 		buf_puts(&d->out, PQgetvalue(res, 0, 1));
-		*slug = arena_strdup(&r->arena, PQgetvalue(res, 0, 3));
+		buf_puts(&d->out, "\",\"workspace\":");
+		buf_puts(&d->out, PQgetvalue(res, 0, 0));
+		*slug = arena_strdup(&r->arena, PQgetvalue(res, 0, 2));
 	}
-	PQclear(res);
+	if (res)
+		PQclear(res);
 	if (!ok || d->out.failed)
 		goto fail;
 	return d;
@@ -439,7 +435,7 @@ int api_export_workspace(req_t *r)
 		"select app.audit('workspace.exported', 'workspace', app.current_tenant()::text, '{}')");
 	PGresult *res;
 	if (db_run(r->db, &audit, 0, NULL, &res) < 0)
-		return rec_db_error(r, NULL, res, false);
+		return reply_db_error(r, NULL, res, false);
 	PQclear(res);
 	const char *slug = NULL;
 	struct dump *d = dump_open(r, &slug);

@@ -8,19 +8,13 @@
 #include "../db.h"
 #include "../jsonv.h"
 #include "../auth/session.h"
-
-static int db_fail(req_t *r)
-{
-	bool down = db_broken(r->db);
-	req_problem(r, down ? 503 : 500, down ? "db_unavailable" : "internal_error", NULL);
-	return 0;
-}
+#include "reply.h"
 
 int api_me_get(req_t *r)
 {
 	json_t *p = session_profile(r);
 	if (!p)
-		return db_fail(r);
+		return reply_db_fault(r);
 	req_json(r, 200, p);
 	return 0;
 }
@@ -31,10 +25,10 @@ int api_me_patch(req_t *r)
 				     "where id = app.current_user_id()");
 	const char *p[] = { json_string_value(json_object_get(r->json, "name")) };
 	if (db_run(r->db, &q, 1, p, NULL) < 0)
-		return db_fail(r);
+		return reply_db_fault(r);
 	json_t *prof = session_profile(r);
 	if (!prof)
-		return db_fail(r);
+		return reply_db_fault(r);
 	json_t *user = json_incref(json_object_get(prof, "user"));
 	json_decref(prof);
 	req_json(r, 200, user);
@@ -43,8 +37,7 @@ int api_me_patch(req_t *r)
 
 static int query_error(req_t *r, const char *top, const char *field, const char *message)
 {
-	req_problem_errors(r, 400, top, message,
-			   json_pack("[{s:s,s:s,s:s}]", "field", field, "code", "invalid", "message", message));
+	reply_field_problem(r, 400, top, message, field, "invalid", message);
 	return 0;
 }
 
@@ -91,7 +84,7 @@ int api_me_sessions(req_t *r)
 	if (db_run(r->db, &q, 3, p, &res) < 0) {
 		if (res)
 			PQclear(res);
-		return db_fail(r);
+		return reply_db_fault(r);
 	}
 	int rows = PQntuples(res);
 	json_t *data = json_array();
@@ -130,7 +123,7 @@ int api_me_session_delete(req_t *r)
 	if (db_run(r->db, &q, 1, p, &res) < 0) {
 		if (res)
 			PQclear(res);
-		return db_fail(r);
+		return reply_db_fault(r);
 	}
 	bool found = strcmp(PQcmdTuples(res), "1") == 0;
 	PQclear(res);

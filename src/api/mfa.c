@@ -17,33 +17,16 @@
 #include "../auth/sealed.h"
 #include "../auth/session.h"
 #include "../auth/totp.h"
+#include "reauth.h"
+#include "reply.h"
 
 #define CHALLENGE_TTL 300
-
-static const char *field(req_t *r, const char *name)
-{
-	return json_string_value(json_object_get(r->json, name));
-}
-
-static int db_fail(req_t *r)
-{
-	bool down = db_broken(r->db);
-	req_problem(r, down ? 503 : 500, down ? "db_unavailable" : "internal_error", NULL);
-	return 0;
-}
 
 static int too_many(req_t *r, const char *seconds)
 {
 	req_header(r, "Retry-After", arena_strdup(&r->arena, seconds));
 	req_problem(r, 429, "rate_limited", "too many attempts; try again later");
 	return 0;
-}
-
-static char *hash_param(req_t *r, const char *token)
-{
-	unsigned char h[32];
-	crypto_sha256(token, strlen(token), h);
-	return db_bytea(&r->arena, h, sizeof h);
 }
 
 /* Runs q, which answers one row; NULL after answering a problem. */
@@ -53,7 +36,7 @@ static PGresult *one_row(req_t *r, db_stmt_t *q, int n, const char *const *p)
 	if (db_run(r->db, q, n, p, &res) < 0 || PQntuples(res) != 1) {
 		if (res)
 			PQclear(res);
-		db_fail(r);
+		reply_db_fault(r);
 		return NULL;
 	}
 	return res;
@@ -125,15 +108,14 @@ static json_t *new_recovery_codes(req_t *r, const char **hashes)
 
 static int invalid_code(req_t *r)
 {
-	req_field_error(r, "code", "invalid_code", "the code is not right");
+	reply_field_error(r, "code", "invalid_code", "the code is not right");
 	return 0;
 }
 
 static int wrong_password(req_t *r)
 {
-	req_problem_errors(r, 401, "invalid_credentials", "the password is not right",
-			   json_pack("[{s:s,s:s,s:s}]", "field", "password", "code", "invalid_credentials",
-				     "message", "the password is not right"));
+	reply_field_problem(r, 401, "invalid_credentials", "the password is not right",
+				"password", "invalid_credentials", "the password is not right");
 	return 0;
 }
 
@@ -144,10 +126,10 @@ int api_mfa_challenge(req_t *r, const char *tenant, const char *user)
 	static db_stmt_t q = DB_STMT("select app.mfa_challenge_create($1, $2, $3)");
 	char token[44];
 	crypto_token(token);
-	const char *p[] = { tenant, user, hash_param(r, token) };
+	const char *p[] = { tenant, user, db_token_hash(&r->arena, token) };
 	if (db_run(r->db, &q, 3, p, NULL) < 0) {
 		OPENSSL_cleanse(token, sizeof token);
-		return db_fail(r);
+		return reply_db_fault(r);
 	}
 	req_json(r, 200, json_pack("{s:b,s:s,s:i}", "mfa_required", 1, "mfa_token", token, "expires_in",
 				   CHALLENGE_TTL));
@@ -160,13 +142,13 @@ int api_mfa_verify(req_t *r)
 	static db_stmt_t secret_q = DB_STMT("select app.mfa_challenge_secret($1)");
 	static db_stmt_t verify_q = DB_STMT(
 		"select status, tenant_id, user_id, email, retry_after from app.mfa_challenge_verify($1, $2, $3, $4)");
-	const char *code = field(r, "code"), *recovery = field(r, "recovery_code");
+	const char *code = req_json_str(r, "code"), *recovery = req_json_str(r, "recovery_code");
 	if ((code != NULL) == (recovery != NULL)) {
-		req_field_error(r, code ? "recovery_code" : "code", "invalid",
+		reply_field_error(r, code ? "recovery_code" : "code", "invalid",
 				"send either code (from the authenticator app) or recovery_code");
 		return 0;
 	}
-	const char *token_hash = hash_param(r, field(r, "mfa_token"));
+	const char *token_hash = db_token_hash(&r->arena, req_json_str(r, "mfa_token"));
 	const char *step = NULL, *rec = NULL;
 	if (code) {
 		const char *p[] = { token_hash };
@@ -191,7 +173,7 @@ int api_mfa_verify(req_t *r)
 		char *email = arena_strdup(&r->arena, PQgetvalue(res, 0, 3));
 		PQclear(res);
 		if (!tenant || !user || !email)
-			return db_fail(r);
+			return reply_db_fault(r);
 		(void)session_issue(r, tenant, user, "aal2", email);
 		return 0;
 	}
@@ -212,17 +194,9 @@ int api_mfa_verify(req_t *r)
 enum mfa_op { OP_START, OP_DISABLE, OP_REGENERATE };
 
 struct mfa_job {
+	struct reauth check; /* first: reauth_job reads it */
 	enum mfa_op op;
-	char *password;
-	char *hash;
-	bool verified;
 };
-
-static void verify_job(req_t *r)
-{
-	struct mfa_job *j = r->cont_data;
-	j->verified = password_verify(j->password, j->hash);
-}
 
 /* The first half of the routes that take the password: the hash, then the work pool. */
 static int with_password(req_t *r, enum mfa_op op, handler_fn cont)
@@ -245,14 +219,14 @@ static int with_password(req_t *r, enum mfa_op op, handler_fn cont)
 	struct mfa_job *j = arena_alloc(&r->arena, sizeof *j);
 	char *hash = arena_strdup(&r->arena, PQgetvalue(res, 0, 0));
 	PQclear(res);
-	char *password = arena_strdup(&r->arena, field(r, "password"));
+	char *password = arena_strdup(&r->arena, req_json_str(r, "password"));
 	if (!j || !hash || !password)
-		return db_fail(r);
+		return reply_db_fault(r);
 	j->op = op;
-	j->password = password;
-	j->hash = hash;
+	j->check.password = password;
+	j->check.hash = hash;
 	r->cont_data = j;
-	r->job = verify_job;
+	r->job = reauth_job;
 	r->cont = cont;
 	return REQ_SUSPENDED;
 }
@@ -280,7 +254,7 @@ static int start_finish(req_t *r)
 {
 	static db_stmt_t q = DB_STMT("select app.mfa_enrol_start($1)");
 	struct mfa_job *j = r->cont_data;
-	if (!j->verified)
+	if (!j->check.verified)
 		return wrong_password(r);
 	unsigned char key[TOTP_SECRET_BYTES];
 	char b32[(TOTP_SECRET_BYTES * 8 + 4) / 5 + 1];
@@ -345,15 +319,15 @@ int api_mfa_totp_activate(req_t *r)
 	char *pending = arena_strdup(&r->arena, PQgetvalue(res, 0, 0));
 	PQclear(res);
 	if (!pending)
-		return db_fail(r);
-	const char *code = field(r, "code");
+		return reply_db_fault(r);
+	const char *code = req_json_str(r, "code");
 	const char *step = totp_is_code(code) ? matched_step(r, pending, code) : NULL;
 	if (!step)
 		return invalid_code(r);
 	const char *hashes;
 	json_t *codes = new_recovery_codes(r, &hashes);
 	if (!codes)
-		return db_fail(r);
+		return reply_db_fault(r);
 	const char *p[] = { pending, step, hashes };
 	res = one_row(r, &activate, 3, p);
 	if (!res) {
@@ -378,9 +352,9 @@ static int code_finish(req_t *r)
 	static db_stmt_t disable = DB_STMT("select status, retry_after from app.mfa_disable($1, $2)");
 	static db_stmt_t regenerate = DB_STMT("select status, retry_after from app.mfa_recovery_regenerate($1, $2, $3)");
 	struct mfa_job *j = r->cont_data;
-	if (!j->verified)
+	if (!j->check.verified)
 		return wrong_password(r);
-	const char *code = field(r, "code"), *step = NULL, *rec = NULL;
+	const char *code = req_json_str(r, "code"), *step = NULL, *rec = NULL;
 	if (totp_is_code(code)) {
 		PGresult *res = one_row(r, &material, 0, NULL);
 		if (!res)
@@ -397,7 +371,7 @@ static int code_finish(req_t *r)
 	if (j->op == OP_REGENERATE) {
 		codes = new_recovery_codes(r, &hashes);
 		if (!codes)
-			return db_fail(r);
+			return reply_db_fault(r);
 		const char *p[] = { step, rec, hashes };
 		res = one_row(r, &regenerate, 3, p);
 	} else {

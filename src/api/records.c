@@ -7,11 +7,10 @@
 #include "../crypto.h"
 #include "../jsonv.h"
 #include "../log.h"
-#include "../auth/gate.h"
+#include "../gate.h"
+#include "../vocab.h"
+#include "reply.h"
 
-static const char *const status_values[] = { "tentative", "confirmed", "completed", "canceled", NULL };
-static const char *const trade_values[] = { "placer", "finisher", "pump_operator", "driver", "foreman", "laborer", NULL };
-static const char *const reminder_status[] = { "pending", "sent", "failed", NULL };
 
 static const jsonv_field_t no_filters[] = { JV_END };
 static const jsonv_field_t customer_filters[] = {
@@ -22,13 +21,13 @@ static const jsonv_field_t project_filters[] = {
 static const jsonv_field_t employee_filters[] = {
 	{ "region_id", JV_UUID, false, false, 0, 0, NULL, NULL },
 	{ "active", JV_BOOL, false, false, 0, 0, NULL, NULL },
-	{ "trade", JV_ENUM, false, false, 0, 0, trade_values, NULL }, JV_END };
+	{ "trade", JV_ENUM, false, false, 0, 0, vocab_trades, NULL }, JV_END };
 static const jsonv_field_t crew_filters[] = {
 	{ "region_id", JV_UUID, false, false, 0, 0, NULL, NULL }, JV_END };
 static const jsonv_field_t pour_filters[] = {
 	{ "from", JV_DATE, true, false, 0, 0, NULL, NULL },
 	{ "to", JV_DATE, true, false, 0, 0, NULL, NULL },
-	{ "status", JV_ENUM, false, false, 0, 0, status_values, NULL },
+	{ "status", JV_ENUM, false, false, 0, 0, vocab_pour_statuses, NULL },
 	{ "project_id", JV_UUID, false, false, 0, 0, NULL, NULL },
 	{ "region_id", JV_UUID, false, false, 0, 0, NULL, NULL },
 	{ "crew_id", JV_UUID, false, false, 0, 0, NULL, NULL }, JV_END };
@@ -38,7 +37,7 @@ static const jsonv_field_t assignment_filters[] = {
 	{ "employee_id", JV_UUID, false, false, 0, 0, NULL, NULL },
 	{ "pour_id", JV_UUID, false, false, 0, 0, NULL, NULL }, JV_END };
 static const jsonv_field_t reminder_filters[] = {
-	{ "status", JV_ENUM, false, false, 0, 0, reminder_status, NULL },
+	{ "status", JV_ENUM, false, false, 0, 0, vocab_reminder_statuses, NULL },
 	{ "from", JV_DATE, false, false, 0, 0, NULL, NULL },
 	{ "to", JV_DATE, false, false, 0, 0, NULL, NULL }, JV_END };
 static const jsonv_field_t manpower_filters[] = {
@@ -53,16 +52,16 @@ static const jsonv_field_t audit_filters[] = {
 	{ "from", JV_DATETIME, false, false, 0, 0, NULL, NULL },
 	{ "to", JV_DATETIME, false, false, 0, 0, NULL, NULL }, JV_END };
 
-static const struct rec_ref no_refs[] = { { NULL, NULL } };
-static const struct rec_ref project_refs[] = {
+static const struct reply_ref no_refs[] = { { NULL, NULL } };
+static const struct reply_ref project_refs[] = {
 	{ "projects_customer_fk", "customer_id" }, { "projects_region_fk", "region_id" }, { NULL, NULL } };
-static const struct rec_ref employee_refs[] = { { "employees_region_fk", "region_id" }, { NULL, NULL } };
-static const struct rec_ref crew_refs[] = {
+static const struct reply_ref employee_refs[] = { { "employees_region_fk", "region_id" }, { NULL, NULL } };
+static const struct reply_ref crew_refs[] = {
 	{ "crews_region_fk", "region_id" }, { "crews_foreman_fk", "foreman_id" },
 	{ "crew_members_employee_fk", "employee_ids" }, { NULL, NULL } };
-static const struct rec_ref pour_refs[] = {
+static const struct reply_ref pour_refs[] = {
 	{ "pours_project_fk", "project_id" }, { "pours_crew_fk", "crew_id" }, { NULL, NULL } };
-static const struct rec_ref assignment_refs[] = {
+static const struct reply_ref assignment_refs[] = {
 	{ "assignments_employee_fk", "employee_id" }, { "assignments_pour_fk", "pour_id" }, { NULL, NULL } };
 
 #define RES(n, s, f, fl, refs) { n, s, f, fl, refs, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 } }
@@ -106,94 +105,15 @@ void records_init(void)
 	}
 }
 
+int rec_db_error(req_t *r, const struct resource *rs, PGresult *res, bool deleting)
+{
+	struct reply_subject about = { rs ? rs->singular : NULL, rs ? rs->refs : NULL };
+	return reply_db_error(r, &about, res, deleting);
+}
+
 static const struct resource *res_of(req_t *r)
 {
 	return r->route->ctx;
-}
-
-int rec_db_error(req_t *r, const struct resource *rs, PGresult *res, bool deleting)
-{
-	if (!res || db_broken(r->db)) {
-		if (res)
-			PQclear(res);
-		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
-		return 0;
-	}
-	const char *state = db_sqlstate(res);
-	const char *constraint = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
-	const char *column = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
-	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-	char msg[512];
-	if (strcmp(state, "PY400") == 0 && primary) {
-		char field[128] = "", code[64] = "invalid";
-		const char *p1 = strchr(primary, '|'), *p2 = p1 ? strchr(p1 + 1, '|') : NULL;
-		if (p1 && p2) {
-			snprintf(field, sizeof field, "%.*s", (int)(p1 - primary), primary);
-			snprintf(code, sizeof code, "%.*s", (int)(p2 - p1 - 1), p1 + 1);
-			snprintf(msg, sizeof msg, "%s", p2 + 1);
-		} else {
-			snprintf(msg, sizeof msg, "%s", primary);
-		}
-		PQclear(res);
-		req_problem_errors(r, 400, strcmp(field, "cursor") == 0 ? "invalid_cursor" : "validation_failed", msg,
-				   json_pack("[{s:s,s:s,s:s}]", "field", field, "code", code, "message", msg));
-		return 0;
-	}
-	if (strcmp(state, "23503") == 0) {
-		if (deleting) {
-			PQclear(res);
-			snprintf(msg, sizeof msg, "this %s is still used by other records", rs ? rs->singular : "record");
-			req_problem(r, 409, "in_use", msg);
-			return 0;
-		}
-		const char *field = "id";
-		for (const struct rec_ref *f = rs ? rs->refs : NULL; f && f->constraint; f++)
-			if (constraint && strcmp(constraint, f->constraint) == 0)
-				field = f->field;
-		snprintf(msg, sizeof msg, "%s does not name a record of this workspace", field);
-		PQclear(res);
-		req_problem_errors(r, 400, "invalid_reference", msg,
-				   json_pack("[{s:s,s:s,s:s}]", "field", field, "code", "not_found", "message", msg));
-		return 0;
-	}
-	if (strcmp(state, "23505") == 0) {
-		bool double_booked = constraint && strcmp(constraint, "assignments_one_per_day") == 0;
-		PQclear(res);
-		if (double_booked)
-			req_problem_errors(r, 409, "double_booked", "this employee is already assigned on that date",
-					   json_pack("[{s:s,s:s,s:s}]", "field", "employee_id", "code", "double_booked",
-						     "message", "already assigned on that date"));
-		else
-			req_problem(r, 409, "conflict", "this would duplicate an existing record");
-		return 0;
-	}
-	if (strcmp(state, "23514") == 0 || strcmp(state, "23502") == 0 || strncmp(state, "22", 2) == 0) {
-		char field[128] = "";
-		if (column)
-			snprintf(field, sizeof field, "%s", column);
-		else if (constraint) {
-			/* table_column_check */
-			const char *u = strchr(constraint, '_');
-			snprintf(field, sizeof field, "%s", u ? u + 1 : constraint);
-			char *c = strstr(field, "_check");
-			if (c)
-				*c = '\0';
-		}
-		PQclear(res);
-		req_problem_errors(r, 400, "validation_failed", "a value is out of range",
-				   json_pack("[{s:s,s:s,s:s}]", "field", field, "code", "invalid", "message",
-					     "the value is not allowed here"));
-		return 0;
-	}
-	if (strcmp(state, "42501") == 0) {
-		PQclear(res);
-		req_problem(r, 403, "forbidden", "your role does not allow this");
-		return 0;
-	}
-	log_error("statement failed (%s): %s", state, primary ? primary : "");
-	PQclear(res);
-	req_problem(r, 500, "internal_error", NULL);
-	return 0;
 }
 
 /* Answers with the single JSON object in the first column, or 404 when it is NULL. */
@@ -201,24 +121,9 @@ static int one(req_t *r, const struct resource *rs, PGresult *res, int status, b
 {
 	if (!ok)
 		return rec_db_error(r, rs, res, false);
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
-		PQclear(res);
-		char msg[128];
-		snprintf(msg, sizeof msg, "no such %s in this workspace", rs ? rs->singular : "record");
-		req_problem(r, 404, "not_found", msg);
-		return 0;
-	}
-	size_t n = (size_t)PQgetlength(res, 0, 0);
-	char *body = malloc(n + 1);
-	if (!body) {
-		PQclear(res);
-		req_problem(r, 500, "internal_error", NULL);
-		return 0;
-	}
-	memcpy(body, PQgetvalue(res, 0, 0), n + 1);
-	PQclear(res);
-	req_body(r, status, "application/json", body, n);
-	return 0;
+	char msg[128];
+	snprintf(msg, sizeof msg, "no such %s in this workspace", rs ? rs->singular : "record");
+	return reply_cell(r, res, 0, status, msg);
 }
 
 static bool id_param(req_t *r, const struct resource *rs)
@@ -232,16 +137,10 @@ static bool id_param(req_t *r, const struct resource *rs)
 	return false;
 }
 
-static const char *body_text(req_t *r)
-{
-	return r->body.data && r->body.len ? r->body.data : "{}";
-}
-
 /* 400 validation_failed naming one query parameter. */
 static void query_error(req_t *r, const char *top, const char *field, const char *message)
 {
-	req_problem_errors(r, 400, top, message,
-			   json_pack("[{s:s,s:s,s:s}]", "field", field, "code", "invalid", "message", message));
+	reply_field_problem(r, 400, top, message, field, "invalid", message);
 }
 
 /* Query parameters of a list into a JSON object of filters; 400 on a bad one. */
@@ -274,14 +173,7 @@ static json_t *filters(req_t *r, const jsonv_field_t *spec, unsigned flags)
 	const char *from = json_string_value(json_object_get(f, "from"));
 	const char *to = json_string_value(json_object_get(f, "to"));
 	if ((flags & (REC_RANGE_REQUIRED | REC_RANGE_OPTIONAL)) && from && to) {
-		struct tm a = { 0 }, b = { 0 };
-		a.tm_year = (int)strtol(from, NULL, 10) - 1900;
-		a.tm_mon = (int)strtol(from + 5, NULL, 10) - 1;
-		a.tm_mday = (int)strtol(from + 8, NULL, 10);
-		b.tm_year = (int)strtol(to, NULL, 10) - 1900;
-		b.tm_mon = (int)strtol(to + 5, NULL, 10) - 1;
-		b.tm_mday = (int)strtol(to + 8, NULL, 10);
-		double days = difftime(timegm(&b), timegm(&a)) / 86400.0;
+		long days = jsonv_date_days(from, to);
 		/* API.md bounds the schedule and the projection to 92 days; other lists only need
 		 * the range the right way round */
 		if (days < 0 || ((flags & REC_RANGE_REQUIRED) && days > 92)) {
@@ -407,7 +299,7 @@ int rec_get(req_t *r)
 int rec_create(req_t *r)
 {
 	const struct resource *rs = res_of(r);
-	const char *p[] = { body_text(r) };
+	const char *p[] = { req_body_text(r) };
 	PGresult *res;
 	bool ok = db_run(r->db, (db_stmt_t *)&rs->create, 1, p, &res) == 0;
 	return one(r, rs, res, 201, ok);
@@ -421,7 +313,7 @@ int rec_update(req_t *r)
 	/* PATCH {} changes nothing, updated_at included */
 	if (r->json && json_object_size(r->json) == 0)
 		return rec_get(r);
-	const char *p[] = { req_param(r, 0), body_text(r) };
+	const char *p[] = { req_param(r, 0), req_body_text(r) };
 	PGresult *res;
 	bool ok = db_run(r->db, (db_stmt_t *)&rs->update, 2, p, &res) == 0;
 	return one(r, rs, res, 200, ok);
@@ -453,7 +345,7 @@ int rec_pour_cancel(req_t *r)
 	static db_stmt_t q = DB_STMT("select app.pours_cancel($1::uuid, $2::jsonb)");
 	if (!id_param(r, &res_pours))
 		return 0;
-	const char *p[] = { req_param(r, 0), body_text(r) };
+	const char *p[] = { req_param(r, 0), req_body_text(r) };
 	PGresult *res;
 	bool ok = db_run(r->db, &q, 2, p, &res) == 0;
 	return one(r, &res_pours, res, 200, ok);
@@ -464,7 +356,7 @@ int rec_crew_members(req_t *r)
 	static db_stmt_t q = DB_STMT("select app.crews_set_members($1::uuid, $2::jsonb)");
 	if (!id_param(r, &res_crews))
 		return 0;
-	const char *p[] = { req_param(r, 0), body_text(r) };
+	const char *p[] = { req_param(r, 0), req_body_text(r) };
 	PGresult *res;
 	bool ok = db_run(r->db, &q, 2, p, &res) == 0;
 	return one(r, &res_crews, res, 200, ok);

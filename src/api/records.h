@@ -7,21 +7,17 @@
 
 #include "../db.h"
 #include "../http.h"
+#include "reply.h"
 
 enum { REC_RANGE_REQUIRED = 1, REC_RANGE_OPTIONAL = 2 };
 
-/* A foreign key constraint and the body field it checks. */
-struct rec_ref {
-	const char *constraint;
-	const char *field;
-};
 
 struct resource {
 	const char *name;                 /* "customers" */
 	const char *singular;             /* "customer", for messages */
 	const jsonv_field_t *filters;     /* query parameters of the list (strings) */
 	unsigned flags;
-	const struct rec_ref *refs;       /* NULL-terminated */
+	const struct reply_ref *refs;       /* NULL-terminated */
 	db_stmt_t page, get, create, update, del;
 };
 
@@ -44,8 +40,7 @@ int rec_pour_cancel(req_t *r);
 int rec_crew_members(req_t *r);
 int rec_manpower(req_t *r);
 
-/* Answers a failed statement: PY400 field errors, references (400 naming the field),
- * in_use and double_booked (409), checks (400), and 503 when the database is gone. */
+/* reply_db_error about a record of rs (NULL: any record). */
 int rec_db_error(req_t *r, const struct resource *res, PGresult *res_or_null, bool deleting);
 
 #endif

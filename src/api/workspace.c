@@ -3,400 +3,102 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
-#include "../app.h"
-#include "../crypto.h"
 #include "../db.h"
-#include "../jsonv.h"
-#include "../mail.h"
-#include "../auth/jwt.h"
-#include "../auth/password.h"
 #include "../auth/session.h"
-#include "records.h"
-
-static int db_fail(req_t *r, PGresult *res)
-{
-	return rec_db_error(r, NULL, res, false);
-}
-
-/* Answers the JSON text of the first column (200), or 404 when it is NULL. */
-static int json_cell(req_t *r, PGresult *res, int status, const char *what)
-{
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
-		PQclear(res);
-		req_problem(r, 404, "not_found", what);
-		return 0;
-	}
-	size_t n = (size_t)PQgetlength(res, 0, 0);
-	char *body = malloc(n + 1);
-	if (body)
-		memcpy(body, PQgetvalue(res, 0, 0), n + 1);
-	PQclear(res);
-	if (!body) {
-		req_problem(r, 500, "internal_error", NULL);
-		return 0;
-	}
-	req_body(r, status, "application/json", body, n);
-	return 0;
-}
-
-static const char *body_text(req_t *r)
-{
-	return r->body.data && r->body.len ? r->body.data : "{}";
-}
+#include "reauth.h"
+#include "reply.h"
 
 int api_workspace_get(req_t *r)
 {
 	static db_stmt_t q = DB_STMT("select app.workspace_get()");
 	PGresult *res;
 	if (db_run(r->db, &q, 0, NULL, &res) < 0)
-		return db_fail(r, res);
-	return json_cell(r, res, 200, "no workspace");
+		return reply_db_error(r, NULL, res, false);
+	return reply_cell(r, res, 0, 200, "no workspace");
 }
 
 int api_workspace_patch(req_t *r)
 {
 	static db_stmt_t q = DB_STMT("select app.workspace_update($1::jsonb)");
-	const char *p[] = { body_text(r) };
+	const char *p[] = { req_body_text(r) };
 	PGresult *res;
 	if (db_run(r->db, &q, 1, p, &res) < 0)
-		return db_fail(r, res);
-	return json_cell(r, res, 200, "no workspace");
+		return reply_db_error(r, NULL, res, false);
+	return reply_cell(r, res, 0, 200, "no workspace");
 }
 
-static bool user_param(req_t *r)
+/* ---- deleting the workspace: the slug, the owner's password, then everything ---- */
+
+struct delete_job {
+	struct reauth check; /* first: reauth_job reads it */
+	char *slug;
+};
+
+static int slug_mismatch(req_t *r)
 {
-	if (jsonv_is_uuid(req_param(r, 0)))
-		return true;
-	req_problem(r, 404, "not_found", "no such member of this workspace");
-	return false;
+	reply_field_error(r, "slug", "mismatch", "type the workspace's slug to confirm its deletion");
+	return 0;
 }
 
-static int member_change(req_t *r, const char *role)
+static int delete_finish(req_t *r)
 {
-	static db_stmt_t change = DB_STMT("select app.member_change($1::uuid, $2)");
-	static db_stmt_t get = DB_STMT("select app.member_json($1::uuid)");
-	if (!user_param(r))
+	static db_stmt_t q = DB_STMT("select app.workspace_delete($1)");
+	struct delete_job *j = r->cont_data;
+	if (!j->check.verified) {
+		reply_field_problem(r, 401, "invalid_credentials", "the password is not right",
+					"password", "invalid_credentials", "the password is not right");
 		return 0;
-	const char *p[] = { req_param(r, 0), role };
+	}
+	const char *p[] = { j->slug };
 	PGresult *res;
-	if (db_run(r->db, &change, 2, p, &res) < 0)
-		return db_fail(r, res);
+	if (db_run(r->db, &q, 1, p, &res) < 0)
+		return reply_db_error(r, NULL, res, false);
 	char status[32];
 	snprintf(status, sizeof status, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
-	if (strcmp(status, "not_found") == 0) {
-		req_problem(r, 404, "not_found", "no such member of this workspace");
+	if (strcmp(status, "slug_mismatch") == 0)
+		return slug_mismatch(r);
+	if (strcmp(status, "deleted") != 0) {
+		req_problem(r, 403, "forbidden", "only an owner deletes the workspace");
 		return 0;
 	}
-	if (strcmp(status, "owner_only") == 0) {
-		req_problem(r, 403, "forbidden", "only an owner grants, changes or removes the owner role");
-		return 0;
-	}
-	if (strcmp(status, "last_owner") == 0) {
-		req_problem(r, 409, "last_owner", "a workspace always has an owner: make someone else owner first");
-		return 0;
-	}
-	if (!role) {
-		req_no_content(r);
-		return 0;
-	}
-	if (db_run(r->db, &get, 1, p, &res) < 0)
-		return db_fail(r, res);
-	return json_cell(r, res, 200, "no such member of this workspace");
-}
-
-int api_member_patch(req_t *r)
-{
-	return member_change(r, json_string_value(json_object_get(r->json, "role")));
-}
-
-int api_member_delete(req_t *r)
-{
-	return member_change(r, NULL);
-}
-
-static char *hash_param(req_t *r, const char *token)
-{
-	unsigned char h[32];
-	crypto_sha256(token, strlen(token), h);
-	return db_bytea(&r->arena, h, sizeof h);
-}
-
-int api_invitation_create(req_t *r)
-{
-	static db_stmt_t q = DB_STMT("select app.invitation_create($1::jsonb, $2, $3, $4)");
-	static db_stmt_t ws = DB_STMT("select name from app.tenants where id = app.current_tenant()");
-	PGresult *res;
-	if (db_run(r->db, &ws, 0, NULL, &res) < 0)
-		return db_fail(r, res);
-	char *wsname = arena_strdup(&r->arena, PQntuples(res) ? PQgetvalue(res, 0, 0) : "a workspace");
-	PQclear(res);
-	char token[44];
-	crypto_token(token);
-	char *body = arena_printf(&r->arena,
-		"Hello,\n\n%s invited you to \"%s\" on Planyard as %s. Accept here:\n\n%s\n\n"
-		"The link works once, for 7 days.\n", r->auth.email, wsname,
-		json_string_value(json_object_get(r->json, "role")), mail_link(&r->arena, "invite", token));
-	const char *p[] = { body_text(r), hash_param(r, token), "You are invited to a Planyard workspace",
-			    mail_sealed(&r->arena, body) };
-	if (db_run(r->db, &q, 4, p, &res) < 0)
-		return db_fail(r, res);
-	if (strstr(PQgetvalue(res, 0, 0), "\"owner_only\"")) {
-		PQclear(res);
-		req_problem(r, 403, "forbidden", "only an owner invites owners");
-		return 0;
-	}
-	return json_cell(r, res, 201, "no invitation");
-}
-
-int api_invitation_delete(req_t *r)
-{
-	static db_stmt_t q = DB_STMT("select app.invitation_revoke($1::uuid)");
-	if (!jsonv_is_uuid(req_param(r, 0))) {
-		req_problem(r, 404, "not_found", "no such invitation");
-		return 0;
-	}
-	const char *p[] = { req_param(r, 0) };
-	PGresult *res;
-	if (db_run(r->db, &q, 1, p, &res) < 0)
-		return db_fail(r, res);
-	bool found = PQgetvalue(res, 0, 0)[0] == 't';
-	PQclear(res);
-	if (!found) {
-		req_problem(r, 404, "not_found", "no such pending invitation");
-		return 0;
-	}
+	req_header(r, "Set-Cookie", session_clear_cookie);
 	req_no_content(r);
 	return 0;
 }
 
-/* ---- accepting ---- */
-
-struct accept {
-	char *token, *name, *password, *user;
-	char hash[128], history[160];
-	bool failed;
-};
-
-static int accept_finish(req_t *r)
+int api_workspace_delete(req_t *r)
 {
-	static db_stmt_t q = DB_STMT("select status, tenant_id, user_id from app.invitation_accept($1, $2, $3, $4, $5, $6)");
-	struct accept *a = r->cont_data;
-	if (a->failed) {
+	static db_stmt_t q = DB_STMT(
+		"select (select t.slug = $1 from app.tenants t where t.id = app.current_tenant()), m.password_hash "
+		"from app.me_password_material() m");
+	const char *p[] = { req_json_str(r, "slug") };
+	PGresult *res;
+	if (db_run(r->db, &q, 1, p, &res) < 0)
+		return reply_db_error(r, NULL, res, false);
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		req_problem(r, 500, "internal_error", "the signed-in account was not found");
+		return 0;
+	}
+	if (PQgetvalue(res, 0, 0)[0] != 't') {
+		PQclear(res);
+		return slug_mismatch(r);
+	}
+	struct delete_job *j = arena_alloc(&r->arena, sizeof *j);
+	if (j) {
+		j->slug = arena_strdup(&r->arena, req_json_str(r, "slug"));
+		j->check.password = arena_strdup(&r->arena, req_json_str(r, "password"));
+		j->check.hash = arena_strdup(&r->arena, PQgetvalue(res, 0, 1));
+	}
+	PQclear(res);
+	if (!j || !j->slug || !j->check.password || !j->check.hash) {
 		req_problem(r, 500, "internal_error", NULL);
 		return 0;
 	}
-	const char *p[] = { hash_param(r, a->token), a->user, a->name, a->user ? NULL : a->hash,
-			    a->user ? NULL : a->history, r->ip };
-	PGresult *res;
-	if (db_run(r->db, &q, 6, p, &res) < 0)
-		return db_fail(r, res);
-	const char *status = PQgetvalue(res, 0, 0);
-	if (strcmp(status, "ok") != 0) {
-		bool invalid = strcmp(status, "invalid") == 0, exists = strcmp(status, "account_exists") == 0;
-		PQclear(res);
-		if (invalid)
-			req_problem(r, 400, "token_invalid", "the invitation is unknown, used, revoked or expired");
-		else if (exists)
-			req_problem(r, 409, "account_exists",
-				    "this address already has an account: sign in, then accept the invitation");
-		else
-			req_problem(r, 409, "already_member", "you are already a member of this workspace");
-		return 0;
-	}
-	char *tenant = arena_strdup(&r->arena, PQgetvalue(res, 0, 1));
-	char *user = arena_strdup(&r->arena, PQgetvalue(res, 0, 2));
-	PQclear(res);
-	session_issue(r, tenant, user, "aal1", NULL);
-	if (r->status == 200)
-		r->status = 201;
-	return 0;
-}
-
-static void accept_job(req_t *r)
-{
-	struct accept *a = r->cont_data;
-	a->failed = password_hash(a->password, a->hash, sizeof a->hash) < 0 ||
-		    password_history_entry(a->password, a->history, sizeof a->history) < 0;
-}
-
-/* The signed-in user of the Authorization header, if any and alive; its id and email. */
-static int bearer_user(req_t *r, char **user, char **email)
-{
-	static db_stmt_t q = DB_STMT("select user_id, email from app.request_begin($1)");
-	const char *h = req_header_in(r, "Authorization");
-	*user = *email = NULL;
-	if (!h)
-		return 0;
-	json_t *c = strncmp(h, "Bearer ", 7) == 0 ? jwt_verify(app_settings->jwt_secret, h + 7, time(NULL)) : NULL;
-	if (!c) {
-		req_problem(r, 401, "token_invalid", "the access token is invalid or expired");
-		return -1;
-	}
-	const char *p[] = { json_string_value(json_object_get(c, "sk")) };
-	PGresult *res;
-	int rc = db_run(r->db, &q, 1, p, &res);
-	json_decref(c);
-	if (rc < 0)
-		return db_fail(r, res), -1;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		req_problem(r, 401, "session_revoked", "this session has ended; sign in again");
-		return -1;
-	}
-	*user = arena_strdup(&r->arena, PQgetvalue(res, 0, 0));
-	*email = arena_strdup(&r->arena, PQgetvalue(res, 0, 1));
-	PQclear(res);
-	/* the session's secret must not stay in this transaction: the accepting user acts
-	 * through SECURITY DEFINER functions, not as that session */
-	static db_stmt_t clear = DB_STMT("select set_config('app.session_key', '', true)");
-	if (db_run(r->db, &clear, 0, NULL, NULL) < 0)
-		return db_fail(r, NULL), -1;
-	return 0;
-}
-
-int api_invitation_accept(req_t *r)
-{
-	static db_stmt_t rate = DB_STMT("select app.rate_retry_after($1, 10, interval '15 minutes'), app.rate_hit($1)");
-	static db_stmt_t lookup = DB_STMT("select email, user_id from app.invitation_lookup($1)");
-	char *key = arena_printf(&r->arena, "invite:ip:%s", r->ip);
-	const char *rp[] = { key };
-	PGresult *res;
-	if (db_run(r->db, &rate, 1, rp, &res) < 0)
-		return db_fail(r, res);
-	if (strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
-		req_header(r, "Retry-After", arena_strdup(&r->arena, PQgetvalue(res, 0, 0)));
-		PQclear(res);
-		r->commit_on_error = true;
-		req_problem(r, 429, "rate_limited", "too many attempts; try again later");
-		return 0;
-	}
-	PQclear(res);
-	r->commit_on_error = true; /* every attempt counts towards the limit */
-	struct accept *a = arena_alloc(&r->arena, sizeof *a);
-	if (!a)
-		return db_fail(r, NULL);
-	a->token = arena_strdup(&r->arena, json_string_value(json_object_get(r->json, "token")));
-	char *email;
-	if (bearer_user(r, &a->user, &email) < 0)
-		return 0;
-	const char *lp[] = { hash_param(r, a->token) };
-	if (db_run(r->db, &lookup, 1, lp, &res) < 0)
-		return db_fail(r, res);
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		req_problem(r, 400, "token_invalid", "the invitation is unknown, used, revoked or expired");
-		return 0;
-	}
-	bool same = email && strcasecmp(email, PQgetvalue(res, 0, 0)) == 0;
-	bool has_account = !PQgetisnull(res, 0, 1);
-	PQclear(res);
-	if (a->user && !same) {
-		req_problem(r, 403, "wrong_account", "this invitation is for another email address");
-		return 0;
-	}
-	/* the address already has an account: it signs in and accepts with its Bearer (asking it
-	 * for a name and a password for a new account would lead nowhere) */
-	if (!a->user && has_account) {
-		req_problem(r, 409, "account_exists",
-			    "this address already has an account: sign in, then accept the invitation");
-		return 0;
-	}
-	if (a->user) {
-		r->commit_on_error = false;
-		r->cont_data = a;
-		return accept_finish(r);
-	}
-	const char *name = json_string_value(json_object_get(r->json, "name"));
-	const char *password = json_string_value(json_object_get(r->json, "password"));
-	if (!name || !password) {
-		json_t *errs = json_array();
-		if (!name)
-			json_array_append_new(errs, json_pack("{s:s,s:s,s:s}", "field", "name", "code", "required",
-							      "message", "name is required for a new account"));
-		if (!password)
-			json_array_append_new(errs, json_pack("{s:s,s:s,s:s}", "field", "password", "code", "required",
-							      "message", "password is required for a new account"));
-		req_problem_errors(r, 400, "validation_failed", "a new account needs a name and a password", errs);
-		return 0;
-	}
-	const char *ctx[] = { name, NULL };
-	const char *why = password_policy(password, ctx);
-	if (why) {
-		req_field_error(r, "password", why, "the password can't be used");
-		return 0;
-	}
-	r->commit_on_error = false;
-	a->name = arena_strdup(&r->arena, name);
-	a->password = arena_strdup(&r->arena, password);
-	r->cont_data = a;
-	r->job = accept_job;
-	r->cont = accept_finish;
+	r->cont_data = j;
+	r->job = reauth_job;
+	r->cont = delete_finish;
 	return REQ_SUSPENDED;
-}
-
-/* ---- audit ---- */
-
-int api_audit_verify(req_t *r)
-{
-	static db_stmt_t q = DB_STMT("select app.audit_verify()");
-	PGresult *res;
-	if (db_run(r->db, &q, 0, NULL, &res) < 0)
-		return db_fail(r, res);
-	return json_cell(r, res, 200, "no audit log");
-}
-
-void csv_cell(buf_t *b, const char *v, size_t n)
-{
-	bool formula = n && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r');
-	bool quote = formula;
-	for (size_t i = 0; i < n && !quote; i++)
-		if (v[i] == ',' || v[i] == '"' || v[i] == '\n' || v[i] == '\r')
-			quote = true;
-	if (!quote) {
-		buf_append(b, v, n);
-		return;
-	}
-	buf_puts(b, "\"");
-	if (formula)
-		buf_puts(b, "'");
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] == '"')
-			buf_puts(b, "\"");
-		buf_append(b, &v[i], 1);
-	}
-	buf_puts(b, "\"");
-}
-
-int api_audit_csv(req_t *r)
-{
-	static db_stmt_t q = DB_STMT(
-		"select a.id, app.ts(a.at), a.actor_id, a.actor_email, a.actor_kind, a.action, a.entity_type, "
-		"a.entity_id, a.changes::text, a.ip from app.audit_log a where a.tenant_id = app.current_tenant() "
-		"order by a.seq desc limit 1000000");
-	PGresult *res;
-	if (db_run(r->db, &q, 0, NULL, &res) < 0)
-		return db_fail(r, res);
-	buf_t b = BUF_INIT(256u << 20);
-	buf_puts(&b, "id,at,actor_id,actor_email,actor_kind,action,entity_type,entity_id,changes,ip\r\n");
-	for (int i = 0; i < PQntuples(res); i++) {
-		for (int c = 0; c < 10; c++) {
-			if (c)
-				buf_puts(&b, ",");
-			csv_cell(&b, PQgetvalue(res, i, c), (size_t)PQgetlength(res, i, c));
-		}
-		buf_puts(&b, "\r\n");
-	}
-	PQclear(res);
-	if (b.failed) {
-		buf_free(&b);
-		req_problem(r, 500, "internal_error", "the export is too large");
-		return 0;
-	}
-	req_header(r, "Content-Disposition", "attachment; filename=\"audit.csv\"");
-	req_body(r, 200, "text/csv; charset=utf-8", b.data, b.len);
-	return 0;
 }

@@ -631,6 +631,26 @@ class ExportTest(TrustCase):
         self.assertTrue(rows, r)
         self.assertEqual((rows[0]["actor"]["id"], rows[0]["entity_id"]), (self.ws.user_id, self.ws.id))
 
+    def test_workspace_json_request_context(self):
+        """An export is a request like any other: its audit row carries the client address
+        (app.request_begin's client IP) exactly as a write's does, and its body was read under
+        the same live session (a revoked session can't start one)."""
+        ws = new_workspace(self.server)
+        r = ws.api("POST", "/customers", {"name": "context check"})
+        self.assertEqual(r.status, 201, r)
+        r = ws.api("GET", "/exports/workspace.json")
+        self.assertEqual(r.status, 200, r)
+        self.assertIn("context check", {c["name"] for c in json.loads(r.body)["customers"]})
+        exported = ws.api("GET", "/audit?action=workspace.exported").json["data"]
+        created = ws.api("GET", "/audit?action=customer.created").json["data"]
+        self.assertTrue(exported and created)
+        self.assertEqual(created[0]["ip"], "127.0.0.1")
+        self.assertEqual(exported[0]["ip"], created[0]["ip"], "the export names the client like a write")
+        self.assertEqual(exported[0]["actor"], created[0]["actor"])
+        r = ws.api("POST", "/auth/logout")
+        self.assertEqual(r.status, 204, r)
+        self.assertEqual(ws.api("GET", "/exports/workspace.json").status, 401)
+
     def test_workspace_json_large(self):
         """Many batches of the cursor; the body arrives whole and in order."""
         ws = new_workspace(self.server)

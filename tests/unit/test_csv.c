@@ -1,4 +1,4 @@
-/* Unit tests of csv_cell (src/api/workspace.c): RFC 4180 quoting, and formula injection
+/* Unit tests of audit_csv_cell (src/api/audit.c): RFC 4180 quoting, and formula injection
  * neutralised (a cell starting with = + - @, or tab or CR, gets a leading quote inside a
  * quoted cell). GET /audit/export.csv writes every cell through it; the black-box suite
  * tests/api/test_audit_members.py reaches =, + and - through actor emails, but no column
@@ -11,20 +11,20 @@
 #include <cmocka.h>
 
 #include "buf.h"
-#include "api/workspace.h"
+#include "api/audit.h"
 
 /* The cell csv_cell makes of in (n bytes); compared with want (wn bytes). */
 static void check_n(const char *in, size_t n, const char *want, size_t wn)
 {
 	buf_t b = BUF_INIT(0);
-	csv_cell(&b, in, n);
+	audit_csv_cell(&b, in, n);
 	assert_false(b.failed);
 	if (wn == 0) {
 		assert_int_equal(b.len, 0);
 	} else {
 		assert_non_null(b.data);
 		if (b.len != wn || memcmp(b.data, want, wn) != 0)
-			fail_msg("csv_cell(%.*s) = [%.*s], want [%.*s]", (int)n, in, (int)b.len, b.data, (int)wn, want);
+			fail_msg("audit_csv_cell(%.*s) = [%.*s], want [%.*s]", (int)n, in, (int)b.len, b.data, (int)wn, want);
 	}
 	buf_free(&b);
 }
@@ -92,9 +92,9 @@ static void test_appends_to_what_is_there(void **state)
 {
 	buf_t b = BUF_INIT(0);
 	buf_puts(&b, "id,");
-	csv_cell(&b, "=x", 2);
+	audit_csv_cell(&b, "=x", 2);
 	buf_puts(&b, ",");
-	csv_cell(&b, "y", 1);
+	audit_csv_cell(&b, "y", 1);
 	assert_false(b.failed);
 	assert_string_equal(b.data, "id,\"'=x\",y");
 	buf_free(&b);
@@ -103,7 +103,7 @@ static void test_appends_to_what_is_there(void **state)
 static void test_respects_buffer_max(void **state)
 {
 	buf_t b = BUF_INIT(4);
-	csv_cell(&b, "a,bcdef", 7);
+	audit_csv_cell(&b, "a,bcdef", 7);
 	assert_true(b.failed);
 	buf_free(&b);
 }

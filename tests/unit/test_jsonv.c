@@ -580,6 +580,19 @@ static void test_nested_long_unknown_key(void **state)
 	}
 }
 
+/* the range checks of lists and exports count calendar days, across months, leap days and
+ * years */
+static void test_date_days(void **state)
+{
+	(void)state;
+	assert_int_equal(jsonv_date_days("2026-03-01", "2026-03-01"), 0);
+	assert_int_equal(jsonv_date_days("2026-02-28", "2026-03-01"), 1);
+	assert_int_equal(jsonv_date_days("2028-02-28", "2028-03-01"), 2);
+	assert_int_equal(jsonv_date_days("2025-12-31", "2026-01-01"), 1);
+	assert_int_equal(jsonv_date_days("2026-01-01", "2026-04-03"), 92);
+	assert_int_equal(jsonv_date_days("2026-03-02", "2026-03-01"), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -608,6 +621,7 @@ int main(void)
 		cmocka_unit_test(test_errors_carry_every_field),
 		cmocka_unit_test(test_partial),
 		cmocka_unit_test(test_nested_long_unknown_key),
+		cmocka_unit_test(test_date_days),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-#include "ops.h"
+#include "pours.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,105 +6,12 @@
 #include <time.h>
 
 #include "../app.h"
+#include "../db.h"
 #include "../jsonv.h"
 #include "../log.h"
 #include "../mail.h"
 #include "../outbound.h"
-#include "../stripe.h"
-#include "records.h"
-
-#define REMINDER_MAX_ATTEMPTS 3
-
-static int db_fail(req_t *r, PGresult *res)
-{
-	return rec_db_error(r, NULL, res, false);
-}
-
-/* ---- reminders ---- */
-
-int ops_send_reminders(db_t *db, const settings_t *s, int *sent, int *failed)
-{
-	static db_stmt_t claim = DB_STMT("select tenant_id, id, channel, recipient, message from app.reminders_claim(200)");
-	static db_stmt_t done = DB_STMT("select app.reminder_done($1, $2, $3, $4, $5, $6, $7)");
-	*sent = *failed = 0;
-	PGresult *res;
-	if (db_run(db, &claim, 0, NULL, &res) < 0) {
-		if (res)
-			PQclear(res);
-		return -1;
-	}
-	arena_t arena = { 0 };
-	int rc = 0;
-	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
-		const char *channel = PQgetvalue(res, i, 2), *to = PQgetvalue(res, i, 3), *msg = PQgetvalue(res, i, 4);
-		bool ok = true;
-		char err[256] = "";
-		const char *outbox = NULL;
-		if (strcmp(channel, "sms") == 0 && s->sms_url) {
-			ok = outbound_sms(s, to, msg, err, sizeof err) == 0;
-		} else {
-			/* mail, or an SMS without a service: the outbox delivers it (or files it) */
-			outbox = mail_sealed(&arena, msg);
-			ok = outbox != NULL;
-			if (!ok)
-				snprintf(err, sizeof err, "cannot seal the message");
-		}
-		char max[8];
-		snprintf(max, sizeof max, "%d", REMINDER_MAX_ATTEMPTS);
-		const char *p[] = { PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), ok ? "true" : "false", err, max,
-				    "Reminder from Planyard", outbox };
-		PGresult *d;
-		if (db_run(db, &done, 7, p, &d) < 0) {
-			if (d)
-				PQclear(d);
-			rc = -1;
-			break;
-		}
-		const char *result = PQgetvalue(d, 0, 0);
-		if (strcmp(result, "sent") == 0)
-			(*sent)++;
-		else if (strcmp(result, "failed") == 0)
-			(*failed)++;
-		if (!ok)
-			log_warn("reminder not sent: %s", err);
-		PQclear(d);
-	}
-	PQclear(res);
-	arena_release(&arena);
-	return rc;
-}
-
-int api_cron_reminders(req_t *r)
-{
-	int sent, failed;
-	if (ops_send_reminders(r->db, app_settings, &sent, &failed) < 0)
-		return db_fail(r, NULL);
-	req_json(r, 200, json_pack("{s:i,s:i}", "sent", sent, "failed", failed));
-	return 0;
-}
-
-int ops_retention(db_t *db, int *deleted)
-{
-	static db_stmt_t q = DB_STMT("select app.retention_run()");
-	PGresult *res;
-	if (db_run(db, &q, 0, NULL, &res) < 0) {
-		if (res)
-			PQclear(res);
-		return -1;
-	}
-	*deleted = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	return 0;
-}
-
-int api_cron_retention(req_t *r)
-{
-	int deleted;
-	if (ops_retention(r->db, &deleted) < 0)
-		return db_fail(r, NULL);
-	req_json(r, 200, json_pack("{s:i}", "deleted", deleted));
-	return 0;
-}
+#include "reply.h"
 
 /* ---- pour notifications ---- */
 
@@ -123,7 +30,7 @@ int api_pour_notify(req_t *r)
 	const char *p[] = { id };
 	PGresult *res;
 	if (db_run(r->db, &q, 1, p, &res) < 0)
-		return db_fail(r, res);
+		return reply_db_error(r, NULL, res, false);
 	if (PQntuples(res) == 0) {
 		PQclear(res);
 		req_problem(r, 404, "not_found", "no such pour in this workspace");
@@ -146,7 +53,7 @@ int api_pour_notify(req_t *r)
 #undef V
 		if (db_run(r->db, &send, 3, sp, NULL) < 0) {
 			PQclear(res);
-			return db_fail(r, NULL);
+			return reply_db_error(r, NULL, NULL, false);
 		}
 		queued++;
 	}
@@ -155,56 +62,8 @@ int api_pour_notify(req_t *r)
 	snprintf(n, sizeof n, "%d", queued);
 	const char *ap[] = { id, n };
 	if (db_run(r->db, &audit, 2, ap, NULL) < 0)
-		return db_fail(r, NULL);
+		return reply_db_error(r, NULL, NULL, false);
 	req_json(r, 202, json_pack("{s:s,s:i}", "status", "queued", "recipients", queued));
-	return 0;
-}
-
-/* ---- billing ---- */
-
-int api_billing_webhook(req_t *r)
-{
-	static db_stmt_t q = DB_STMT("select app.billing_apply($1::jsonb)");
-	const char *sig = req_header_in(r, "Stripe-Signature");
-	const char *body = r->body.data ? r->body.data : "";
-	if (stripe_verify(sig, body, r->body.len, app_settings->stripe_webhook_secret, time(NULL), 300) < 0) {
-		req_problem(r, 400, "signature_invalid", "the Stripe-Signature header does not verify");
-		return 0;
-	}
-	json_error_t e;
-	json_t *ev = json_loadb(body, r->body.len, JSON_REJECT_DUPLICATES, &e);
-	bool ok = json_is_object(ev) && json_is_string(json_object_get(ev, "id"));
-	json_decref(ev);
-	if (!ok) {
-		req_problem(r, 400, "invalid_json", "the event is not a JSON object with an id");
-		return 0;
-	}
-	const char *p[] = { body };
-	PGresult *res;
-	if (db_run(r->db, &q, 1, p, &res) < 0)
-		return db_fail(r, res);
-	json_t *out = json_pack("{s:b,s:s}", "received", 1, "result", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	req_json(r, 200, out);
-	return 0;
-}
-
-int api_billing_get(req_t *r)
-{
-	static db_stmt_t q = DB_STMT("select app.billing_json()");
-	PGresult *res;
-	if (db_run(r->db, &q, 0, NULL, &res) < 0)
-		return db_fail(r, res);
-	size_t n = (size_t)PQgetlength(res, 0, 0);
-	char *b = malloc(n + 1);
-	if (b)
-		memcpy(b, PQgetvalue(res, 0, 0), n + 1);
-	PQclear(res);
-	if (!b) {
-		req_problem(r, 500, "internal_error", NULL);
-		return 0;
-	}
-	req_body(r, 200, "application/json", b, n);
 	return 0;
 }
 
@@ -266,7 +125,7 @@ static int weather_finish(req_t *r)
 	if (text && db_run(r->db, &store, 3, p, NULL) < 0) {
 		free(text);
 		json_decref(w->result);
-		return db_fail(r, NULL);
+		return reply_db_error(r, NULL, NULL, false);
 	}
 	free(text);
 	req_json(r, 200, w->result);
@@ -285,7 +144,7 @@ int api_pour_weather(req_t *r)
 	const char *p[] = { id };
 	PGresult *res;
 	if (db_run(r->db, &q, 1, p, &res) < 0)
-		return db_fail(r, res);
+		return reply_db_error(r, NULL, res, false);
 	if (PQntuples(res) != 1) {
 		PQclear(res);
 		req_problem(r, 404, "not_found", "no such pour in this workspace");
@@ -298,21 +157,12 @@ int api_pour_weather(req_t *r)
 			    nozip ? "the pour's project has no ZIP code" : "no forecast service is configured");
 		return 0;
 	}
-	if (!PQgetisnull(res, 0, 2)) {
-		size_t n = (size_t)PQgetlength(res, 0, 2);
-		char *b = malloc(n + 1);
-		if (b)
-			memcpy(b, PQgetvalue(res, 0, 2), n + 1);
-		PQclear(res);
-		if (!b)
-			return db_fail(r, NULL);
-		req_body(r, 200, "application/json", b, n);
-		return 0;
-	}
+	if (!PQgetisnull(res, 0, 2))
+		return reply_cell(r, res, 2, 200, "no forecast");
 	struct weather *w = arena_alloc(&r->arena, sizeof *w);
 	if (!w) {
 		PQclear(res);
-		return db_fail(r, NULL);
+		return reply_db_error(r, NULL, NULL, false);
 	}
 	w->day = arena_strdup(&r->arena, PQgetvalue(res, 0, 0));
 	w->zip = arena_strdup(&r->arena, PQgetvalue(res, 0, 1));

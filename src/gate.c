@@ -4,9 +4,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "../crypto.h"
-#include "../db.h"
-#include "jwt.h"
+#include "auth/jwt.h"
+#include "crypto.h"
+#include "db.h"
+#include "headers.h"
+#include "jsonv.h"
+#include "vocab.h"
 
 static const settings_t *S;
 
@@ -21,21 +24,6 @@ static const char *bearer(req_t *r)
 	if (!h || strncmp(h, "Bearer ", 7) != 0 || !h[7])
 		return NULL;
 	return h + 7;
-}
-
-static enum role role_of(const char *s)
-{
-	if (!s)
-		return ROLE_NONE;
-	if (strcmp(s, "owner") == 0)
-		return ROLE_OWNER;
-	if (strcmp(s, "admin") == 0)
-		return ROLE_ADMIN;
-	if (strcmp(s, "scheduler") == 0)
-		return ROLE_SCHEDULER;
-	if (strcmp(s, "viewer") == 0)
-		return ROLE_VIEWER;
-	return ROLE_NONE;
 }
 
 static void copy(char *dst, size_t n, const char *src)
@@ -60,7 +48,7 @@ int gate_authenticate(req_t *r)
 	copy(a->tenant_id, sizeof a->tenant_id, json_string_value(json_object_get(c, "tid")));
 	copy(a->session_id, sizeof a->session_id, json_string_value(json_object_get(c, "sid")));
 	copy(a->session_key, sizeof a->session_key, json_string_value(json_object_get(c, "sk")));
-	a->role = role_of(json_string_value(json_object_get(c, "role")));
+	a->role = vocab_role(json_string_value(json_object_get(c, "role")));
 	a->aal2 = strcmp(json_string_value(json_object_get(c, "aal")), "aal2") == 0;
 	a->impersonation = json_is_string(json_object_get(c, "imp"));
 	json_decref(c);
@@ -84,7 +72,7 @@ static int session_result(req_t *r, PGresult *res)
 	bool alive = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), a->session_id) == 0 &&
 		     strcmp(PQgetvalue(res, 0, 1), a->user_id) == 0 && strcmp(PQgetvalue(res, 0, 2), a->tenant_id) == 0;
 	if (alive) {
-		a->role = role_of(PQgetvalue(res, 0, 3));  /* the live role, not the token's */
+		a->role = vocab_role(PQgetvalue(res, 0, 3));  /* the live role, not the token's */
 		a->aal2 = strcmp(PQgetvalue(res, 0, 4), "aal2") == 0;
 		copy(a->email, sizeof a->email, PQgetvalue(res, 0, 5));
 		copy(a->impersonation_id, sizeof a->impersonation_id, PQgetvalue(res, 0, 6));
@@ -103,10 +91,15 @@ static int session_result(req_t *r, PGresult *res)
 
 int gate_tx_session(req_t *r)
 {
+	return gate_session_begin(r, r->db);
+}
+
+int gate_session_begin(req_t *r, db_t *db)
+{
 	const char *p[] = { r->auth.session_key, r->ip };
 	PGresult *res;
-	if (db_run(r->db, &begin, 2, p, &res) < 0) {
-		bool down = db_broken(r->db);
+	if (db_run(db, &begin, 2, p, &res) < 0) {
+		bool down = db_broken(db);
 		if (res)
 			PQclear(res);
 		req_problem(r, down ? 503 : 500, down ? "db_unavailable" : "internal_error", NULL);
@@ -176,4 +169,110 @@ int gate_cron(req_t *r)
 		return -1;
 	}
 	return 0;
+}
+
+/* One transaction around fn: BEGIN, the live session handed to the database and the role
+ * checked (signed-in routes), fn, then COMMIT when fn succeeded, else ROLLBACK. A handler
+ * that suspends has its transaction committed first; its continuation gets a new one. */
+static int run_tx(req_t *r, handler_fn fn)
+{
+	db_t *db = db_thread();
+	if (db && (r->route->flags & ROUTE_READ1) && r->route->auth == AUTH_SESSION) {
+		/* one statement, sent with the session check in one round trip (gate_query) */
+		r->db = db;
+		r->read1 = true;
+		int rc = fn(r);
+		r->read1 = false;
+		r->db = NULL;
+		return rc;
+	}
+	if (!db || db_begin(db) < 0) {
+		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
+		return 0;
+	}
+	r->db = db;
+	if (r->route->auth == AUTH_SESSION && (gate_tx_session(r) < 0 || gate_authorize(r) < 0)) {
+		db_rollback(db);
+		r->db = NULL;
+		return 0;
+	}
+	int rc = fn(r);
+	if (rc == REQ_SUSPENDED) {
+		r->db = NULL;
+		if (db_commit(db) < 0) {
+			req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
+			return 0;
+		}
+		return rc;
+	}
+	if (r->responded && (r->status < 400 || r->commit_on_error)) {
+		if (db_commit(db) < 0) {
+			bool down = db_broken(db);
+			req_problem(r, down ? 503 : 409, down ? "db_unavailable" : "conflict",
+				    "the change could not be saved; try again");
+		}
+	} else {
+		db_rollback(db);
+	}
+	r->db = NULL;
+	return 0;
+}
+
+/* The gate: body, authentication, content type, JSON schema; then one transaction around
+ * the handler (with the role checked inside it, against the live membership). Sets the
+ * response in every case but REQ_SUSPENDED. */
+int gate_run(req_t *r)
+{
+	const route_t *rt = r->route;
+	if (r->body_too_large) {
+		req_problem(r, 413, "payload_too_large", "the body is larger than 1 MiB");
+		return 0;
+	}
+	if (rt->auth == AUTH_SESSION && gate_authenticate(r) < 0)
+		return 0;
+	if (rt->auth == AUTH_CRON && gate_cron(r) < 0)
+		return 0;
+	if (!(rt->flags & ROUTE_RAW_BODY)) {
+		if (r->body.len > 0) {
+			if (!headers_is_json(req_header_in(r, "Content-Type"))) {
+				req_problem(r, 415, "unsupported_media_type", "bodies are application/json");
+				return 0;
+			}
+			if (!rt->body) {
+				req_problem(r, 400, "body_not_allowed", "this request takes no body");
+				return 0;
+			}
+			json_error_t jerr;
+			r->json = json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &jerr);
+			if (!r->json) {
+				req_problem(r, 400, "invalid_json", "the body is not valid JSON (UTF-8, no NUL, no duplicate keys)");
+				return 0;
+			}
+			json_t *errors;
+			if (((rt->flags & ROUTE_PARTIAL) ? jsonv_validate_partial(r->json, rt->body, &errors)
+							  : jsonv_validate(r->json, rt->body, &errors)) < 0) {
+				req_problem_errors(r, 400, "validation_failed", "the body has invalid fields", errors);
+				return 0;
+			}
+		} else if (rt->body && !(rt->flags & ROUTE_BODY_OPTIONAL)) {
+			json_t *errors = NULL;
+			json_t *empty = json_object();
+			/* no body on a PATCH changes nothing, like {} */
+			if (((rt->flags & ROUTE_PARTIAL) ? jsonv_validate_partial(empty, rt->body, &errors)
+							  : jsonv_validate(empty, rt->body, &errors)) < 0) {
+				json_decref(empty);
+				req_problem_errors(r, 400, "validation_failed", "a JSON body is required", errors);
+				return 0;
+			}
+			r->json = empty;
+		}
+	}
+	if (!(rt->flags & ROUTE_TX))
+		return rt->handler(r);
+	return run_tx(r, rt->handler);
+}
+
+int gate_continue(req_t *r, handler_fn cont)
+{
+	return (r->route->flags & ROUTE_TX) ? run_tx(r, cont) : cont(r);
 }

@@ -1,0 +1,18 @@
+/* Scheduled jobs (API.md "Service endpoints": POST /internal/cron/...): sending due
+ * reminders and deleting workspaces suspended for over 30 days. */
+#ifndef PLANYARD_API_CRON_H
+#define PLANYARD_API_CRON_H
+
+#include "../db.h"
+#include "../http.h"
+#include "../settings.h"
+
+int api_cron_reminders(req_t *r);
+int api_cron_retention(req_t *r);
+
+/* The work of the cron endpoints, for `planyard jobs` too: in db's open transaction.
+ * 0, or -1 when the database failed. */
+int cron_send_reminders(db_t *db, const settings_t *s, int *sent, int *failed) WUR;
+int cron_retention(db_t *db, int *deleted) WUR;
+
+#endif
