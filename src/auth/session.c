@@ -136,13 +136,6 @@ static void successor(const char *token, char out[44])
 	OPENSSL_cleanse(key, sizeof key);
 }
 
-static char *hash_param(req_t *r, const char *token)
-{
-	unsigned char h[32];
-	crypto_sha256(token, strlen(token), h);
-	return db_bytea(&r->arena, h, sizeof h);
-}
-
 int session_issue(req_t *r, const char *tenant, const char *user, const char *aal, const char *email)
 {
 	static db_stmt_t create = DB_STMT("select session_id from app.auth_session_create($1, $2, $3, $4, $5, $6, $7, $8, $9)");
@@ -155,7 +148,7 @@ int session_issue(req_t *r, const char *tenant, const char *user, const char *aa
 		req_problem(r, 500, "internal_error", NULL);
 		return -1;
 	}
-	const char *p[] = { tenant, user, hash_param(r, sk), db_bytea(&r->arena, sealed, slen), hash_param(r, refresh),
+	const char *p[] = { tenant, user, db_token_hash(&r->arena, sk), db_bytea(&r->arena, sealed, slen), db_token_hash(&r->arena, refresh),
 			    aal, r->ip, r->user_agent ? r->user_agent : "", email };
 	free(sealed);
 	PGresult *res;
@@ -186,7 +179,7 @@ int session_impersonate(req_t *r, const char *token)
 		req_problem(r, 500, "internal_error", NULL);
 		return -1;
 	}
-	const char *p[] = { hash_param(r, token), hash_param(r, sk), db_bytea(&r->arena, sealed, slen), r->ip,
+	const char *p[] = { db_token_hash(&r->arena, token), db_token_hash(&r->arena, sk), db_bytea(&r->arena, sealed, slen), r->ip,
 			    r->user_agent ? r->user_agent : "" };
 	free(sealed);
 	PGresult *res;
@@ -230,7 +223,7 @@ int session_refresh(req_t *r)
 	}
 	char next[44];
 	successor(token, next);
-	const char *p[] = { hash_param(r, token), hash_param(r, next) };
+	const char *p[] = { db_token_hash(&r->arena, token), db_token_hash(&r->arena, next) };
 	PGresult *res;
 	if (db_run(r->db, &q, 2, p, &res) < 0 || PQntuples(res) != 1) {
 		if (res)
