@@ -276,3 +276,19 @@ int gate_continue(req_t *r, handler_fn cont)
 {
 	return (r->route->flags & ROUTE_TX) ? run_tx(r, cont) : cont(r);
 }
+
+const char *gate_rate_wait(req_t *r, const char *key, const char *max, const char *window)
+{
+	static db_stmt_t q = DB_STMT("select app.rate_retry_after($1, $2::int, $3::interval)");
+	const char *p[] = { key, max, window };
+	PGresult *res;
+	if (db_run(r->db, &q, 3, p, &res) < 0) {
+		if (res)
+			PQclear(res);
+		return NULL;
+	}
+	const char *v = PQgetvalue(res, 0, 0);
+	const char *out = strcmp(v, "0") == 0 ? NULL : arena_strdup(&r->arena, v);
+	PQclear(res);
+	return out;
+}

@@ -46,4 +46,10 @@ int gate_session_begin(req_t *r, db_t *db) WUR;
  * broke); -2 when the session or role refused (the response is set). */
 int gate_query(req_t *r, db_stmt_t *stmt, int n, const char *const *params, PGresult **out) WUR;
 
+/* A rate limit of the handler's own (sign-in, re-entered passwords): at most max events of key
+ * in window (an interval), counted in the database. The wait in seconds as text (arena) when
+ * the limit is reached, else NULL (also when the database failed: never locks out on an
+ * outage). */
+const char *gate_rate_wait(req_t *r, const char *key, const char *max, const char *window);
+
 #endif

@@ -16,17 +16,11 @@
 #include "mfa.h"
 #include "reauth.h"
 #include "reply.h"
+#include "../gate.h"
 
 static char *keep(req_t *r, const char *s)
 {
 	return s ? arena_strdup(&r->arena, s) : NULL;
-}
-
-static int too_many(req_t *r, const char *seconds)
-{
-	req_header(r, "Retry-After", arena_strdup(&r->arena, seconds));
-	req_problem(r, 429, "rate_limited", "too many attempts; try again later");
-	return 0;
 }
 
 /* 400 with the password code on the password field. */
@@ -44,23 +38,6 @@ static int password_problem(req_t *r, const char *fieldname, const char *code)
 			m = msg[i][1];
 	reply_field_error(r, fieldname, code, m);
 	return 0;
-}
-
-/* Returns the wait in seconds as text when limited, else NULL. */
-static const char *rate_limited(req_t *r, const char *key, const char *max, const char *window)
-{
-	static db_stmt_t q = DB_STMT("select app.rate_retry_after($1, $2::int, $3::interval)");
-	const char *p[] = { key, max, window };
-	PGresult *res;
-	if (db_run(r->db, &q, 3, p, &res) < 0) {
-		if (res)
-			PQclear(res);
-		return NULL;
-	}
-	const char *v = PQgetvalue(res, 0, 0);
-	const char *out = strcmp(v, "0") == 0 ? NULL : arena_strdup(&r->arena, v);
-	PQclear(res);
-	return out;
 }
 
 /* ---- signup ---- */
@@ -172,9 +149,9 @@ int api_signup(req_t *r)
 	const char *why = password_policy(req_json_str(r, "password"), ctx);
 	if (why)
 		return password_problem(r, "password", why);
-	const char *wait = rate_limited(r, arena_printf(&r->arena, "signup:ip:%s", r->ip), "10", "1 hour");
+	const char *wait = gate_rate_wait(r, arena_printf(&r->arena, "signup:ip:%s", r->ip), "10", "1 hour");
 	if (wait)
-		return too_many(r, wait);
+		return reply_too_many(r, wait);
 	struct pw_job *j = arena_alloc(&r->arena, sizeof *j);
 	if (!j)
 		return reply_db_fault(r);
@@ -222,7 +199,7 @@ static int accepted_unless_limited(req_t *r, db_stmt_t *q, int n, const char *co
 	const char *wait = strcmp(PQgetvalue(res, 0, 0), "0") ? arena_strdup(&r->arena, PQgetvalue(res, 0, 0)) : NULL;
 	PQclear(res);
 	if (wait)
-		return too_many(r, wait);
+		return reply_too_many(r, wait);
 	req_json(r, 202, json_pack("{s:s}", "status", "accepted"));
 	return 0;
 }
@@ -293,7 +270,7 @@ int api_login(req_t *r)
 	if (strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
 		const char *wait = arena_strdup(&r->arena, PQgetvalue(res, 0, 0));
 		PQclear(res);
-		return too_many(r, wait);
+		return reply_too_many(r, wait);
 	}
 	struct pw_job *j = arena_alloc(&r->arena, sizeof *j);
 	if (!j) {
@@ -454,28 +431,6 @@ static struct pw_job *my_password(req_t *r, const char *fieldname)
 	return j;
 }
 
-/* Re-entering the password of a signed-in account (change, DELETE /me): a stolen access
- * token must not allow unlimited guessing. 10 wrong tries per 15 minutes per account. */
-static int reauth_limited(req_t *r)
-{
-	const char *wait = rate_limited(r, arena_printf(&r->arena, "reauth:%s", r->auth.user_id), "10", "15 minutes");
-	if (wait) {
-		too_many(r, wait);
-		return 1;
-	}
-	return 0;
-}
-
-static int reauth_failed(req_t *r)
-{
-	static db_stmt_t hit = DB_STMT("select app.rate_hit($1)");
-	const char *p[] = { arena_printf(&r->arena, "reauth:%s", r->auth.user_id) };
-	if (db_run(r->db, &hit, 1, p, NULL) < 0)
-		return reply_db_fault(r);
-	r->commit_on_error = true;
-	return 0;
-}
-
 static int change_finish(req_t *r)
 {
 	static db_stmt_t q = DB_STMT("select app.me_password_set($1, $2, $3, $4)");
@@ -516,46 +471,5 @@ int api_password_change(req_t *r)
 	r->cont_data = j;
 	r->job = hash_job;
 	r->cont = change_finish;
-	return REQ_SUSPENDED;
-}
-
-/* DELETE /me: the password, then the account. */
-static int delete_me_finish(req_t *r)
-{
-	static db_stmt_t q = DB_STMT("select app.me_delete()");
-	struct pw_job *j = r->cont_data;
-	if (!j->check.verified) {
-		if (reauth_failed(r) || r->status >= 500)
-			return 0;
-		return invalid_credentials(r);
-	}
-	PGresult *res;
-	if (db_run(r->db, &q, 0, NULL, &res) < 0) {
-		if (res)
-			PQclear(res);
-		return reply_db_fault(r);
-	}
-	bool sole = strcmp(PQgetvalue(res, 0, 0), "sole_owner") == 0;
-	PQclear(res);
-	if (sole) {
-		req_problem(r, 409, "sole_owner",
-			    "you are the only owner of a workspace: make someone else owner or delete the workspace first");
-		return 0;
-	}
-	req_header(r, "Set-Cookie", session_clear_cookie);
-	req_no_content(r);
-	return 0;
-}
-
-int api_me_delete(req_t *r)
-{
-	if (reauth_limited(r))
-		return 0;
-	struct pw_job *j = my_password(r, "password");
-	if (!j)
-		return 0;
-	r->cont_data = j;
-	r->job = reauth_job;
-	r->cont = delete_me_finish;
 	return REQ_SUSPENDED;
 }

@@ -159,11 +159,10 @@ int api_invitation_accept(req_t *r)
 	if (db_run(r->db, &rate, 1, rp, &res) < 0)
 		return reply_db_error(r, NULL, res, false);
 	if (strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
-		req_header(r, "Retry-After", arena_strdup(&r->arena, PQgetvalue(res, 0, 0)));
+		const char *wait = arena_strdup(&r->arena, PQgetvalue(res, 0, 0));
 		PQclear(res);
 		r->commit_on_error = true;
-		req_problem(r, 429, "rate_limited", "too many attempts; try again later");
-		return 0;
+		return reply_too_many(r, wait);
 	}
 	PQclear(res);
 	r->commit_on_error = true; /* every attempt counts towards the limit */

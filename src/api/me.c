@@ -8,6 +8,7 @@
 #include "../db.h"
 #include "../jsonv.h"
 #include "../auth/session.h"
+#include "reauth.h"
 #include "reply.h"
 
 int api_me_get(req_t *r)
@@ -133,4 +134,60 @@ int api_me_session_delete(req_t *r)
 	}
 	req_no_content(r);
 	return 0;
+}
+
+/* DELETE /me: the password (checked on the work pool), then the account. */
+static int delete_finish(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select app.me_delete()");
+	struct reauth *c = r->cont_data;
+	if (!c->verified) {
+		if (reauth_failed(r) || r->status >= 500)
+			return 0;
+		req_problem(r, 401, "invalid_credentials", "the workspace, email or password is not right");
+		return 0;
+	}
+	PGresult *res;
+	if (db_run(r->db, &q, 0, NULL, &res) < 0) {
+		if (res)
+			PQclear(res);
+		return reply_db_fault(r);
+	}
+	bool sole = strcmp(PQgetvalue(res, 0, 0), "sole_owner") == 0;
+	PQclear(res);
+	if (sole) {
+		req_problem(r, 409, "sole_owner",
+			    "you are the only owner of a workspace: make someone else owner or delete the workspace first");
+		return 0;
+	}
+	req_header(r, "Set-Cookie", session_clear_cookie);
+	req_no_content(r);
+	return 0;
+}
+
+int api_me_delete(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select password_hash from app.me_password_material()");
+	if (reauth_limited(r))
+		return 0;
+	PGresult *res;
+	if (db_run(r->db, &q, 0, NULL, &res) < 0 || PQntuples(res) != 1) {
+		if (res)
+			PQclear(res);
+		return reply_db_fault(r);
+	}
+	struct reauth *c = arena_alloc(&r->arena, sizeof *c);
+	const char *password = req_json_str(r, "password");
+	if (c) {
+		c->password = password ? arena_strdup(&r->arena, password) : NULL;
+		c->hash = arena_strdup(&r->arena, PQgetvalue(res, 0, 0));
+		c->verified = false;
+	}
+	PQclear(res);
+	if (!c || (password && !c->password) || !c->hash)
+		return reply_db_fault(r);
+	r->cont_data = c;
+	r->job = reauth_job;
+	r->cont = delete_finish;
+	return REQ_SUSPENDED;
 }

@@ -22,13 +22,6 @@
 
 #define CHALLENGE_TTL 300
 
-static int too_many(req_t *r, const char *seconds)
-{
-	req_header(r, "Retry-After", arena_strdup(&r->arena, seconds));
-	req_problem(r, 429, "rate_limited", "too many attempts; try again later");
-	return 0;
-}
-
 /* Runs q, which answers one row; NULL after answering a problem. */
 static PGresult *one_row(req_t *r, db_stmt_t *q, int n, const char *const *p)
 {
@@ -180,7 +173,7 @@ int api_mfa_verify(req_t *r)
 	if (strcmp(status, "rate_limited") == 0) {
 		const char *wait = arena_strdup(&r->arena, PQgetvalue(res, 0, 4));
 		PQclear(res);
-		return too_many(r, wait ? wait : "60");
+		return reply_too_many(r, wait ? wait : "60");
 	}
 	PQclear(res);
 	r->commit_on_error = true; /* the wrong code counts */
@@ -395,7 +388,7 @@ static int code_finish(req_t *r)
 	if (strcmp(status, "rate_limited") == 0) {
 		const char *wait = arena_strdup(&r->arena, PQgetvalue(res, 0, 1));
 		PQclear(res);
-		return too_many(r, wait ? wait : "60");
+		return reply_too_many(r, wait ? wait : "60");
 	}
 	bool off = strcmp(status, "not_enabled") == 0;
 	PQclear(res);

@@ -18,4 +18,11 @@ struct reauth {
  * reauth; sets its verified. A bad or missing hash verifies nothing. */
 void reauth_job(req_t *r);
 
+/* Re-entering the password of a signed-in account (change, DELETE /me): a stolen access
+ * token must not allow unlimited guessing. reauth_limited answers 429 and returns 1 when the
+ * account used its tries, else 0; reauth_failed counts a wrong one (the count is kept even
+ * though the request fails) and returns 0, or answers a database problem. */
+int reauth_limited(req_t *r);
+int reauth_failed(req_t *r);
+
 #endif

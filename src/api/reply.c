@@ -124,3 +124,10 @@ int reply_cell(req_t *r, PGresult *res, int col, int status, const char *missing
 	req_body(r, status, "application/json", body, n);
 	return 0;
 }
+
+int reply_too_many(req_t *r, const char *seconds)
+{
+	req_header(r, "Retry-After", arena_strdup(&r->arena, seconds));
+	req_problem(r, 429, "rate_limited", "too many attempts; try again later");
+	return 0;
+}

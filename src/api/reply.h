@@ -44,4 +44,7 @@ int reply_field_error(req_t *r, const char *field, const char *code, const char 
  * missing as detail when there is no row or the value is NULL. Clears res. */
 int reply_cell(req_t *r, PGresult *res, int col, int status, const char *missing);
 
+/* 429 rate_limited with Retry-After: seconds (copied). */
+int reply_too_many(req_t *r, const char *seconds);
+
 #endif
