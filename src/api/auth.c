@@ -12,7 +12,7 @@
 #include "../db.h"
 #include "../mail.h"
 #include "../auth/password.h"
-#include "../auth/session.h"
+#include "session.h"
 #include "mfa.h"
 #include "reauth.h"
 #include "reply.h"

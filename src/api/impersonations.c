@@ -5,7 +5,7 @@
 
 #include "../db.h"
 #include "../jsonv.h"
-#include "../auth/session.h"
+#include "session.h"
 #include "reply.h"
 
 static const jsonv_field_t no_filters[] = { JV_END };

@@ -13,7 +13,7 @@
 #include "../mail.h"
 #include "../auth/jwt.h"
 #include "../auth/password.h"
-#include "../auth/session.h"
+#include "session.h"
 #include "reply.h"
 
 int api_invitation_create(req_t *r)

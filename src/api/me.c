@@ -7,7 +7,7 @@
 #include "../crypto.h"
 #include "../db.h"
 #include "../jsonv.h"
-#include "../auth/session.h"
+#include "session.h"
 #include "reauth.h"
 #include "reply.h"
 

@@ -15,7 +15,7 @@
 #include "../auth/password.h"
 #include "../auth/qr.h"
 #include "../auth/sealed.h"
-#include "../auth/session.h"
+#include "session.h"
 #include "../auth/totp.h"
 #include "reauth.h"
 #include "reply.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "../db.h"
-#include "../auth/session.h"
+#include "session.h"
 #include "reauth.h"
 #include "reply.h"
 

@@ -1,8 +1,8 @@
 /* Sessions as the API hands them out: creating one at sign-in, the tokens body (access JWT,
  * rotating refresh token, the __Host- cookie), refresh with reuse detection, and the
  * profile of the signed-in user. */
-#ifndef PLANYARD_AUTH_SESSION_H
-#define PLANYARD_AUTH_SESSION_H
+#ifndef PLANYARD_API_SESSION_H
+#define PLANYARD_API_SESSION_H
 
 #include <jansson.h>
 #include "../http.h"

@@ -9,8 +9,8 @@
 #include "../app.h"
 #include "../crypto.h"
 #include "../db.h"
-#include "jwt.h"
-#include "sealed.h"
+#include "../auth/jwt.h"
+#include "../auth/sealed.h"
 
 #define ACCESS_TTL 900
 #define COOKIE "__Host-planyard_refresh"
