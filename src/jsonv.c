@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-static void add_error(json_t **errors, const char *field, const char *code, const char *message)
+void jsonv_add_error(json_t **errors, const char *field, const char *code, const char *message)
 {
 	if (!*errors)
 		*errors = json_array();
@@ -214,7 +214,7 @@ static void check_field(const json_t *v, const jsonv_field_t *f, const char *pat
 	if (json_is_null(v)) {
 		if (!f->nullable) {
 			snprintf(msg, sizeof msg, "%s may not be null", path);
-			add_error(errors, path, "invalid_type", msg);
+			jsonv_add_error(errors, path, "invalid_type", msg);
 		}
 		return;
 	}
@@ -227,14 +227,14 @@ static void check_field(const json_t *v, const jsonv_field_t *f, const char *pat
 		     : json_is_object(v);
 	if (!ok_type) {
 		snprintf(msg, sizeof msg, "%s must be %s", path, type_name(f->type));
-		add_error(errors, path, "invalid_type", msg);
+		jsonv_add_error(errors, path, "invalid_type", msg);
 		return;
 	}
 	if (want_string) {
 		const char *s = json_string_value(v);
 		if (strlen(s) != json_string_length(v)) {
 			snprintf(msg, sizeof msg, "%s may not contain NUL", path);
-			add_error(errors, path, "invalid", msg);
+			jsonv_add_error(errors, path, "invalid", msg);
 			return;
 		}
 		bool ok = true;
@@ -245,12 +245,12 @@ static void check_field(const json_t *v, const jsonv_field_t *f, const char *pat
 			long min = f->min, max = f->max ? f->max : 1000;
 			if ((long)len < min) {
 				snprintf(msg, sizeof msg, min == 1 ? "%s may not be empty" : "%s is too short", path);
-				add_error(errors, path, min == 1 ? "required" : "too_short", msg);
+				jsonv_add_error(errors, path, min == 1 ? "required" : "too_short", msg);
 				return;
 			}
 			if ((long)len > max) {
 				snprintf(msg, sizeof msg, "%s is longer than %ld characters", path, max);
-				add_error(errors, path, "too_long", msg);
+				jsonv_add_error(errors, path, "too_long", msg);
 				return;
 			}
 			break;
@@ -278,7 +278,7 @@ static void check_field(const json_t *v, const jsonv_field_t *f, const char *pat
 		}
 		if (!ok) {
 			snprintf(msg, sizeof msg, "%s %s", path, what);
-			add_error(errors, path, "invalid", msg);
+			jsonv_add_error(errors, path, "invalid", msg);
 		}
 		return;
 	}
@@ -287,20 +287,20 @@ static void check_field(const json_t *v, const jsonv_field_t *f, const char *pat
 		long min = f->min, max = f->max ? f->max : 2147483647L;
 		if (n < min || n > max) {
 			snprintf(msg, sizeof msg, "%s must be from %ld to %ld", path, min, max);
-			add_error(errors, path, "out_of_range", msg);
+			jsonv_add_error(errors, path, "out_of_range", msg);
 		}
 	} else if (f->type == JV_UUID_ARRAY) {
 		size_t max = f->max ? (size_t)f->max : 1000, i;
 		const json_t *e;
 		if (json_array_size(v) > max) {
 			snprintf(msg, sizeof msg, "%s has more than %zu items", path, max);
-			add_error(errors, path, "too_long", msg);
+			jsonv_add_error(errors, path, "too_long", msg);
 			return;
 		}
 		json_array_foreach(v, i, e) {
 			if (!json_is_string(e) || !jsonv_is_uuid(json_string_value(e))) {
 				snprintf(msg, sizeof msg, "%s[%zu] is not an id", path, i);
-				add_error(errors, path, "invalid", msg);
+				jsonv_add_error(errors, path, "invalid", msg);
 				return;
 			}
 		}
@@ -313,7 +313,7 @@ static void check_field(const json_t *v, const jsonv_field_t *f, const char *pat
 				/* not a fixed buffer: cutting a long key could split a UTF-8
 				 * character, and json_pack would then drop the error */
 				json_t *p = json_sprintf("%s.%s", path, json_string_value(json_object_get(e, "field")));
-				add_error(errors, p ? json_string_value(p) : path,
+				jsonv_add_error(errors, p ? json_string_value(p) : path,
 					  json_string_value(json_object_get(e, "code")),
 					  json_string_value(json_object_get(e, "message")));
 				json_decref(p);
@@ -339,7 +339,7 @@ static int validate(const json_t *obj, const jsonv_field_t *fields, json_t **err
 {
 	*errors = NULL;
 	if (!json_is_object(obj)) {
-		add_error(errors, "", "invalid_type", "the body must be a JSON object");
+		jsonv_add_error(errors, "", "invalid_type", "the body must be a JSON object");
 		return -1;
 	}
 	const char *key;
@@ -351,7 +351,7 @@ static int validate(const json_t *obj, const jsonv_field_t *fields, json_t **err
 		if (!f->name) {
 			char msg[160];
 			snprintf(msg, sizeof msg, "unknown or read-only field");
-			add_error(errors, key, "unknown_field", msg);
+			jsonv_add_error(errors, key, "unknown_field", msg);
 		}
 	}
 	for (const jsonv_field_t *f = fields; f->name; f++) {
@@ -360,7 +360,7 @@ static int validate(const json_t *obj, const jsonv_field_t *fields, json_t **err
 			if (f->required && !partial) {
 				char msg[160];
 				snprintf(msg, sizeof msg, "%s is required", f->name);
-				add_error(errors, f->name, "required", msg);
+				jsonv_add_error(errors, f->name, "required", msg);
 			}
 			continue;
 		}

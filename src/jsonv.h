@@ -43,6 +43,10 @@ int jsonv_validate(const json_t *obj, const jsonv_field_t *fields, json_t **erro
 /* The same for a partial update: no field is required. */
 int jsonv_validate_partial(const json_t *obj, const jsonv_field_t *fields, json_t **errors) WUR;
 
+/* Appends {field, code, message} to the errors array *errors (created when NULL): the one
+ * shape of a field error in every 4xx body. */
+void jsonv_add_error(json_t **errors, const char *field, const char *code, const char *message);
+
 /* Format checks, exposed for handlers and tests. */
 bool jsonv_is_uuid(const char *s);
 bool jsonv_is_date(const char *s);

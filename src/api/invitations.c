@@ -203,13 +203,11 @@ int api_invitation_accept(req_t *r)
 	const char *name = json_string_value(json_object_get(r->json, "name"));
 	const char *password = json_string_value(json_object_get(r->json, "password"));
 	if (!name || !password) {
-		json_t *errs = json_array();
+		json_t *errs = NULL;
 		if (!name)
-			json_array_append_new(errs, json_pack("{s:s,s:s,s:s}", "field", "name", "code", "required",
-							      "message", "name is required for a new account"));
+			jsonv_add_error(&errs, "name", "required", "name is required for a new account");
 		if (!password)
-			json_array_append_new(errs, json_pack("{s:s,s:s,s:s}", "field", "password", "code", "required",
-							      "message", "password is required for a new account"));
+			jsonv_add_error(&errs, "password", "required", "password is required for a new account");
 		req_problem_errors(r, 400, "validation_failed", "a new account needs a name and a password", errs);
 		return 0;
 	}

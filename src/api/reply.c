@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../db.h"
+#include "../jsonv.h"
 #include "../log.h"
 
 int reply_db_error(req_t *r, const struct reply_subject *rs, PGresult *res, bool deleting)
@@ -95,7 +96,8 @@ int reply_db_fault(req_t *r)
 int reply_field_problem(req_t *r, int status, const char *top, const char *detail, const char *field,
 			const char *code, const char *message)
 {
-	json_t *errs = json_pack("[{s:s,s:s,s:s}]", "field", field, "code", code, "message", message);
+	json_t *errs = NULL;
+	jsonv_add_error(&errs, field, code, message);
 	req_problem_errors(r, status, top, detail, errs);
 	return 0;
 }
