@@ -175,45 +175,47 @@ static int apply_numbered(PGconn *c, int *applied, char *err, size_t errlen)
 	return 0;
 }
 
+/* For each file of sql/functions/ in name order: runs it first when run is set, then sql with
+ * its name and SHA-256 as $1, $2; counts the files in *files and those for which sql answered
+ * a row in *answered. */
+static int each_function_file(PGconn *c, bool run, const char *sql, int *files, int *answered, char *err,
+			      size_t errlen)
+{
+	for (size_t i = 0; i < embedded_sql_count; i++) {
+		const struct embedded_file *f = &embedded_sql[i];
+		if (!is_function_file(f))
+			continue;
+		char hex[65], row[8];
+		crypto_sha256_hex(f->data, f->len, hex);
+		const char *p[] = { f->name, hex };
+		if ((run && run_file(c, f, err, errlen) < 0) ||
+		    query1(c, sql, 2, p, row, sizeof row, err, errlen) < 0)
+			return -1;
+		(*files)++;
+		*answered += row[0] != 0;
+	}
+	return 0;
+}
+
 /* The functions set (sql/functions/, in name order) is re-applied whole when the files
  * recorded in app.schema_functions are not exactly those built in, or new numbered files ran
  * (they may have dropped what a function, policy or grant refers to). */
 static int apply_functions(PGconn *c, bool force, int *applied, char *err, size_t errlen)
 {
-	int recorded_same = 0, files = 0;
-	for (size_t i = 0; i < embedded_sql_count; i++) {
-		const struct embedded_file *f = &embedded_sql[i];
-		if (!is_function_file(f))
-			continue;
-		char hex[65], same[8];
-		crypto_sha256_hex(f->data, f->len, hex);
-		const char *p[] = { f->name, hex };
-		if (query1(c, "select 1 from app.schema_functions where name = $1 and sha256 = $2", 2, p, same,
-			   sizeof same, err, errlen) < 0)
-			return -1;
-		files++;
-		recorded_same += same[0] != 0;
-	}
+	int files = 0, same = 0;
 	char total[16];
-	if (query1(c, "select count(*) from app.schema_functions", 0, NULL, total, sizeof total, err, errlen) < 0)
+	if (each_function_file(c, false, "select 1 from app.schema_functions where name = $1 and sha256 = $2", &files,
+			       &same, err, errlen) < 0 ||
+	    query1(c, "select count(*) from app.schema_functions", 0, NULL, total, sizeof total, err, errlen) < 0)
 		return -1;
-	if (!force && recorded_same == files && strtol(total, NULL, 10) == files)
+	if (!force && same == files && strtol(total, NULL, 10) == files)
 		return 0;
-	if (exec_ok(c, "delete from app.schema_functions", err, errlen) < 0)
+	int ran = 0, recorded = 0;
+	if (exec_ok(c, "delete from app.schema_functions", err, errlen) < 0 ||
+	    each_function_file(c, true, "insert into app.schema_functions (name, sha256) values ($1, $2) returning 1",
+			       &ran, &recorded, err, errlen) < 0)
 		return -1;
-	for (size_t i = 0; i < embedded_sql_count; i++) {
-		const struct embedded_file *f = &embedded_sql[i];
-		if (!is_function_file(f))
-			continue;
-		char hex[65], none[8];
-		crypto_sha256_hex(f->data, f->len, hex);
-		const char *p[] = { f->name, hex };
-		if (run_file(c, f, err, errlen) < 0 ||
-		    query1(c, "insert into app.schema_functions (name, sha256) values ($1, $2)", 2, p, none,
-			   sizeof none, err, errlen) < 0)
-			return -1;
-	}
-	log_info("functions, policies and grants applied (%d files)", files);
+	log_info("functions, policies and grants applied (%d files)", ran);
 	(*applied)++;
 	return 0;
 }

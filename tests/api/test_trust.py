@@ -651,6 +651,35 @@ class ExportTest(TrustCase):
         self.assertEqual(r.status, 204, r)
         self.assertEqual(ws.api("GET", "/exports/workspace.json").status, 401)
 
+    def test_workspace_json_reads_on_a_request_begun_connection(self):
+        """The rows of the export are read on a connection that began like a request's: a probe
+        wrapped around app.audit_json, which only the export's cursor calls, records what that
+        connection's transaction knows (client IP, live session's workspace). A connection of
+        its own that skipped app.request_begin would record no IP and no workspace."""
+        ws = new_workspace(self.server)
+        self.assertEqual(ws.api("POST", "/customers", {"name": "probe"}).status, 201)
+        su = lambda sql: self.server.psql(sql, user="postgres")
+        su("create table app.export_probe (ip text, tenant uuid, has_key boolean); "
+           "grant insert on app.export_probe to public; "
+           "alter function app.audit_json(app.audit_log) rename to audit_json_probed; "
+           "create function app.audit_json(a app.audit_log) returns json language plpgsql as $$ begin "
+           "insert into app.export_probe values (nullif(current_setting('app.client_ip', true), ''), "
+           "app.current_tenant(), coalesce(current_setting('app.session_key', true), '') <> ''); "
+           "return app.audit_json_probed(a); end $$; "
+           "grant execute on function app.audit_json(app.audit_log) to public")
+        try:
+            r = ws.api("GET", "/exports/workspace.json")
+            self.assertEqual(r.status, 200, r)
+            self.assertTrue(json.loads(r.body)["audit_log"], "the export carries the audit log")
+            probes = su("select coalesce(ip, '-') || ' ' || coalesce(tenant::text, '-') || ' ' || has_key "
+                        "from app.export_probe")
+        finally:
+            su("drop function app.audit_json(app.audit_log); "
+               "alter function app.audit_json_probed(app.audit_log) rename to audit_json; "
+               "drop table app.export_probe")
+        lines = set(probes.split("\n"))
+        self.assertEqual(lines, {"127.0.0.1 %s true" % ws.id}, probes)
+
     def test_workspace_json_large(self):
         """Many batches of the cursor; the body arrives whole and in order."""
         ws = new_workspace(self.server)
