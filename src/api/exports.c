@@ -440,7 +440,9 @@ int api_export_workspace(req_t *r)
 	const char *slug = NULL;
 	struct dump *d = dump_open(r, &slug);
 	if (!d) {
-		req_problem(r, 503, "db_unavailable", "the export could not start; try again shortly");
+		/* the session may have ended since the audit row (401, as gate_session_begin said) */
+		if (r->status != 401)
+			req_problem(r, 503, "db_unavailable", "the export could not start; try again shortly");
 		return 0;
 	}
 	char *cd = slug ? arena_printf(&r->arena, "attachment; filename=\"workspace-%s.json\"", slug) : NULL;
