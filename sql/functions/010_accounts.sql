@@ -10,10 +10,9 @@ CREATE OR REPLACE FUNCTION app.current_rank() RETURNS integer
 $$;
 
 CREATE OR REPLACE FUNCTION app.current_session_id() RETURNS uuid
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql STABLE
     AS $$
-  select id from app.live_session()
+  select (app.session_context()).id
 $$;
 
 CREATE OR REPLACE FUNCTION app.current_tenant() RETURNS uuid
@@ -25,10 +24,9 @@ CREATE OR REPLACE FUNCTION app.current_tenant() RETURNS uuid
 $$;
 
 CREATE OR REPLACE FUNCTION app.current_user_id() RETURNS uuid
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql STABLE
     AS $$
-  select user_id from app.live_session()
+  select (app.session_context()).user_id
 $$;
 
 -- True inside this schema's SECURITY DEFINER functions (and triggers they fire): the current
@@ -44,19 +42,43 @@ begin
                  format('select current_user = %L::name', owner));
 end $$;
 
--- The live session whose secret this transaction holds: not revoked, not past its 30 days,
--- used within 7 (an impersonation ends only at its own hard end). No row otherwise.
--- The hash is an InitPlan parameter: under forced row-level security the planner will not
--- use a qual with non-leakproof functions (current_setting, convert_to) as an index
--- condition, and would scan every session of every workspace instead of one index probe.
+-- Whether a session row is live: not revoked, not past its 30 days, used within 7 (an
+-- impersonation ends only at its own hard end). Inlined where it is used.
+CREATE OR REPLACE FUNCTION app.session_alive(s app.sessions) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+  select s.revoked_at is null and s.expires_at > pg_catalog.now()
+     and (s.impersonation_id is not null or s.last_used_at > pg_catalog.now() - interval '7 days')
+$$;
+
+-- The live session whose secret this transaction holds; no row otherwise. PL/pgSQL, not
+-- SQL: a SECURITY DEFINER SQL function is planned again at every call, a PL/pgSQL one keeps
+-- its plan for the connection. The hash is a variable, so the probe is one index lookup:
+-- under forced row-level security the planner will not use a qual with non-leakproof
+-- functions (current_setting, convert_to) as an index condition.
 CREATE OR REPLACE FUNCTION app.live_session() RETURNS SETOF app.sessions
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select s.* from app.sessions s
-  where s.key_hash = (select app.session_key_hash()) and s.revoked_at is null and s.expires_at > now()
-    and (s.impersonation_id is not null or s.last_used_at > now() - interval '7 days')
-$$;
+declare
+  h bytea := app.session_key_hash();
+begin
+  return query select s.* from app.sessions s where s.key_hash = h and app.session_alive(s);
+end $$;
+
+-- Who the live session is, for the policies and the accessors below (current_session_id,
+-- current_user_id, session_tenant: inlined SQL around this one call, so a policy's InitPlan
+-- costs one index probe of sessions). All NULL when no session is live.
+CREATE OR REPLACE FUNCTION app.session_context(OUT id uuid, OUT tenant_id uuid, OUT user_id uuid)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  h bytea := app.session_key_hash();
+begin
+  select s.id, s.tenant_id, s.user_id into id, tenant_id, user_id
+  from app.sessions s where s.key_hash = h and app.session_alive(s);
+end $$;
 
 -- First statement of every signed-in request: hands the database the session secret (for
 -- the rest of the transaction) and returns who is asking, or no row when the session is
@@ -70,10 +92,7 @@ declare
   h bytea := pg_catalog.sha256(pg_catalog.convert_to(coalesce(p_key, ''), 'UTF8'));  -- a plain parameter: indexable
 begin
   perform pg_catalog.set_config('app.session_key', coalesce(p_key, ''), true);
-  select * into s from app.sessions x
-  where x.key_hash = h
-    and x.revoked_at is null and x.expires_at > pg_catalog.now()
-    and (x.impersonation_id is not null or x.last_used_at > pg_catalog.now() - interval '7 days');
+  select * into s from app.sessions x where x.key_hash = h and app.session_alive(x);
   if not found then
     return;
   end if;
@@ -99,20 +118,22 @@ $$;
 -- The role of the live session's user in its workspace, as a rank: 0 none .. 4 owner
 -- (4 inside this schema's SECURITY DEFINER functions).
 CREATE OR REPLACE FUNCTION app.session_rank() RETURNS integer
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select coalesce((
-    select case m.role when 'viewer' then 1 when 'scheduler' then 2 when 'admin' then 3 when 'owner' then 4 end
-    from app.live_session() s join app.memberships m on m.tenant_id = s.tenant_id and m.user_id = s.user_id), 0)
-$$;
+declare
+  c record := app.session_context();
+  r text;
+begin
+  select m.role into r from app.memberships m where m.tenant_id = c.tenant_id and m.user_id = c.user_id;
+  return case r when 'viewer' then 1 when 'scheduler' then 2 when 'admin' then 3 when 'owner' then 4 else 0 end;
+end $$;
 
 -- The live session's workspace. Inside this schema's SECURITY DEFINER functions (jobs such
 -- as sending reminders) it is the workspace that function named in app.definer_tenant; for
 -- every other role that setting is ignored, so setting it by hand gives nothing.
 CREATE OR REPLACE FUNCTION app.session_tenant() RETURNS uuid
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql STABLE
     AS $$
-  select tenant_id from app.live_session()
+  select (app.session_context()).tenant_id
 $$;

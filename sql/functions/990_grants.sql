@@ -72,6 +72,9 @@ GRANT SELECT(user_agent) ON TABLE app.sessions TO planyard_app;
 GRANT SELECT(impersonation_id) ON TABLE app.sessions TO planyard_app;
 
 REVOKE ALL ON FUNCTION app.live_session() FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.session_alive(s app.sessions) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.session_context(OUT id uuid, OUT tenant_id uuid, OUT user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.session_context(OUT id uuid, OUT tenant_id uuid, OUT user_id uuid) TO planyard_app;
 
 REVOKE ALL ON FUNCTION app.mfa_factor_use(p_user uuid, p_step bigint, p_recovery bytea) FROM PUBLIC;
 
