@@ -13,14 +13,14 @@ $$;
 CREATE FUNCTION app.assignments_delete(p_id uuid) RETURNS boolean
     LANGUAGE sql
     AS $$
-  with d as (delete from app.assignments c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  with d as (delete from app.assignments c where c.tenant_id = (select app.current_tenant()) and c.id = p_id returning 1)
   select count(*) > 0 from d
 $$;
 
 CREATE FUNCTION app.assignments_get(p_id uuid) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select app.assignments_json(c) from app.assignments c where c.tenant_id = app.current_tenant() and c.id = p_id
+  select app.assignments_json(c) from app.assignments c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
 $$;
 
 CREATE TABLE app.assignments (
@@ -48,7 +48,7 @@ CREATE FUNCTION app.assignments_page(f jsonb, lim integer, after text) RETURNS T
     AS $$
   select app.assignments_json(c), c.date::text || '|' || c.id
   from app.assignments c
-  where c.tenant_id = app.current_tenant()
+  where c.tenant_id = (select app.current_tenant())
     and (f->>'from' is null or c.date >= (f->>'from')::date)
     and (f->>'to' is null or c.date <= (f->>'to')::date)
     and (f->>'employee_id' is null or c.employee_id = (f->>'employee_id')::uuid)
@@ -67,7 +67,7 @@ CREATE FUNCTION app.assignments_update(p_id uuid, b jsonb) RETURNS json
     pour_id = case when b ? 'pour_id' then (b->>'pour_id')::uuid else c.pour_id end,
     role = case when b ? 'role' then b->>'role' else c.role end,
     updated_at = now()
-  where c.tenant_id = app.current_tenant() and c.id = p_id
+  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
   returning app.assignments_json(c)
 $$;
 
@@ -153,7 +153,7 @@ CREATE FUNCTION app.audit_page(f jsonb, lim integer, after text) RETURNS TABLE(j
     AS $$
   select app.audit_json(a), a.seq::text || '|' || a.id
   from app.audit_log a
-  where a.tenant_id = app.current_tenant()
+  where a.tenant_id = (select app.current_tenant())
     and (f->>'action' is null or a.action = f->>'action')
     and (f->>'actor_id' is null or a.actor_id = (f->>'actor_id')::uuid)
     and (f->>'entity_id' is null or a.entity_id = f->>'entity_id')
@@ -249,7 +249,7 @@ declare
   prev bytea := null;
   n bigint := 0;
 begin
-  for a in select * from app.audit_log where tenant_id = app.current_tenant() order by seq loop
+  for a in select * from app.audit_log where tenant_id = (select app.current_tenant()) order by seq loop
     n := n + 1;
     if a.seq <> n or a.prev_hash is distinct from prev
        or a.hash <> sha256(coalesce(prev, ''::bytea) || convert_to(app.audit_content(a), 'UTF8')) then
@@ -609,7 +609,7 @@ CREATE FUNCTION app.billing_json() RETURNS json
     AS $$
   select json_build_object('status', b.status, 'plan', b.plan, 'card_brand', b.card_brand,
     'card_last4', b.card_last4, 'current_period_end', app.ts(b.current_period_end))
-  from (select 1) one left join app.billing b on b.tenant_id = app.current_tenant()
+  from (select 1) one left join app.billing b on b.tenant_id = (select app.current_tenant())
 $$;
 
 CREATE FUNCTION app.crews_create(b jsonb) RETURNS json
@@ -623,14 +623,14 @@ $$;
 CREATE FUNCTION app.crews_delete(p_id uuid) RETURNS boolean
     LANGUAGE sql
     AS $$
-  with d as (delete from app.crews c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  with d as (delete from app.crews c where c.tenant_id = (select app.current_tenant()) and c.id = p_id returning 1)
   select count(*) > 0 from d
 $$;
 
 CREATE FUNCTION app.crews_get(p_id uuid) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select app.crews_json(c) from app.crews c where c.tenant_id = app.current_tenant() and c.id = p_id
+  select app.crews_json(c) from app.crews c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
 $$;
 
 CREATE TABLE app.crews (
@@ -659,7 +659,7 @@ CREATE FUNCTION app.crews_page(f jsonb, lim integer, after text) RETURNS TABLE(j
     AS $$
   select app.crews_json(c), c.created_at::text || '|' || c.id
   from app.crews c
-  where c.tenant_id = app.current_tenant()
+  where c.tenant_id = (select app.current_tenant())
     and (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
     and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
   order by c.created_at, c.id
@@ -670,7 +670,7 @@ CREATE FUNCTION app.crews_set_members(p_id uuid, b jsonb) RETURNS json
     LANGUAGE plpgsql
     AS $$
 declare
-  t uuid := app.current_tenant();
+  t uuid := (select app.current_tenant());
   ids uuid[] := array(select distinct e::uuid from jsonb_array_elements_text(b->'employee_ids') e);
   before jsonb;
 begin
@@ -697,7 +697,7 @@ CREATE FUNCTION app.crews_update(p_id uuid, b jsonb) RETURNS json
     region_id = case when b ? 'region_id' then (b->>'region_id')::uuid else c.region_id end,
     foreman_id = case when b ? 'foreman_id' then (b->>'foreman_id')::uuid else c.foreman_id end,
     updated_at = now()
-  where c.tenant_id = app.current_tenant() and c.id = p_id
+  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
   returning app.crews_json(c)
 $$;
 
@@ -708,10 +708,9 @@ CREATE FUNCTION app.current_rank() RETURNS integer
 $$;
 
 CREATE FUNCTION app.current_session_id() RETURNS uuid
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql STABLE
     AS $$
-  select id from app.live_session()
+  select (app.session_context()).id
 $$;
 
 CREATE FUNCTION app.current_tenant() RETURNS uuid
@@ -723,10 +722,9 @@ CREATE FUNCTION app.current_tenant() RETURNS uuid
 $$;
 
 CREATE FUNCTION app.current_user_id() RETURNS uuid
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql STABLE
     AS $$
-  select user_id from app.live_session()
+  select (app.session_context()).user_id
 $$;
 
 CREATE FUNCTION app.cursor_date(after text) RETURNS date
@@ -780,14 +778,14 @@ $$;
 CREATE FUNCTION app.customers_delete(p_id uuid) RETURNS boolean
     LANGUAGE sql
     AS $$
-  with d as (delete from app.customers c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  with d as (delete from app.customers c where c.tenant_id = (select app.current_tenant()) and c.id = p_id returning 1)
   select count(*) > 0 from d
 $$;
 
 CREATE FUNCTION app.customers_get(p_id uuid) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select app.customers_json(c) from app.customers c where c.tenant_id = app.current_tenant() and c.id = p_id
+  select app.customers_json(c) from app.customers c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
 $$;
 
 CREATE TABLE app.customers (
@@ -816,7 +814,7 @@ CREATE FUNCTION app.customers_page(f jsonb, lim integer, after text) RETURNS TAB
     AS $$
   select app.customers_json(c), c.created_at::text || '|' || c.id
   from app.customers c
-  where c.tenant_id = app.current_tenant()
+  where c.tenant_id = (select app.current_tenant())
     and (f->>'q' is null or strpos(lower(c.name), lower(f->>'q')) > 0)
     and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
   order by c.created_at, c.id
@@ -833,7 +831,7 @@ CREATE FUNCTION app.customers_update(p_id uuid, b jsonb) RETURNS json
     phone = case when b ? 'phone' then b->>'phone' else c.phone end,
     notes = case when b ? 'notes' then b->>'notes' else c.notes end,
     updated_at = now()
-  where c.tenant_id = app.current_tenant() and c.id = p_id
+  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
   returning app.customers_json(c)
 $$;
 
@@ -849,14 +847,14 @@ $$;
 CREATE FUNCTION app.employees_delete(p_id uuid) RETURNS boolean
     LANGUAGE sql
     AS $$
-  with d as (delete from app.employees c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  with d as (delete from app.employees c where c.tenant_id = (select app.current_tenant()) and c.id = p_id returning 1)
   select count(*) > 0 from d
 $$;
 
 CREATE FUNCTION app.employees_get(p_id uuid) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select app.employees_json(c) from app.employees c where c.tenant_id = app.current_tenant() and c.id = p_id
+  select app.employees_json(c) from app.employees c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
 $$;
 
 CREATE TABLE app.employees (
@@ -888,7 +886,7 @@ CREATE FUNCTION app.employees_page(f jsonb, lim integer, after text) RETURNS TAB
     AS $$
   select app.employees_json(c), c.created_at::text || '|' || c.id
   from app.employees c
-  where c.tenant_id = app.current_tenant()
+  where c.tenant_id = (select app.current_tenant())
     and (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
     and (f->>'active' is null or c.active = (f->>'active')::boolean)
     and (f->>'trade' is null or c.trade = f->>'trade')
@@ -908,7 +906,7 @@ CREATE FUNCTION app.employees_update(p_id uuid, b jsonb) RETURNS json
     region_id = case when b ? 'region_id' then (b->>'region_id')::uuid else c.region_id end,
     active = case when b ? 'active' then coalesce((b->>'active')::boolean, true) else c.active end,
     updated_at = now()
-  where c.tenant_id = app.current_tenant() and c.id = p_id
+  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
   returning app.employees_json(c)
 $$;
 
@@ -917,7 +915,7 @@ CREATE FUNCTION app.export_manpower(p_from date, p_to date) RETURNS TABLE(day da
     AS $$
   select (x.e->>'date')::date, r.name, (x.e->>'needed')::int, (x.e->>'assigned')::int, (x.e->>'available')::int
   from json_array_elements(app.manpower(p_from, p_to, null)) with ordinality as x(e, n)
-  join app.regions r on r.tenant_id = app.current_tenant() and r.id = (x.e->>'region_id')::uuid
+  join app.regions r on r.tenant_id = (select app.current_tenant()) and r.id = (x.e->>'region_id')::uuid
   order by x.n
 $$;
 
@@ -934,12 +932,12 @@ CREATE FUNCTION app.export_schedule(p_from date, p_to date) RETURNS TABLE(schedu
   join app.customers c on c.tenant_id = pr.tenant_id and c.id = pr.customer_id
   left join app.regions rg on rg.tenant_id = pr.tenant_id and rg.id = pr.region_id
   left join app.crews cr on cr.tenant_id = p.tenant_id and cr.id = p.crew_id
-  where p.tenant_id = app.current_tenant() and p.scheduled_date between p_from and p_to
+  where p.tenant_id = (select app.current_tenant()) and p.scheduled_date between p_from and p_to
   order by p.scheduled_date, p.start_time nulls last, pr.name, p.id
 $$;
 
 CREATE FUNCTION app.hhmm(t time without time zone) RETURNS text
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE sql STABLE
     AS $$ select to_char(t, 'HH24:MI') $$;
 
 CREATE TABLE app.impersonations (
@@ -1038,7 +1036,7 @@ CREATE FUNCTION app.impersonations_page(f jsonb, lim integer, after text) RETURN
     AS $$
   select app.impersonation_json(i), i.created_at::text || '|' || i.id
   from app.impersonations i
-  where i.tenant_id = app.current_tenant()
+  where i.tenant_id = (select app.current_tenant())
     and (after is null or (i.created_at, i.id) < (app.cursor_ts(after), app.cursor_id(after)))
   order by i.created_at desc, i.id desc
   limit lim + 1
@@ -1095,7 +1093,7 @@ begin
   end if;
   -- a newer invitation of the same address replaces a pending one
   update app.invitations set revoked_at = now()
-    where tenant_id = app.current_tenant() and lower(email) = lower(b->>'email')
+    where tenant_id = (select app.current_tenant()) and lower(email) = lower(b->>'email')
       and accepted_at is null and revoked_at is null;
   insert into app.invitations as i (tenant_id, email, role, token_hash, invited_by)
     values (app.current_tenant(), b->>'email', b->>'role', p_token_hash, app.current_user_id())
@@ -1140,7 +1138,7 @@ CREATE FUNCTION app.invitation_revoke(p_id uuid) RETURNS boolean
     LANGUAGE sql
     AS $$
   with u as (update app.invitations set revoked_at = now()
-             where tenant_id = app.current_tenant() and id = p_id and accepted_at is null and revoked_at is null
+             where tenant_id = (select app.current_tenant()) and id = p_id and accepted_at is null and revoked_at is null
              returning 1)
   select count(*) > 0 from u
 $$;
@@ -1150,7 +1148,7 @@ CREATE FUNCTION app.invitations_page(f jsonb, lim integer, after text) RETURNS T
     AS $$
   select app.invitation_json(i), i.created_at::text || '|' || i.id
   from app.invitations i
-  where i.tenant_id = app.current_tenant() and i.accepted_at is null and i.revoked_at is null
+  where i.tenant_id = (select app.current_tenant()) and i.accepted_at is null and i.revoked_at is null
     and i.expires_at > now()
     and (after is null or (i.created_at, i.id) > (app.cursor_ts(after), app.cursor_id(after)))
   order by i.created_at, i.id
@@ -1181,13 +1179,14 @@ CREATE TABLE app.sessions (
 ALTER TABLE ONLY app.sessions FORCE ROW LEVEL SECURITY;
 
 CREATE FUNCTION app.live_session() RETURNS SETOF app.sessions
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select s.* from app.sessions s
-  where s.key_hash = (select app.session_key_hash()) and s.revoked_at is null and s.expires_at > now()
-    and (s.impersonation_id is not null or s.last_used_at > now() - interval '7 days')
-$$;
+declare
+  h bytea := app.session_key_hash();
+begin
+  return query select s.* from app.sessions s where s.key_hash = h and app.session_alive(s);
+end $$;
 
 CREATE FUNCTION app.mail_enqueue(p_recipient text, p_subject text, p_body bytea) RETURNS void
     LANGUAGE sql SECURITY DEFINER
@@ -1202,21 +1201,21 @@ CREATE FUNCTION app.manpower(p_from date, p_to date, p_region uuid) RETURNS json
     AS $$
   with days as (select d::date as day from generate_series(p_from, p_to, interval '1 day') d),
   regs as (select r.tenant_id, r.id, r.name from app.regions r
-           where r.tenant_id = app.current_tenant() and (p_region is null or r.id = p_region)),
+           where r.tenant_id = (select app.current_tenant()) and (p_region is null or r.id = p_region)),
   needed as (select pr.region_id, p.scheduled_date as day, sum(p.crew_size_needed) as n
              from app.pours p join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
-             where p.tenant_id = app.current_tenant() and p.scheduled_date between p_from and p_to
+             where p.tenant_id = (select app.current_tenant()) and p.scheduled_date between p_from and p_to
                and p.status <> 'canceled'
              group by 1, 2),
   assigned as (select e.region_id, a.date as day, count(distinct a.employee_id) as n
                from app.assignments a join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
-               where a.tenant_id = app.current_tenant() and a.date between p_from and p_to
+               where a.tenant_id = (select app.current_tenant()) and a.date between p_from and p_to
                group by 1, 2),
   active as (select e.region_id, count(*) as n from app.employees e
-             where e.tenant_id = app.current_tenant() and e.active group by 1),
+             where e.tenant_id = (select app.current_tenant()) and e.active group by 1),
   busy as (select e.region_id, a.date as day, count(distinct a.employee_id) as n
            from app.assignments a join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
-           where a.tenant_id = app.current_tenant() and a.date between p_from and p_to and e.active
+           where a.tenant_id = (select app.current_tenant()) and a.date between p_from and p_to and e.active
            group by 1, 2)
   select coalesce(json_agg(json_build_object('date', d.day::text, 'region_id', r.id,
            'needed', coalesce(n.n, 0), 'assigned', coalesce(a.n, 0),
@@ -1276,7 +1275,7 @@ CREATE FUNCTION app.member_change(p_user uuid, p_role text) RETURNS text
     LANGUAGE plpgsql
     AS $$
 declare
-  t uuid := app.current_tenant();
+  t uuid := (select app.current_tenant());
   cur text;
 begin
   perform 1 from app.tenants where id = t for no key update;
@@ -1305,7 +1304,7 @@ CREATE FUNCTION app.member_json(p_user uuid) RETURNS json
   select json_build_object('user_id', m.user_id, 'email', u.email, 'name', u.name, 'role', m.role,
            'mfa_enabled', u.totp_enabled_at is not null, 'joined_at', app.ts(m.created_at))
   from app.memberships m join app.users u on u.id = m.user_id
-  where m.tenant_id = app.current_tenant() and m.user_id = p_user
+  where m.tenant_id = (select app.current_tenant()) and m.user_id = p_user
 $$;
 
 CREATE FUNCTION app.members_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
@@ -1315,7 +1314,7 @@ CREATE FUNCTION app.members_page(f jsonb, lim integer, after text) RETURNS TABLE
            'mfa_enabled', u.totp_enabled_at is not null, 'joined_at', app.ts(m.created_at)),
          m.created_at::text || '|' || m.user_id
   from app.memberships m join app.users u on u.id = m.user_id
-  where m.tenant_id = app.current_tenant()
+  where m.tenant_id = (select app.current_tenant())
     and (after is null or (m.created_at, m.user_id) > (app.cursor_ts(after), app.cursor_id(after)))
   order by m.created_at, m.user_id
   limit lim + 1
@@ -1601,7 +1600,7 @@ CREATE FUNCTION app.pour_notify_query(p_id uuid) RETURNS TABLE(email text, name 
   left join app.crews cr on cr.tenant_id = p.tenant_id and cr.id = p.crew_id
   left join app.crew_members m on m.tenant_id = p.tenant_id and m.crew_id = p.crew_id
   left join app.employees e on e.tenant_id = m.tenant_id and e.id = m.employee_id and e.email is not null
-  where p.tenant_id = app.current_tenant() and p.id = p_id
+  where p.tenant_id = (select app.current_tenant()) and p.id = p_id
   order by e.name
 $$;
 
@@ -1610,14 +1609,14 @@ CREATE FUNCTION app.pour_weather_query(p_id uuid) RETURNS TABLE(day date, zip te
     AS $$
   select p.scheduled_date, pr.zip from app.pours p
   join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
-  where p.tenant_id = app.current_tenant() and p.id = p_id
+  where p.tenant_id = (select app.current_tenant()) and p.id = p_id
 $$;
 
 CREATE FUNCTION app.pours_cancel(p_id uuid, b jsonb) RETURNS json
     LANGUAGE sql
     AS $$
   update app.pours c set status = 'canceled', cancel_reason = b->>'reason', updated_at = now()
-  where c.tenant_id = app.current_tenant() and c.id = p_id
+  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
   returning app.pours_json(c)
 $$;
 
@@ -1635,14 +1634,14 @@ $$;
 CREATE FUNCTION app.pours_delete(p_id uuid) RETURNS boolean
     LANGUAGE sql
     AS $$
-  with d as (delete from app.pours c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  with d as (delete from app.pours c where c.tenant_id = (select app.current_tenant()) and c.id = p_id returning 1)
   select count(*) > 0 from d
 $$;
 
 CREATE FUNCTION app.pours_get(p_id uuid) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select app.pours_json(c) from app.pours c where c.tenant_id = app.current_tenant() and c.id = p_id
+  select app.pours_json(c) from app.pours c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
 $$;
 
 CREATE TABLE app.pours (
@@ -1682,7 +1681,7 @@ CREATE FUNCTION app.pours_page(f jsonb, lim integer, after text) RETURNS TABLE(j
     AS $$
   select app.pours_json(c), c.scheduled_date::text || '|' || c.id
   from app.pours c
-  where c.tenant_id = app.current_tenant()
+  where c.tenant_id = (select app.current_tenant())
     and c.scheduled_date between (f->>'from')::date and (f->>'to')::date
     and (f->>'status' is null or c.status = f->>'status')
     and (f->>'project_id' is null or c.project_id = (f->>'project_id')::uuid)
@@ -1710,7 +1709,7 @@ CREATE FUNCTION app.pours_update(p_id uuid, b jsonb) RETURNS json
     status = case when b ? 'status' then coalesce(b->>'status', c.status) else c.status end,
     notes = case when b ? 'notes' then b->>'notes' else c.notes end,
     updated_at = now()
-  where c.tenant_id = app.current_tenant() and c.id = p_id
+  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
   returning app.pours_json(c)
 $$;
 
@@ -1726,14 +1725,14 @@ $$;
 CREATE FUNCTION app.projects_delete(p_id uuid) RETURNS boolean
     LANGUAGE sql
     AS $$
-  with d as (delete from app.projects c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  with d as (delete from app.projects c where c.tenant_id = (select app.current_tenant()) and c.id = p_id returning 1)
   select count(*) > 0 from d
 $$;
 
 CREATE FUNCTION app.projects_get(p_id uuid) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select app.projects_json(c) from app.projects c where c.tenant_id = app.current_tenant() and c.id = p_id
+  select app.projects_json(c) from app.projects c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
 $$;
 
 CREATE TABLE app.projects (
@@ -1764,7 +1763,7 @@ CREATE FUNCTION app.projects_page(f jsonb, lim integer, after text) RETURNS TABL
     AS $$
   select app.projects_json(c), c.created_at::text || '|' || c.id
   from app.projects c
-  where c.tenant_id = app.current_tenant()
+  where c.tenant_id = (select app.current_tenant())
     and (f->>'customer_id' is null or c.customer_id = (f->>'customer_id')::uuid)
     and (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
     and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
@@ -1783,7 +1782,7 @@ CREATE FUNCTION app.projects_update(p_id uuid, b jsonb) RETURNS json
     region_id = case when b ? 'region_id' then (b->>'region_id')::uuid else c.region_id end,
     notes = case when b ? 'notes' then b->>'notes' else c.notes end,
     updated_at = now()
-  where c.tenant_id = app.current_tenant() and c.id = p_id
+  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
   returning app.projects_json(c)
 $$;
 
@@ -1819,14 +1818,14 @@ $$;
 CREATE FUNCTION app.regions_delete(p_id uuid) RETURNS boolean
     LANGUAGE sql
     AS $$
-  with d as (delete from app.regions c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  with d as (delete from app.regions c where c.tenant_id = (select app.current_tenant()) and c.id = p_id returning 1)
   select count(*) > 0 from d
 $$;
 
 CREATE FUNCTION app.regions_get(p_id uuid) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select app.regions_json(c) from app.regions c where c.tenant_id = app.current_tenant() and c.id = p_id
+  select app.regions_json(c) from app.regions c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
 $$;
 
 CREATE TABLE app.regions (
@@ -1851,7 +1850,7 @@ CREATE FUNCTION app.regions_page(f jsonb, lim integer, after text) RETURNS TABLE
     AS $$
   select app.regions_json(c), c.created_at::text || '|' || c.id
   from app.regions c
-  where c.tenant_id = app.current_tenant()
+  where c.tenant_id = (select app.current_tenant())
     and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
   order by c.created_at, c.id
   limit lim + 1
@@ -1863,7 +1862,7 @@ CREATE FUNCTION app.regions_update(p_id uuid, b jsonb) RETURNS json
   update app.regions c set
     name = case when b ? 'name' then b->>'name' else c.name end,
     updated_at = now()
-  where c.tenant_id = app.current_tenant() and c.id = p_id
+  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
   returning app.regions_json(c)
 $$;
 
@@ -1954,14 +1953,14 @@ $$;
 CREATE FUNCTION app.reminders_delete(p_id uuid) RETURNS boolean
     LANGUAGE sql
     AS $$
-  with d as (delete from app.reminders c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  with d as (delete from app.reminders c where c.tenant_id = (select app.current_tenant()) and c.id = p_id returning 1)
   select count(*) > 0 from d
 $$;
 
 CREATE FUNCTION app.reminders_get(p_id uuid) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select app.reminders_json(c) from app.reminders c where c.tenant_id = app.current_tenant() and c.id = p_id
+  select app.reminders_json(c) from app.reminders c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
 $$;
 
 CREATE TABLE app.reminders (
@@ -2000,7 +1999,7 @@ CREATE FUNCTION app.reminders_page(f jsonb, lim integer, after text) RETURNS TAB
     AS $$
   select app.reminders_json(c), c.created_at::text || '|' || c.id
   from app.reminders c
-  where c.tenant_id = app.current_tenant()
+  where c.tenant_id = (select app.current_tenant())
     and (f->>'status' is null or c.status = f->>'status')
     and (f->>'from' is null or c.remind_at >= (f->>'from')::date)
     and (f->>'to' is null or c.remind_at < (f->>'to')::date + 1)
@@ -2020,7 +2019,7 @@ CREATE FUNCTION app.reminders_update(p_id uuid, b jsonb) RETURNS json
     subject_type = case when b ? 'subject_type' then b->>'subject_type' else c.subject_type end,
     subject_id = case when b ? 'subject_id' then (b->>'subject_id')::uuid else c.subject_id end,
     updated_at = now()
-  where c.tenant_id = app.current_tenant() and c.id = p_id
+  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
   returning app.reminders_json(c)
 $$;
 
@@ -2032,10 +2031,7 @@ declare
   h bytea := pg_catalog.sha256(pg_catalog.convert_to(coalesce(p_key, ''), 'UTF8'));  -- a plain parameter: indexable
 begin
   perform pg_catalog.set_config('app.session_key', coalesce(p_key, ''), true);
-  select * into s from app.sessions x
-  where x.key_hash = h
-    and x.revoked_at is null and x.expires_at > pg_catalog.now()
-    and (x.impersonation_id is not null or x.last_used_at > pg_catalog.now() - interval '7 days');
+  select * into s from app.sessions x where x.key_hash = h and app.session_alive(x);
   if not found then
     return;
   end if;
@@ -2064,6 +2060,24 @@ begin
   return n;
 end $$;
 
+CREATE FUNCTION app.session_alive(s app.sessions) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+  select s.revoked_at is null and s.expires_at > pg_catalog.now()
+     and (s.impersonation_id is not null or s.last_used_at > pg_catalog.now() - interval '7 days')
+$$;
+
+CREATE FUNCTION app.session_context(OUT id uuid, OUT tenant_id uuid, OUT user_id uuid) RETURNS record
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  h bytea := app.session_key_hash();
+begin
+  select s.id, s.tenant_id, s.user_id into id, tenant_id, user_id
+  from app.sessions s where s.key_hash = h and app.session_alive(s);
+end $$;
+
 CREATE FUNCTION app.session_impersonation() RETURNS TABLE(id uuid, staff text, reason text, expires_at timestamp with time zone)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -2080,29 +2094,31 @@ CREATE FUNCTION app.session_key_hash() RETURNS bytea
 $$;
 
 CREATE FUNCTION app.session_rank() RETURNS integer
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select coalesce((
-    select case m.role when 'viewer' then 1 when 'scheduler' then 2 when 'admin' then 3 when 'owner' then 4 end
-    from app.live_session() s join app.memberships m on m.tenant_id = s.tenant_id and m.user_id = s.user_id), 0)
-$$;
+declare
+  c record := app.session_context();
+  r text;
+begin
+  select m.role into r from app.memberships m where m.tenant_id = c.tenant_id and m.user_id = c.user_id;
+  return case r when 'viewer' then 1 when 'scheduler' then 2 when 'admin' then 3 when 'owner' then 4 else 0 end;
+end $$;
 
 CREATE FUNCTION app.session_tenant() RETURNS uuid
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql STABLE
     AS $$
-  select tenant_id from app.live_session()
+  select (app.session_context()).tenant_id
 $$;
 
 CREATE FUNCTION app.tenant_writable() RETURNS boolean
     LANGUAGE sql STABLE
     AS $$
-  select coalesce((select t.status = 'active' from app.tenants t where t.id = app.current_tenant()), false)
+  select coalesce((select t.status = 'active' from app.tenants t where t.id = (select app.current_tenant())), false)
 $$;
 
 CREATE FUNCTION app.ts(timestamp with time zone) RETURNS text
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE sql STABLE
     AS $_$
   select to_char($1 at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
 $_$;
@@ -2158,7 +2174,7 @@ end $_$;
 CREATE FUNCTION app.workspace_get() RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select app.workspace_json(t) from app.tenants t where t.id = app.current_tenant()
+  select app.workspace_json(t) from app.tenants t where t.id = (select app.current_tenant())
 $$;
 
 CREATE TABLE app.tenants (
@@ -2203,7 +2219,7 @@ begin
     require_mfa_for_admins = case when b ? 'require_mfa_for_admins' then (b->>'require_mfa_for_admins')::boolean
                                   else t.require_mfa_for_admins end,
     updated_at = now()
-  where t.id = app.current_tenant()
+  where t.id = (select app.current_tenant())
   returning app.workspace_json(t) into r;
   return r;
 end $$;
@@ -3012,6 +3028,11 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.regions TO planyard_app;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.reminders TO planyard_app;
 
 GRANT ALL ON FUNCTION app.request_begin(p_key text) TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.session_alive(s app.sessions) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.session_context(OUT id uuid, OUT tenant_id uuid, OUT user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.session_context(OUT id uuid, OUT tenant_id uuid, OUT user_id uuid) TO planyard_app;
 
 GRANT ALL ON FUNCTION app.session_impersonation() TO planyard_app;
 

@@ -367,8 +367,10 @@ CREATE OR REPLACE FUNCTION app.rate_retry_after(p_key text, p_max integer, p_win
 $$;
 
 -- RFC 3339 in UTC, as the API writes times.
+-- STABLE like to_char, so that it is inlined: an IMMUTABLE SQL function whose body is only
+-- STABLE is run as a function, parsed and planned again in every statement that calls it.
 CREATE OR REPLACE FUNCTION app.ts(timestamp with time zone) RETURNS text
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE sql STABLE
     AS $_$
   select to_char($1 at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
 $_$;

@@ -14,14 +14,14 @@ $$;
 CREATE OR REPLACE FUNCTION app.assignments_delete(p_id uuid) RETURNS boolean
     LANGUAGE sql
     AS $$
-  with d as (delete from app.assignments c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  with d as (delete from app.assignments c where c.tenant_id = (select app.current_tenant()) and c.id = p_id returning 1)
   select count(*) > 0 from d
 $$;
 
 CREATE OR REPLACE FUNCTION app.assignments_get(p_id uuid) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select app.assignments_json(c) from app.assignments c where c.tenant_id = app.current_tenant() and c.id = p_id
+  select app.assignments_json(c) from app.assignments c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
 $$;
 
 
@@ -41,7 +41,7 @@ CREATE OR REPLACE FUNCTION app.assignments_page(f jsonb, lim integer, after text
     AS $$
   select app.assignments_json(c), c.date::text || '|' || c.id
   from app.assignments c
-  where c.tenant_id = app.current_tenant()
+  where c.tenant_id = (select app.current_tenant())
     and (f->>'from' is null or c.date >= (f->>'from')::date)
     and (f->>'to' is null or c.date <= (f->>'to')::date)
     and (f->>'employee_id' is null or c.employee_id = (f->>'employee_id')::uuid)
@@ -60,7 +60,7 @@ CREATE OR REPLACE FUNCTION app.assignments_update(p_id uuid, b jsonb) RETURNS js
     pour_id = case when b ? 'pour_id' then (b->>'pour_id')::uuid else c.pour_id end,
     role = case when b ? 'role' then b->>'role' else c.role end,
     updated_at = now()
-  where c.tenant_id = app.current_tenant() and c.id = p_id
+  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
   returning app.assignments_json(c)
 $$;
 
@@ -82,14 +82,14 @@ $$;
 CREATE OR REPLACE FUNCTION app.crews_delete(p_id uuid) RETURNS boolean
     LANGUAGE sql
     AS $$
-  with d as (delete from app.crews c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  with d as (delete from app.crews c where c.tenant_id = (select app.current_tenant()) and c.id = p_id returning 1)
   select count(*) > 0 from d
 $$;
 
 CREATE OR REPLACE FUNCTION app.crews_get(p_id uuid) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select app.crews_json(c) from app.crews c where c.tenant_id = app.current_tenant() and c.id = p_id
+  select app.crews_json(c) from app.crews c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
 $$;
 
 CREATE OR REPLACE FUNCTION app.crews_json(c app.crews) RETURNS json
@@ -106,7 +106,7 @@ CREATE OR REPLACE FUNCTION app.crews_page(f jsonb, lim integer, after text) RETU
     AS $$
   select app.crews_json(c), c.created_at::text || '|' || c.id
   from app.crews c
-  where c.tenant_id = app.current_tenant()
+  where c.tenant_id = (select app.current_tenant())
     and (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
     and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
   order by c.created_at, c.id
@@ -118,7 +118,7 @@ CREATE OR REPLACE FUNCTION app.crews_set_members(p_id uuid, b jsonb) RETURNS jso
     LANGUAGE plpgsql
     AS $$
 declare
-  t uuid := app.current_tenant();
+  t uuid := (select app.current_tenant());
   ids uuid[] := array(select distinct e::uuid from jsonb_array_elements_text(b->'employee_ids') e);
   before jsonb;
 begin
@@ -145,7 +145,7 @@ CREATE OR REPLACE FUNCTION app.crews_update(p_id uuid, b jsonb) RETURNS json
     region_id = case when b ? 'region_id' then (b->>'region_id')::uuid else c.region_id end,
     foreman_id = case when b ? 'foreman_id' then (b->>'foreman_id')::uuid else c.foreman_id end,
     updated_at = now()
-  where c.tenant_id = app.current_tenant() and c.id = p_id
+  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
   returning app.crews_json(c)
 $$;
 
@@ -191,14 +191,14 @@ $$;
 CREATE OR REPLACE FUNCTION app.customers_delete(p_id uuid) RETURNS boolean
     LANGUAGE sql
     AS $$
-  with d as (delete from app.customers c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  with d as (delete from app.customers c where c.tenant_id = (select app.current_tenant()) and c.id = p_id returning 1)
   select count(*) > 0 from d
 $$;
 
 CREATE OR REPLACE FUNCTION app.customers_get(p_id uuid) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select app.customers_json(c) from app.customers c where c.tenant_id = app.current_tenant() and c.id = p_id
+  select app.customers_json(c) from app.customers c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
 $$;
 
 CREATE OR REPLACE FUNCTION app.customers_json(c app.customers) RETURNS json
@@ -213,7 +213,7 @@ CREATE OR REPLACE FUNCTION app.customers_page(f jsonb, lim integer, after text) 
     AS $$
   select app.customers_json(c), c.created_at::text || '|' || c.id
   from app.customers c
-  where c.tenant_id = app.current_tenant()
+  where c.tenant_id = (select app.current_tenant())
     and (f->>'q' is null or strpos(lower(c.name), lower(f->>'q')) > 0)
     and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
   order by c.created_at, c.id
@@ -230,7 +230,7 @@ CREATE OR REPLACE FUNCTION app.customers_update(p_id uuid, b jsonb) RETURNS json
     phone = case when b ? 'phone' then b->>'phone' else c.phone end,
     notes = case when b ? 'notes' then b->>'notes' else c.notes end,
     updated_at = now()
-  where c.tenant_id = app.current_tenant() and c.id = p_id
+  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
   returning app.customers_json(c)
 $$;
 
@@ -246,14 +246,14 @@ $$;
 CREATE OR REPLACE FUNCTION app.employees_delete(p_id uuid) RETURNS boolean
     LANGUAGE sql
     AS $$
-  with d as (delete from app.employees c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  with d as (delete from app.employees c where c.tenant_id = (select app.current_tenant()) and c.id = p_id returning 1)
   select count(*) > 0 from d
 $$;
 
 CREATE OR REPLACE FUNCTION app.employees_get(p_id uuid) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select app.employees_json(c) from app.employees c where c.tenant_id = app.current_tenant() and c.id = p_id
+  select app.employees_json(c) from app.employees c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
 $$;
 
 CREATE OR REPLACE FUNCTION app.employees_json(c app.employees) RETURNS json
@@ -269,7 +269,7 @@ CREATE OR REPLACE FUNCTION app.employees_page(f jsonb, lim integer, after text) 
     AS $$
   select app.employees_json(c), c.created_at::text || '|' || c.id
   from app.employees c
-  where c.tenant_id = app.current_tenant()
+  where c.tenant_id = (select app.current_tenant())
     and (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
     and (f->>'active' is null or c.active = (f->>'active')::boolean)
     and (f->>'trade' is null or c.trade = f->>'trade')
@@ -289,12 +289,13 @@ CREATE OR REPLACE FUNCTION app.employees_update(p_id uuid, b jsonb) RETURNS json
     region_id = case when b ? 'region_id' then (b->>'region_id')::uuid else c.region_id end,
     active = case when b ? 'active' then coalesce((b->>'active')::boolean, true) else c.active end,
     updated_at = now()
-  where c.tenant_id = app.current_tenant() and c.id = p_id
+  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
   returning app.employees_json(c)
 $$;
 
+-- STABLE like to_char, so that it is inlined (see app.ts).
 CREATE OR REPLACE FUNCTION app.hhmm(t time without time zone) RETURNS text
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE sql STABLE
     AS $$ select to_char(t, 'HH24:MI') $$;
 
 CREATE OR REPLACE FUNCTION app.manpower(p_from date, p_to date, p_region uuid) RETURNS json
@@ -302,21 +303,21 @@ CREATE OR REPLACE FUNCTION app.manpower(p_from date, p_to date, p_region uuid) R
     AS $$
   with days as (select d::date as day from generate_series(p_from, p_to, interval '1 day') d),
   regs as (select r.tenant_id, r.id, r.name from app.regions r
-           where r.tenant_id = app.current_tenant() and (p_region is null or r.id = p_region)),
+           where r.tenant_id = (select app.current_tenant()) and (p_region is null or r.id = p_region)),
   needed as (select pr.region_id, p.scheduled_date as day, sum(p.crew_size_needed) as n
              from app.pours p join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
-             where p.tenant_id = app.current_tenant() and p.scheduled_date between p_from and p_to
+             where p.tenant_id = (select app.current_tenant()) and p.scheduled_date between p_from and p_to
                and p.status <> 'canceled'
              group by 1, 2),
   assigned as (select e.region_id, a.date as day, count(distinct a.employee_id) as n
                from app.assignments a join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
-               where a.tenant_id = app.current_tenant() and a.date between p_from and p_to
+               where a.tenant_id = (select app.current_tenant()) and a.date between p_from and p_to
                group by 1, 2),
   active as (select e.region_id, count(*) as n from app.employees e
-             where e.tenant_id = app.current_tenant() and e.active group by 1),
+             where e.tenant_id = (select app.current_tenant()) and e.active group by 1),
   busy as (select e.region_id, a.date as day, count(distinct a.employee_id) as n
            from app.assignments a join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
-           where a.tenant_id = app.current_tenant() and a.date between p_from and p_to and e.active
+           where a.tenant_id = (select app.current_tenant()) and a.date between p_from and p_to and e.active
            group by 1, 2)
   select coalesce(json_agg(json_build_object('date', d.day::text, 'region_id', r.id,
            'needed', coalesce(n.n, 0), 'assigned', coalesce(a.n, 0),
@@ -332,7 +333,7 @@ CREATE OR REPLACE FUNCTION app.pours_cancel(p_id uuid, b jsonb) RETURNS json
     LANGUAGE sql
     AS $$
   update app.pours c set status = 'canceled', cancel_reason = b->>'reason', updated_at = now()
-  where c.tenant_id = app.current_tenant() and c.id = p_id
+  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
   returning app.pours_json(c)
 $$;
 
@@ -350,14 +351,14 @@ $$;
 CREATE OR REPLACE FUNCTION app.pours_delete(p_id uuid) RETURNS boolean
     LANGUAGE sql
     AS $$
-  with d as (delete from app.pours c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  with d as (delete from app.pours c where c.tenant_id = (select app.current_tenant()) and c.id = p_id returning 1)
   select count(*) > 0 from d
 $$;
 
 CREATE OR REPLACE FUNCTION app.pours_get(p_id uuid) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select app.pours_json(c) from app.pours c where c.tenant_id = app.current_tenant() and c.id = p_id
+  select app.pours_json(c) from app.pours c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
 $$;
 
 CREATE OR REPLACE FUNCTION app.pours_json(c app.pours) RETURNS json
@@ -374,7 +375,7 @@ CREATE OR REPLACE FUNCTION app.pours_page(f jsonb, lim integer, after text) RETU
     AS $$
   select app.pours_json(c), c.scheduled_date::text || '|' || c.id
   from app.pours c
-  where c.tenant_id = app.current_tenant()
+  where c.tenant_id = (select app.current_tenant())
     and c.scheduled_date between (f->>'from')::date and (f->>'to')::date
     and (f->>'status' is null or c.status = f->>'status')
     and (f->>'project_id' is null or c.project_id = (f->>'project_id')::uuid)
@@ -402,7 +403,7 @@ CREATE OR REPLACE FUNCTION app.pours_update(p_id uuid, b jsonb) RETURNS json
     status = case when b ? 'status' then coalesce(b->>'status', c.status) else c.status end,
     notes = case when b ? 'notes' then b->>'notes' else c.notes end,
     updated_at = now()
-  where c.tenant_id = app.current_tenant() and c.id = p_id
+  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
   returning app.pours_json(c)
 $$;
 
@@ -418,14 +419,14 @@ $$;
 CREATE OR REPLACE FUNCTION app.projects_delete(p_id uuid) RETURNS boolean
     LANGUAGE sql
     AS $$
-  with d as (delete from app.projects c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  with d as (delete from app.projects c where c.tenant_id = (select app.current_tenant()) and c.id = p_id returning 1)
   select count(*) > 0 from d
 $$;
 
 CREATE OR REPLACE FUNCTION app.projects_get(p_id uuid) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select app.projects_json(c) from app.projects c where c.tenant_id = app.current_tenant() and c.id = p_id
+  select app.projects_json(c) from app.projects c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
 $$;
 
 CREATE OR REPLACE FUNCTION app.projects_json(c app.projects) RETURNS json
@@ -441,7 +442,7 @@ CREATE OR REPLACE FUNCTION app.projects_page(f jsonb, lim integer, after text) R
     AS $$
   select app.projects_json(c), c.created_at::text || '|' || c.id
   from app.projects c
-  where c.tenant_id = app.current_tenant()
+  where c.tenant_id = (select app.current_tenant())
     and (f->>'customer_id' is null or c.customer_id = (f->>'customer_id')::uuid)
     and (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
     and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
@@ -460,7 +461,7 @@ CREATE OR REPLACE FUNCTION app.projects_update(p_id uuid, b jsonb) RETURNS json
     region_id = case when b ? 'region_id' then (b->>'region_id')::uuid else c.region_id end,
     notes = case when b ? 'notes' then b->>'notes' else c.notes end,
     updated_at = now()
-  where c.tenant_id = app.current_tenant() and c.id = p_id
+  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
   returning app.projects_json(c)
 $$;
 
@@ -474,14 +475,14 @@ $$;
 CREATE OR REPLACE FUNCTION app.regions_delete(p_id uuid) RETURNS boolean
     LANGUAGE sql
     AS $$
-  with d as (delete from app.regions c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  with d as (delete from app.regions c where c.tenant_id = (select app.current_tenant()) and c.id = p_id returning 1)
   select count(*) > 0 from d
 $$;
 
 CREATE OR REPLACE FUNCTION app.regions_get(p_id uuid) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select app.regions_json(c) from app.regions c where c.tenant_id = app.current_tenant() and c.id = p_id
+  select app.regions_json(c) from app.regions c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
 $$;
 
 CREATE OR REPLACE FUNCTION app.regions_json(c app.regions) RETURNS json
@@ -496,7 +497,7 @@ CREATE OR REPLACE FUNCTION app.regions_page(f jsonb, lim integer, after text) RE
     AS $$
   select app.regions_json(c), c.created_at::text || '|' || c.id
   from app.regions c
-  where c.tenant_id = app.current_tenant()
+  where c.tenant_id = (select app.current_tenant())
     and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
   order by c.created_at, c.id
   limit lim + 1
@@ -508,7 +509,7 @@ CREATE OR REPLACE FUNCTION app.regions_update(p_id uuid, b jsonb) RETURNS json
   update app.regions c set
     name = case when b ? 'name' then b->>'name' else c.name end,
     updated_at = now()
-  where c.tenant_id = app.current_tenant() and c.id = p_id
+  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
   returning app.regions_json(c)
 $$;
 
@@ -553,14 +554,14 @@ $$;
 CREATE OR REPLACE FUNCTION app.reminders_delete(p_id uuid) RETURNS boolean
     LANGUAGE sql
     AS $$
-  with d as (delete from app.reminders c where c.tenant_id = app.current_tenant() and c.id = p_id returning 1)
+  with d as (delete from app.reminders c where c.tenant_id = (select app.current_tenant()) and c.id = p_id returning 1)
   select count(*) > 0 from d
 $$;
 
 CREATE OR REPLACE FUNCTION app.reminders_get(p_id uuid) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select app.reminders_json(c) from app.reminders c where c.tenant_id = app.current_tenant() and c.id = p_id
+  select app.reminders_json(c) from app.reminders c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
 $$;
 
 CREATE OR REPLACE FUNCTION app.reminders_json(c app.reminders) RETURNS json
@@ -577,7 +578,7 @@ CREATE OR REPLACE FUNCTION app.reminders_page(f jsonb, lim integer, after text) 
     AS $$
   select app.reminders_json(c), c.created_at::text || '|' || c.id
   from app.reminders c
-  where c.tenant_id = app.current_tenant()
+  where c.tenant_id = (select app.current_tenant())
     and (f->>'status' is null or c.status = f->>'status')
     and (f->>'from' is null or c.remind_at >= (f->>'from')::date)
     and (f->>'to' is null or c.remind_at < (f->>'to')::date + 1)
@@ -597,6 +598,6 @@ CREATE OR REPLACE FUNCTION app.reminders_update(p_id uuid, b jsonb) RETURNS json
     subject_type = case when b ? 'subject_type' then b->>'subject_type' else c.subject_type end,
     subject_id = case when b ? 'subject_id' then (b->>'subject_id')::uuid else c.subject_id end,
     updated_at = now()
-  where c.tenant_id = app.current_tenant() and c.id = p_id
+  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
   returning app.reminders_json(c)
 $$;

@@ -70,7 +70,7 @@ CREATE OR REPLACE FUNCTION app.audit_page(f jsonb, lim integer, after text) RETU
     AS $$
   select app.audit_json(a), a.seq::text || '|' || a.id
   from app.audit_log a
-  where a.tenant_id = app.current_tenant()
+  where a.tenant_id = (select app.current_tenant())
     and (f->>'action' is null or a.action = f->>'action')
     and (f->>'actor_id' is null or a.actor_id = (f->>'actor_id')::uuid)
     and (f->>'entity_id' is null or a.entity_id = f->>'entity_id')
@@ -145,7 +145,7 @@ declare
   prev bytea := null;
   n bigint := 0;
 begin
-  for a in select * from app.audit_log where tenant_id = app.current_tenant() order by seq loop
+  for a in select * from app.audit_log where tenant_id = (select app.current_tenant()) order by seq loop
     n := n + 1;
     if a.seq <> n or a.prev_hash is distinct from prev
        or a.hash <> sha256(coalesce(prev, ''::bytea) || convert_to(app.audit_content(a), 'UTF8')) then
@@ -251,7 +251,7 @@ begin
   end if;
   -- a newer invitation of the same address replaces a pending one
   update app.invitations set revoked_at = now()
-    where tenant_id = app.current_tenant() and lower(email) = lower(b->>'email')
+    where tenant_id = (select app.current_tenant()) and lower(email) = lower(b->>'email')
       and accepted_at is null and revoked_at is null;
   insert into app.invitations as i (tenant_id, email, role, token_hash, invited_by)
     values (app.current_tenant(), b->>'email', b->>'role', p_token_hash, app.current_user_id())
@@ -281,7 +281,7 @@ CREATE OR REPLACE FUNCTION app.invitation_revoke(p_id uuid) RETURNS boolean
     LANGUAGE sql
     AS $$
   with u as (update app.invitations set revoked_at = now()
-             where tenant_id = app.current_tenant() and id = p_id and accepted_at is null and revoked_at is null
+             where tenant_id = (select app.current_tenant()) and id = p_id and accepted_at is null and revoked_at is null
              returning 1)
   select count(*) > 0 from u
 $$;
@@ -291,7 +291,7 @@ CREATE OR REPLACE FUNCTION app.invitations_page(f jsonb, lim integer, after text
     AS $$
   select app.invitation_json(i), i.created_at::text || '|' || i.id
   from app.invitations i
-  where i.tenant_id = app.current_tenant() and i.accepted_at is null and i.revoked_at is null
+  where i.tenant_id = (select app.current_tenant()) and i.accepted_at is null and i.revoked_at is null
     and i.expires_at > now()
     and (after is null or (i.created_at, i.id) > (app.cursor_ts(after), app.cursor_id(after)))
   order by i.created_at, i.id
@@ -315,7 +315,7 @@ CREATE OR REPLACE FUNCTION app.member_change(p_user uuid, p_role text) RETURNS t
     LANGUAGE plpgsql
     AS $$
 declare
-  t uuid := app.current_tenant();
+  t uuid := (select app.current_tenant());
   cur text;
 begin
   perform 1 from app.tenants where id = t for no key update;
@@ -344,7 +344,7 @@ CREATE OR REPLACE FUNCTION app.member_json(p_user uuid) RETURNS json
   select json_build_object('user_id', m.user_id, 'email', u.email, 'name', u.name, 'role', m.role,
            'mfa_enabled', u.totp_enabled_at is not null, 'joined_at', app.ts(m.created_at))
   from app.memberships m join app.users u on u.id = m.user_id
-  where m.tenant_id = app.current_tenant() and m.user_id = p_user
+  where m.tenant_id = (select app.current_tenant()) and m.user_id = p_user
 $$;
 
 CREATE OR REPLACE FUNCTION app.members_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
@@ -354,7 +354,7 @@ CREATE OR REPLACE FUNCTION app.members_page(f jsonb, lim integer, after text) RE
            'mfa_enabled', u.totp_enabled_at is not null, 'joined_at', app.ts(m.created_at)),
          m.created_at::text || '|' || m.user_id
   from app.memberships m join app.users u on u.id = m.user_id
-  where m.tenant_id = app.current_tenant()
+  where m.tenant_id = (select app.current_tenant())
     and (after is null or (m.created_at, m.user_id) > (app.cursor_ts(after), app.cursor_id(after)))
   order by m.created_at, m.user_id
   limit lim + 1
@@ -363,7 +363,7 @@ $$;
 CREATE OR REPLACE FUNCTION app.workspace_get() RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select app.workspace_json(t) from app.tenants t where t.id = app.current_tenant()
+  select app.workspace_json(t) from app.tenants t where t.id = (select app.current_tenant())
 $$;
 
 CREATE OR REPLACE FUNCTION app.workspace_json(t app.tenants) RETURNS json
@@ -392,7 +392,7 @@ begin
     require_mfa_for_admins = case when b ? 'require_mfa_for_admins' then (b->>'require_mfa_for_admins')::boolean
                                   else t.require_mfa_for_admins end,
     updated_at = now()
-  where t.id = app.current_tenant()
+  where t.id = (select app.current_tenant())
   returning app.workspace_json(t) into r;
   return r;
 end $$;

@@ -9,7 +9,7 @@ CREATE OR REPLACE FUNCTION app.export_manpower(p_from date, p_to date) RETURNS T
     AS $$
   select (x.e->>'date')::date, r.name, (x.e->>'needed')::int, (x.e->>'assigned')::int, (x.e->>'available')::int
   from json_array_elements(app.manpower(p_from, p_to, null)) with ordinality as x(e, n)
-  join app.regions r on r.tenant_id = app.current_tenant() and r.id = (x.e->>'region_id')::uuid
+  join app.regions r on r.tenant_id = (select app.current_tenant()) and r.id = (x.e->>'region_id')::uuid
   order by x.n
 $$;
 
@@ -27,7 +27,7 @@ CREATE OR REPLACE FUNCTION app.export_schedule(p_from date, p_to date) RETURNS T
   join app.customers c on c.tenant_id = pr.tenant_id and c.id = pr.customer_id
   left join app.regions rg on rg.tenant_id = pr.tenant_id and rg.id = pr.region_id
   left join app.crews cr on cr.tenant_id = p.tenant_id and cr.id = p.crew_id
-  where p.tenant_id = app.current_tenant() and p.scheduled_date between p_from and p_to
+  where p.tenant_id = (select app.current_tenant()) and p.scheduled_date between p_from and p_to
   order by p.scheduled_date, p.start_time nulls last, pr.name, p.id
 $$;
 
@@ -113,7 +113,7 @@ CREATE OR REPLACE FUNCTION app.impersonations_page(f jsonb, lim integer, after t
     AS $$
   select app.impersonation_json(i), i.created_at::text || '|' || i.id
   from app.impersonations i
-  where i.tenant_id = app.current_tenant()
+  where i.tenant_id = (select app.current_tenant())
     and (after is null or (i.created_at, i.id) < (app.cursor_ts(after), app.cursor_id(after)))
   order by i.created_at desc, i.id desc
   limit lim + 1

@@ -68,7 +68,7 @@ CREATE OR REPLACE FUNCTION app.billing_json() RETURNS json
     AS $$
   select json_build_object('status', b.status, 'plan', b.plan, 'card_brand', b.card_brand,
     'card_last4', b.card_last4, 'current_period_end', app.ts(b.current_period_end))
-  from (select 1) one left join app.billing b on b.tenant_id = app.current_tenant()
+  from (select 1) one left join app.billing b on b.tenant_id = (select app.current_tenant())
 $$;
 
 -- A pour's crew members with an email address, and the pour's details for the mail.
@@ -83,7 +83,7 @@ CREATE OR REPLACE FUNCTION app.pour_notify_query(p_id uuid) RETURNS TABLE(email 
   left join app.crews cr on cr.tenant_id = p.tenant_id and cr.id = p.crew_id
   left join app.crew_members m on m.tenant_id = p.tenant_id and m.crew_id = p.crew_id
   left join app.employees e on e.tenant_id = m.tenant_id and e.id = m.employee_id and e.email is not null
-  where p.tenant_id = app.current_tenant() and p.id = p_id
+  where p.tenant_id = (select app.current_tenant()) and p.id = p_id
   order by e.name
 $$;
 
@@ -93,7 +93,7 @@ CREATE OR REPLACE FUNCTION app.pour_weather_query(p_id uuid) RETURNS TABLE(day d
     AS $$
   select p.scheduled_date, pr.zip from app.pours p
   join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
-  where p.tenant_id = app.current_tenant() and p.id = p_id
+  where p.tenant_id = (select app.current_tenant()) and p.id = p_id
 $$;
 
 -- Records one attempt: 'sent', or a failure (failed after p_max attempts, else retried).
@@ -155,7 +155,7 @@ end $$;
 CREATE OR REPLACE FUNCTION app.tenant_writable() RETURNS boolean
     LANGUAGE sql STABLE
     AS $$
-  select coalesce((select t.status = 'active' from app.tenants t where t.id = app.current_tenant()), false)
+  select coalesce((select t.status = 'active' from app.tenants t where t.id = (select app.current_tenant())), false)
 $$;
 
 CREATE OR REPLACE FUNCTION app.weather_cached(p_zip text, p_day date) RETURNS jsonb
