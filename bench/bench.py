@@ -427,6 +427,8 @@ def cmd_report(results, readme, server_log=None):
     pgb_row("pgb_1k_workers", "pgbench, same SQL pipelined, %d workspaces, -c %d (as many as the server's connections)"
             % (n1, m.get("workers", 4)))
     pgb_row("pgb4_1k_c16", "pgbench, same SQL in BEGIN/COMMIT (4 round trips), %d workspaces, -c 16" % n1)
+    pgb_row("ref_1k_workers", "reference: the same page, transaction-local tenant setting and policy, one round trip, "
+            "%d workspaces, -c %d" % (n1, m.get("workers", 4)))
     wrk_row("pours_10k_c16", "GET /pours (7-day window), %d workspaces, 16 connections" % n2, route="/api/v1/pours")
     wrk_row("pours_10k_c16_2", "  the same, again", route="/api/v1/pours")
     pgb_row("pgb_10k_c16", "ceiling: pgbench, same SQL pipelined, %d workspaces, -c 16" % n2)
@@ -446,6 +448,10 @@ def cmd_report(results, readme, server_log=None):
     if w and p:
         derived.append("- like for like, server at 16 connections / pgbench -c %d (the server's connections): "
                        "%.0f / %.0f = **%.2f**" % (m.get("workers", 4), rps(w), p["tps"], rps(w) / p["tps"]))
+    w, p = R.get("pours_1k_c16"), R.get("ref_1k_workers")
+    if w and p:
+        derived.append("- server at 16 connections / reference (-c %d): %.0f / %.0f = **%.2f** (the aim: 0.6 or more)"
+                       % (m.get("workers", 4), rps(w), p["tps"], rps(w) / p["tps"]))
     w, p = R.get("pours_10k_c16"), R.get("pgb_10k_c16")
     if w and p:
         derived.append("- server / ceiling at 16 connections, %d workspaces: %.0f / %.0f = **%.2f**"

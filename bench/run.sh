@@ -6,7 +6,8 @@
 #      rate alone and while 32 connections sign in.
 #   2. schedule read: GET /pours (a random workspace and week) at 16 and 64 connections with
 #      BENCH_WORKSPACES workspaces loaded in SQL, next to pgbench running the same statements
-#      the same way, pipelined (the ceiling), and once in BEGIN/COMMIT; then
+#      the same way, pipelined (the ceiling), and once in BEGIN/COMMIT; the reference (the
+#      same page behind the cheapest sound isolation, bench/ref.sql); then
 #      BENCH_WORKSPACES_LARGE workspaces and 16 connections again.
 #   3. the server's resident memory after the runs.
 #
@@ -163,11 +164,11 @@ measured() {
   after=$(cpu)
   put "$key.cpu" "{\"before\":$before,\"after\":$after}"
 }
-# pgbench_run KEY CLIENTS WORKSPACES [SCRIPT]: the ceiling, the statements of GET /pours
-# without the server
+# pgbench_run KEY CLIENTS WORKSPACES [SCRIPT [ROLE]]: the ceiling, the statements of GET /pours
+# without the server (or the reference read, as its own role)
 pgbench_run() {
-  local key=$1 c=$2 nws=$3 script=${4:-pours.pgbench}
-  (cd "$OUT" && pgbench -n -h "$PG" -U planyard_app -d planyard -M prepared -f "$ROOT/bench/$script" \
+  local key=$1 c=$2 nws=$3 script=${4:-pours.pgbench} role=${5:-planyard_app}
+  (cd "$OUT" && pgbench -n -h "$PG" -U "$role" -d planyard -M prepared -f "$ROOT/bench/$script" \
     -D nws="$nws" -c "$c" -j 2 -T "$SECS" -l --log-prefix="$OUT/$key.log" >"$OUT/$key.txt" 2>&1)
   "${PY[@]}" pgbench-pct "$OUT/$key.log" "$OUT/$key.txt" "$OUT/$key.json"
   rm -f "$OUT/$key.log".*
@@ -278,6 +279,9 @@ done
 say "pgbench, $WS1 workspaces, -c $WORKERS (as many as the server's connections), ${SECS}s"
 fresh_sessions
 measured pgb_1k_workers pgbench_run pgb_1k_workers "$WORKERS" "$WS1"
+say "reference: the page on a copy of app.pours behind a transaction-local tenant setting, -c $WORKERS, ${SECS}s"
+"${PSQL_SUPER[@]}" -f "$ROOT/bench/ref.sql" >/dev/null
+measured ref_1k_workers pgbench_run ref_1k_workers "$WORKERS" "$WS1" pours-ref.pgbench planyard_bench_ref
 say "pgbench, the same statements in BEGIN/COMMIT (four round trips), -c 16, ${SECS}s"
 fresh_sessions
 measured pgb4_1k_c16 pgbench_run pgb4_1k_c16 16 "$WS1" pours-4rt.pgbench
