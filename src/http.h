@@ -123,6 +123,7 @@ struct req {
 	void (*job)(req_t *r);
 	handler_fn cont;
 	void *cont_data;
+	long queue_wait_ms;         /* the work pool's expected wait when the job was handed over */
 	bool suspended;
 	bool resumed;
 };

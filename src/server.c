@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -218,17 +219,34 @@ static enum MHD_Result send_response(req_t *r)
 	return ret;
 }
 
+/* 503 busy: the work pool would keep this request waiting too long (or its client left);
+ * Retry-After is the wait the pool expected, in whole seconds. */
 static int busy(req_t *r)
 {
-	req_header(r, "Retry-After", "1");
+	long s = (r->queue_wait_ms + 999) / 1000;
+	req_header(r, "Retry-After", arena_printf(&r->arena, "%ld", s < 1 ? 1 : s));
 	req_problem(r, 503, "busy", "the server is busy; try again shortly");
 	return 0;
+}
+
+/* True when the client of a suspended request has closed its side: its queued hashing is
+ * dropped. (libmicrohttpd does not watch a suspended connection.) */
+static bool client_gone(req_t *r)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!ci)
+		return false;
+	struct pollfd p = { .fd = ci->connect_fd, .events = POLLIN | POLLRDHUP };
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
 static void run_job(void *arg)
 {
 	req_t *r = arg;
-	r->job(r);
+	if (client_gone(r))
+		r->cont = busy;
+	else
+		r->job(r);
 	http_resume(r);
 }
 
@@ -338,7 +356,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (rc == REQ_SUSPENDED) {
 		r->suspended = true;
 		MHD_suspend_connection(conn);
-		if (workpool_submit(run_job, r) < 0) {
+		if (workpool_submit(run_job, r, &r->queue_wait_ms) < 0) {
 			r->cont = busy;
 			http_resume(r);
 		}

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define QUEUE 4096
@@ -15,6 +16,8 @@ struct job {
 
 static struct job queue[QUEUE];
 static size_t head, count;
+static int threads_n = 1, running;
+static double avg_us;          /* moving average of a job's duration; 0 before the first */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t ready = PTHREAD_COND_INITIALIZER;
 
@@ -30,14 +33,24 @@ static void *worker(void *unused)
 		struct job j = queue[head];
 		head = (head + 1) % QUEUE;
 		count--;
+		running++;
 		pthread_mutex_unlock(&lock);
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
 		j.fn(j.arg);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		double us = (double)(b.tv_sec - a.tv_sec) * 1e6 + (double)(b.tv_nsec - a.tv_nsec) / 1e3;
+		pthread_mutex_lock(&lock);
+		running--;
+		avg_us = avg_us == 0 ? us : avg_us * 0.8 + us * 0.2;
+		pthread_mutex_unlock(&lock);
 	}
 	return NULL;
 }
 
 void workpool_start(int threads)
 {
+	threads_n = threads > 0 ? threads : 1;
 	for (int i = 0; i < threads; i++) {
 		pthread_t t;
 		if (pthread_create(&t, NULL, worker, NULL) != 0)
@@ -46,10 +59,13 @@ void workpool_start(int threads)
 	}
 }
 
-int workpool_submit(void (*fn)(void *), void *arg)
+int workpool_submit(void (*fn)(void *), void *arg, long *wait_ms)
 {
 	pthread_mutex_lock(&lock);
-	if (count == QUEUE) {
+	/* behind every queued job, and the running ones half done on average */
+	double wait = ((double)count + (double)running / 2) * avg_us / threads_n / 1000;
+	*wait_ms = (long)wait;
+	if (count == QUEUE || wait > WORKPOOL_MAX_WAIT_MS) {
 		pthread_mutex_unlock(&lock);
 		return -1;
 	}
