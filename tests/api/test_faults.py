@@ -1,9 +1,13 @@
 """Bad days for the database, as a client sees them: a statement that runs into
-statement_timeout, and a database that can only be read. Either answers `503 db_unavailable`
-with `Retry-After` (never `500`), reads go on where they can, nothing is half-written, and
-the server is back by itself when the database is.
+statement_timeout, a database that can only be read, a fast restart and a `kill -9` of the
+postmaster under a write loop. Each answers `503 db_unavailable` with `Retry-After` (never
+`500`), reads go on where they can, nothing is half-written, every acknowledged write is
+there afterwards, and the server is back by itself within seconds of the database.
 """
+import os
+import signal
 import subprocess
+import threading
 import time
 import unittest
 
@@ -17,6 +21,11 @@ class DatabaseFaults(unittest.TestCase):
         cls.server = Server(env={"PLANYARD_DB_STATEMENT_TIMEOUT_MS": "400"})
         try:
             cls.server.start()
+            # the test cluster runs with synchronous_commit off for speed, which loses the last
+            # commits on a crash by design: here an acknowledged write must survive a kill -9
+            cls.server.psql("alter role planyard_app set synchronous_commit = on", user="postgres")
+            cls.server.psql("select pg_terminate_backend(pid) from pg_stat_activity where usename = 'planyard_app'",
+                            user="postgres")
             cls.ws = new_workspace(cls.server)
         except BaseException:
             cls.server.cleanup()
@@ -66,7 +75,9 @@ class DatabaseFaults(unittest.TestCase):
         """default_transaction_read_only for the whole cluster (a replica promoted late, a
         disk filling up): writes answer 503 and write nothing, reads go on, even for a
         session whose last use is due to be recorded; back to normal, writes work again."""
-        self.assertEqual(self.ws.api("POST", "/customers", {"name": "before"}).status, 201)
+        r = self.ws.api("POST", "/customers", {"name": "before"})
+        self.assertEqual(r.status, 201, r)
+        kept = r.json["id"]
         before = self.customers()
         self.su("alter system set default_transaction_read_only = on")
         self.su("select pg_reload_conf()")
@@ -79,7 +90,8 @@ class DatabaseFaults(unittest.TestCase):
                     % self.ws.user_id)
             r = self.ws.api("GET", "/customers")
             self.assertEqual(r.status, 200, r)
-            self.assertIn("before", {c["name"] for c in r.json["data"]})
+            r = self.ws.api("GET", "/customers/" + kept)
+            self.assertEqual((r.status, r.json.get("name")), (200, "before"), r)
             self.assertEqual(self.ws.api("GET", "/me").status, 200)
         finally:
             self.su("alter system reset default_transaction_read_only")
@@ -87,6 +99,89 @@ class DatabaseFaults(unittest.TestCase):
         time.sleep(0.5)
         self.assertEqual(self.customers(), before, "the refused write left nothing")
         self.assertEqual(self.ws.api("POST", "/customers", {"name": "after"}).status, 201)
+
+    def write_loop(self, outage):
+        """Creates customers back to back on 4 threads while outage() runs; returns the ids of
+        the acknowledged writes and the other answers, once writes succeed again."""
+        acked, others, stop = [], [], threading.Event()
+        lock = threading.Lock()
+
+        def writer(k):
+            i = 0
+            while not stop.is_set():
+                i += 1
+                try:
+                    r = self.ws.api("POST", "/customers", {"name": "loop %d-%d" % (k, i)})
+                except OSError:
+                    continue
+                with lock:
+                    (acked if r.status == 201 else others).append(r.json["id"] if r.status == 201 else r)
+                time.sleep(0.01)
+
+        threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        try:
+            time.sleep(0.5)
+            outage()
+            # back by itself: writes succeed within 5 s of the database
+            t0, n = time.time(), len(acked)
+            while len(acked) < n + 20 and time.time() - t0 < 5:
+                time.sleep(0.05)
+            back = time.time() - t0
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(timeout=30)
+        self.assertLess(back, 5, "writes did not come back within 5 s of the database")
+        return acked, others
+
+    def check_outage(self, acked, others):
+        self.assertTrue(acked)
+        for r in others:
+            self.assert_unavailable(r)
+        ids = set(self.su("select id from app.customers where tenant_id = '%s'" % self.ws.id).split())
+        missing = [i for i in acked if i not in ids]
+        self.assertEqual(missing, [], "acknowledged writes lost")
+
+    def pg_start(self):
+        rc = self.server.pg_ctl("start")
+        if rc != 0:
+            with open(os.path.join(self.server.pg_dir, "server.log")) as f:
+                self.fail("the cluster did not start again:\n" + "".join(f.readlines()[-15:]))
+
+    def test_fast_restart_under_writes(self):
+        def outage():
+            self.assertEqual(self.server.pg_ctl("stop", "-m", "fast"), 0)
+            time.sleep(0.5)
+            self.pg_start()
+        acked, others = self.write_loop(outage)
+        self.assertTrue(others, "the outage was seen")
+        self.check_outage(acked, others)
+
+    def test_postmaster_killed_under_writes(self):
+        def outage():
+            pid = int(open(os.path.join(self.server.pg_dir, "postmaster.pid")).readline())
+            os.kill(pid, signal.SIGKILL)
+            deadline = time.time() + 10
+            while time.time() < deadline and self.server.cluster_processes():
+                time.sleep(0.05)
+            for p in self.server.cluster_processes():   # orphaned backends, as after a crash
+                os.kill(p, signal.SIGKILL)
+            time.sleep(0.3)
+            try:   # an unreaped postmaster (no init to reap it here) still "runs" for pg_ctl
+                zombie = open("/proc/%d/stat" % pid).read().split(") ")[1][0] == "Z"
+            except OSError:
+                zombie = False
+            if zombie:
+                for lock in ("postmaster.pid", ".s.PGSQL.5432.lock"):
+                    try:
+                        os.remove(os.path.join(self.server.pg_dir, lock))
+                    except FileNotFoundError:
+                        pass
+            self.pg_start()
+        acked, others = self.write_loop(outage)
+        self.check_outage(acked, others)
 
 
 if __name__ == "__main__":
