@@ -30,7 +30,7 @@ ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-s
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps run check unit asan fuzz bench clean checksrc schema
+.PHONY: all deps run check unit asan fuzz fuzz-long bench clean checksrc schema
 
 all: build/planyard
 
@@ -95,15 +95,30 @@ build/fuzz/obj/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
 	clang $(CFLAGS_COMMON) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-build/fuzz/fuzz_request: fuzz/fuzz_request.c $(FUZZ_OBJ)
+# One target per parser of client input (fuzz/fuzz_<name>.c), each with its corpus in
+# fuzz/corpus/<name>/: request (route matching, headers, JSON validation), jwt, stripe,
+# cursor, cells (CSV and spreadsheet cells).
+FUZZ_TARGETS := request jwt stripe cursor cells
+FUZZ_BINS    := $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
+
+build/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
 	clang $(CFLAGS_COMMON) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS)
 
-# Replays the committed corpus (make check) or fuzzes for FUZZ_SECONDS (make fuzz).
+# make check replays every corpus (scripts/check.sh); make fuzz fuzzes each target for
+# FUZZ_SECONDS; make fuzz-long for FUZZ_LONG_SECONDS (an hour) each, not in CI: what it
+# finds is merged into fuzz/corpus/<name>/ (commit it), and build/fuzz/report.md gets the
+# executions and coverage of every target.
 FUZZ_SECONDS ?= 60
-fuzz: build/fuzz/fuzz_request
-	@mkdir -p build/fuzz/corpus
-	build/fuzz/fuzz_request -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus fuzz/corpus
+FUZZ_LONG_SECONDS ?= 3600
+print-fuzz-targets:
+	@echo $(FUZZ_TARGETS)
+
+fuzz: $(FUZZ_BINS)
+	@bash scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-long: $(FUZZ_BINS)
+	@bash scripts/fuzz.sh $(FUZZ_LONG_SECONDS) $(FUZZ_TARGETS)
 
 run:
 	@bash scripts/deps.sh run

@@ -50,11 +50,17 @@ else
 fi
 
 echo "== fuzz corpus replay"
-if make --no-print-directory build/fuzz/fuzz_request >/tmp/planyard-fuzz-build.log 2>&1 &&
-   build/fuzz/fuzz_request -runs=0 fuzz/corpus >/tmp/planyard-fuzz.log 2>&1; then
-  count 0 "fuzz replay"; echo "  $(grep -c . <(ls fuzz/corpus)) inputs replayed"
+targets=$(make --no-print-directory -s -f Makefile print-fuzz-targets)
+if make --no-print-directory $(for t in $targets; do echo build/fuzz/fuzz_$t; done) >/tmp/planyard-fuzz-build.log 2>&1; then
+  for t in $targets; do
+    if build/fuzz/fuzz_$t -runs=0 fuzz/corpus/$t >/tmp/planyard-fuzz-$t.log 2>&1; then
+      count 0 "fuzz replay $t"; echo "  $t: $(ls fuzz/corpus/$t | wc -l) inputs replayed"
+    else
+      tail -n 30 /tmp/planyard-fuzz-$t.log; count 1 "fuzz replay $t"
+    fi
+  done
 else
-  tail -n 30 /tmp/planyard-fuzz-build.log /tmp/planyard-fuzz.log; count 1 "fuzz replay"
+  tail -n 30 /tmp/planyard-fuzz-build.log; count 1 "fuzz build"
 fi
 
 # the web app's end-to-end test (tests/api/test_e2e.py) drives Debian's Chromium with

@@ -2035,7 +2035,9 @@ begin
   if not found then
     return;
   end if;
-  if s.last_used_at < pg_catalog.now() - interval '1 minute' then
+  -- (not on a read-only server: reads go on while writes can't)
+  if s.last_used_at < pg_catalog.now() - interval '1 minute'
+     and pg_catalog.current_setting('transaction_read_only') = 'off' then
     update app.sessions x set last_used_at = pg_catalog.now() where x.tenant_id = s.tenant_id and x.id = s.id;
   end if;
   return query

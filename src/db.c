@@ -16,6 +16,7 @@
 struct db {
 	PGconn *conn;
 	unsigned char prepared[MAX_STMTS / 8];
+	char failed_state[6];       /* SQLSTATE of the last statement if it failed, else "" */
 };
 
 static char *conninfo;
@@ -326,6 +327,7 @@ int db_run(db_t *db, db_stmt_t *s, int n, const char *const *params, PGresult **
 		return -1;
 	ExecStatusType st = PQresultStatus(r);
 	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+	snprintf(db->failed_state, sizeof db->failed_state, "%s", ok ? "" : db_sqlstate(r));
 	if (!out)
 		PQclear(r);
 	return ok ? 0 : -1;
@@ -380,6 +382,23 @@ const char *db_sqlstate(const PGresult *res)
 {
 	const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	return s ? s : "";
+}
+
+const char *db_failed_state(const db_t *db)
+{
+	return db ? db->failed_state : "";
+}
+
+bool db_transient(const char *state)
+{
+	/* statement timeout or cancel, an administrator's or a crash's shutdown, no disk space,
+	 * memory or connections, a read-only server or transaction, a lost connection, a
+	 * serialization failure or deadlock: the same request may well succeed a moment later */
+	static const char *const prefixes[] = { "57014", "57P", "53", "25006", "08", "40001", "40P01", "55P03" };
+	for (size_t i = 0; state && i < ARRAY_LEN(prefixes); i++)
+		if (strncmp(state, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
 }
 
 bool db_ping(void)

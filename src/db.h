@@ -68,6 +68,12 @@ void db_rollback(db_t *db);
 
 /* The SQLSTATE of a failed result ("23505"), or "" . */
 const char *db_sqlstate(const PGresult *res);
+/* The SQLSTATE of db's last statement (db_run) when it failed, else "". */
+const char *db_failed_state(const db_t *db);
+/* True for the errors a retry a moment later may not meet (a statement timeout, a read-only
+ * or full or restarting server, a lost connection, a serialization failure): they answer
+ * 503 db_unavailable with Retry-After, never 500. */
+bool db_transient(const char *state);
 
 /* True when the thread's connection is unusable right now. */
 bool db_broken(const db_t *db);

@@ -75,6 +75,8 @@ void req_problem_errors(req_t *r, int status, const char *code, const char *deta
 		r->resp_type = "application/problem+json";
 	if (status == 401)
 		req_header(r, "WWW-Authenticate", "Bearer");
+	if (status == 503 && !req_has_header(r, "Retry-After"))
+		req_header(r, "Retry-After", "1");   /* every 503 says when to come back */
 }
 
 void req_problem(req_t *r, int status, const char *code, const char *detail)
@@ -85,6 +87,14 @@ void req_problem(req_t *r, int status, const char *code, const char *detail)
 void req_no_content(req_t *r)
 {
 	set_body(r, 204, NULL, NULL, 0);
+}
+
+bool req_has_header(const req_t *r, const char *name)
+{
+	for (int i = 0; i < r->nhdr; i++)
+		if (strcasecmp(r->hdr_name[i], name) == 0)
+			return true;
+	return false;
 }
 
 void req_header(req_t *r, const char *name, const char *value)

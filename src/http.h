@@ -144,6 +144,8 @@ void req_stream(req_t *r, int status, const char *content_type, req_stream_fn re
 /* Calls a streamed body's release now, unless it was already called, and forgets the
  * stream; the server uses it when it frees a request whose body was never sent. */
 void req_stream_drop(req_t *r);
+/* Whether a response header of that name is set already. */
+bool req_has_header(const req_t *r, const char *name);
 /* Adds a response header; name and value must outlive the request (use the arena). */
 void req_header(req_t *r, const char *name, const char *value);
 

@@ -13,13 +13,13 @@
 #include "../gate.h"
 #include "../jsonv.h"
 #include "../log.h"
+#include "cells.h"
 #include "records.h"
 #include "reply.h"
 
 #define XLSX_TYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #define MAX_DAYS 92
 #define MAX_WIDTH 60
-#define MAX_CELL 32000    /* bytes; Excel's limit is 32767 characters */
 
 /* ---- the date range of a spreadsheet ---- */
 
@@ -51,81 +51,10 @@ static int date_range(req_t *r, const char **from, const char **to)
 
 /* ---- workbooks ---- */
 
-enum cell { TEXT, DATE, TIME, NUMBER, INTEGER, BOOL };
-
 struct column {
 	const char *header;
 	enum cell type;
 };
-
-struct formats {
-	lxw_format *header, *date, *time, *number;
-};
-
-static size_t utf8_chars(const char *s, size_t n)
-{
-	size_t c = 0;
-	for (size_t i = 0; i < n; i++)
-		c += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return c;
-}
-
-/* Text is never a formula: it goes in as a string cell, and one starting with = + - @ (or a
- * tab or CR) gets a leading apostrophe, so that editing the cell or saving the sheet as CSV
- * can't turn it into one either. Over-long text is cut at a character boundary. */
-static size_t text_cell(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *v, size_t n)
-{
-	bool formula = n && strchr("=+-@\t\r", v[0]);
-	if (n > MAX_CELL) {
-		n = MAX_CELL;
-		while (n && ((unsigned char)v[n] & 0xC0) == 0x80)
-			n--;
-	}
-	char *s = malloc(n + 2);
-	if (!s)
-		return 0;
-	size_t k = 0;
-	if (formula)
-		s[k++] = '\'';
-	memcpy(s + k, v, n);
-	s[k + n] = '\0';
-	worksheet_write_string(ws, row, col, s, NULL);
-	free(s);
-	return utf8_chars(v, n) + (formula ? 1 : 0);
-}
-
-/* Writes one value of PostgreSQL's text form as a typed cell; returns its display width. */
-static size_t typed_cell(lxw_worksheet *ws, const struct formats *f, lxw_row_t row, lxw_col_t col, enum cell type,
-			 const char *v, size_t n)
-{
-	switch (type) {
-	case DATE: {
-		lxw_datetime dt = { (int)strtol(v, NULL, 10), (int)strtol(v + 5, NULL, 10), (int)strtol(v + 8, NULL, 10),
-				    0, 0, 0.0 };
-		worksheet_write_datetime(ws, row, col, &dt, f->date);
-		return 10;
-	}
-	case TIME: {
-		/* HH:MM:SS as the fraction of a day */
-		long h = strtol(v, NULL, 10), m = n >= 5 ? strtol(v + 3, NULL, 10) : 0;
-		long s = n >= 8 ? strtol(v + 6, NULL, 10) : 0;
-		worksheet_write_number(ws, row, col, (double)(h * 3600 + m * 60 + s) / 86400.0, f->time);
-		return 5;
-	}
-	case NUMBER:
-		worksheet_write_number(ws, row, col, strtod(v, NULL), f->number);
-		return n + 1;
-	case INTEGER:
-		worksheet_write_number(ws, row, col, strtod(v, NULL), NULL);
-		return n;
-	case BOOL:
-		worksheet_write_boolean(ws, row, col, v[0] == 't', NULL);
-		return 5;
-	case TEXT:
-	default:
-		return text_cell(ws, row, col, v, n);
-	}
-}
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -178,14 +107,14 @@ static int workbook(const char *sheet, const struct column *cols, int ncols, PGr
 	size_t width[32] = { 0 };
 	for (int c = 0; c < ncols && c < 32; c++) {
 		worksheet_write_string(ws, 0, (lxw_col_t)c, cols[c].header, f.header);
-		width[c] = utf8_chars(cols[c].header, strlen(cols[c].header));
+		width[c] = cell_utf8_chars(cols[c].header, strlen(cols[c].header));
 	}
 	int rows = PQntuples(res);
 	for (int i = 0; i < rows; i++)
 		for (int c = 0; c < ncols && c < 32; c++) {
 			if (PQgetisnull(res, i, c))
 				continue;
-			size_t w = typed_cell(ws, &f, (lxw_row_t)(i + 1), (lxw_col_t)c, cols[c].type, PQgetvalue(res, i, c),
+			size_t w = cell_write(ws, &f, (lxw_row_t)(i + 1), (lxw_col_t)c, cols[c].type, PQgetvalue(res, i, c),
 					      (size_t)PQgetlength(res, i, c));
 			if (w > width[c])
 				width[c] = w;

@@ -202,33 +202,36 @@ static int limit_param(req_t *r, long *limit)
 	return 0;
 }
 
-/* The opaque cursor is base64url of the page function's key. */
+int rec_cursor_decode(const char *v, char *out, size_t cap)
+{
+	size_t n = strlen(v), len;
+	if (n > REC_CURSOR_MAX || cap < n + 1 || crypto_b64url_decode(v, n, (unsigned char *)out, &len) < 0 || len >= cap)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] > 0x7e)
+			return -1;
+	out[len] = '\0';
+	/* Every page function keys its cursor "<key>|<id>". The SQL parses the id only when a
+	 * row ties on the key, so a bad one must be caught here, not left to chance. */
+	const char *bar = strchr(out, '|');
+	if (!bar || bar == out || strchr(bar + 1, '|') || !jsonv_is_uuid(bar + 1))
+		return -1;
+	return 0;
+}
+
 static int cursor_param(req_t *r, char **after)
 {
 	const char *v = req_query(r, "cursor");
 	*after = NULL;
 	if (!v)
 		return 0;
-	size_t n = strlen(v), len;
-	unsigned char *raw = arena_alloc(&r->arena, n + 1);
-	if (!raw || n > 200 || crypto_b64url_decode(v, n, raw, &len) < 0) {
+	size_t cap = strlen(v) + 1;
+	char *raw = arena_alloc(&r->arena, cap);
+	if (!raw || rec_cursor_decode(v, raw, cap) < 0) {
 		query_error(r, "invalid_cursor", "cursor", "the cursor is not one this server gave");
 		return -1;
 	}
-	for (size_t i = 0; i < len; i++)
-		if (raw[i] < 0x20 || raw[i] > 0x7e) {
-			query_error(r, "invalid_cursor", "cursor", "the cursor is not one this server gave");
-			return -1;
-		}
-	raw[len] = '\0';
-	/* Every page function keys its cursor "<key>|<id>". The SQL parses the id only when a
-	 * row ties on the key, so a bad one must be caught here, not left to chance. */
-	const char *bar = strchr((char *)raw, '|');
-	if (!bar || bar == (char *)raw || strchr(bar + 1, '|') || !jsonv_is_uuid(bar + 1)) {
-		query_error(r, "invalid_cursor", "cursor", "the cursor is not one this server gave");
-		return -1;
-	}
-	*after = (char *)raw;
+	*after = raw;
 	return 0;
 }
 

@@ -26,6 +26,12 @@ extern struct resource res_customers, res_regions, res_projects, res_employees, 
 /* Listed with rec_list too (only their _page functions exist). */
 extern struct resource res_audit, res_members, res_invitations;
 
+/* The opaque cursor of a list is base64url of the page function's key "<key>|<uuid>", at
+ * most REC_CURSOR_MAX characters. Decodes v into out (cap bytes, at least strlen(v) + 1):
+ * 0, or -1 when it is not such a cursor. Pure. */
+#define REC_CURSOR_MAX 200
+int rec_cursor_decode(const char *v, char *out, size_t cap);
+
 /* Builds the statements of every collection; call once at start. */
 void records_init(void);
 

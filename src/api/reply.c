@@ -80,15 +80,19 @@ int reply_db_error(req_t *r, const struct reply_subject *rs, PGresult *res, bool
 		req_problem(r, 403, "forbidden", "your role does not allow this");
 		return 0;
 	}
+	bool transient = db_transient(state);
 	log_error("statement failed (%s): %s", state, primary ? primary : "");
 	PQclear(res);
-	req_problem(r, 500, "internal_error", NULL);
+	if (transient)
+		req_problem(r, 503, "db_unavailable", "the database can't do this right now; try again shortly");
+	else
+		req_problem(r, 500, "internal_error", NULL);
 	return 0;
 }
 
 int reply_db_fault(req_t *r)
 {
-	bool down = db_broken(r->db);
+	bool down = db_broken(r->db) || db_transient(db_failed_state(r->db));
 	req_problem(r, down ? 503 : 500, down ? "db_unavailable" : "internal_error", NULL);
 	return 0;
 }

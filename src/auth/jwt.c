@@ -6,7 +6,6 @@
 #include "../buf.h"
 #include "../crypto.h"
 
-#define MAX_TOKEN 4096
 
 int jwt_sign(const char *key, const json_t *claims, char **out)
 {
@@ -47,7 +46,7 @@ static json_t *decode_json(const char *s, size_t n)
 
 json_t *jwt_verify(const char *key, const char *token, time_t now)
 {
-	if (!token || strlen(token) > MAX_TOKEN)
+	if (!token || strlen(token) > JWT_MAX_TOKEN)
 		return NULL;
 	const char *d1 = strchr(token, '.');
 	const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
@@ -75,7 +74,7 @@ json_t *jwt_verify(const char *key, const char *token, time_t now)
 		goto bad;
 	if (json_integer_value(exp) <= (json_int_t)now || json_integer_value(iat) > (json_int_t)now + 60)
 		goto bad;
-	static const char *const need[] = { "sub", "tid", "sid", "role", "aal", "sk" };
+	static const char *const need[] = JWT_STRING_CLAIMS;
 	for (size_t i = 0; i < ARRAY_LEN(need); i++)
 		if (!json_is_string(json_object_get(c, need[i])))
 			goto bad;

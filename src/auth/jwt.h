@@ -10,9 +10,13 @@
 /* Signs claims (borrowed) with key; *out is malloc'd (caller frees). 0 or -1. */
 int jwt_sign(const char *key, const json_t *claims, char **out) WUR;
 
-/* Verifies token with key at time now: header alg HS256, signature (constant time), then
- * typ "access", integer exp > now, integer iat <= now + 60. Returns the claims (caller
- * decrefs) or NULL. */
+/* The longest token accepted, and the claims every access token carries as strings. */
+#define JWT_MAX_TOKEN 4096
+#define JWT_STRING_CLAIMS { "sub", "tid", "sid", "role", "aal", "sk" }
+
+/* Verifies token (at most JWT_MAX_TOKEN bytes) with key at time now: header alg HS256,
+ * signature (constant time), then typ "access", integer exp > now, integer iat <= now + 60
+ * and every JWT_STRING_CLAIMS a string. Returns the claims (caller decrefs) or NULL. */
 json_t *jwt_verify(const char *key, const char *token, time_t now);
 
 #endif
