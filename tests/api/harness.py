@@ -10,6 +10,7 @@ import ssl
 import subprocess
 import tempfile
 import time
+import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.environ.get("PLANYARD_TEST_BINARY", os.path.join(ROOT, "build/asan/planyard"))
@@ -233,3 +234,32 @@ class Server:
     def secret(self, name):
         with open(os.path.join(self.var, "secrets", name)) as f:
             return f.read().strip()
+
+
+class ServerCase(unittest.TestCase):
+    """A suite with one server for the class (env: its extra settings), started before the
+    first test; prepare(cls) runs after the start. At the end the server's log is checked
+    for sanitizer reports."""
+    env = None
+
+    @classmethod
+    def prepare(cls):
+        pass
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(env=cls.env)
+        try:
+            cls.server.start()
+            cls.prepare()
+        except BaseException:
+            cls.server.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        errors = cls.server.sanitizer_errors()
+        cls.server.cleanup()
+        if errors:
+            raise AssertionError("sanitizer reports:\n" + "\n".join(errors[:20]))

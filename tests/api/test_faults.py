@@ -12,32 +12,20 @@ import time
 import unittest
 
 from fixtures import new_workspace
-from harness import Server
+from harness import ServerCase
 
 
-class DatabaseFaults(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Server(env={"PLANYARD_DB_STATEMENT_TIMEOUT_MS": "400"})
-        try:
-            cls.server.start()
-            # the test cluster runs with synchronous_commit off for speed, which loses the last
-            # commits on a crash by design: here an acknowledged write must survive a kill -9
-            cls.server.psql("alter role planyard_app set synchronous_commit = on", user="postgres")
-            cls.server.psql("select pg_terminate_backend(pid) from pg_stat_activity where usename = 'planyard_app'",
-                            user="postgres")
-            cls.ws = new_workspace(cls.server)
-        except BaseException:
-            cls.server.cleanup()
-            raise
+class DatabaseFaults(ServerCase):
+    env = {"PLANYARD_DB_STATEMENT_TIMEOUT_MS": "400"}
 
     @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        errors = cls.server.sanitizer_errors()
-        cls.server.cleanup()
-        if errors:
-            raise AssertionError("sanitizer reports:\n" + "\n".join(errors[:20]))
+    def prepare(cls):
+        # the test cluster runs with synchronous_commit off for speed, which loses the last
+        # commits on a crash by design: here an acknowledged write must survive a kill -9
+        cls.server.psql("alter role planyard_app set synchronous_commit = on", user="postgres")
+        cls.server.psql("select pg_terminate_backend(pid) from pg_stat_activity where usename = 'planyard_app'",
+                        user="postgres")
+        cls.ws = new_workspace(cls.server)
 
     def su(self, sql):
         return self.server.psql(sql, user="postgres")

@@ -13,29 +13,17 @@ import time
 import unittest
 
 from fixtures import PASSWORD, new_workspace
-from harness import Server
+from harness import ServerCase
 
 BURST = 48
 
 
-class LoginFlood(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Server(env={"PLANYARD_BCRYPT_COST": "12"})
-        try:
-            cls.server.start()
-            cls.ws = new_workspace(cls.server)
-        except BaseException:
-            cls.server.cleanup()
-            raise
+class LoginFlood(ServerCase):
+    env = {"PLANYARD_BCRYPT_COST": "12"}
 
     @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        errors = cls.server.sanitizer_errors()
-        cls.server.cleanup()
-        if errors:
-            raise AssertionError("sanitizer reports:\n" + "\n".join(errors[:20]))
+    def prepare(cls):
+        cls.ws = new_workspace(cls.server)
 
     def body(self):
         return {"workspace": self.ws.slug, "email": self.ws.email, "password": PASSWORD}

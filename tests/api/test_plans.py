@@ -18,7 +18,7 @@ import re
 import subprocess
 import unittest
 
-from harness import ROOT, Server
+from harness import ROOT, ServerCase
 
 WORKSPACES = 200
 KEY = "benchkey-7"           # bench/load.sql: workspace n has a live session of secret benchkey-n
@@ -54,41 +54,30 @@ def node_text(node):
     return " ".join(parts)
 
 
-class HotPlans(unittest.TestCase):
+class HotPlans(ServerCase):
     @classmethod
-    def setUpClass(cls):
-        cls.server = Server()
-        try:
-            cls.server.start()
-            owner = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", cls.server.pg_dir, "-U", "planyard_owner",
-                     "-d", "planyard"]
-            def triggers(what):
-                sql = ("do $$ declare t text; begin foreach t in array string_to_array('%s', ' ') loop "
-                       "execute format('alter table app.%%I %s trigger user', t); end loop; end $$" % (TABLES, what))
-                subprocess.run(owner + ["-c", sql], check=True, capture_output=True)
-            triggers("disable")
-            subprocess.run(owner + ["-v", "first=1", "-v", "last=%d" % WORKSPACES, "-f",
-                                    os.path.join(ROOT, "bench/load.sql")], check=True, capture_output=True)
-            triggers("enable")
-            cls.server.psql("vacuum analyze", user="postgres")
-            # a table of a few pages is read whole faster than through an index: only larger ones count
-            cls.large = set(cls.server.psql("select relname from pg_class where relnamespace = 'app'::regnamespace "
-                                            "and relkind = 'r' and relpages >= 8", user="postgres").split())
-            cls.definers = set(cls.server.psql(
-                "select proname from pg_proc where prosecdef and pronamespace = 'app'::regnamespace",
-                user="postgres").split())
-            tables = ["customers", "projects", "employees", "crews", "pours", "assignments"]
-            ids = cls.server.psql("select %s from app.tenants t where t.slug = 'bench-7'" % ", ".join(
-                "(select x.id from app.%s x where x.tenant_id = t.id limit 1)" % name for name in tables), user="postgres")
-            cls.ids = dict(zip(tables, ids.split("|")))
-        except BaseException:
-            cls.server.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        cls.server.cleanup()
+    def prepare(cls):
+        owner = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", cls.server.pg_dir, "-U", "planyard_owner",
+                 "-d", "planyard"]
+        def triggers(what):
+            sql = ("do $$ declare t text; begin foreach t in array string_to_array('%s', ' ') loop "
+                   "execute format('alter table app.%%I %s trigger user', t); end loop; end $$" % (TABLES, what))
+            subprocess.run(owner + ["-c", sql], check=True, capture_output=True)
+        triggers("disable")
+        subprocess.run(owner + ["-v", "first=1", "-v", "last=%d" % WORKSPACES, "-f",
+                                os.path.join(ROOT, "bench/load.sql")], check=True, capture_output=True)
+        triggers("enable")
+        cls.server.psql("vacuum analyze", user="postgres")
+        # a table of a few pages is read whole faster than through an index: only larger ones count
+        cls.large = set(cls.server.psql("select relname from pg_class where relnamespace = 'app'::regnamespace "
+                                        "and relkind = 'r' and relpages >= 8", user="postgres").split())
+        cls.definers = set(cls.server.psql(
+            "select proname from pg_proc where prosecdef and pronamespace = 'app'::regnamespace",
+            user="postgres").split())
+        tables = ["customers", "projects", "employees", "crews", "pours", "assignments"]
+        ids = cls.server.psql("select %s from app.tenants t where t.slug = 'bench-7'" % ", ".join(
+            "(select x.id from app.%s x where x.tenant_id = t.id limit 1)" % name for name in tables), user="postgres")
+        cls.ids = dict(zip(tables, ids.split("|")))
 
     def plans(self, statement):
         """The JSON plans of statement (prepared, generic plan, run as planyard_app after
