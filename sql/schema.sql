@@ -2081,12 +2081,14 @@ begin
 end $$;
 
 CREATE FUNCTION app.session_impersonation() RETURNS TABLE(id uuid, staff text, reason text, expires_at timestamp with time zone)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select i.id, i.staff, i.reason, i.expires_at from app.live_session() s
-  join app.impersonations i on i.tenant_id = s.tenant_id and i.id = s.impersonation_id
-$$;
+begin
+  return query
+    select i.id, i.staff, i.reason, i.expires_at from app.live_session() s
+    join app.impersonations i on i.tenant_id = s.tenant_id and i.id = s.impersonation_id;
+end $$;
 
 CREATE FUNCTION app.session_key_hash() RETURNS bytea
     LANGUAGE sql STABLE

@@ -121,13 +121,16 @@ $$;
 
 -- The grant behind the live session, if it is a staff session (GET /me's banner, and the
 -- staff name the gate hands to app.audit in app.impersonation_staff).
+-- PL/pgSQL so that its plan is kept (GET /me calls it on every request).
 CREATE OR REPLACE FUNCTION app.session_impersonation() RETURNS TABLE(id uuid, staff text, reason text, expires_at timestamp with time zone)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select i.id, i.staff, i.reason, i.expires_at from app.live_session() s
-  join app.impersonations i on i.tenant_id = s.tenant_id and i.id = s.impersonation_id
-$$;
+begin
+  return query
+    select i.id, i.staff, i.reason, i.expires_at from app.live_session() s
+    join app.impersonations i on i.tenant_id = s.tenant_id and i.id = s.impersonation_id;
+end $$;
 
 -- ---------------------------------------------------------------------------------------
 -- Deleting a workspace (the owner, with its slug; the password is checked by the server):
