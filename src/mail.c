@@ -135,7 +135,7 @@ int mail_deliver_due(void)
 {
 	static db_stmt_t claim = DB_STMT("select id, channel, recipient, subject, body, attempts from app.outbox_claim(20)");
 	static db_stmt_t done = DB_STMT("select app.outbox_done($1, $2, $3)");
-	db_t *db = db_thread();
+	db_t *db = db_thread_for(DB_JOBS);
 	if (!db || db_begin(db) < 0)
 		return 0;
 	PGresult *res;

@@ -26,7 +26,13 @@ static const struct setting table[] = {
 	{ "PLANYARD_DATA_DIR", K_STR, S(data_dir), "var", 0, 0, false, "`var`",
 	  "where `dev` keeps its cluster, certificate, secrets and outbox" },
 	{ "PLANYARD_DATABASE_URL", K_STR, S(database_url), NULL, 0, 0, true, "the private cluster",
-	  "libpq URL of `planyard_app`, the role every request uses" },
+	  "libpq URL of `planyard_app`, the role of every signed-in request" },
+	{ "PLANYARD_AUTH_DATABASE_URL", K_STR, S(auth_database_url), NULL, 0, 0, true, "the private cluster",
+	  "libpq URL of `planyard_auth`, the role of sign-in, signup, confirm, reset, refresh, MFA challenge, "
+	  "invitation accept and impersonation redeem" },
+	{ "PLANYARD_JOBS_DATABASE_URL", K_STR, S(jobs_database_url), NULL, 0, 0, true, "the private cluster",
+	  "libpq URL of `planyard_jobs`, the role of the mail sender, `jobs`, `/internal/cron/*` and the "
+	  "billing webhook" },
 	{ "PLANYARD_ADMIN_DATABASE_URL", K_STR, S(admin_database_url), NULL, 0, 0, false, "the private cluster",
 	  "libpq URL of the schema owner (`migrate`)" },
 	{ "PLANYARD_PLATFORM_DATABASE_URL", K_STR, S(platform_database_url), NULL, 0, 0, false,

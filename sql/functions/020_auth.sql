@@ -10,6 +10,7 @@ CREATE OR REPLACE FUNCTION app.auth_confirm(p_token_hash bytea) RETURNS boolean
 declare
   u uuid;
 begin
+  perform app.definer_enter(true);
   update app.user_tokens set used_at = now()
     where token_hash = p_token_hash and kind = 'confirm' and used_at is null and expires_at > now()
     returning user_id into u;
@@ -30,6 +31,7 @@ declare
   u uuid;
   t uuid;
 begin
+  perform app.definer_enter(true);
   if wait > 0 then
     return wait;
   end if;
@@ -57,6 +59,7 @@ CREATE OR REPLACE FUNCTION app.auth_login_failed(p_tenant uuid, p_user uuid, p_e
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
+  perform app.definer_enter(true);
   perform app.rate_hit('login:acct:' || lower(p_email));
   perform app.rate_hit('login:ip:' || coalesce(p_ip, ''));
   -- into the workspace that was named, when there is one; the user only if a member
@@ -98,6 +101,7 @@ declare
   r app.refresh_tokens;
   s app.sessions;
 begin
+  perform app.definer_enter(true);
   select * into r from app.refresh_tokens x where x.token_hash = p_old for update;
   if not found then
     status := 'invalid';
@@ -146,6 +150,7 @@ declare
   wait int := app.rate_retry_after(k, 5, interval '1 hour');
   u uuid;
 begin
+  perform app.definer_enter(true);
   if wait > 0 then
     return wait;
   end if;
@@ -166,6 +171,7 @@ CREATE OR REPLACE FUNCTION app.auth_reset_apply(p_token_hash bytea, p_hash text,
 declare
   u uuid;
 begin
+  perform app.definer_enter(true);
   update app.user_tokens set used_at = now()
     where token_hash = p_token_hash and kind = 'reset' and used_at is null and expires_at > now()
     returning user_id into u;
@@ -198,6 +204,7 @@ declare
   s uuid;
   e timestamptz;
 begin
+  perform app.definer_enter(true);
   insert into app.sessions (tenant_id, user_id, key_hash, key_sealed, aal, ip, user_agent)
     values (p_tenant, p_user, p_key_hash, p_key_sealed, p_aal, p_ip, left(p_ua, 512))
     returning id, sessions.expires_at into s, e;
@@ -223,6 +230,7 @@ declare
   u uuid;
   c text;
 begin
+  perform app.definer_enter(true);
   perform app.rate_hit('signup:ip:' || coalesce(p_ip, ''));
   if exists (select 1 from app.tenants where slug = p_slug) then
     return 'slug_taken';
@@ -263,6 +271,7 @@ CREATE OR REPLACE FUNCTION app.me_delete() RETURNS text
 declare
   u uuid := app.current_user_id();
 begin
+  perform app.definer_enter(false);
   if u is null then
     return 'no_session';
   end if;
@@ -292,6 +301,7 @@ declare
   u uuid := app.current_user_id();
   s uuid := app.current_session_id();
 begin
+  perform app.definer_enter(false);
   if u is null then
     return false;
   end if;
@@ -342,6 +352,31 @@ begin
     perform app.audit_as(t, p_user, 'user', 'auth.password_changed', 'user', p_user::text, '{}',
                          nullif(current_setting('app.client_ip', true), ''));
   end loop;
+end $$;
+
+-- The limit on re-entering the password of the live session's account (password change,
+-- DELETE /me): 10 wrong tries per 15 minutes, keyed here on the session's own user, so the
+-- request role can neither lock another account out nor clear it. 0 without a session.
+CREATE OR REPLACE FUNCTION app.reauth_retry_after() RETURNS integer
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select coalesce((select app.rate_retry_after('reauth:' || u::text, 10, interval '15 minutes')
+                   from app.current_user_id() u where u is not null), 0)
+$$;
+
+-- A wrong password re-entered by the live session's account; nothing without a session.
+CREATE OR REPLACE FUNCTION app.reauth_failed() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid := app.current_user_id();
+begin
+  perform app.definer_enter(false);
+  if u is not null then
+    perform app.rate_hit('reauth:' || u::text);
+  end if;
 end $$;
 
 CREATE OR REPLACE FUNCTION app.rate_hit(p_key text) RETURNS void

@@ -208,6 +208,7 @@ declare
   i app.invitations;
   u uuid := p_user;
 begin
+  perform app.definer_enter(true);
   select * into i from app.invitations x where x.token_hash = p_token_hash and x.accepted_at is null
     and x.revoked_at is null and x.expires_at > now() for update;
   if not found then

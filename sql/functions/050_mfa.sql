@@ -14,6 +14,7 @@ declare
   u uuid := app.current_user_id();
   now_step bigint := pg_catalog.floor(extract(epoch from pg_catalog.clock_timestamp()) / 30)::bigint;
 begin
+  perform app.definer_enter(false);
   if u is null or p_step is null or p_step < now_step - 2 or p_step > now_step + 2 then
     return false;
   end if;
@@ -34,6 +35,7 @@ CREATE OR REPLACE FUNCTION app.mfa_challenge_create(p_tenant uuid, p_user uuid, 
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
+  perform app.definer_enter(true);
   insert into app.mfa_challenges (token_hash, user_id, tenant_id) values (p_token_hash, p_user, p_tenant);
   if pg_catalog.random() < 0.01 then
     delete from app.mfa_challenges c where c.expires_at < pg_catalog.now() - interval '1 day';
@@ -65,6 +67,7 @@ declare
   k text;
   ok boolean;
 begin
+  perform app.definer_enter(true);
   retry_after := app.rate_retry_after(ipk, 30, interval '15 minutes');
   if retry_after > 0 then
     status := 'rate_limited';
@@ -118,6 +121,7 @@ CREATE OR REPLACE FUNCTION app.mfa_disable(p_step bigint, p_recovery bytea) RETU
 declare
   u uuid := app.current_user_id();
 begin
+  perform app.definer_enter(false);
   retry_after := 0;
   if u is null or not exists (select 1 from app.users x where x.id = u and x.totp_enabled_at is not null) then
     status := 'not_enabled';
@@ -154,6 +158,7 @@ CREATE OR REPLACE FUNCTION app.mfa_enrol_start(p_sealed bytea) RETURNS text
 declare
   u uuid := app.current_user_id();
 begin
+  perform app.definer_enter(false);
   if u is null then
     return 'no_session';
   end if;
@@ -209,6 +214,7 @@ CREATE OR REPLACE FUNCTION app.mfa_recovery_regenerate(p_step bigint, p_recovery
 declare
   u uuid := app.current_user_id();
 begin
+  perform app.definer_enter(false);
   retry_after := 0;
   if u is null or not exists (select 1 from app.users x where x.id = u and x.totp_enabled_at is not null) then
     status := 'not_enabled';

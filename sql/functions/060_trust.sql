@@ -54,6 +54,7 @@ declare
   who text;
   ends timestamptz := now() + interval '30 minutes';
 begin
+  perform app.definer_enter(true);
   select * into i from app.impersonations x where x.token_hash = p_token_hash for update;
   if not found or i.redeemed_at is not null or i.revoked_at is not null or i.link_expires_at <= now()
      or not exists (select 1 from app.memberships m where m.tenant_id = i.tenant_id and m.user_id = i.user_id) then
@@ -90,6 +91,7 @@ declare
   t uuid := app.session_tenant();
   i app.impersonations;
 begin
+  perform app.definer_enter(false);
   if t is null or app.session_rank() < 3 then
     return 'not_found';
   end if;
@@ -142,6 +144,7 @@ declare
   members uuid[];
   tbl text;
 begin
+  perform app.definer_enter(false);
   if t is null or app.session_rank() < 4
      or exists (select 1 from app.live_session() s where s.impersonation_id is not null) then
     return 'forbidden';
