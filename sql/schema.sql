@@ -1,6 +1,12 @@
 CREATE SCHEMA app;
 
+CREATE SCHEMA ext;
+
 CREATE SCHEMA platform;
+
+CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA ext;
+
+COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';
 
 CREATE FUNCTION app.assignments_create(b jsonb) RETURNS json
     LANGUAGE sql
@@ -290,7 +296,7 @@ begin
   insert into app.audit_log select a.*;
 end $$;
 
-CREATE FUNCTION app.auth_confirm(p_token_hash bytea) RETURNS boolean
+CREATE FUNCTION app.auth_confirm(p_token text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -299,7 +305,8 @@ declare
 begin
   perform app.definer_enter(true);
   update app.user_tokens set used_at = now()
-    where token_hash = p_token_hash and kind = 'confirm' and used_at is null and expires_at > now()
+    where token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and kind = 'confirm' and used_at is null
+      and expires_at > now()
     returning user_id into u;
   if not found then
     return false;
@@ -378,13 +385,15 @@ begin
   return next;
 end $$;
 
-CREATE FUNCTION app.auth_refresh(p_old bytea, p_new bytea) RETURNS TABLE(status text, session_id uuid, tenant_id uuid, user_id uuid, key_sealed bytea, aal text)
+CREATE FUNCTION app.auth_refresh(p_old_token text, p_new_token text) RETURNS TABLE(status text, session_id uuid, tenant_id uuid, user_id uuid, key_sealed bytea, aal text)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   r app.refresh_tokens;
   s app.sessions;
+  p_old bytea := sha256(convert_to(coalesce(p_old_token, ''), 'UTF8'));
+  p_new bytea := sha256(convert_to(coalesce(p_new_token, ''), 'UTF8'));
 begin
   perform app.definer_enter(true);
   select * into r from app.refresh_tokens x where x.token_hash = p_old for update;
@@ -448,7 +457,7 @@ begin
   return 0;
 end $$;
 
-CREATE FUNCTION app.auth_reset_apply(p_token_hash bytea, p_hash text, p_history text, p_subject text, p_body bytea) RETURNS boolean
+CREATE FUNCTION app.auth_reset_apply(p_token text, p_hash text, p_history text, p_subject text, p_body bytea) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -457,7 +466,8 @@ declare
 begin
   perform app.definer_enter(true);
   update app.user_tokens set used_at = now()
-    where token_hash = p_token_hash and kind = 'reset' and used_at is null and expires_at > now()
+    where token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and kind = 'reset' and used_at is null
+      and expires_at > now()
     returning user_id into u;
   if not found then
     return false;
@@ -469,38 +479,66 @@ begin
   return true;
 end $$;
 
-CREATE FUNCTION app.auth_reset_lookup(p_token_hash bytea) RETURNS TABLE(user_id uuid, history text[])
+CREATE FUNCTION app.auth_reset_lookup(p_token text) RETURNS TABLE(user_id uuid, history text[])
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select t.user_id, array(select h.hash from app.password_history h where h.user_id = t.user_id
                           order by h.id desc limit 5)
   from app.user_tokens t
-  where t.token_hash = p_token_hash and t.kind = 'reset' and t.used_at is null and t.expires_at > now()
+  where t.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and t.kind = 'reset' and t.used_at is null
+    and t.expires_at > now()
 $$;
 
-CREATE FUNCTION app.auth_session_create(p_tenant uuid, p_user uuid, p_key_hash bytea, p_key_sealed bytea, p_refresh_hash bytea, p_aal text, p_ip text, p_ua text, p_email text) RETURNS TABLE(session_id uuid, expires_at timestamp with time zone)
+CREATE FUNCTION app.auth_session_create(p_tenant uuid, p_user uuid, p_proof_kind text, p_proof text, p_key_hash bytea, p_key_sealed bytea, p_refresh_hash bytea, p_ip text, p_ua text, p_email text) RETURNS TABLE(session_id uuid, expires_at timestamp with time zone, aal text)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   s uuid;
   e timestamptz;
+  a text;
+  proof_hash bytea := sha256(convert_to(coalesce(p_proof, ''), 'UTF8'));
 begin
   perform app.definer_enter(true);
+  if exists (select 1 from app.memberships m where m.tenant_id = p_tenant and m.user_id = p_user) then
+    if p_proof_kind = 'password' then
+      if app.password_proof_ok(p_user, p_proof)
+         and exists (select 1 from app.users u where u.id = p_user and u.email_confirmed_at is not null
+                     and u.totp_enabled_at is null) then
+        a := 'aal1';
+      end if;
+    elsif p_proof_kind = 'mfa' then
+      delete from app.mfa_challenges c where c.token_hash = proof_hash and c.user_id = p_user and c.tenant_id = p_tenant
+        and c.used_at is not null and c.used_at > now() - interval '1 minute';
+      if found then
+        a := 'aal2';
+      end if;
+    elsif p_proof_kind = 'session' then
+      if exists (select 1 from app.sessions x where x.key_hash = proof_hash and x.user_id = p_user
+                 and x.revoked_at is null and x.expires_at > now() and x.impersonation_id is null
+                 and x.last_used_at > now() - interval '7 days') then
+        a := 'aal1';
+      end if;
+    end if;
+  end if;
+  if a is null then
+    raise exception 'no proof for a session of this member' using errcode = '28P01';
+  end if;
   insert into app.sessions (tenant_id, user_id, key_hash, key_sealed, aal, ip, user_agent)
-    values (p_tenant, p_user, p_key_hash, p_key_sealed, p_aal, p_ip, left(p_ua, 512))
+    values (p_tenant, p_user, p_key_hash, p_key_sealed, a, p_ip, left(p_ua, 512))
     returning id, sessions.expires_at into s, e;
   if p_refresh_hash is not null then
     insert into app.refresh_tokens (tenant_id, session_id, token_hash) values (p_tenant, s, p_refresh_hash);
   end if;
   if p_email is not null then
-    delete from app.rate_events where key = 'login:acct:' || lower(p_email);
+    delete from app.rate_events where key = 'login:acct:' || lower((select u.email from app.users u where u.id = p_user));
   end if;
   perform app.audit_as(p_tenant, p_user, 'user', 'auth.login', 'session', s::text,
-                       jsonb_build_object('aal', jsonb_build_array(null, p_aal)), p_ip);
+                       jsonb_build_object('aal', jsonb_build_array(null, a)), p_ip);
   session_id := s;
   expires_at := e;
+  aal := a;
   return next;
 end $$;
 
@@ -988,7 +1026,7 @@ CREATE FUNCTION app.impersonation_json(i app.impersonations) RETURNS json
                                             else i.expires_at > now() end)
 $$;
 
-CREATE FUNCTION app.impersonation_redeem(p_token_hash bytea, p_key_hash bytea, p_key_sealed bytea, p_ip text, p_ua text) RETURNS TABLE(status text, impersonation_id uuid, tenant_id uuid, user_id uuid, session_id uuid, expires_at timestamp with time zone)
+CREATE FUNCTION app.impersonation_redeem(p_token text, p_key_hash bytea, p_key_sealed bytea, p_ip text, p_ua text) RETURNS TABLE(status text, impersonation_id uuid, tenant_id uuid, user_id uuid, session_id uuid, expires_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -999,7 +1037,8 @@ declare
   ends timestamptz := now() + interval '30 minutes';
 begin
   perform app.definer_enter(true);
-  select * into i from app.impersonations x where x.token_hash = p_token_hash for update;
+  select * into i from app.impersonations x where x.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8'))
+    for update;
   if not found or i.redeemed_at is not null or i.revoked_at is not null or i.link_expires_at <= now()
      or not exists (select 1 from app.memberships m where m.tenant_id = i.tenant_id and m.user_id = i.user_id) then
     status := 'invalid';
@@ -1063,7 +1102,7 @@ CREATE FUNCTION app.impersonations_page(f jsonb, lim integer, after text) RETURN
   limit lim + 1
 $$;
 
-CREATE FUNCTION app.invitation_accept(p_token_hash bytea, p_user uuid, p_name text, p_hash text, p_history text, p_ip text) RETURNS TABLE(status text, tenant_id uuid, user_id uuid)
+CREATE FUNCTION app.invitation_accept(p_token text, p_user uuid, p_name text, p_hash text, p_history text, p_ip text) RETURNS TABLE(status text, tenant_id uuid, user_id uuid)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -1072,7 +1111,8 @@ declare
   u uuid := p_user;
 begin
   perform app.definer_enter(true);
-  select * into i from app.invitations x where x.token_hash = p_token_hash and x.accepted_at is null
+  select * into i from app.invitations x where x.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8'))
+    and x.accepted_at is null
     and x.revoked_at is null and x.expires_at > now() for update;
   if not found then
     status := 'invalid';
@@ -1147,13 +1187,13 @@ CREATE FUNCTION app.invitation_json(i app.invitations) RETURNS json
                            'created_at', app.ts(i.created_at))
 $$;
 
-CREATE FUNCTION app.invitation_lookup(p_token_hash bytea) RETURNS TABLE(tenant_id uuid, email text, role text, user_id uuid)
+CREATE FUNCTION app.invitation_lookup(p_token text) RETURNS TABLE(tenant_id uuid, email text, role text, user_id uuid)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select i.tenant_id, i.email, i.role, (select u.id from app.users u where lower(u.email) = lower(i.email))
   from app.invitations i
-  where i.token_hash = p_token_hash and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()
+  where i.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()
 $$;
 
 CREATE FUNCTION app.invitation_revoke(p_id uuid) RETURNS boolean
@@ -1366,33 +1406,40 @@ begin
   return true;
 end $$;
 
-CREATE FUNCTION app.mfa_challenge_create(p_tenant uuid, p_user uuid, p_token_hash bytea) RETURNS void
+CREATE FUNCTION app.mfa_challenge_create(p_tenant uuid, p_user uuid, p_proof text, p_token text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   perform app.definer_enter(true);
-  insert into app.mfa_challenges (token_hash, user_id, tenant_id) values (p_token_hash, p_user, p_tenant);
+  if not app.password_proof_ok(p_user, p_proof)
+     or not exists (select 1 from app.memberships m where m.tenant_id = p_tenant and m.user_id = p_user)
+     or not exists (select 1 from app.users u where u.id = p_user and u.totp_enabled_at is not null) then
+    raise exception 'no proof for a challenge of this member' using errcode = '28P01';
+  end if;
+  insert into app.mfa_challenges (token_hash, user_id, tenant_id)
+    values (sha256(convert_to(coalesce(p_token, ''), 'UTF8')), p_user, p_tenant);
   if pg_catalog.random() < 0.01 then
     delete from app.mfa_challenges c where c.expires_at < pg_catalog.now() - interval '1 day';
   end if;
 end $$;
 
-CREATE FUNCTION app.mfa_challenge_secret(p_token_hash bytea) RETURNS bytea
+CREATE FUNCTION app.mfa_challenge_secret(p_token text) RETURNS bytea
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select u.totp_secret from app.mfa_challenges c join app.users u on u.id = c.user_id
-  where c.token_hash = p_token_hash and c.used_at is null and c.expires_at > pg_catalog.now() and c.attempts < 5
+  where c.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and c.used_at is null and c.expires_at > pg_catalog.now() and c.attempts < 5
     and u.totp_enabled_at is not null
 $$;
 
-CREATE FUNCTION app.mfa_challenge_verify(p_token_hash bytea, p_step bigint, p_recovery bytea, p_ip text) RETURNS TABLE(status text, tenant_id uuid, user_id uuid, email text, retry_after integer)
+CREATE FUNCTION app.mfa_challenge_verify(p_token text, p_step bigint, p_recovery bytea, p_ip text) RETURNS TABLE(status text, tenant_id uuid, user_id uuid, email text, retry_after integer)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   c app.mfa_challenges;
+  p_token_hash bytea := sha256(convert_to(coalesce(p_token, ''), 'UTF8'));
   ipk text := 'mfa:ip:' || coalesce(p_ip, '');
   k text;
   ok boolean;
@@ -1598,6 +1645,15 @@ CREATE FUNCTION app.outbox_done(p_id bigint, p_ok boolean, p_error text) RETURNS
     next_attempt_at = now() + least(interval '1 hour', interval '2 seconds' * power(2, least(attempts, 11)))
   where id = p_id
 $$;
+
+CREATE FUNCTION app.password_proof_ok(p_user uuid, p_proof text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+  select coalesce((select x.h ~ '^\$2[aby]\$' and p_proof is not null
+                          and ext.crypt(p_proof, '$2a$' || substr(x.h, 5)) = '$2a$' || substr(x.h, 5)
+                   from (select u.password_hash h from app.users u where u.id = p_user) x), false)
+$_$;
 
 CREATE FUNCTION app.password_set(p_user uuid, p_hash text, p_history text, p_subject text, p_body bytea) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
@@ -3073,8 +3129,8 @@ GRANT ALL ON FUNCTION app.audit_verify() TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.audit_write(p_tenant uuid, p_actor uuid, p_email text, p_kind text, p_action text, p_entity_type text, p_entity_id text, p_changes jsonb, p_ip text) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION app.auth_confirm(p_token_hash bytea) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.auth_confirm(p_token_hash bytea) TO planyard_auth;
+REVOKE ALL ON FUNCTION app.auth_confirm(p_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_confirm(p_token text) TO planyard_auth;
 
 REVOKE ALL ON FUNCTION app.auth_forgot(p_slug text, p_email text, p_token_hash bytea, p_subject text, p_body bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.auth_forgot(p_slug text, p_email text, p_token_hash bytea, p_subject text, p_body bytea) TO planyard_auth;
@@ -3085,20 +3141,20 @@ GRANT ALL ON FUNCTION app.auth_login_failed(p_tenant uuid, p_user uuid, p_email 
 REVOKE ALL ON FUNCTION app.auth_login_lookup(p_slug text, p_email text, p_ip text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.auth_login_lookup(p_slug text, p_email text, p_ip text) TO planyard_auth;
 
-REVOKE ALL ON FUNCTION app.auth_refresh(p_old bytea, p_new bytea) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.auth_refresh(p_old bytea, p_new bytea) TO planyard_auth;
+REVOKE ALL ON FUNCTION app.auth_refresh(p_old_token text, p_new_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_refresh(p_old_token text, p_new_token text) TO planyard_auth;
 
 REVOKE ALL ON FUNCTION app.auth_resend(p_email text, p_token_hash bytea, p_subject text, p_body bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.auth_resend(p_email text, p_token_hash bytea, p_subject text, p_body bytea) TO planyard_auth;
 
-REVOKE ALL ON FUNCTION app.auth_reset_apply(p_token_hash bytea, p_hash text, p_history text, p_subject text, p_body bytea) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.auth_reset_apply(p_token_hash bytea, p_hash text, p_history text, p_subject text, p_body bytea) TO planyard_auth;
+REVOKE ALL ON FUNCTION app.auth_reset_apply(p_token text, p_hash text, p_history text, p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_reset_apply(p_token text, p_hash text, p_history text, p_subject text, p_body bytea) TO planyard_auth;
 
-REVOKE ALL ON FUNCTION app.auth_reset_lookup(p_token_hash bytea) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.auth_reset_lookup(p_token_hash bytea) TO planyard_auth;
+REVOKE ALL ON FUNCTION app.auth_reset_lookup(p_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_reset_lookup(p_token text) TO planyard_auth;
 
-REVOKE ALL ON FUNCTION app.auth_session_create(p_tenant uuid, p_user uuid, p_key_hash bytea, p_key_sealed bytea, p_refresh_hash bytea, p_aal text, p_ip text, p_ua text, p_email text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.auth_session_create(p_tenant uuid, p_user uuid, p_key_hash bytea, p_key_sealed bytea, p_refresh_hash bytea, p_aal text, p_ip text, p_ua text, p_email text) TO planyard_auth;
+REVOKE ALL ON FUNCTION app.auth_session_create(p_tenant uuid, p_user uuid, p_proof_kind text, p_proof text, p_key_hash bytea, p_key_sealed bytea, p_refresh_hash bytea, p_ip text, p_ua text, p_email text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_session_create(p_tenant uuid, p_user uuid, p_proof_kind text, p_proof text, p_key_hash bytea, p_key_sealed bytea, p_refresh_hash bytea, p_ip text, p_ua text, p_email text) TO planyard_auth;
 
 REVOKE ALL ON FUNCTION app.auth_signup(p_slug text, p_ws_name text, p_name text, p_email text, p_hash text, p_history text, p_token_hash bytea, p_subject_new text, p_body_new bytea, p_subject_existing text, p_body_existing bytea, p_ip text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.auth_signup(p_slug text, p_ws_name text, p_name text, p_email text, p_hash text, p_history text, p_token_hash bytea, p_subject_new text, p_body_new bytea, p_subject_existing text, p_body_existing bytea, p_ip text) TO planyard_auth;
@@ -3282,8 +3338,8 @@ GRANT ALL ON FUNCTION app.impersonation_json(i app.impersonations) TO planyard_a
 GRANT ALL ON FUNCTION app.impersonation_json(i app.impersonations) TO planyard_auth;
 GRANT ALL ON FUNCTION app.impersonation_json(i app.impersonations) TO planyard_jobs;
 
-REVOKE ALL ON FUNCTION app.impersonation_redeem(p_token_hash bytea, p_key_hash bytea, p_key_sealed bytea, p_ip text, p_ua text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.impersonation_redeem(p_token_hash bytea, p_key_hash bytea, p_key_sealed bytea, p_ip text, p_ua text) TO planyard_auth;
+REVOKE ALL ON FUNCTION app.impersonation_redeem(p_token text, p_key_hash bytea, p_key_sealed bytea, p_ip text, p_ua text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.impersonation_redeem(p_token text, p_key_hash bytea, p_key_sealed bytea, p_ip text, p_ua text) TO planyard_auth;
 
 REVOKE ALL ON FUNCTION app.impersonation_revoke(p_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.impersonation_revoke(p_id uuid) TO planyard_app;
@@ -3293,8 +3349,8 @@ GRANT ALL ON FUNCTION app.impersonations_page(f jsonb, lim integer, after text) 
 GRANT ALL ON FUNCTION app.impersonations_page(f jsonb, lim integer, after text) TO planyard_auth;
 GRANT ALL ON FUNCTION app.impersonations_page(f jsonb, lim integer, after text) TO planyard_jobs;
 
-REVOKE ALL ON FUNCTION app.invitation_accept(p_token_hash bytea, p_user uuid, p_name text, p_hash text, p_history text, p_ip text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.invitation_accept(p_token_hash bytea, p_user uuid, p_name text, p_hash text, p_history text, p_ip text) TO planyard_auth;
+REVOKE ALL ON FUNCTION app.invitation_accept(p_token text, p_user uuid, p_name text, p_hash text, p_history text, p_ip text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.invitation_accept(p_token text, p_user uuid, p_name text, p_hash text, p_history text, p_ip text) TO planyard_auth;
 
 REVOKE ALL ON FUNCTION app.invitation_create(b jsonb, p_token_hash bytea, p_subject text, p_body bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.invitation_create(b jsonb, p_token_hash bytea, p_subject text, p_body bytea) TO planyard_app;
@@ -3308,8 +3364,8 @@ GRANT ALL ON FUNCTION app.invitation_json(i app.invitations) TO planyard_app;
 GRANT ALL ON FUNCTION app.invitation_json(i app.invitations) TO planyard_auth;
 GRANT ALL ON FUNCTION app.invitation_json(i app.invitations) TO planyard_jobs;
 
-REVOKE ALL ON FUNCTION app.invitation_lookup(p_token_hash bytea) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.invitation_lookup(p_token_hash bytea) TO planyard_auth;
+REVOKE ALL ON FUNCTION app.invitation_lookup(p_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.invitation_lookup(p_token text) TO planyard_auth;
 
 REVOKE ALL ON FUNCTION app.invitation_revoke(p_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.invitation_revoke(p_id uuid) TO planyard_app;
@@ -3396,14 +3452,14 @@ GRANT ALL ON FUNCTION app.members_page(f jsonb, lim integer, after text) TO plan
 REVOKE ALL ON FUNCTION app.mfa_activate(p_pending bytea, p_step bigint, p_hashes text[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.mfa_activate(p_pending bytea, p_step bigint, p_hashes text[]) TO planyard_app;
 
-REVOKE ALL ON FUNCTION app.mfa_challenge_create(p_tenant uuid, p_user uuid, p_token_hash bytea) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.mfa_challenge_create(p_tenant uuid, p_user uuid, p_token_hash bytea) TO planyard_auth;
+REVOKE ALL ON FUNCTION app.mfa_challenge_create(p_tenant uuid, p_user uuid, p_proof text, p_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.mfa_challenge_create(p_tenant uuid, p_user uuid, p_proof text, p_token text) TO planyard_auth;
 
-REVOKE ALL ON FUNCTION app.mfa_challenge_secret(p_token_hash bytea) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.mfa_challenge_secret(p_token_hash bytea) TO planyard_auth;
+REVOKE ALL ON FUNCTION app.mfa_challenge_secret(p_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.mfa_challenge_secret(p_token text) TO planyard_auth;
 
-REVOKE ALL ON FUNCTION app.mfa_challenge_verify(p_token_hash bytea, p_step bigint, p_recovery bytea, p_ip text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.mfa_challenge_verify(p_token_hash bytea, p_step bigint, p_recovery bytea, p_ip text) TO planyard_auth;
+REVOKE ALL ON FUNCTION app.mfa_challenge_verify(p_token text, p_step bigint, p_recovery bytea, p_ip text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.mfa_challenge_verify(p_token text, p_step bigint, p_recovery bytea, p_ip text) TO planyard_auth;
 
 REVOKE ALL ON FUNCTION app.mfa_disable(p_step bigint, p_recovery bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.mfa_disable(p_step bigint, p_recovery bytea) TO planyard_app;
@@ -3428,6 +3484,11 @@ GRANT ALL ON FUNCTION app.outbox_claim(p_limit integer) TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.outbox_done(p_id bigint, p_ok boolean, p_error text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.outbox_done(p_id bigint, p_ok boolean, p_error text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.password_proof_ok(p_user uuid, p_proof text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.password_proof_ok(p_user uuid, p_proof text) TO planyard_app;
+GRANT ALL ON FUNCTION app.password_proof_ok(p_user uuid, p_proof text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.password_proof_ok(p_user uuid, p_proof text) TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.password_set(p_user uuid, p_hash text, p_history text, p_subject text, p_body bytea) FROM PUBLIC;
 

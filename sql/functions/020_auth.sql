@@ -3,7 +3,21 @@
 -- here must be safe to run again.
 set local check_function_bodies = off;
 
-CREATE OR REPLACE FUNCTION app.auth_confirm(p_token_hash bytea) RETURNS boolean
+-- Signatures that took a token's hash or no proof (before the roles were split).
+drop function if exists app.auth_confirm(bytea);
+drop function if exists app.auth_refresh(bytea, bytea);
+drop function if exists app.auth_reset_apply(bytea, text, text, text, bytea);
+drop function if exists app.auth_reset_lookup(bytea);
+drop function if exists app.auth_session_create(uuid, uuid, bytea, bytea, bytea, text, text, text, text);
+drop function if exists app.mfa_challenge_create(uuid, uuid, bytea);
+drop function if exists app.mfa_challenge_secret(bytea);
+drop function if exists app.mfa_challenge_verify(bytea, bigint, bytea, text);
+drop function if exists app.invitation_accept(bytea, uuid, text, text, text, text);
+drop function if exists app.invitation_lookup(bytea);
+drop function if exists app.impersonation_redeem(bytea, bytea, bytea, text, text);
+
+-- The raw token, hashed here: knowing or choosing a token's hash gives nothing.
+CREATE OR REPLACE FUNCTION app.auth_confirm(p_token text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -12,7 +26,8 @@ declare
 begin
   perform app.definer_enter(true);
   update app.user_tokens set used_at = now()
-    where token_hash = p_token_hash and kind = 'confirm' and used_at is null and expires_at > now()
+    where token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and kind = 'confirm' and used_at is null
+      and expires_at > now()
     returning user_id into u;
   if not found then
     return false;
@@ -91,15 +106,17 @@ begin
   return next;
 end $$;
 
--- Rotation with reuse detection. p_new is the successor's hash; the server derives the
--- successor from the presented token, so a retry presents the same p_new.
-CREATE OR REPLACE FUNCTION app.auth_refresh(p_old bytea, p_new bytea) RETURNS TABLE(status text, session_id uuid, tenant_id uuid, user_id uuid, key_sealed bytea, aal text)
+-- Rotation with reuse detection. p_new_token is the successor; the server derives it from the
+-- presented token, so a retry presents the same one. Both raw, hashed here.
+CREATE OR REPLACE FUNCTION app.auth_refresh(p_old_token text, p_new_token text) RETURNS TABLE(status text, session_id uuid, tenant_id uuid, user_id uuid, key_sealed bytea, aal text)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   r app.refresh_tokens;
   s app.sessions;
+  p_old bytea := sha256(convert_to(coalesce(p_old_token, ''), 'UTF8'));
+  p_new bytea := sha256(convert_to(coalesce(p_new_token, ''), 'UTF8'));
 begin
   perform app.definer_enter(true);
   select * into r from app.refresh_tokens x where x.token_hash = p_old for update;
@@ -164,7 +181,7 @@ begin
   return 0;
 end $$;
 
-CREATE OR REPLACE FUNCTION app.auth_reset_apply(p_token_hash bytea, p_hash text, p_history text, p_subject text, p_body bytea) RETURNS boolean
+CREATE OR REPLACE FUNCTION app.auth_reset_apply(p_token text, p_hash text, p_history text, p_subject text, p_body bytea) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -173,7 +190,8 @@ declare
 begin
   perform app.definer_enter(true);
   update app.user_tokens set used_at = now()
-    where token_hash = p_token_hash and kind = 'reset' and used_at is null and expires_at > now()
+    where token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and kind = 'reset' and used_at is null
+      and expires_at > now()
     returning user_id into u;
   if not found then
     return false;
@@ -185,41 +203,90 @@ begin
   return true;
 end $$;
 
-CREATE OR REPLACE FUNCTION app.auth_reset_lookup(p_token_hash bytea) RETURNS TABLE(user_id uuid, history text[])
+CREATE OR REPLACE FUNCTION app.auth_reset_lookup(p_token text) RETURNS TABLE(user_id uuid, history text[])
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select t.user_id, array(select h.hash from app.password_history h where h.user_id = t.user_id
                           order by h.id desc limit 5)
   from app.user_tokens t
-  where t.token_hash = p_token_hash and t.kind = 'reset' and t.used_at is null and t.expires_at > now()
+  where t.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and t.kind = 'reset' and t.used_at is null
+    and t.expires_at > now()
 $$;
 
--- Sign-in, failed sign-in, password changes: rows of flows that are not row changes.
-CREATE OR REPLACE FUNCTION app.auth_session_create(p_tenant uuid, p_user uuid, p_key_hash bytea, p_key_sealed bytea, p_refresh_hash bytea, p_aal text, p_ip text, p_ua text, p_email text) RETURNS TABLE(session_id uuid, expires_at timestamp with time zone)
+-- A session, made only on a proof its caller can't forge (the caller chooses the secret's
+-- and refresh token's hashes, not whose session it is):
+--   'password'  the peppered password of a confirmed user without TOTP (aal1); checked
+--               here against the bcrypt hash, so it needs the pepper the database never has
+--   'mfa'       the raw token of this user's challenge verified within the minute, used up
+--               here (aal2)
+--   'session'   the raw secret of a live session of the same user (aal1: an invitation
+--               accepted while signed in)
+-- The member must belong to the workspace. p_email non-null: the account's failed sign-ins
+-- are cleared (its own address, read here, whatever is passed).
+CREATE OR REPLACE FUNCTION app.auth_session_create(p_tenant uuid, p_user uuid, p_proof_kind text, p_proof text, p_key_hash bytea, p_key_sealed bytea, p_refresh_hash bytea, p_ip text, p_ua text, p_email text) RETURNS TABLE(session_id uuid, expires_at timestamp with time zone, aal text)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   s uuid;
   e timestamptz;
+  a text;
+  proof_hash bytea := sha256(convert_to(coalesce(p_proof, ''), 'UTF8'));
 begin
   perform app.definer_enter(true);
+  if exists (select 1 from app.memberships m where m.tenant_id = p_tenant and m.user_id = p_user) then
+    if p_proof_kind = 'password' then
+      if app.password_proof_ok(p_user, p_proof)
+         and exists (select 1 from app.users u where u.id = p_user and u.email_confirmed_at is not null
+                     and u.totp_enabled_at is null) then
+        a := 'aal1';
+      end if;
+    elsif p_proof_kind = 'mfa' then
+      delete from app.mfa_challenges c where c.token_hash = proof_hash and c.user_id = p_user and c.tenant_id = p_tenant
+        and c.used_at is not null and c.used_at > now() - interval '1 minute';
+      if found then
+        a := 'aal2';
+      end if;
+    elsif p_proof_kind = 'session' then
+      if exists (select 1 from app.sessions x where x.key_hash = proof_hash and x.user_id = p_user
+                 and x.revoked_at is null and x.expires_at > now() and x.impersonation_id is null
+                 and x.last_used_at > now() - interval '7 days') then
+        a := 'aal1';
+      end if;
+    end if;
+  end if;
+  if a is null then
+    raise exception 'no proof for a session of this member' using errcode = '28P01';
+  end if;
   insert into app.sessions (tenant_id, user_id, key_hash, key_sealed, aal, ip, user_agent)
-    values (p_tenant, p_user, p_key_hash, p_key_sealed, p_aal, p_ip, left(p_ua, 512))
+    values (p_tenant, p_user, p_key_hash, p_key_sealed, a, p_ip, left(p_ua, 512))
     returning id, sessions.expires_at into s, e;
   if p_refresh_hash is not null then
     insert into app.refresh_tokens (tenant_id, session_id, token_hash) values (p_tenant, s, p_refresh_hash);
   end if;
   if p_email is not null then
-    delete from app.rate_events where key = 'login:acct:' || lower(p_email);
+    delete from app.rate_events where key = 'login:acct:' || lower((select u.email from app.users u where u.id = p_user));
   end if;
   perform app.audit_as(p_tenant, p_user, 'user', 'auth.login', 'session', s::text,
-                       jsonb_build_object('aal', jsonb_build_array(null, p_aal)), p_ip);
+                       jsonb_build_object('aal', jsonb_build_array(null, a)), p_ip);
   session_id := s;
   expires_at := e;
+  aal := a;
   return next;
 end $$;
+
+-- Whether p_proof is the peppered password of user p_user: bcrypt here ($2b$ and $2a$ are the
+-- same for these 44 ASCII bytes; pgcrypto names it $2a$). Runs as its caller: only the
+-- SECURITY DEFINER flows above may read the hash.
+CREATE OR REPLACE FUNCTION app.password_proof_ok(p_user uuid, p_proof text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select coalesce((select x.h ~ '^\$2[aby]\$' and p_proof is not null
+                          and ext.crypt(p_proof, '$2a$' || substr(x.h, 5)) = '$2a$' || substr(x.h, 5)
+                   from (select u.password_hash h from app.users u where u.id = p_user) x), false)
+$$;
 
 CREATE OR REPLACE FUNCTION app.auth_signup(p_slug text, p_ws_name text, p_name text, p_email text, p_hash text, p_history text, p_token_hash bytea, p_subject_new text, p_body_new bytea, p_subject_existing text, p_body_existing bytea, p_ip text) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER

@@ -70,15 +70,15 @@ GRANT EXECUTE ON FUNCTION app.me_delete(), app.me_password_material(), app.me_pa
 -- caller): both do nothing without a live session.
 GRANT EXECUTE ON FUNCTION app.weather_cached(text, date), app.weather_store(text, date, jsonb) TO planyard_app;
 -- Before a session exists: the pre-session handlers only.
-GRANT EXECUTE ON FUNCTION app.auth_confirm(bytea), app.auth_forgot(text, text, bytea, text, bytea),
+GRANT EXECUTE ON FUNCTION app.auth_confirm(text), app.auth_forgot(text, text, bytea, text, bytea),
   app.auth_login_failed(uuid, uuid, text, text), app.auth_login_lookup(text, text, text),
-  app.auth_refresh(bytea, bytea), app.auth_resend(text, bytea, text, bytea),
-  app.auth_reset_apply(bytea, text, text, text, bytea), app.auth_reset_lookup(bytea),
-  app.auth_session_create(uuid, uuid, bytea, bytea, bytea, text, text, text, text),
+  app.auth_refresh(text, text), app.auth_resend(text, bytea, text, bytea),
+  app.auth_reset_apply(text, text, text, text, bytea), app.auth_reset_lookup(text),
+  app.auth_session_create(uuid, uuid, text, text, bytea, bytea, bytea, text, text, text),
   app.auth_signup(text, text, text, text, text, text, bytea, text, bytea, text, bytea, text),
-  app.mfa_challenge_create(uuid, uuid, bytea), app.mfa_challenge_secret(bytea),
-  app.mfa_challenge_verify(bytea, bigint, bytea, text), app.invitation_lookup(bytea),
-  app.invitation_accept(bytea, uuid, text, text, text, text), app.impersonation_redeem(bytea, bytea, bytea, text, text),
+  app.mfa_challenge_create(uuid, uuid, text, text), app.mfa_challenge_secret(text),
+  app.mfa_challenge_verify(text, bigint, bytea, text), app.invitation_lookup(text),
+  app.invitation_accept(text, uuid, text, text, text, text), app.impersonation_redeem(text, bytea, bytea, text, text),
   app.rate_hit(text), app.rate_retry_after(text, integer, interval)
   TO planyard_auth;
 -- The job runner and cron paths.

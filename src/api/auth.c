@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "../app.h"
 #include "../crypto.h"
 #include "../db.h"
@@ -192,7 +194,7 @@ int api_signup(req_t *r)
 int api_confirm(req_t *r)
 {
 	static db_stmt_t q = DB_STMT("select app.auth_confirm($1)");
-	const char *p[] = { db_token_hash(&r->arena, req_json_str(r, "token")) };
+	const char *p[] = { req_json_str(r, "token") };   /* raw: hashed by the database */
 	PGresult *res;
 	if (db_run(r->db, &q, 1, p, &res) < 0) {
 		if (res)
@@ -272,9 +274,13 @@ static int login_finish(req_t *r)
 		req_problem(r, 403, "email_not_confirmed", "confirm your email address first (see the mail we sent)");
 		return 0;
 	}
+	char proof[45];
+	password_proof(j->check.password, proof);
 	if (j->mfa)
-		return api_mfa_challenge(r, j->tenant, j->user);
-	session_issue(r, j->tenant, j->user, "aal1", j->email);
+		(void)api_mfa_challenge(r, j->tenant, j->user, proof);
+	else
+		session_issue(r, j->tenant, j->user, "password", proof, j->email);
+	OPENSSL_cleanse(proof, sizeof proof);
 	return 0;
 }
 
@@ -378,7 +384,7 @@ static int reset_finish(req_t *r)
 		req_problem(r, 500, "internal_error", NULL);
 		return 0;
 	}
-	const char *p[] = { db_token_hash(&r->arena, j->token), j->hash, j->history_entry, "Your Planyard password was changed",
+	const char *p[] = { j->token, j->hash, j->history_entry, "Your Planyard password was changed",
 			    mail_sealed(&r->arena, changed_body) };
 	PGresult *res;
 	if (db_run(r->db, &q, 5, p, &res) < 0) {
@@ -402,7 +408,7 @@ int api_password_reset(req_t *r)
 	const char *why = password_policy(req_json_str(r, "password"), NULL);
 	if (why)
 		return password_problem(r, "password", why);
-	const char *p[] = { db_token_hash(&r->arena, req_json_str(r, "token")) };
+	const char *p[] = { req_json_str(r, "token") };
 	PGresult *res;
 	if (db_run(r->db, &q, 1, p, &res) < 0) {
 		if (res)

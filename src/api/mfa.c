@@ -121,13 +121,13 @@ static int wrong_password(req_t *r)
 
 /* ---- sign-in's second step ---- */
 
-int api_mfa_challenge(req_t *r, const char *tenant, const char *user)
+int api_mfa_challenge(req_t *r, const char *tenant, const char *user, const char *password_proof)
 {
-	static db_stmt_t q = DB_STMT("select app.mfa_challenge_create($1, $2, $3)");
+	static db_stmt_t q = DB_STMT("select app.mfa_challenge_create($1, $2, $3, $4)");
 	char token[44];
 	crypto_token(token);
-	const char *p[] = { tenant, user, db_token_hash(&r->arena, token) };
-	if (db_run(r->db, &q, 3, p, NULL) < 0) {
+	const char *p[] = { tenant, user, password_proof, token };
+	if (db_run(r->db, &q, 4, p, NULL) < 0) {
 		OPENSSL_cleanse(token, sizeof token);
 		return reply_db_fault(r);
 	}
@@ -148,7 +148,7 @@ int api_mfa_verify(req_t *r)
 				"send either code (from the authenticator app) or recovery_code");
 		return 0;
 	}
-	const char *token_hash = db_token_hash(&r->arena, req_json_str(r, "mfa_token"));
+	const char *token_hash = req_json_str(r, "mfa_token");   /* raw: hashed by the database */
 	const char *step = NULL, *rec = NULL;
 	if (code) {
 		const char *p[] = { token_hash };
@@ -174,7 +174,7 @@ int api_mfa_verify(req_t *r)
 		PQclear(res);
 		if (!tenant || !user || !email)
 			return reply_db_fault(r);
-		(void)session_issue(r, tenant, user, "aal2", email);
+		(void)session_issue(r, tenant, user, "mfa", token_hash, email);
 		return 0;
 	}
 	if (strcmp(status, "rate_limited") == 0) {

@@ -143,9 +143,11 @@ static char *hash_param(req_t *r, const char *token)
 	return db_bytea(&r->arena, h, sizeof h);
 }
 
-int session_issue(req_t *r, const char *tenant, const char *user, const char *aal, const char *email)
+int session_issue(req_t *r, const char *tenant, const char *user, const char *proof_kind, const char *proof,
+		  const char *email)
 {
-	static db_stmt_t create = DB_STMT("select session_id from app.auth_session_create($1, $2, $3, $4, $5, $6, $7, $8, $9)");
+	static db_stmt_t create = DB_STMT(
+		"select session_id from app.auth_session_create($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
 	char sk[44], refresh[44];
 	crypto_token(sk);
 	crypto_token(refresh);
@@ -155,11 +157,11 @@ int session_issue(req_t *r, const char *tenant, const char *user, const char *aa
 		req_problem(r, 500, "internal_error", NULL);
 		return -1;
 	}
-	const char *p[] = { tenant, user, hash_param(r, sk), db_bytea(&r->arena, sealed, slen), hash_param(r, refresh),
-			    aal, r->ip, r->user_agent ? r->user_agent : "", email };
+	const char *p[] = { tenant, user, proof_kind, proof, hash_param(r, sk), db_bytea(&r->arena, sealed, slen),
+			    hash_param(r, refresh), r->ip, r->user_agent ? r->user_agent : "", email };
 	free(sealed);
 	PGresult *res;
-	if (db_run(r->db, &create, 9, p, &res) < 0) {
+	if (db_run(r->db, &create, 10, p, &res) < 0) {
 		if (res)
 			PQclear(res);
 		req_problem(r, 503, "db_unavailable", NULL);
@@ -186,7 +188,7 @@ int session_impersonate(req_t *r, const char *token)
 		req_problem(r, 500, "internal_error", NULL);
 		return -1;
 	}
-	const char *p[] = { hash_param(r, token), hash_param(r, sk), db_bytea(&r->arena, sealed, slen), r->ip,
+	const char *p[] = { token, hash_param(r, sk), db_bytea(&r->arena, sealed, slen), r->ip,
 			    r->user_agent ? r->user_agent : "" };
 	free(sealed);
 	PGresult *res;
@@ -230,7 +232,7 @@ int session_refresh(req_t *r)
 	}
 	char next[44];
 	successor(token, next);
-	const char *p[] = { hash_param(r, token), hash_param(r, next) };
+	const char *p[] = { token, next };  /* raw: hashed by the database */
 	PGresult *res;
 	if (db_run(r->db, &q, 2, p, &res) < 0 || PQntuples(res) != 1) {
 		if (res)

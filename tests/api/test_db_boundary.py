@@ -71,7 +71,7 @@ class Boundary(unittest.TestCase):
         """sql as role must fail with a permission or constraint error (never succeed)."""
         ok, out, err = self.run_as(role, sql)
         self.assertFalse(ok, "%s was allowed to run:\n%s\n-> %s" % (role, sql, out))
-        self.assertRegex(err, r"permission denied|violates check constraint", err)
+        self.assertRegex(err, r"permission denied|violates check constraint|no proof for a", err)
         return err
 
     def owner(self, sql):
@@ -87,10 +87,10 @@ class Boundary(unittest.TestCase):
         sessions = self.owner("select count(*) from app.sessions where user_id = '%s'" % a.user_id)
         self.refused("planyard_app", "select * from app.auth_login_lookup('%s', '%s', null);" % (a.slug, a.email))
         self.refused("planyard_app",
-                     "select * from app.auth_session_create('%s', '%s', sha256('%s'::bytea), null, "
-                     "sha256('chosen-refresh'::bytea), 'aal2', null, null, null);" % (a.id, a.user_id, key))
-        self.refused("planyard_app", "select * from app.auth_refresh(sha256('x'::bytea), sha256('y'::bytea));")
-        self.refused("planyard_app", "select * from app.impersonation_redeem(sha256('x'::bytea), sha256('%s'::bytea), "
+                     "select * from app.auth_session_create('%s', '%s', 'password', '%s', sha256('%s'::bytea), null, "
+                     "sha256('chosen-refresh'::bytea), null, null, null);" % (a.id, a.user_id, fx.PASSWORD, key))
+        self.refused("planyard_app", "select * from app.auth_refresh('x', 'y');")
+        self.refused("planyard_app", "select * from app.impersonation_redeem('x', sha256('%s'::bytea), "
                                      "null, null, null);" % key)
         self.assertEqual(self.owner("select count(*) from app.sessions where key_hash = sha256('%s'::bytea)" % key), "0")
         self.assertEqual(self.owner("select count(*) from app.sessions where user_id = '%s'" % a.user_id), sessions)
@@ -116,9 +116,9 @@ class Boundary(unittest.TestCase):
         r = self.server.api("POST", "/auth/password/reset", {"token": token, "password": "An0ther-Horse-Battery-77"})
         self.assertEqual((r.status, r.json.get("code")), (400, "token_invalid"), r)
         other_hash = self.owner("select password_hash from app.users where id = '%s'" % self.b.user_id)
-        self.refused("planyard_app", "select app.auth_reset_apply(sha256('%s'::bytea), '%s', 'h', 's', '\\x00'::bytea);"
+        self.refused("planyard_app", "select app.auth_reset_apply('%s', '%s', 'h', 's', '\\x00'::bytea);"
                      % (token, other_hash))
-        self.refused("planyard_app", "select * from app.auth_reset_lookup(sha256('%s'::bytea));" % token)
+        self.refused("planyard_app", "select * from app.auth_reset_lookup('%s');" % token)
         self.assertEqual(self.owner("select password_hash from app.users where id = '%s'" % a.user_id), before)
         self.assertEqual(fx.login(self.server, a.slug, a.email)["user"]["id"], a.user_id)
 
@@ -126,13 +126,13 @@ class Boundary(unittest.TestCase):
     def test_attack3_no_mfa_bypass_secret_or_mail(self):
         a = self.a
         tok = "mfa-" + uuid.uuid4().hex
-        self.refused("planyard_app", "select app.mfa_challenge_create('%s', '%s', sha256('%s'::bytea));"
-                     % (a.id, a.user_id, tok))
+        self.refused("planyard_app", "select app.mfa_challenge_create('%s', '%s', '%s', '%s');"
+                     % (a.id, a.user_id, fx.PASSWORD, tok))
         self.assertEqual(self.owner("select count(*) from app.mfa_challenges where token_hash = sha256('%s'::bytea)"
                                     % tok), "0")
-        self.refused("planyard_app", "select * from app.mfa_challenge_verify(sha256('%s'::bytea), "
+        self.refused("planyard_app", "select * from app.mfa_challenge_verify('%s', "
                      "floor(extract(epoch from now()) / 30)::bigint, null, null);" % tok)
-        self.refused("planyard_app", "select app.mfa_challenge_secret(sha256('%s'::bytea));" % tok)
+        self.refused("planyard_app", "select app.mfa_challenge_secret('%s');" % tok)
         outbox = self.owner("select count(*) from app.outbox")
         slug = "evil-" + uuid.uuid4().hex[:8]
         self.refused("planyard_app",
@@ -258,14 +258,63 @@ class Boundary(unittest.TestCase):
         self.refused("planyard_app", "select app.rate_hit('reauth:%s');" % a.user_id)
         self.refused("planyard_app", "select app.rate_retry_after('%s', 1, interval '1 hour');" % k)
         self.refused("planyard_app", "select app.auth_login_failed(null, null, '%s', null);" % a.email)
-        self.refused("planyard_app", "select * from app.auth_session_create('%s', '%s', sha256('k'::bytea), null, null, "
-                     "'aal1', null, null, '%s');" % (self.b.id, self.b.user_id, a.email))
+        self.refused("planyard_app", "select * from app.auth_session_create('%s', '%s', 'password', 'x', "
+                     "sha256('k'::bytea), null, null, null, null, '%s');" % (self.b.id, self.b.user_id, a.email))
         self.assertEqual(count(k), "3")
         # the request role's own limit is keyed on its live session: nothing without one
         ok, out, err = self.run_as("planyard_app", "select app.reauth_failed();\nselect app.reauth_retry_after();")
         self.assertTrue(ok, err)
         self.assertEqual(count("reauth:%s" % a.user_id), "0")
         self.owner("delete from app.rate_events where key = '%s'" % k)
+
+    # ---- the pre-session role: proofs it can't forge ----
+    def test_pre_session_role_makes_no_session_or_challenge_without_a_proof(self):
+        """planyard_auth may make sessions, but only on the peppered password (checked against
+        the bcrypt hash in the database), a challenge just verified, or a live session of
+        the same user: choosing the secret's hash gives no session for someone else."""
+        a = self.a
+        key = "auth-key-" + uuid.uuid4().hex
+        create = ("select * from app.auth_session_create('%s', '%s', '%%s', %%s, sha256('%s'::bytea), null, "
+                  "sha256('r%s'::bytea), null, null, '%s');" % (a.id, a.user_id, key, key, a.email))
+        for kind, proof in (("password", "'%s'" % fx.PASSWORD), ("password", "null"),
+                            ("password", "'%s'" % self.owner("select password_hash from app.users where id = '%s'"
+                                                              % a.user_id)),
+                            ("mfa", "'chosen-challenge'"), ("session", "'chosen-session'"), ("aal2", "null")):
+            self.refused("planyard_auth", create % (kind, proof))
+        # a session of the attacker's own does not open another account's either
+        self.refused("planyard_auth", "select * from app.auth_session_create('%s', '%s', 'session', '%s', "
+                     "sha256('%s'::bytea), null, null, null, null, null);"
+                     % (a.id, a.user_id, self.session_key(self.b), key))
+        self.assertEqual(self.owner("select count(*) from app.sessions where key_hash = sha256('%s'::bytea)" % key), "0")
+        self.refused("planyard_auth", "select app.mfa_challenge_create('%s', '%s', '%s', 'chosen-%s');"
+                     % (a.id, a.user_id, fx.PASSWORD, key))
+        self.assertEqual(self.owner("select count(*) from app.mfa_challenges where user_id = '%s'" % a.user_id), "0")
+        # and the HTTP sign-in still works: the server's proof is accepted
+        body = fx.login(self.server, a.slug, a.email)
+        self.assertEqual(opdata.claims(body["access_token"])["aal"], "aal1")
+
+    def test_pre_session_role_gains_nothing_from_a_tokens_hash(self):
+        """Tokens are passed raw and hashed in the database, so a hash (an admin may read its
+        workspace's invitations and grants) redeems nothing."""
+        a = self.a
+        r = a.api("POST", "/invitations", {"email": "inv-%s@example.com" % uuid.uuid4().hex[:6], "role": "viewer"})
+        self.assertEqual(r.status, 201, r)
+        key = self.session_key(a)
+        ok, out, err = self.run_as("planyard_app", "begin;\nselect count(*) from app.request_begin('%s');\n"
+                                   "select encode(token_hash, 'hex') from app.invitations where id = '%s';\ncommit;"
+                                   % (key, r.json["id"]))
+        self.assertTrue(ok, err)
+        token_hash = out.split()[1]
+        for token in (token_hash, "\\x" + token_hash):
+            ok, out, err = self.run_as("planyard_auth", "select count(*) from app.invitation_lookup('%s');\n"
+                                       "select status from app.invitation_accept('%s', null, 'X', 'h', 'h', null);"
+                                       % (token, token))
+            self.assertTrue(ok, err)
+            self.assertEqual(out.split(), ["0", "invalid"])
+        ok, out, err = self.run_as("planyard_auth", "select status from app.auth_refresh('%s', 'next');\n"
+                                   "select app.auth_confirm('%s');" % (token_hash, token_hash))
+        self.assertTrue(ok, err)
+        self.assertEqual(out.split(), ["invalid", "f"])
 
     # ---- grants held to the catalog ----
     def executable_definers(self, role):
