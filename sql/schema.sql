@@ -315,7 +315,7 @@ begin
   return true;
 end $$;
 
-CREATE FUNCTION app.auth_forgot(p_slug text, p_email text, p_token_hash bytea, p_subject text, p_body bytea) RETURNS integer
+CREATE FUNCTION app.auth_forgot(p_slug text, p_email text, p_subject text, p_body bytea) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -324,6 +324,7 @@ declare
   wait int := app.rate_retry_after(k, 5, interval '1 hour');
   u uuid;
   t uuid;
+  tok text;
 begin
   perform app.definer_enter(true);
   if wait > 0 then
@@ -341,10 +342,11 @@ begin
       return 0;
     end if;
   end if;
+  tok := app.new_token();
   insert into app.user_tokens (token_hash, user_id, tenant_id, kind, expires_at)
-    values (p_token_hash, u, t, 'reset', now() + interval '30 minutes');
-  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
-    select t, u, email, p_subject, p_body from app.users where id = u;
+    values (sha256(convert_to(tok, 'UTF8')), u, t, 'reset', now() + interval '30 minutes');
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body, token)
+    select t, u, email, p_subject, p_body, tok from app.users where id = u;
   return 0;
 end $$;
 
@@ -434,7 +436,7 @@ begin
   return next;
 end $$;
 
-CREATE FUNCTION app.auth_resend(p_email text, p_token_hash bytea, p_subject text, p_body bytea) RETURNS integer
+CREATE FUNCTION app.auth_resend(p_email text, p_subject text, p_body bytea) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -442,6 +444,7 @@ declare
   k text := 'resend:acct:' || lower(p_email);
   wait int := app.rate_retry_after(k, 5, interval '1 hour');
   u uuid;
+  tok text := app.new_token();
 begin
   perform app.definer_enter(true);
   if wait > 0 then
@@ -451,8 +454,8 @@ begin
   select id into u from app.users where lower(email) = lower(p_email) and email_confirmed_at is null;
   if found then
     insert into app.user_tokens (token_hash, user_id, kind, expires_at)
-      values (p_token_hash, u, 'confirm', now() + interval '24 hours');
-    insert into app.outbox (user_id, recipient, subject, body) values (u, p_email, p_subject, p_body);
+      values (sha256(convert_to(tok, 'UTF8')), u, 'confirm', now() + interval '24 hours');
+    insert into app.outbox (user_id, recipient, subject, body, token) values (u, p_email, p_subject, p_body, tok);
   end if;
   return 0;
 end $$;
@@ -542,7 +545,7 @@ begin
   return next;
 end $$;
 
-CREATE FUNCTION app.auth_signup(p_slug text, p_ws_name text, p_name text, p_email text, p_hash text, p_history text, p_token_hash bytea, p_subject_new text, p_body_new bytea, p_subject_existing text, p_body_existing bytea, p_ip text) RETURNS text
+CREATE FUNCTION app.auth_signup(p_slug text, p_ws_name text, p_name text, p_email text, p_hash text, p_history text, p_subject_new text, p_body_new bytea, p_subject_existing text, p_body_existing bytea, p_ip text) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -550,6 +553,7 @@ declare
   t uuid;
   u uuid;
   c text;
+  tok text := app.new_token();
 begin
   perform app.definer_enter(true);
   perform app.rate_hit('signup:ip:' || coalesce(p_ip, ''));
@@ -578,9 +582,9 @@ begin
   insert into app.memberships (tenant_id, user_id, role) values (t, u, 'owner');
   insert into app.password_history (user_id, hash) values (u, p_history);
   insert into app.user_tokens (token_hash, user_id, tenant_id, kind, expires_at)
-    values (p_token_hash, u, t, 'confirm', now() + interval '24 hours');
-  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
-    values (t, u, p_email, p_subject_new, p_body_new);
+    values (sha256(convert_to(tok, 'UTF8')), u, t, 'confirm', now() + interval '24 hours');
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body, token)
+    values (t, u, p_email, p_subject_new, p_body_new, tok);
   return 'created';
 end $$;
 
@@ -1424,11 +1428,11 @@ begin
   end if;
 end $$;
 
-CREATE FUNCTION app.mfa_challenge_secret(p_token text) RETURNS bytea
+CREATE FUNCTION app.mfa_challenge_secret(p_token text) RETURNS TABLE(secret bytea, user_id uuid)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select u.totp_secret from app.mfa_challenges c join app.users u on u.id = c.user_id
+  select u.totp_secret, u.id from app.mfa_challenges c join app.users u on u.id = c.user_id
   where c.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and c.used_at is null and c.expires_at > pg_catalog.now() and c.attempts < 5
     and u.totp_enabled_at is not null
 $$;
@@ -1623,11 +1627,18 @@ CREATE FUNCTION app.mfa_retry_after(p_user uuid) RETURNS integer
   select app.rate_retry_after('mfa:acct:' || p_user::text, 10, interval '15 minutes')
 $$;
 
-CREATE FUNCTION app.outbox_claim(p_limit integer) RETURNS TABLE(id bigint, channel text, recipient text, subject text, body bytea, attempts integer)
+CREATE FUNCTION app.new_token() RETURNS text
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select rtrim(translate(encode(ext.gen_random_bytes(32), 'base64'), '+/', '-_'), '=')
+$$;
+
+CREATE FUNCTION app.outbox_claim(p_limit integer) RETURNS TABLE(id bigint, channel text, recipient text, subject text, body bytea, attempts integer, token text, sealed_legacy boolean)
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select o.id, o.channel, o.recipient, o.subject, o.body, o.attempts from app.outbox o
+  select o.id, o.channel, o.recipient, o.subject, o.body, o.attempts, o.token, o.sealed_legacy from app.outbox o
   where o.sent_at is null and o.next_attempt_at <= now() and o.attempts < 50
   order by o.id limit p_limit
   for update skip locked
@@ -1640,6 +1651,7 @@ CREATE FUNCTION app.outbox_done(p_id bigint, p_ok boolean, p_error text) RETURNS
   update app.outbox set
     sent_at = case when p_ok then now() end,
     body = case when p_ok then ''::bytea else body end,   -- a sent body is not kept
+    token = case when p_ok then null else token end,       -- nor its token
     attempts = attempts + 1,
     last_error = case when p_ok then null else left(p_error, 500) end,
     next_attempt_at = now() + least(interval '1 hour', interval '2 seconds' * power(2, least(attempts, 11)))
@@ -2414,6 +2426,8 @@ CREATE TABLE app.outbox (
     sent_at timestamp with time zone,
     last_error text,
     reminder_id uuid,
+    token text,
+    sealed_legacy boolean DEFAULT false NOT NULL,
     CONSTRAINT outbox_channel_check CHECK ((channel = ANY (ARRAY['email'::text, 'sms'::text])))
 );
 
@@ -3132,8 +3146,8 @@ REVOKE ALL ON FUNCTION app.audit_write(p_tenant uuid, p_actor uuid, p_email text
 REVOKE ALL ON FUNCTION app.auth_confirm(p_token text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.auth_confirm(p_token text) TO planyard_auth;
 
-REVOKE ALL ON FUNCTION app.auth_forgot(p_slug text, p_email text, p_token_hash bytea, p_subject text, p_body bytea) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.auth_forgot(p_slug text, p_email text, p_token_hash bytea, p_subject text, p_body bytea) TO planyard_auth;
+REVOKE ALL ON FUNCTION app.auth_forgot(p_slug text, p_email text, p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_forgot(p_slug text, p_email text, p_subject text, p_body bytea) TO planyard_auth;
 
 REVOKE ALL ON FUNCTION app.auth_login_failed(p_tenant uuid, p_user uuid, p_email text, p_ip text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.auth_login_failed(p_tenant uuid, p_user uuid, p_email text, p_ip text) TO planyard_auth;
@@ -3144,8 +3158,8 @@ GRANT ALL ON FUNCTION app.auth_login_lookup(p_slug text, p_email text, p_ip text
 REVOKE ALL ON FUNCTION app.auth_refresh(p_old_token text, p_new_token text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.auth_refresh(p_old_token text, p_new_token text) TO planyard_auth;
 
-REVOKE ALL ON FUNCTION app.auth_resend(p_email text, p_token_hash bytea, p_subject text, p_body bytea) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.auth_resend(p_email text, p_token_hash bytea, p_subject text, p_body bytea) TO planyard_auth;
+REVOKE ALL ON FUNCTION app.auth_resend(p_email text, p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_resend(p_email text, p_subject text, p_body bytea) TO planyard_auth;
 
 REVOKE ALL ON FUNCTION app.auth_reset_apply(p_token text, p_hash text, p_history text, p_subject text, p_body bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.auth_reset_apply(p_token text, p_hash text, p_history text, p_subject text, p_body bytea) TO planyard_auth;
@@ -3156,8 +3170,8 @@ GRANT ALL ON FUNCTION app.auth_reset_lookup(p_token text) TO planyard_auth;
 REVOKE ALL ON FUNCTION app.auth_session_create(p_tenant uuid, p_user uuid, p_proof_kind text, p_proof text, p_key_hash bytea, p_key_sealed bytea, p_refresh_hash bytea, p_ip text, p_ua text, p_email text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.auth_session_create(p_tenant uuid, p_user uuid, p_proof_kind text, p_proof text, p_key_hash bytea, p_key_sealed bytea, p_refresh_hash bytea, p_ip text, p_ua text, p_email text) TO planyard_auth;
 
-REVOKE ALL ON FUNCTION app.auth_signup(p_slug text, p_ws_name text, p_name text, p_email text, p_hash text, p_history text, p_token_hash bytea, p_subject_new text, p_body_new bytea, p_subject_existing text, p_body_existing bytea, p_ip text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.auth_signup(p_slug text, p_ws_name text, p_name text, p_email text, p_hash text, p_history text, p_token_hash bytea, p_subject_new text, p_body_new bytea, p_subject_existing text, p_body_existing bytea, p_ip text) TO planyard_auth;
+REVOKE ALL ON FUNCTION app.auth_signup(p_slug text, p_ws_name text, p_name text, p_email text, p_hash text, p_history text, p_subject_new text, p_body_new bytea, p_subject_existing text, p_body_existing bytea, p_ip text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_signup(p_slug text, p_ws_name text, p_name text, p_email text, p_hash text, p_history text, p_subject_new text, p_body_new bytea, p_subject_existing text, p_body_existing bytea, p_ip text) TO planyard_auth;
 
 REVOKE ALL ON FUNCTION app.bad(field text, code text, message text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.bad(field text, code text, message text) TO planyard_app;
@@ -3478,6 +3492,11 @@ GRANT ALL ON FUNCTION app.mfa_recovery_regenerate(p_step bigint, p_recovery byte
 REVOKE ALL ON FUNCTION app.mfa_recovery_replace(p_user uuid, p_hashes text[]) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.mfa_retry_after(p_user uuid) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.new_token() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.new_token() TO planyard_app;
+GRANT ALL ON FUNCTION app.new_token() TO planyard_auth;
+GRANT ALL ON FUNCTION app.new_token() TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.outbox_claim(p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.outbox_claim(p_limit integer) TO planyard_jobs;

@@ -15,6 +15,10 @@ drop function if exists app.mfa_challenge_verify(bytea, bigint, bytea, text);
 drop function if exists app.invitation_accept(bytea, uuid, text, text, text, text);
 drop function if exists app.invitation_lookup(bytea);
 drop function if exists app.impersonation_redeem(bytea, bytea, bytea, text, text);
+drop function if exists app.auth_forgot(text, text, bytea, text, bytea);
+drop function if exists app.auth_resend(text, bytea, text, bytea);
+drop function if exists app.auth_signup(text, text, text, text, text, text, bytea, text, bytea, text, bytea, text);
+drop function if exists app.outbox_claim(integer);
 
 -- The raw token, hashed here: knowing or choosing a token's hash gives nothing.
 CREATE OR REPLACE FUNCTION app.auth_confirm(p_token text) RETURNS boolean
@@ -36,7 +40,9 @@ begin
   return true;
 end $$;
 
-CREATE OR REPLACE FUNCTION app.auth_forgot(p_slug text, p_email text, p_token_hash bytea, p_subject text, p_body bytea) RETURNS integer
+-- The reset token is made here and goes only into the mail (app.outbox.token): the caller
+-- never holds it, so asking for another user's reset gives it nothing to redeem.
+CREATE OR REPLACE FUNCTION app.auth_forgot(p_slug text, p_email text, p_subject text, p_body bytea) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -45,6 +51,7 @@ declare
   wait int := app.rate_retry_after(k, 5, interval '1 hour');
   u uuid;
   t uuid;
+  tok text;
 begin
   perform app.definer_enter(true);
   if wait > 0 then
@@ -62,10 +69,11 @@ begin
       return 0;
     end if;
   end if;
+  tok := app.new_token();
   insert into app.user_tokens (token_hash, user_id, tenant_id, kind, expires_at)
-    values (p_token_hash, u, t, 'reset', now() + interval '30 minutes');
-  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
-    select t, u, email, p_subject, p_body from app.users where id = u;
+    values (sha256(convert_to(tok, 'UTF8')), u, t, 'reset', now() + interval '30 minutes');
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body, token)
+    select t, u, email, p_subject, p_body, tok from app.users where id = u;
   return 0;
 end $$;
 
@@ -158,7 +166,7 @@ begin
 end $$;
 
 -- Returns seconds to wait (429) or 0. Mails only an unconfirmed user; says nothing either way.
-CREATE OR REPLACE FUNCTION app.auth_resend(p_email text, p_token_hash bytea, p_subject text, p_body bytea) RETURNS integer
+CREATE OR REPLACE FUNCTION app.auth_resend(p_email text, p_subject text, p_body bytea) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -166,6 +174,7 @@ declare
   k text := 'resend:acct:' || lower(p_email);
   wait int := app.rate_retry_after(k, 5, interval '1 hour');
   u uuid;
+  tok text := app.new_token();
 begin
   perform app.definer_enter(true);
   if wait > 0 then
@@ -175,8 +184,8 @@ begin
   select id into u from app.users where lower(email) = lower(p_email) and email_confirmed_at is null;
   if found then
     insert into app.user_tokens (token_hash, user_id, kind, expires_at)
-      values (p_token_hash, u, 'confirm', now() + interval '24 hours');
-    insert into app.outbox (user_id, recipient, subject, body) values (u, p_email, p_subject, p_body);
+      values (sha256(convert_to(tok, 'UTF8')), u, 'confirm', now() + interval '24 hours');
+    insert into app.outbox (user_id, recipient, subject, body, token) values (u, p_email, p_subject, p_body, tok);
   end if;
   return 0;
 end $$;
@@ -288,7 +297,8 @@ CREATE OR REPLACE FUNCTION app.password_proof_ok(p_user uuid, p_proof text) RETU
                    from (select u.password_hash h from app.users u where u.id = p_user) x), false)
 $$;
 
-CREATE OR REPLACE FUNCTION app.auth_signup(p_slug text, p_ws_name text, p_name text, p_email text, p_hash text, p_history text, p_token_hash bytea, p_subject_new text, p_body_new bytea, p_subject_existing text, p_body_existing bytea, p_ip text) RETURNS text
+-- The confirm token is made here and goes only into the mail (app.outbox.token).
+CREATE OR REPLACE FUNCTION app.auth_signup(p_slug text, p_ws_name text, p_name text, p_email text, p_hash text, p_history text, p_subject_new text, p_body_new bytea, p_subject_existing text, p_body_existing bytea, p_ip text) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -296,6 +306,7 @@ declare
   t uuid;
   u uuid;
   c text;
+  tok text := app.new_token();
 begin
   perform app.definer_enter(true);
   perform app.rate_hit('signup:ip:' || coalesce(p_ip, ''));
@@ -324,9 +335,9 @@ begin
   insert into app.memberships (tenant_id, user_id, role) values (t, u, 'owner');
   insert into app.password_history (user_id, hash) values (u, p_history);
   insert into app.user_tokens (token_hash, user_id, tenant_id, kind, expires_at)
-    values (p_token_hash, u, t, 'confirm', now() + interval '24 hours');
-  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
-    values (t, u, p_email, p_subject_new, p_body_new);
+    values (sha256(convert_to(tok, 'UTF8')), u, t, 'confirm', now() + interval '24 hours');
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body, token)
+    values (t, u, p_email, p_subject_new, p_body_new, tok);
   return 'created';
 end $$;
 
@@ -378,11 +389,11 @@ begin
 end $$;
 
 -- The mail sender: claims due rows (locked until the caller's transaction ends).
-CREATE OR REPLACE FUNCTION app.outbox_claim(p_limit integer) RETURNS TABLE(id bigint, channel text, recipient text, subject text, body bytea, attempts integer)
+CREATE OR REPLACE FUNCTION app.outbox_claim(p_limit integer) RETURNS TABLE(id bigint, channel text, recipient text, subject text, body bytea, attempts integer, token text, sealed_legacy boolean)
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select o.id, o.channel, o.recipient, o.subject, o.body, o.attempts from app.outbox o
+  select o.id, o.channel, o.recipient, o.subject, o.body, o.attempts, o.token, o.sealed_legacy from app.outbox o
   where o.sent_at is null and o.next_attempt_at <= now() and o.attempts < 50
   order by o.id limit p_limit
   for update skip locked
@@ -395,6 +406,7 @@ CREATE OR REPLACE FUNCTION app.outbox_done(p_id bigint, p_ok boolean, p_error te
   update app.outbox set
     sent_at = case when p_ok then now() end,
     body = case when p_ok then ''::bytea else body end,   -- a sent body is not kept
+    token = case when p_ok then null else token end,       -- nor its token
     attempts = attempts + 1,
     last_error = case when p_ok then null else left(p_error, 500) end,
     next_attempt_at = now() + least(interval '1 hour', interval '2 seconds' * power(2, least(attempts, 11)))
@@ -466,6 +478,14 @@ CREATE OR REPLACE FUNCTION app.rate_retry_after(p_key text, p_max integer, p_win
               else 0 end
   from (select at from app.rate_events where key = p_key and at > now() - p_window
         order by at desc limit p_max) e
+$$;
+
+-- A single-use token: 32 random bytes, base64url (43 characters), like the server's own.
+CREATE OR REPLACE FUNCTION app.new_token() RETURNS text
+    LANGUAGE sql VOLATILE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select rtrim(translate(encode(ext.gen_random_bytes(32), 'base64'), '+/', '-_'), '=')
 $$;
 
 -- RFC 3339 in UTC, as the API writes times.

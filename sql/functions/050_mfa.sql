@@ -50,13 +50,14 @@ begin
   end if;
 end $$;
 
--- The sealed secret to check a code against; no row when the token is not a live challenge
--- (unknown, used, expired, or killed by 5 wrong codes).
-CREATE OR REPLACE FUNCTION app.mfa_challenge_secret(p_token text) RETURNS bytea
+-- The sealed secret to check a code against, and whose it is (the secret is sealed bound to
+-- its user); no row when the token is not a live challenge (unknown, used, expired, or
+-- killed by 5 wrong codes).
+CREATE OR REPLACE FUNCTION app.mfa_challenge_secret(p_token text) RETURNS TABLE(secret bytea, user_id uuid)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select u.totp_secret from app.mfa_challenges c join app.users u on u.id = c.user_id
+  select u.totp_secret, u.id from app.mfa_challenges c join app.users u on u.id = c.user_id
   where c.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and c.used_at is null and c.expires_at > pg_catalog.now() and c.attempts < 5
     and u.totp_enabled_at is not null
 $$;

@@ -70,12 +70,12 @@ GRANT EXECUTE ON FUNCTION app.me_delete(), app.me_password_material(), app.me_pa
 -- caller): both do nothing without a live session.
 GRANT EXECUTE ON FUNCTION app.weather_cached(text, date), app.weather_store(text, date, jsonb) TO planyard_app;
 -- Before a session exists: the pre-session handlers only.
-GRANT EXECUTE ON FUNCTION app.auth_confirm(text), app.auth_forgot(text, text, bytea, text, bytea),
+GRANT EXECUTE ON FUNCTION app.auth_confirm(text), app.auth_forgot(text, text, text, bytea),
   app.auth_login_failed(uuid, uuid, text, text), app.auth_login_lookup(text, text, text),
-  app.auth_refresh(text, text), app.auth_resend(text, bytea, text, bytea),
+  app.auth_refresh(text, text), app.auth_resend(text, text, bytea),
   app.auth_reset_apply(text, text, text, text, bytea), app.auth_reset_lookup(text),
   app.auth_session_create(uuid, uuid, text, text, bytea, bytea, bytea, text, text, text),
-  app.auth_signup(text, text, text, text, text, text, bytea, text, bytea, text, bytea, text),
+  app.auth_signup(text, text, text, text, text, text, text, bytea, text, bytea, text),
   app.mfa_challenge_create(uuid, uuid, text, text), app.mfa_challenge_secret(text),
   app.mfa_challenge_verify(text, bigint, bytea, text), app.invitation_lookup(text),
   app.invitation_accept(text, uuid, text, text, text, text), app.impersonation_redeem(text, bytea, bytea, text, text),

@@ -136,6 +136,12 @@ static void successor(const char *token, char out[44])
 	OPENSSL_cleanse(key, sizeof key);
 }
 
+/* Where a session's secret is sealed: bound to its workspace and user. */
+static const char *key_slot(req_t *r, const char *tenant, const char *user)
+{
+	return arena_printf(&r->arena, "app.sessions.key_sealed:%s:%s", tenant ? tenant : "", user ? user : "");
+}
+
 static char *hash_param(req_t *r, const char *token)
 {
 	unsigned char h[32];
@@ -153,7 +159,8 @@ int session_issue(req_t *r, const char *tenant, const char *user, const char *pr
 	crypto_token(refresh);
 	unsigned char *sealed = NULL;
 	size_t slen;
-	if (sealed_seal(sk, strlen(sk), &sealed, &slen) < 0) {
+	const char *slot = key_slot(r, tenant, user);
+	if (!slot || sealed_seal_for(slot, sk, strlen(sk), &sealed, &slen) < 0) {
 		req_problem(r, 500, "internal_error", NULL);
 		return -1;
 	}
@@ -183,7 +190,8 @@ int session_impersonate(req_t *r, const char *token)
 	crypto_token(sk);
 	unsigned char *sealed = NULL;
 	size_t slen;
-	if (sealed_seal(sk, strlen(sk), &sealed, &slen) < 0) {
+	/* never opened: a staff session has no refresh token */
+	if (sealed_seal_for("app.sessions.key_sealed:impersonation", sk, strlen(sk), &sealed, &slen) < 0) {
 		OPENSSL_cleanse(sk, sizeof sk);
 		req_problem(r, 500, "internal_error", NULL);
 		return -1;
@@ -222,7 +230,7 @@ static const char *cookie_token(req_t *r)
 
 int session_refresh(req_t *r)
 {
-	static db_stmt_t q = DB_STMT("select status, key_sealed from app.auth_refresh($1, $2)");
+	static db_stmt_t q = DB_STMT("select status, key_sealed, tenant_id, user_id from app.auth_refresh($1, $2)");
 	const char *token = json_string_value(json_object_get(r->json, "refresh_token"));
 	if (!token)
 		token = cookie_token(r);
@@ -253,8 +261,11 @@ int session_refresh(req_t *r)
 	}
 	size_t slen, klen;
 	unsigned char *sealed = db_unbytea(PQgetvalue(res, 0, 1), &slen), *sk = NULL;
+	/* sealed for this session's user; one sealed before slots were bound still opens (it can
+	 * only be the session's own: no role reads or chooses another's key_sealed) */
+	const char *slot = key_slot(r, PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
 	PQclear(res);
-	if (!sealed || sealed_open(sealed, slen, &sk, &klen) < 0) {
+	if (!sealed || !slot || sealed_open_for(slot, true, sealed, slen, &sk, &klen) < 0) {
 		free(sealed);
 		req_problem(r, 500, "internal_error", "the session can't be opened with this data key");
 		return 0;

@@ -109,8 +109,7 @@ class Boundary(unittest.TestCase):
         a = self.a
         token = "chosen-" + uuid.uuid4().hex
         before = self.owner("select password_hash from app.users where id = '%s'" % a.user_id)
-        self.refused("planyard_app", "select app.auth_forgot(null, '%s', sha256('%s'::bytea), 'Reset', '\\x00'::bytea);"
-                     % (a.email, token))
+        self.refused("planyard_app", "select app.auth_forgot(null, '%s', 'Reset', '\\x00'::bytea);" % a.email)
         self.assertEqual(self.owner("select count(*) from app.user_tokens where token_hash = sha256('%s'::bytea)"
                                     % token), "0")
         r = self.server.api("POST", "/auth/password/reset", {"token": token, "password": "An0ther-Horse-Battery-77"})
@@ -136,7 +135,7 @@ class Boundary(unittest.TestCase):
         outbox = self.owner("select count(*) from app.outbox")
         slug = "evil-" + uuid.uuid4().hex[:8]
         self.refused("planyard_app",
-                     "select app.auth_signup('%s', 'Evil', 'Evil', '%s', 'h', 'h', sha256('t'::bytea), 'Hi', "
+                     "select app.auth_signup('%s', 'Evil', 'Evil', '%s', 'h', 'h', 'Hi', "
                      "(select totp_secret from app.users limit 1), 'Hi\r\nBcc: evil@example.com', '\\x00'::bytea, null);"
                      % (slug, a.email))
         self.assertEqual(self.owner("select count(*) from app.outbox"), outbox)
@@ -236,8 +235,7 @@ class Boundary(unittest.TestCase):
         slug = "forge-" + uuid.uuid4().hex[:8]
         ok, out, err = self.run_as("planyard_auth", self.forged(a) +
                                    "select app.auth_signup('%s', 'F', 'F', 'f-%s@example.com', 'h', 'h', "
-                                   "sha256('t%s'::bytea), 'Hi', '\\x00'::bytea, 'Hi', '\\x00'::bytea, null);"
-                                   % (slug, slug, slug))
+                                   "'Hi', '\\x00'::bytea, 'Hi', '\\x00'::bytea, null);" % (slug, slug))
         self.assertTrue(ok, err)
         self.assertEqual(out, "created")
         self.assertEqual(self.audit_rows(a), before, self.owner(
@@ -315,6 +313,89 @@ class Boundary(unittest.TestCase):
                                    "select app.auth_confirm('%s');" % (token_hash, token_hash))
         self.assertTrue(ok, err)
         self.assertEqual(out.split(), ["invalid", "f"])
+
+    def test_pre_session_role_never_holds_a_confirm_or_reset_token(self):
+        """Reset and confirm tokens are made by the database and go only into the mail: asking
+        for another user's reset (as the pre-session role may) hands the caller nothing to
+        redeem, and it can't read the mail's token either."""
+        a = self.a
+        before = fx.outbox_mails(self.server, a.email)
+        ok, out, err = self.run_as("planyard_auth", "select app.auth_forgot(null, '%s', 'Reset your Planyard password', "
+                                   "'\\x00'::bytea);" % a.email)
+        self.assertTrue(ok, err)
+        self.assertEqual(out, "0")      # nothing but the rate limit's answer comes back
+        self.assertEqual(self.owner("select count(*) from app.user_tokens where user_id = '%s' and kind = 'reset' "
+                                    "and used_at is null" % a.user_id), "1")
+        for sql in ("select token from app.outbox;", "select token_hash from app.user_tokens;",
+                    "select * from app.outbox_claim(100);"):
+            self.refused("planyard_auth", sql)
+        # no function of the role takes a confirm or reset token's hash
+        self.assertEqual(self.owner(
+            "select string_agg(p.oid::regprocedure::text, ', ') from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
+            "where n.nspname = 'app' and p.proname in ('auth_forgot', 'auth_resend', 'auth_signup') "
+            "and 'bytea'::regtype = any (p.proargtypes::regtype[]) and p.pronargs > 0 "
+            "and p.proargnames::text ~ 'token'"), "")
+        # the mail the real owner gets carries a token that works, once
+        r = self.server.api("POST", "/auth/password/forgot", {"email": a.email})
+        self.assertEqual(r.status, 202, r)
+        token = fx.wait_token(self.server, a.email, "reset", after=len(before))
+        self.assertEqual(len(token), 43)
+        r = self.server.api("POST", "/auth/password/reset", {"token": token, "password": fx.PASSWORD + "-x"})
+        self.assertEqual(r.status, 204, r)
+        r = self.server.api("POST", "/auth/password/reset", {"token": token, "password": fx.PASSWORD})
+        self.assertEqual(r.status, 400, r)
+        self.owner("update app.users set password_hash = (select password_hash from app.users where id = '%s') "
+                   "where id = '%s'" % (self.b.user_id, a.user_id))   # back to the shared fixture password
+        a.token = fx.login(self.server, a.slug, a.email)["access_token"]
+
+    # ---- sealed blobs are bound to their place ----
+    def seal(self, pt, slot=None):
+        """A blob as the server seals it: bound to slot (v2), or the unbound format of before."""
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        import hmac
+        key = hmac.new(self.server.secret("data_key").encode(), b"planyard sealed v1", hashlib.sha256).digest()
+        nonce = os.urandom(12)
+        if slot is None:
+            return nonce + AESGCM(key).encrypt(nonce, pt, None)
+        return b"\x02" + nonce + AESGCM(key).encrypt(nonce, pt, b"planyard sealed v2\x00" + slot.encode())
+
+    def test_sealed_blobs_open_only_in_their_slot(self):
+        """The mail sender opens only bodies sealed for the outbox: a TOTP secret (or any blob
+        of another slot) queued as a body is never mailed; a body in the old unbound format
+        opens only on a row the upgrade marked."""
+        tag = uuid.uuid4().hex[:8]
+        rows = {
+            "totp": (self.seal(b"TOTP-SECRET-" + tag.encode(), "app.users.totp:" + self.a.user_id), "false"),
+            "session": (self.seal(b"SESSION-KEY-" + tag.encode(), "app.sessions.key_sealed:%s:%s"
+                                  % (self.a.id, self.a.user_id)), "false"),
+            "unbound": (self.seal(b"UNBOUND-" + tag.encode()), "false"),
+            "marked": (self.seal(b"MARKED-" + tag.encode()), "true"),
+            "outbox": (self.seal(b"OUTBOX-" + tag.encode(), "app.outbox.body"), "false"),
+        }
+        ids = {}
+        for name, (blob, legacy) in rows.items():
+            ids[name] = self.owner("insert into app.outbox (recipient, subject, body, sealed_legacy) values "
+                                   "('%s-%s@example.com', 'Slot', '\\x%s', %s) returning id"
+                                   % (name, tag, blob.hex(), legacy)).split()[0]
+        for name in ("outbox", "marked"):
+            deadline = time.time() + 20
+            while time.time() < deadline and not fx.outbox_mails(self.server, "%s-%s@example.com" % (name, tag)):
+                time.sleep(0.2)
+            mails = fx.outbox_mails(self.server, "%s-%s@example.com" % (name, tag))
+            self.assertEqual(len(mails), 1, name)
+            self.assertIn(name.upper() + "-" + tag, mails[0][1])
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.owner("select count(*) from app.outbox where id in (%s) and attempts > 0"
+                          % ", ".join(ids[n] for n in ("totp", "session", "unbound"))) == "3":
+                break
+            time.sleep(0.2)
+        for name in ("totp", "session", "unbound"):
+            self.assertEqual(fx.outbox_mails(self.server, "%s-%s@example.com" % (name, tag)), [], name)
+            self.assertEqual(self.owner("select sent_at is null, attempts > 0, last_error like '%%outbox body%%' "
+                                        "from app.outbox where id = %s" % ids[name]), "t|t|t", name)
+        for _, text in fx.outbox_mails(self.server):
+            self.assertNotIn("TOTP-SECRET-" + tag, text)
 
     # ---- grants held to the catalog ----
     def executable_definers(self, role):
