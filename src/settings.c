@@ -83,7 +83,7 @@ static const struct setting table[] = {
 	{ "PLANYARD_RUN_AS", K_STR, S(run_as), "nobody", 0, 0, false, "`nobody` (only when `serve` starts as root)",
 	  "the user `serve` becomes after binding its ports, when started as root" },
 	{ "PLANYARD_WORKERS", K_INT, S(workers), NULL, 1, 1024, false, "number of cores × 2",
-	  "worker threads (one database connection each)" },
+	  "worker threads (each keeps up to one database connection per role it has used)" },
 	{ "PLANYARD_BCRYPT_COST", K_INT, S(bcrypt_cost), "12", 4, 15, false, "`12`",
 	  "bcrypt cost; lower only in tests" },
 	{ "PLANYARD_PBKDF2_ITERATIONS", K_INT, S(pbkdf2_iterations), "600000", 1000, 10000000, false, "`600000`",
