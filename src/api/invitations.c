@@ -126,7 +126,7 @@ static void accept_job(req_t *r)
 /* The signed-in user of the Authorization header, if any and alive; its id and email. */
 static int bearer_user(req_t *r, char **user, char **email, char **key)
 {
-	static db_stmt_t q = DB_STMT("select user_id, email from app.request_begin($1)");
+	static db_stmt_t q = DB_STMT("select user_id, email, impersonation_id is not null from app.request_begin($1)");
 	const char *h = req_header_in(r, "Authorization");
 	*user = *email = *key = NULL;
 	if (!h)
@@ -146,6 +146,12 @@ static int bearer_user(req_t *r, char **user, char **email, char **key)
 	if (PQntuples(res) != 1) {
 		PQclear(res);
 		req_problem(r, 401, "session_revoked", "this session has ended; sign in again");
+		return -1;
+	}
+	if (PQgetvalue(res, 0, 2)[0] == 't') {
+		/* a staff session may not turn itself into the user's own session elsewhere */
+		PQclear(res);
+		req_problem(r, 403, "not_allowed_while_impersonating", "staff access may not do this");
 		return -1;
 	}
 	*user = arena_strdup(&r->arena, PQgetvalue(res, 0, 0));
