@@ -1221,6 +1221,18 @@ CREATE FUNCTION app.invitations_page(f jsonb, lim integer, after text) RETURNS T
   limit lim + 1
 $$;
 
+CREATE FUNCTION app.invite_attempt(p_ip text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  k text := 'invite:ip:' || coalesce(p_ip, '');
+  wait int := app.rate_retry_after(k, 10, interval '15 minutes');
+begin
+  perform app.rate_hit(k);
+  return wait;
+end $$;
+
 CREATE FUNCTION app.is_definer() RETURNS boolean
     LANGUAGE sql STABLE
     AS $$select current_user = 'planyard_owner'::name$$;
@@ -3391,6 +3403,9 @@ GRANT ALL ON FUNCTION app.invitations_page(f jsonb, lim integer, after text) TO 
 GRANT ALL ON FUNCTION app.invitations_page(f jsonb, lim integer, after text) TO planyard_auth;
 GRANT ALL ON FUNCTION app.invitations_page(f jsonb, lim integer, after text) TO planyard_jobs;
 
+REVOKE ALL ON FUNCTION app.invite_attempt(p_ip text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.invite_attempt(p_ip text) TO planyard_auth;
+
 REVOKE ALL ON FUNCTION app.is_definer() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.is_definer() TO planyard_app;
 GRANT ALL ON FUNCTION app.is_definer() TO planyard_auth;
@@ -3591,7 +3606,6 @@ GRANT ALL ON FUNCTION app.projects_update(p_id uuid, b jsonb) TO planyard_auth;
 GRANT ALL ON FUNCTION app.projects_update(p_id uuid, b jsonb) TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.rate_hit(p_key text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.rate_hit(p_key text) TO planyard_auth;
 
 REVOKE ALL ON FUNCTION app.rate_retry_after(p_key text, p_max integer, p_window interval) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.rate_retry_after(p_key text, p_max integer, p_window interval) TO planyard_auth;

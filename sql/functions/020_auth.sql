@@ -433,6 +433,21 @@ begin
   end loop;
 end $$;
 
+-- An attempt to accept an invitation from address p_ip: counted, and the seconds to wait
+-- (10 per 15 minutes) or 0. The pre-session role's only way to count an attempt: it names an
+-- address, never any other limit's key (an account's sign-in, reset, MFA).
+CREATE OR REPLACE FUNCTION app.invite_attempt(p_ip text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  k text := 'invite:ip:' || coalesce(p_ip, '');
+  wait int := app.rate_retry_after(k, 10, interval '15 minutes');
+begin
+  perform app.rate_hit(k);
+  return wait;
+end $$;
+
 -- The limit on re-entering the password of the live session's account (password change,
 -- DELETE /me): 10 wrong tries per 15 minutes, keyed here on the session's own user, so the
 -- request role can neither lock another account out nor clear it. 0 without a session.

@@ -79,7 +79,7 @@ GRANT EXECUTE ON FUNCTION app.auth_confirm(text), app.auth_forgot(text, text, te
   app.mfa_challenge_create(uuid, uuid, text, text), app.mfa_challenge_secret(text),
   app.mfa_challenge_verify(text, bigint, bytea, text), app.invitation_lookup(text),
   app.invitation_accept(text, uuid, text, text, text, text), app.impersonation_redeem(text, bytea, bytea, text, text),
-  app.rate_hit(text), app.rate_retry_after(text, integer, interval)
+  app.invite_attempt(text), app.rate_retry_after(text, integer, interval)
   TO planyard_auth;
 -- The job runner and cron paths.
 GRANT EXECUTE ON FUNCTION app.outbox_claim(integer), app.outbox_done(bigint, boolean, text),

@@ -168,10 +168,9 @@ static int bearer_user(req_t *r, char **user, char **email, char **key)
 
 int api_invitation_accept(req_t *r)
 {
-	static db_stmt_t rate = DB_STMT("select app.rate_retry_after($1, 10, interval '15 minutes'), app.rate_hit($1)");
+	static db_stmt_t rate = DB_STMT("select app.invite_attempt($1)");
 	static db_stmt_t lookup = DB_STMT("select email, user_id from app.invitation_lookup($1)");
-	char *key = arena_printf(&r->arena, "invite:ip:%s", r->ip);
-	const char *rp[] = { key };
+	const char *rp[] = { r->ip };
 	PGresult *res;
 	if (db_run(r->db, &rate, 1, rp, &res) < 0)
 		return reply_db_error(r, NULL, res, false);

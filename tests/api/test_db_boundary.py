@@ -258,6 +258,7 @@ class Boundary(unittest.TestCase):
         self.refused("planyard_app", "select app.auth_login_failed(null, null, '%s', null);" % a.email)
         self.refused("planyard_app", "select * from app.auth_session_create('%s', '%s', 'password', 'x', "
                      "sha256('k'::bytea), null, null, null, null, '%s');" % (self.b.id, self.b.user_id, a.email))
+        self.refused("planyard_auth", "select app.rate_hit('%s');" % k)
         self.assertEqual(count(k), "3")
         # the request role's own limit is keyed on its live session: nothing without one
         ok, out, err = self.run_as("planyard_app", "select app.reauth_failed();\nselect app.reauth_retry_after();")
