@@ -1,6 +1,12 @@
 CREATE SCHEMA app;
 
+CREATE SCHEMA ext;
+
 CREATE SCHEMA platform;
+
+CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA ext;
+
+COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';
 
 CREATE FUNCTION app.assignments_create(b jsonb) RETURNS json
     LANGUAGE sql
@@ -290,15 +296,17 @@ begin
   insert into app.audit_log select a.*;
 end $$;
 
-CREATE FUNCTION app.auth_confirm(p_token_hash bytea) RETURNS boolean
+CREATE FUNCTION app.auth_confirm(p_token text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   u uuid;
 begin
+  perform app.definer_enter(true);
   update app.user_tokens set used_at = now()
-    where token_hash = p_token_hash and kind = 'confirm' and used_at is null and expires_at > now()
+    where token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and kind = 'confirm' and used_at is null
+      and expires_at > now()
     returning user_id into u;
   if not found then
     return false;
@@ -307,7 +315,7 @@ begin
   return true;
 end $$;
 
-CREATE FUNCTION app.auth_forgot(p_slug text, p_email text, p_token_hash bytea, p_subject text, p_body bytea) RETURNS integer
+CREATE FUNCTION app.auth_forgot(p_slug text, p_email text, p_subject text, p_body bytea) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -316,7 +324,9 @@ declare
   wait int := app.rate_retry_after(k, 5, interval '1 hour');
   u uuid;
   t uuid;
+  tok text;
 begin
+  perform app.definer_enter(true);
   if wait > 0 then
     return wait;
   end if;
@@ -332,10 +342,11 @@ begin
       return 0;
     end if;
   end if;
+  tok := app.new_token();
   insert into app.user_tokens (token_hash, user_id, tenant_id, kind, expires_at)
-    values (p_token_hash, u, t, 'reset', now() + interval '30 minutes');
-  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
-    select t, u, email, p_subject, p_body from app.users where id = u;
+    values (sha256(convert_to(tok, 'UTF8')), u, t, 'reset', now() + interval '30 minutes');
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body, token)
+    select t, u, email, p_subject, p_body, tok from app.users where id = u;
   return 0;
 end $$;
 
@@ -344,6 +355,7 @@ CREATE FUNCTION app.auth_login_failed(p_tenant uuid, p_user uuid, p_email text, 
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
+  perform app.definer_enter(true);
   perform app.rate_hit('login:acct:' || lower(p_email));
   perform app.rate_hit('login:ip:' || coalesce(p_ip, ''));
   -- into the workspace that was named, when there is one; the user only if a member
@@ -375,14 +387,17 @@ begin
   return next;
 end $$;
 
-CREATE FUNCTION app.auth_refresh(p_old bytea, p_new bytea) RETURNS TABLE(status text, session_id uuid, tenant_id uuid, user_id uuid, key_sealed bytea, aal text)
+CREATE FUNCTION app.auth_refresh(p_old_token text, p_new_token text) RETURNS TABLE(status text, session_id uuid, tenant_id uuid, user_id uuid, key_sealed bytea, aal text)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   r app.refresh_tokens;
   s app.sessions;
+  p_old bytea := sha256(convert_to(coalesce(p_old_token, ''), 'UTF8'));
+  p_new bytea := sha256(convert_to(coalesce(p_new_token, ''), 'UTF8'));
 begin
+  perform app.definer_enter(true);
   select * into r from app.refresh_tokens x where x.token_hash = p_old for update;
   if not found then
     status := 'invalid';
@@ -421,7 +436,7 @@ begin
   return next;
 end $$;
 
-CREATE FUNCTION app.auth_resend(p_email text, p_token_hash bytea, p_subject text, p_body bytea) RETURNS integer
+CREATE FUNCTION app.auth_resend(p_email text, p_subject text, p_body bytea) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -429,7 +444,9 @@ declare
   k text := 'resend:acct:' || lower(p_email);
   wait int := app.rate_retry_after(k, 5, interval '1 hour');
   u uuid;
+  tok text := app.new_token();
 begin
+  perform app.definer_enter(true);
   if wait > 0 then
     return wait;
   end if;
@@ -437,21 +454,23 @@ begin
   select id into u from app.users where lower(email) = lower(p_email) and email_confirmed_at is null;
   if found then
     insert into app.user_tokens (token_hash, user_id, kind, expires_at)
-      values (p_token_hash, u, 'confirm', now() + interval '24 hours');
-    insert into app.outbox (user_id, recipient, subject, body) values (u, p_email, p_subject, p_body);
+      values (sha256(convert_to(tok, 'UTF8')), u, 'confirm', now() + interval '24 hours');
+    insert into app.outbox (user_id, recipient, subject, body, token) values (u, p_email, p_subject, p_body, tok);
   end if;
   return 0;
 end $$;
 
-CREATE FUNCTION app.auth_reset_apply(p_token_hash bytea, p_hash text, p_history text, p_subject text, p_body bytea) RETURNS boolean
+CREATE FUNCTION app.auth_reset_apply(p_token text, p_hash text, p_history text, p_subject text, p_body bytea) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   u uuid;
 begin
+  perform app.definer_enter(true);
   update app.user_tokens set used_at = now()
-    where token_hash = p_token_hash and kind = 'reset' and used_at is null and expires_at > now()
+    where token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and kind = 'reset' and used_at is null
+      and expires_at > now()
     returning user_id into u;
   if not found then
     return false;
@@ -463,41 +482,70 @@ begin
   return true;
 end $$;
 
-CREATE FUNCTION app.auth_reset_lookup(p_token_hash bytea) RETURNS TABLE(user_id uuid, history text[])
+CREATE FUNCTION app.auth_reset_lookup(p_token text) RETURNS TABLE(user_id uuid, history text[])
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select t.user_id, array(select h.hash from app.password_history h where h.user_id = t.user_id
                           order by h.id desc limit 5)
   from app.user_tokens t
-  where t.token_hash = p_token_hash and t.kind = 'reset' and t.used_at is null and t.expires_at > now()
+  where t.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and t.kind = 'reset' and t.used_at is null
+    and t.expires_at > now()
 $$;
 
-CREATE FUNCTION app.auth_session_create(p_tenant uuid, p_user uuid, p_key_hash bytea, p_key_sealed bytea, p_refresh_hash bytea, p_aal text, p_ip text, p_ua text, p_email text) RETURNS TABLE(session_id uuid, expires_at timestamp with time zone)
+CREATE FUNCTION app.auth_session_create(p_tenant uuid, p_user uuid, p_proof_kind text, p_proof text, p_key_hash bytea, p_key_sealed bytea, p_refresh_hash bytea, p_ip text, p_ua text, p_email text) RETURNS TABLE(session_id uuid, expires_at timestamp with time zone, aal text)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   s uuid;
   e timestamptz;
+  a text;
+  proof_hash bytea := sha256(convert_to(coalesce(p_proof, ''), 'UTF8'));
 begin
+  perform app.definer_enter(true);
+  if exists (select 1 from app.memberships m where m.tenant_id = p_tenant and m.user_id = p_user) then
+    if p_proof_kind = 'password' then
+      if app.password_proof_ok(p_user, p_proof)
+         and exists (select 1 from app.users u where u.id = p_user and u.email_confirmed_at is not null
+                     and u.totp_enabled_at is null) then
+        a := 'aal1';
+      end if;
+    elsif p_proof_kind = 'mfa' then
+      delete from app.mfa_challenges c where c.token_hash = proof_hash and c.user_id = p_user and c.tenant_id = p_tenant
+        and c.used_at is not null and c.used_at > now() - interval '1 minute';
+      if found then
+        a := 'aal2';
+      end if;
+    elsif p_proof_kind = 'session' then
+      if exists (select 1 from app.sessions x where x.key_hash = proof_hash and x.user_id = p_user
+                 and x.revoked_at is null and x.expires_at > now() and x.impersonation_id is null
+                 and x.last_used_at > now() - interval '7 days') then
+        a := 'aal1';
+      end if;
+    end if;
+  end if;
+  if a is null then
+    raise exception 'no proof for a session of this member' using errcode = '28P01';
+  end if;
   insert into app.sessions (tenant_id, user_id, key_hash, key_sealed, aal, ip, user_agent)
-    values (p_tenant, p_user, p_key_hash, p_key_sealed, p_aal, p_ip, left(p_ua, 512))
+    values (p_tenant, p_user, p_key_hash, p_key_sealed, a, p_ip, left(p_ua, 512))
     returning id, sessions.expires_at into s, e;
   if p_refresh_hash is not null then
     insert into app.refresh_tokens (tenant_id, session_id, token_hash) values (p_tenant, s, p_refresh_hash);
   end if;
   if p_email is not null then
-    delete from app.rate_events where key = 'login:acct:' || lower(p_email);
+    delete from app.rate_events where key = 'login:acct:' || lower((select u.email from app.users u where u.id = p_user));
   end if;
   perform app.audit_as(p_tenant, p_user, 'user', 'auth.login', 'session', s::text,
-                       jsonb_build_object('aal', jsonb_build_array(null, p_aal)), p_ip);
+                       jsonb_build_object('aal', jsonb_build_array(null, a)), p_ip);
   session_id := s;
   expires_at := e;
+  aal := a;
   return next;
 end $$;
 
-CREATE FUNCTION app.auth_signup(p_slug text, p_ws_name text, p_name text, p_email text, p_hash text, p_history text, p_token_hash bytea, p_subject_new text, p_body_new bytea, p_subject_existing text, p_body_existing bytea, p_ip text) RETURNS text
+CREATE FUNCTION app.auth_signup(p_slug text, p_ws_name text, p_name text, p_email text, p_hash text, p_history text, p_subject_new text, p_body_new bytea, p_subject_existing text, p_body_existing bytea, p_ip text) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -505,7 +553,9 @@ declare
   t uuid;
   u uuid;
   c text;
+  tok text := app.new_token();
 begin
+  perform app.definer_enter(true);
   perform app.rate_hit('signup:ip:' || coalesce(p_ip, ''));
   if exists (select 1 from app.tenants where slug = p_slug) then
     return 'slug_taken';
@@ -532,9 +582,9 @@ begin
   insert into app.memberships (tenant_id, user_id, role) values (t, u, 'owner');
   insert into app.password_history (user_id, hash) values (u, p_history);
   insert into app.user_tokens (token_hash, user_id, tenant_id, kind, expires_at)
-    values (p_token_hash, u, t, 'confirm', now() + interval '24 hours');
-  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
-    values (t, u, p_email, p_subject_new, p_body_new);
+    values (sha256(convert_to(tok, 'UTF8')), u, t, 'confirm', now() + interval '24 hours');
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body, token)
+    values (t, u, p_email, p_subject_new, p_body_new, tok);
   return 'created';
 end $$;
 
@@ -560,6 +610,7 @@ declare
   card jsonb := coalesce(o->'default_payment_method'->'card', o->'payment_method_details'->'card');
   cur app.tenants;
 begin
+  perform app.definer_enter(true);
   if e->>'id' is null then
     return 'ignored';
   end if;
@@ -835,6 +886,14 @@ CREATE FUNCTION app.customers_update(p_id uuid, b jsonb) RETURNS json
   returning app.customers_json(c)
 $$;
 
+CREATE FUNCTION app.definer_enter(p_presession boolean) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select pg_catalog.set_config('app.definer_tenant', '', true), pg_catalog.set_config('app.definer_actor', '', true),
+         case when p_presession then pg_catalog.set_config('app.client_ip', '', true) end
+$$;
+
 CREATE FUNCTION app.employees_create(b jsonb) RETURNS json
     LANGUAGE sql
     AS $$
@@ -969,7 +1028,7 @@ CREATE FUNCTION app.impersonation_json(i app.impersonations) RETURNS json
                                             else i.expires_at > now() end)
 $$;
 
-CREATE FUNCTION app.impersonation_redeem(p_token_hash bytea, p_key_hash bytea, p_key_sealed bytea, p_ip text, p_ua text) RETURNS TABLE(status text, impersonation_id uuid, tenant_id uuid, user_id uuid, session_id uuid, expires_at timestamp with time zone)
+CREATE FUNCTION app.impersonation_redeem(p_token text, p_key_hash bytea, p_key_sealed bytea, p_ip text, p_ua text) RETURNS TABLE(status text, impersonation_id uuid, tenant_id uuid, user_id uuid, session_id uuid, expires_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -979,7 +1038,9 @@ declare
   who text;
   ends timestamptz := now() + interval '30 minutes';
 begin
-  select * into i from app.impersonations x where x.token_hash = p_token_hash for update;
+  perform app.definer_enter(true);
+  select * into i from app.impersonations x where x.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8'))
+    for update;
   if not found or i.redeemed_at is not null or i.revoked_at is not null or i.link_expires_at <= now()
      or not exists (select 1 from app.memberships m where m.tenant_id = i.tenant_id and m.user_id = i.user_id) then
     status := 'invalid';
@@ -1013,6 +1074,7 @@ declare
   t uuid := app.session_tenant();
   i app.impersonations;
 begin
+  perform app.definer_enter(false);
   if t is null or app.session_rank() < 3 then
     return 'not_found';
   end if;
@@ -1042,7 +1104,7 @@ CREATE FUNCTION app.impersonations_page(f jsonb, lim integer, after text) RETURN
   limit lim + 1
 $$;
 
-CREATE FUNCTION app.invitation_accept(p_token_hash bytea, p_user uuid, p_name text, p_hash text, p_history text, p_ip text) RETURNS TABLE(status text, tenant_id uuid, user_id uuid)
+CREATE FUNCTION app.invitation_accept(p_token text, p_user uuid, p_name text, p_hash text, p_history text, p_ip text) RETURNS TABLE(status text, tenant_id uuid, user_id uuid)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -1050,7 +1112,9 @@ declare
   i app.invitations;
   u uuid := p_user;
 begin
-  select * into i from app.invitations x where x.token_hash = p_token_hash and x.accepted_at is null
+  perform app.definer_enter(true);
+  select * into i from app.invitations x where x.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8'))
+    and x.accepted_at is null
     and x.revoked_at is null and x.expires_at > now() for update;
   if not found then
     status := 'invalid';
@@ -1125,13 +1189,13 @@ CREATE FUNCTION app.invitation_json(i app.invitations) RETURNS json
                            'created_at', app.ts(i.created_at))
 $$;
 
-CREATE FUNCTION app.invitation_lookup(p_token_hash bytea) RETURNS TABLE(tenant_id uuid, email text, role text, user_id uuid)
+CREATE FUNCTION app.invitation_lookup(p_token text) RETURNS TABLE(tenant_id uuid, email text, role text, user_id uuid)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select i.tenant_id, i.email, i.role, (select u.id from app.users u where lower(u.email) = lower(i.email))
   from app.invitations i
-  where i.token_hash = p_token_hash and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()
+  where i.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()
 $$;
 
 CREATE FUNCTION app.invitation_revoke(p_id uuid) RETURNS boolean
@@ -1154,6 +1218,18 @@ CREATE FUNCTION app.invitations_page(f jsonb, lim integer, after text) RETURNS T
   order by i.created_at, i.id
   limit lim + 1
 $$;
+
+CREATE FUNCTION app.invite_attempt(p_ip text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  k text := 'invite:ip:' || coalesce(p_ip, '');
+  wait int := app.rate_retry_after(k, 10, interval '15 minutes');
+begin
+  perform app.rate_hit(k);
+  return wait;
+end $$;
 
 CREATE FUNCTION app.is_definer() RETURNS boolean
     LANGUAGE sql STABLE
@@ -1234,6 +1310,7 @@ CREATE FUNCTION app.me_delete() RETURNS text
 declare
   u uuid := app.current_user_id();
 begin
+  perform app.definer_enter(false);
   if u is null then
     return 'no_session';
   end if;
@@ -1263,6 +1340,7 @@ declare
   u uuid := app.current_user_id();
   s uuid := app.current_session_id();
 begin
+  perform app.definer_enter(false);
   if u is null then
     return false;
   end if;
@@ -1328,6 +1406,7 @@ declare
   u uuid := app.current_user_id();
   now_step bigint := pg_catalog.floor(extract(epoch from pg_catalog.clock_timestamp()) / 30)::bigint;
 begin
+  perform app.definer_enter(false);
   if u is null or p_step is null or p_step < now_step - 2 or p_step > now_step + 2 then
     return false;
   end if;
@@ -1342,36 +1421,45 @@ begin
   return true;
 end $$;
 
-CREATE FUNCTION app.mfa_challenge_create(p_tenant uuid, p_user uuid, p_token_hash bytea) RETURNS void
+CREATE FUNCTION app.mfa_challenge_create(p_tenant uuid, p_user uuid, p_proof text, p_token text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
-  insert into app.mfa_challenges (token_hash, user_id, tenant_id) values (p_token_hash, p_user, p_tenant);
+  perform app.definer_enter(true);
+  if not app.password_proof_ok(p_user, p_proof)
+     or not exists (select 1 from app.memberships m where m.tenant_id = p_tenant and m.user_id = p_user)
+     or not exists (select 1 from app.users u where u.id = p_user and u.totp_enabled_at is not null) then
+    raise exception 'no proof for a challenge of this member' using errcode = '28P01';
+  end if;
+  insert into app.mfa_challenges (token_hash, user_id, tenant_id)
+    values (sha256(convert_to(coalesce(p_token, ''), 'UTF8')), p_user, p_tenant);
   if pg_catalog.random() < 0.01 then
     delete from app.mfa_challenges c where c.expires_at < pg_catalog.now() - interval '1 day';
   end if;
 end $$;
 
-CREATE FUNCTION app.mfa_challenge_secret(p_token_hash bytea) RETURNS bytea
+CREATE FUNCTION app.mfa_challenge_secret(p_token text) RETURNS TABLE(secret bytea, user_id uuid)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select u.totp_secret from app.mfa_challenges c join app.users u on u.id = c.user_id
-  where c.token_hash = p_token_hash and c.used_at is null and c.expires_at > pg_catalog.now() and c.attempts < 5
+  select u.totp_secret, u.id from app.mfa_challenges c join app.users u on u.id = c.user_id
+  where c.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and c.used_at is null and c.expires_at > pg_catalog.now() and c.attempts < 5
     and u.totp_enabled_at is not null
 $$;
 
-CREATE FUNCTION app.mfa_challenge_verify(p_token_hash bytea, p_step bigint, p_recovery bytea, p_ip text) RETURNS TABLE(status text, tenant_id uuid, user_id uuid, email text, retry_after integer)
+CREATE FUNCTION app.mfa_challenge_verify(p_token text, p_step bigint, p_recovery bytea, p_ip text) RETURNS TABLE(status text, tenant_id uuid, user_id uuid, email text, retry_after integer)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   c app.mfa_challenges;
+  p_token_hash bytea := sha256(convert_to(coalesce(p_token, ''), 'UTF8'));
   ipk text := 'mfa:ip:' || coalesce(p_ip, '');
   k text;
   ok boolean;
 begin
+  perform app.definer_enter(true);
   retry_after := app.rate_retry_after(ipk, 30, interval '15 minutes');
   if retry_after > 0 then
     status := 'rate_limited';
@@ -1422,6 +1510,7 @@ CREATE FUNCTION app.mfa_disable(p_step bigint, p_recovery bytea) RETURNS TABLE(s
 declare
   u uuid := app.current_user_id();
 begin
+  perform app.definer_enter(false);
   retry_after := 0;
   if u is null or not exists (select 1 from app.users x where x.id = u and x.totp_enabled_at is not null) then
     status := 'not_enabled';
@@ -1456,6 +1545,7 @@ CREATE FUNCTION app.mfa_enrol_start(p_sealed bytea) RETURNS text
 declare
   u uuid := app.current_user_id();
 begin
+  perform app.definer_enter(false);
   if u is null then
     return 'no_session';
   end if;
@@ -1503,6 +1593,7 @@ CREATE FUNCTION app.mfa_recovery_regenerate(p_step bigint, p_recovery bytea, p_h
 declare
   u uuid := app.current_user_id();
 begin
+  perform app.definer_enter(false);
   retry_after := 0;
   if u is null or not exists (select 1 from app.users x where x.id = u and x.totp_enabled_at is not null) then
     status := 'not_enabled';
@@ -1547,11 +1638,18 @@ CREATE FUNCTION app.mfa_retry_after(p_user uuid) RETURNS integer
   select app.rate_retry_after('mfa:acct:' || p_user::text, 10, interval '15 minutes')
 $$;
 
-CREATE FUNCTION app.outbox_claim(p_limit integer) RETURNS TABLE(id bigint, channel text, recipient text, subject text, body bytea, attempts integer)
+CREATE FUNCTION app.new_token() RETURNS text
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select rtrim(translate(encode(ext.gen_random_bytes(32), 'base64'), '+/', '-_'), '=')
+$$;
+
+CREATE FUNCTION app.outbox_claim(p_limit integer) RETURNS TABLE(id bigint, channel text, recipient text, subject text, body bytea, attempts integer, token text, sealed_legacy boolean)
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select o.id, o.channel, o.recipient, o.subject, o.body, o.attempts from app.outbox o
+  select o.id, o.channel, o.recipient, o.subject, o.body, o.attempts, o.token, o.sealed_legacy from app.outbox o
   where o.sent_at is null and o.next_attempt_at <= now() and o.attempts < 50
   order by o.id limit p_limit
   for update skip locked
@@ -1564,11 +1662,21 @@ CREATE FUNCTION app.outbox_done(p_id bigint, p_ok boolean, p_error text) RETURNS
   update app.outbox set
     sent_at = case when p_ok then now() end,
     body = case when p_ok then ''::bytea else body end,   -- a sent body is not kept
+    token = case when p_ok then null else token end,       -- nor its token
     attempts = attempts + 1,
     last_error = case when p_ok then null else left(p_error, 500) end,
     next_attempt_at = now() + least(interval '1 hour', interval '2 seconds' * power(2, least(attempts, 11)))
   where id = p_id
 $$;
+
+CREATE FUNCTION app.password_proof_ok(p_user uuid, p_proof text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+  select coalesce((select x.h ~ '^\$2[aby]\$' and p_proof is not null
+                          and ext.crypt(p_proof, '$2a$' || substr(x.h, 5)) = '$2a$' || substr(x.h, 5)
+                   from (select u.password_hash h from app.users u where u.id = p_user) x), false)
+$_$;
 
 CREATE FUNCTION app.password_set(p_user uuid, p_hash text, p_history text, p_subject text, p_body bytea) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1808,6 +1916,27 @@ CREATE FUNCTION app.rate_retry_after(p_key text, p_max integer, p_window interva
         order by at desc limit p_max) e
 $$;
 
+CREATE FUNCTION app.reauth_failed() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid := app.current_user_id();
+begin
+  perform app.definer_enter(false);
+  if u is not null then
+    perform app.rate_hit('reauth:' || u::text);
+  end if;
+end $$;
+
+CREATE FUNCTION app.reauth_retry_after() RETURNS integer
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select coalesce((select app.rate_retry_after('reauth:' || u::text, 10, interval '15 minutes')
+                   from app.current_user_id() u where u is not null), 0)
+$$;
+
 CREATE FUNCTION app.regions_create(b jsonb) RETURNS json
     LANGUAGE sql
     AS $$
@@ -1874,6 +2003,7 @@ declare
   r app.reminders;
   result text;
 begin
+  perform app.definer_enter(true);
   perform set_config('app.definer_tenant', p_tenant::text, true);
   select * into r from app.reminders where tenant_id = p_tenant and id = p_id;
   if p_ok and p_outbox_body is not null then
@@ -2056,6 +2186,7 @@ CREATE FUNCTION app.retention_run() RETURNS integer
 declare
   n int;
 begin
+  perform app.definer_enter(true);
   delete from app.tenants where status = 'suspended' and suspended_at < now() - interval '30 days';
   get diagnostics n = row_count;
   delete from app.users u where not exists (select 1 from app.memberships m where m.user_id = u.id);
@@ -2132,13 +2263,15 @@ CREATE FUNCTION app.weather_cached(p_zip text, p_day date) RETURNS jsonb
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select payload from app.weather_cache where zip = p_zip and day = p_day and fetched_at > now() - interval '3 hours'
+    and app.current_user_id() is not null
 $$;
 
 CREATE FUNCTION app.weather_store(p_zip text, p_day date, p_payload jsonb) RETURNS void
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  insert into app.weather_cache (zip, day, payload) values (p_zip, p_day, p_payload)
+  insert into app.weather_cache (zip, day, payload) select p_zip, p_day, p_payload
+  where app.current_user_id() is not null
   on conflict (zip, day) do update set payload = excluded.payload, fetched_at = now()
 $$;
 
@@ -2151,6 +2284,7 @@ declare
   members uuid[];
   tbl text;
 begin
+  perform app.definer_enter(false);
   if t is null or app.session_rank() < 4
      or exists (select 1 from app.live_session() s where s.impersonation_id is not null) then
     return 'forbidden';
@@ -2324,6 +2458,8 @@ CREATE TABLE app.outbox (
     sent_at timestamp with time zone,
     last_error text,
     reminder_id uuid,
+    token text,
+    sealed_legacy boolean DEFAULT false NOT NULL,
     CONSTRAINT outbox_channel_check CHECK ((channel = ANY (ARRAY['email'::text, 'sms'::text])))
 );
 
@@ -2486,6 +2622,9 @@ ALTER TABLE ONLY app.memberships
 
 ALTER TABLE ONLY app.mfa_challenges
     ADD CONSTRAINT mfa_challenges_pkey PRIMARY KEY (token_hash);
+
+ALTER TABLE app.outbox
+    ADD CONSTRAINT outbox_headers_single_line CHECK (((subject !~ '[\r\n]'::text) AND (recipient !~ '[\r\n]'::text))) NOT VALID;
 
 ALTER TABLE ONLY app.outbox
     ADD CONSTRAINT outbox_pkey PRIMARY KEY (id);
@@ -2952,100 +3091,692 @@ ALTER TABLE app.weather_cache ENABLE ROW LEVEL SECURITY;
 CREATE POLICY weather_cache_definer ON app.weather_cache USING (app.is_definer()) WITH CHECK (app.is_definer());
 
 GRANT USAGE ON SCHEMA app TO planyard_app;
+GRANT USAGE ON SCHEMA app TO planyard_auth;
+GRANT USAGE ON SCHEMA app TO planyard_jobs;
 
 GRANT USAGE ON SCHEMA platform TO planyard_platform;
 
 REVOKE USAGE ON SCHEMA public FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.assignments_create(b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.assignments_create(b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.assignments_create(b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.assignments_create(b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.assignments_delete(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.assignments_delete(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.assignments_delete(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.assignments_delete(p_id uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.assignments_get(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.assignments_get(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.assignments_get(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.assignments_get(p_id uuid) TO planyard_jobs;
+
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.assignments TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.assignments_json(c app.assignments) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.assignments_json(c app.assignments) TO planyard_app;
+GRANT ALL ON FUNCTION app.assignments_json(c app.assignments) TO planyard_auth;
+GRANT ALL ON FUNCTION app.assignments_json(c app.assignments) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.assignments_page(f jsonb, lim integer, after text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.assignments_page(f jsonb, lim integer, after text) TO planyard_app;
+GRANT ALL ON FUNCTION app.assignments_page(f jsonb, lim integer, after text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.assignments_page(f jsonb, lim integer, after text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.assignments_update(p_id uuid, b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.assignments_update(p_id uuid, b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.assignments_update(p_id uuid, b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.assignments_update(p_id uuid, b jsonb) TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.audit(p_action text, p_entity_type text, p_entity_id text, p_changes jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.audit(p_action text, p_entity_type text, p_entity_id text, p_changes jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.audit(p_action text, p_entity_type text, p_entity_id text, p_changes jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.audit(p_action text, p_entity_type text, p_entity_id text, p_changes jsonb) TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.audit_as(p_tenant uuid, p_actor uuid, p_actor_kind text, p_action text, p_entity_type text, p_entity_id text, p_changes jsonb, p_ip text) FROM PUBLIC;
 
 GRANT SELECT ON TABLE app.audit_log TO planyard_app;
 
+REVOKE ALL ON FUNCTION app.audit_content(a app.audit_log) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit_content(a app.audit_log) TO planyard_app;
+GRANT ALL ON FUNCTION app.audit_content(a app.audit_log) TO planyard_auth;
+GRANT ALL ON FUNCTION app.audit_content(a app.audit_log) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.audit_guard() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit_guard() TO planyard_app;
+GRANT ALL ON FUNCTION app.audit_guard() TO planyard_auth;
+GRANT ALL ON FUNCTION app.audit_guard() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.audit_json(a app.audit_log) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit_json(a app.audit_log) TO planyard_app;
+GRANT ALL ON FUNCTION app.audit_json(a app.audit_log) TO planyard_auth;
+GRANT ALL ON FUNCTION app.audit_json(a app.audit_log) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.audit_page(f jsonb, lim integer, after text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit_page(f jsonb, lim integer, after text) TO planyard_app;
+GRANT ALL ON FUNCTION app.audit_page(f jsonb, lim integer, after text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.audit_page(f jsonb, lim integer, after text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.audit_row() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit_row() TO planyard_app;
+GRANT ALL ON FUNCTION app.audit_row() TO planyard_auth;
+GRANT ALL ON FUNCTION app.audit_row() TO planyard_jobs;
+
 REVOKE ALL ON FUNCTION app.audit_session(p_action text, p_entity_type text, p_entity_id text, p_changes jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.audit_session(p_action text, p_entity_type text, p_entity_id text, p_changes jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.audit_session(p_action text, p_entity_type text, p_entity_id text, p_changes jsonb) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.audit_verify() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit_verify() TO planyard_app;
+GRANT ALL ON FUNCTION app.audit_verify() TO planyard_auth;
+GRANT ALL ON FUNCTION app.audit_verify() TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.audit_write(p_tenant uuid, p_actor uuid, p_email text, p_kind text, p_action text, p_entity_type text, p_entity_id text, p_changes jsonb, p_ip text) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.auth_confirm(p_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_confirm(p_token text) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.auth_forgot(p_slug text, p_email text, p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_forgot(p_slug text, p_email text, p_subject text, p_body bytea) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.auth_login_failed(p_tenant uuid, p_user uuid, p_email text, p_ip text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_login_failed(p_tenant uuid, p_user uuid, p_email text, p_ip text) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.auth_login_lookup(p_slug text, p_email text, p_ip text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_login_lookup(p_slug text, p_email text, p_ip text) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.auth_refresh(p_old_token text, p_new_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_refresh(p_old_token text, p_new_token text) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.auth_resend(p_email text, p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_resend(p_email text, p_subject text, p_body bytea) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.auth_reset_apply(p_token text, p_hash text, p_history text, p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_reset_apply(p_token text, p_hash text, p_history text, p_subject text, p_body bytea) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.auth_reset_lookup(p_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_reset_lookup(p_token text) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.auth_session_create(p_tenant uuid, p_user uuid, p_proof_kind text, p_proof text, p_key_hash bytea, p_key_sealed bytea, p_refresh_hash bytea, p_ip text, p_ua text, p_email text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_session_create(p_tenant uuid, p_user uuid, p_proof_kind text, p_proof text, p_key_hash bytea, p_key_sealed bytea, p_refresh_hash bytea, p_ip text, p_ua text, p_email text) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.auth_signup(p_slug text, p_ws_name text, p_name text, p_email text, p_hash text, p_history text, p_subject_new text, p_body_new bytea, p_subject_existing text, p_body_existing bytea, p_ip text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_signup(p_slug text, p_ws_name text, p_name text, p_email text, p_hash text, p_history text, p_subject_new text, p_body_new bytea, p_subject_existing text, p_body_existing bytea, p_ip text) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.bad(field text, code text, message text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.bad(field text, code text, message text) TO planyard_app;
+GRANT ALL ON FUNCTION app.bad(field text, code text, message text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.bad(field text, code text, message text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.billing_apply(e jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.billing_apply(e jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.billing_json() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.billing_json() TO planyard_app;
+GRANT ALL ON FUNCTION app.billing_json() TO planyard_auth;
+GRANT ALL ON FUNCTION app.billing_json() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.crews_create(b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crews_create(b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.crews_create(b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.crews_create(b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.crews_delete(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crews_delete(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.crews_delete(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.crews_delete(p_id uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.crews_get(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crews_get(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.crews_get(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.crews_get(p_id uuid) TO planyard_jobs;
+
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.crews TO planyard_app;
 
+REVOKE ALL ON FUNCTION app.crews_json(c app.crews) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crews_json(c app.crews) TO planyard_app;
+GRANT ALL ON FUNCTION app.crews_json(c app.crews) TO planyard_auth;
+GRANT ALL ON FUNCTION app.crews_json(c app.crews) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.crews_page(f jsonb, lim integer, after text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crews_page(f jsonb, lim integer, after text) TO planyard_app;
+GRANT ALL ON FUNCTION app.crews_page(f jsonb, lim integer, after text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.crews_page(f jsonb, lim integer, after text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.crews_set_members(p_id uuid, b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crews_set_members(p_id uuid, b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.crews_set_members(p_id uuid, b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.crews_set_members(p_id uuid, b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.crews_update(p_id uuid, b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crews_update(p_id uuid, b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.crews_update(p_id uuid, b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.crews_update(p_id uuid, b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.current_rank() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.current_rank() TO planyard_app;
+GRANT ALL ON FUNCTION app.current_rank() TO planyard_auth;
+GRANT ALL ON FUNCTION app.current_rank() TO planyard_jobs;
 
+REVOKE ALL ON FUNCTION app.current_session_id() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.current_session_id() TO planyard_app;
+GRANT ALL ON FUNCTION app.current_session_id() TO planyard_auth;
+GRANT ALL ON FUNCTION app.current_session_id() TO planyard_jobs;
 
+REVOKE ALL ON FUNCTION app.current_tenant() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.current_tenant() TO planyard_app;
+GRANT ALL ON FUNCTION app.current_tenant() TO planyard_auth;
+GRANT ALL ON FUNCTION app.current_tenant() TO planyard_jobs;
 
+REVOKE ALL ON FUNCTION app.current_user_id() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.current_user_id() TO planyard_app;
+GRANT ALL ON FUNCTION app.current_user_id() TO planyard_auth;
+GRANT ALL ON FUNCTION app.current_user_id() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.cursor_date(after text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.cursor_date(after text) TO planyard_app;
+GRANT ALL ON FUNCTION app.cursor_date(after text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.cursor_date(after text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.cursor_id(after text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.cursor_id(after text) TO planyard_app;
+GRANT ALL ON FUNCTION app.cursor_id(after text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.cursor_id(after text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.cursor_seq(after text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.cursor_seq(after text) TO planyard_app;
+GRANT ALL ON FUNCTION app.cursor_seq(after text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.cursor_seq(after text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.cursor_ts(after text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.cursor_ts(after text) TO planyard_app;
+GRANT ALL ON FUNCTION app.cursor_ts(after text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.cursor_ts(after text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.customers_create(b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.customers_create(b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.customers_create(b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.customers_create(b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.customers_delete(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.customers_delete(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.customers_delete(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.customers_delete(p_id uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.customers_get(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.customers_get(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.customers_get(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.customers_get(p_id uuid) TO planyard_jobs;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.customers TO planyard_app;
 
+REVOKE ALL ON FUNCTION app.customers_json(c app.customers) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.customers_json(c app.customers) TO planyard_app;
+GRANT ALL ON FUNCTION app.customers_json(c app.customers) TO planyard_auth;
+GRANT ALL ON FUNCTION app.customers_json(c app.customers) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.customers_page(f jsonb, lim integer, after text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.customers_page(f jsonb, lim integer, after text) TO planyard_app;
+GRANT ALL ON FUNCTION app.customers_page(f jsonb, lim integer, after text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.customers_page(f jsonb, lim integer, after text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.customers_update(p_id uuid, b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.customers_update(p_id uuid, b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.customers_update(p_id uuid, b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.customers_update(p_id uuid, b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.definer_enter(p_presession boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.definer_enter(p_presession boolean) TO planyard_app;
+GRANT ALL ON FUNCTION app.definer_enter(p_presession boolean) TO planyard_auth;
+GRANT ALL ON FUNCTION app.definer_enter(p_presession boolean) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.employees_create(b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.employees_create(b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.employees_create(b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.employees_create(b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.employees_delete(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.employees_delete(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.employees_delete(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.employees_delete(p_id uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.employees_get(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.employees_get(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.employees_get(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.employees_get(p_id uuid) TO planyard_jobs;
+
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.employees TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.employees_json(c app.employees) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.employees_json(c app.employees) TO planyard_app;
+GRANT ALL ON FUNCTION app.employees_json(c app.employees) TO planyard_auth;
+GRANT ALL ON FUNCTION app.employees_json(c app.employees) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.employees_page(f jsonb, lim integer, after text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.employees_page(f jsonb, lim integer, after text) TO planyard_app;
+GRANT ALL ON FUNCTION app.employees_page(f jsonb, lim integer, after text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.employees_page(f jsonb, lim integer, after text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.employees_update(p_id uuid, b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.employees_update(p_id uuid, b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.employees_update(p_id uuid, b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.employees_update(p_id uuid, b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.export_manpower(p_from date, p_to date) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.export_manpower(p_from date, p_to date) TO planyard_app;
+GRANT ALL ON FUNCTION app.export_manpower(p_from date, p_to date) TO planyard_auth;
+GRANT ALL ON FUNCTION app.export_manpower(p_from date, p_to date) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.export_schedule(p_from date, p_to date) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.export_schedule(p_from date, p_to date) TO planyard_app;
+GRANT ALL ON FUNCTION app.export_schedule(p_from date, p_to date) TO planyard_auth;
+GRANT ALL ON FUNCTION app.export_schedule(p_from date, p_to date) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.hhmm(t time without time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.hhmm(t time without time zone) TO planyard_app;
+GRANT ALL ON FUNCTION app.hhmm(t time without time zone) TO planyard_auth;
+GRANT ALL ON FUNCTION app.hhmm(t time without time zone) TO planyard_jobs;
 
 GRANT SELECT ON TABLE app.impersonations TO planyard_app;
 
+REVOKE ALL ON FUNCTION app.impersonation_json(i app.impersonations) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.impersonation_json(i app.impersonations) TO planyard_app;
+GRANT ALL ON FUNCTION app.impersonation_json(i app.impersonations) TO planyard_auth;
+GRANT ALL ON FUNCTION app.impersonation_json(i app.impersonations) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.impersonation_redeem(p_token text, p_key_hash bytea, p_key_sealed bytea, p_ip text, p_ua text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.impersonation_redeem(p_token text, p_key_hash bytea, p_key_sealed bytea, p_ip text, p_ua text) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.impersonation_revoke(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.impersonation_revoke(p_id uuid) TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.impersonations_page(f jsonb, lim integer, after text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.impersonations_page(f jsonb, lim integer, after text) TO planyard_app;
+GRANT ALL ON FUNCTION app.impersonations_page(f jsonb, lim integer, after text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.impersonations_page(f jsonb, lim integer, after text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.invitation_accept(p_token text, p_user uuid, p_name text, p_hash text, p_history text, p_ip text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.invitation_accept(p_token text, p_user uuid, p_name text, p_hash text, p_history text, p_ip text) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.invitation_create(b jsonb, p_token_hash bytea, p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.invitation_create(b jsonb, p_token_hash bytea, p_subject text, p_body bytea) TO planyard_app;
+GRANT ALL ON FUNCTION app.invitation_create(b jsonb, p_token_hash bytea, p_subject text, p_body bytea) TO planyard_auth;
+GRANT ALL ON FUNCTION app.invitation_create(b jsonb, p_token_hash bytea, p_subject text, p_body bytea) TO planyard_jobs;
+
 GRANT SELECT,INSERT,UPDATE ON TABLE app.invitations TO planyard_app;
 
-GRANT ALL ON FUNCTION app.is_definer() TO planyard_app;
+REVOKE ALL ON FUNCTION app.invitation_json(i app.invitations) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.invitation_json(i app.invitations) TO planyard_app;
+GRANT ALL ON FUNCTION app.invitation_json(i app.invitations) TO planyard_auth;
+GRANT ALL ON FUNCTION app.invitation_json(i app.invitations) TO planyard_jobs;
 
+REVOKE ALL ON FUNCTION app.invitation_lookup(p_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.invitation_lookup(p_token text) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.invitation_revoke(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.invitation_revoke(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.invitation_revoke(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.invitation_revoke(p_id uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.invitations_page(f jsonb, lim integer, after text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.invitations_page(f jsonb, lim integer, after text) TO planyard_app;
+GRANT ALL ON FUNCTION app.invitations_page(f jsonb, lim integer, after text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.invitations_page(f jsonb, lim integer, after text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.invite_attempt(p_ip text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.invite_attempt(p_ip text) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.is_definer() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.is_definer() TO planyard_app;
+GRANT ALL ON FUNCTION app.is_definer() TO planyard_auth;
+GRANT ALL ON FUNCTION app.is_definer() TO planyard_jobs;
+
+GRANT SELECT(tenant_id) ON TABLE app.sessions TO planyard_auth;
 GRANT SELECT(tenant_id) ON TABLE app.sessions TO planyard_app;
 
+GRANT SELECT(id) ON TABLE app.sessions TO planyard_auth;
 GRANT SELECT(id) ON TABLE app.sessions TO planyard_app;
 
+GRANT SELECT(user_id) ON TABLE app.sessions TO planyard_auth;
 GRANT SELECT(user_id) ON TABLE app.sessions TO planyard_app;
 
+GRANT SELECT(aal) ON TABLE app.sessions TO planyard_auth;
 GRANT SELECT(aal) ON TABLE app.sessions TO planyard_app;
 
+GRANT SELECT(created_at) ON TABLE app.sessions TO planyard_auth;
 GRANT SELECT(created_at) ON TABLE app.sessions TO planyard_app;
 
+GRANT SELECT(last_used_at) ON TABLE app.sessions TO planyard_auth;
 GRANT SELECT(last_used_at) ON TABLE app.sessions TO planyard_app;
 
+GRANT SELECT(expires_at) ON TABLE app.sessions TO planyard_auth;
 GRANT SELECT(expires_at) ON TABLE app.sessions TO planyard_app;
 
+GRANT SELECT(revoked_at) ON TABLE app.sessions TO planyard_auth;
 GRANT SELECT(revoked_at),UPDATE(revoked_at) ON TABLE app.sessions TO planyard_app;
 
+GRANT SELECT(ip) ON TABLE app.sessions TO planyard_auth;
 GRANT SELECT(ip) ON TABLE app.sessions TO planyard_app;
 
+GRANT SELECT(user_agent) ON TABLE app.sessions TO planyard_auth;
 GRANT SELECT(user_agent) ON TABLE app.sessions TO planyard_app;
 
+GRANT SELECT(impersonation_id) ON TABLE app.sessions TO planyard_auth;
 GRANT SELECT(impersonation_id) ON TABLE app.sessions TO planyard_app;
 
 REVOKE ALL ON FUNCTION app.live_session() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.mail_enqueue(p_recipient text, p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.mail_enqueue(p_recipient text, p_subject text, p_body bytea) TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.manpower(p_from date, p_to date, p_region uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.manpower(p_from date, p_to date, p_region uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.manpower(p_from date, p_to date, p_region uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.manpower(p_from date, p_to date, p_region uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.me_delete() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.me_delete() TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.me_password_material() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.me_password_material() TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.me_password_set(p_hash text, p_history text, p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.me_password_set(p_hash text, p_history text, p_subject text, p_body bytea) TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.member_change(p_user uuid, p_role text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.member_change(p_user uuid, p_role text) TO planyard_app;
+GRANT ALL ON FUNCTION app.member_change(p_user uuid, p_role text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.member_change(p_user uuid, p_role text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.member_json(p_user uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.member_json(p_user uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.member_json(p_user uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.member_json(p_user uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.members_page(f jsonb, lim integer, after text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.members_page(f jsonb, lim integer, after text) TO planyard_app;
+GRANT ALL ON FUNCTION app.members_page(f jsonb, lim integer, after text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.members_page(f jsonb, lim integer, after text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.mfa_activate(p_pending bytea, p_step bigint, p_hashes text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.mfa_activate(p_pending bytea, p_step bigint, p_hashes text[]) TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.mfa_challenge_create(p_tenant uuid, p_user uuid, p_proof text, p_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.mfa_challenge_create(p_tenant uuid, p_user uuid, p_proof text, p_token text) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.mfa_challenge_secret(p_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.mfa_challenge_secret(p_token text) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.mfa_challenge_verify(p_token text, p_step bigint, p_recovery bytea, p_ip text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.mfa_challenge_verify(p_token text, p_step bigint, p_recovery bytea, p_ip text) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.mfa_disable(p_step bigint, p_recovery bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.mfa_disable(p_step bigint, p_recovery bytea) TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.mfa_enrol_start(p_sealed bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.mfa_enrol_start(p_sealed bytea) TO planyard_app;
+
 REVOKE ALL ON FUNCTION app.mfa_factor_use(p_user uuid, p_step bigint, p_recovery bytea) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.mfa_material() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.mfa_material() TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.mfa_recovery_regenerate(p_step bigint, p_recovery bytea, p_hashes text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.mfa_recovery_regenerate(p_step bigint, p_recovery bytea, p_hashes text[]) TO planyard_app;
 
 REVOKE ALL ON FUNCTION app.mfa_recovery_replace(p_user uuid, p_hashes text[]) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.mfa_retry_after(p_user uuid) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.new_token() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.new_token() TO planyard_app;
+GRANT ALL ON FUNCTION app.new_token() TO planyard_auth;
+GRANT ALL ON FUNCTION app.new_token() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.outbox_claim(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.outbox_claim(p_limit integer) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.outbox_done(p_id bigint, p_ok boolean, p_error text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.outbox_done(p_id bigint, p_ok boolean, p_error text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.password_proof_ok(p_user uuid, p_proof text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.password_proof_ok(p_user uuid, p_proof text) TO planyard_app;
+GRANT ALL ON FUNCTION app.password_proof_ok(p_user uuid, p_proof text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.password_proof_ok(p_user uuid, p_proof text) TO planyard_jobs;
+
 REVOKE ALL ON FUNCTION app.password_set(p_user uuid, p_hash text, p_history text, p_subject text, p_body bytea) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.pour_notify_query(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.pour_notify_query(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.pour_notify_query(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.pour_notify_query(p_id uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.pour_weather_query(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.pour_weather_query(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.pour_weather_query(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.pour_weather_query(p_id uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.pours_cancel(p_id uuid, b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.pours_cancel(p_id uuid, b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.pours_cancel(p_id uuid, b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.pours_cancel(p_id uuid, b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.pours_create(b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.pours_create(b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.pours_create(b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.pours_create(b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.pours_delete(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.pours_delete(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.pours_delete(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.pours_delete(p_id uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.pours_get(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.pours_get(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.pours_get(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.pours_get(p_id uuid) TO planyard_jobs;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.pours TO planyard_app;
 
+REVOKE ALL ON FUNCTION app.pours_json(c app.pours) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.pours_json(c app.pours) TO planyard_app;
+GRANT ALL ON FUNCTION app.pours_json(c app.pours) TO planyard_auth;
+GRANT ALL ON FUNCTION app.pours_json(c app.pours) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.pours_page(f jsonb, lim integer, after text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.pours_page(f jsonb, lim integer, after text) TO planyard_app;
+GRANT ALL ON FUNCTION app.pours_page(f jsonb, lim integer, after text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.pours_page(f jsonb, lim integer, after text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.pours_update(p_id uuid, b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.pours_update(p_id uuid, b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.pours_update(p_id uuid, b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.pours_update(p_id uuid, b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.projects_create(b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.projects_create(b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.projects_create(b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.projects_create(b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.projects_delete(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.projects_delete(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.projects_delete(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.projects_delete(p_id uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.projects_get(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.projects_get(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.projects_get(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.projects_get(p_id uuid) TO planyard_jobs;
+
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.projects TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.projects_json(c app.projects) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.projects_json(c app.projects) TO planyard_app;
+GRANT ALL ON FUNCTION app.projects_json(c app.projects) TO planyard_auth;
+GRANT ALL ON FUNCTION app.projects_json(c app.projects) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.projects_page(f jsonb, lim integer, after text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.projects_page(f jsonb, lim integer, after text) TO planyard_app;
+GRANT ALL ON FUNCTION app.projects_page(f jsonb, lim integer, after text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.projects_page(f jsonb, lim integer, after text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.projects_update(p_id uuid, b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.projects_update(p_id uuid, b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.projects_update(p_id uuid, b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.projects_update(p_id uuid, b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.rate_hit(p_key text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.rate_retry_after(p_key text, p_max integer, p_window interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.rate_retry_after(p_key text, p_max integer, p_window interval) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.reauth_failed() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reauth_failed() TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.reauth_retry_after() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reauth_retry_after() TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.regions_create(b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.regions_create(b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.regions_create(b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.regions_create(b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.regions_delete(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.regions_delete(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.regions_delete(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.regions_delete(p_id uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.regions_get(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.regions_get(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.regions_get(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.regions_get(p_id uuid) TO planyard_jobs;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.regions TO planyard_app;
 
+REVOKE ALL ON FUNCTION app.regions_json(c app.regions) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.regions_json(c app.regions) TO planyard_app;
+GRANT ALL ON FUNCTION app.regions_json(c app.regions) TO planyard_auth;
+GRANT ALL ON FUNCTION app.regions_json(c app.regions) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.regions_page(f jsonb, lim integer, after text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.regions_page(f jsonb, lim integer, after text) TO planyard_app;
+GRANT ALL ON FUNCTION app.regions_page(f jsonb, lim integer, after text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.regions_page(f jsonb, lim integer, after text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.regions_update(p_id uuid, b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.regions_update(p_id uuid, b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.regions_update(p_id uuid, b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.regions_update(p_id uuid, b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.reminder_done(p_tenant uuid, p_id uuid, p_ok boolean, p_error text, p_max integer, p_outbox_subject text, p_outbox_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reminder_done(p_tenant uuid, p_id uuid, p_ok boolean, p_error text, p_max integer, p_outbox_subject text, p_outbox_body bytea) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.reminder_subject_in_use() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reminder_subject_in_use() TO planyard_app;
+GRANT ALL ON FUNCTION app.reminder_subject_in_use() TO planyard_auth;
+GRANT ALL ON FUNCTION app.reminder_subject_in_use() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.reminders_check() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reminders_check() TO planyard_app;
+GRANT ALL ON FUNCTION app.reminders_check() TO planyard_auth;
+GRANT ALL ON FUNCTION app.reminders_check() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.reminders_claim(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reminders_claim(p_limit integer) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.reminders_create(b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reminders_create(b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.reminders_create(b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.reminders_create(b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.reminders_delete(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reminders_delete(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.reminders_delete(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.reminders_delete(p_id uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.reminders_get(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reminders_get(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.reminders_get(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.reminders_get(p_id uuid) TO planyard_jobs;
+
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.reminders TO planyard_app;
 
+REVOKE ALL ON FUNCTION app.reminders_json(c app.reminders) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reminders_json(c app.reminders) TO planyard_app;
+GRANT ALL ON FUNCTION app.reminders_json(c app.reminders) TO planyard_auth;
+GRANT ALL ON FUNCTION app.reminders_json(c app.reminders) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.reminders_page(f jsonb, lim integer, after text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reminders_page(f jsonb, lim integer, after text) TO planyard_app;
+GRANT ALL ON FUNCTION app.reminders_page(f jsonb, lim integer, after text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.reminders_page(f jsonb, lim integer, after text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.reminders_update(p_id uuid, b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reminders_update(p_id uuid, b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.reminders_update(p_id uuid, b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.reminders_update(p_id uuid, b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.request_begin(p_key text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.request_begin(p_key text) TO planyard_app;
+GRANT ALL ON FUNCTION app.request_begin(p_key text) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.retention_run() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.retention_run() TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.session_alive(s app.sessions) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.session_alive(s app.sessions) TO planyard_app;
+GRANT ALL ON FUNCTION app.session_alive(s app.sessions) TO planyard_auth;
+GRANT ALL ON FUNCTION app.session_alive(s app.sessions) TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.session_context(OUT id uuid, OUT tenant_id uuid, OUT user_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.session_context(OUT id uuid, OUT tenant_id uuid, OUT user_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.session_context(OUT id uuid, OUT tenant_id uuid, OUT user_id uuid) TO planyard_auth;
 
+REVOKE ALL ON FUNCTION app.session_impersonation() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.session_impersonation() TO planyard_app;
+GRANT ALL ON FUNCTION app.session_impersonation() TO planyard_auth;
 
+REVOKE ALL ON FUNCTION app.session_key_hash() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.session_key_hash() TO planyard_app;
+GRANT ALL ON FUNCTION app.session_key_hash() TO planyard_auth;
+GRANT ALL ON FUNCTION app.session_key_hash() TO planyard_jobs;
 
+REVOKE ALL ON FUNCTION app.session_rank() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.session_rank() TO planyard_app;
+GRANT ALL ON FUNCTION app.session_rank() TO planyard_auth;
 
+REVOKE ALL ON FUNCTION app.session_tenant() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.session_tenant() TO planyard_app;
+GRANT ALL ON FUNCTION app.session_tenant() TO planyard_auth;
+GRANT ALL ON FUNCTION app.session_tenant() TO planyard_jobs;
 
+REVOKE ALL ON FUNCTION app.tenant_writable() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.tenant_writable() TO planyard_app;
+GRANT ALL ON FUNCTION app.tenant_writable() TO planyard_auth;
+GRANT ALL ON FUNCTION app.tenant_writable() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.ts(timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.ts(timestamp with time zone) TO planyard_app;
+GRANT ALL ON FUNCTION app.ts(timestamp with time zone) TO planyard_auth;
+GRANT ALL ON FUNCTION app.ts(timestamp with time zone) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.weather_cached(p_zip text, p_day date) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.weather_cached(p_zip text, p_day date) TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.weather_store(p_zip text, p_day date, p_payload jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.weather_store(p_zip text, p_day date, p_payload jsonb) TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.workspace_delete(p_slug text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.workspace_delete(p_slug text) TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.workspace_get() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.workspace_get() TO planyard_app;
+GRANT ALL ON FUNCTION app.workspace_get() TO planyard_auth;
+GRANT ALL ON FUNCTION app.workspace_get() TO planyard_jobs;
+
+GRANT SELECT ON TABLE app.tenants TO planyard_auth;
 GRANT SELECT ON TABLE app.tenants TO planyard_app;
 
 GRANT UPDATE(name) ON TABLE app.tenants TO planyard_app;
@@ -3058,6 +3789,16 @@ GRANT UPDATE(require_mfa_for_admins) ON TABLE app.tenants TO planyard_app;
 
 GRANT UPDATE(updated_at) ON TABLE app.tenants TO planyard_app;
 
+REVOKE ALL ON FUNCTION app.workspace_json(t app.tenants) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.workspace_json(t app.tenants) TO planyard_app;
+GRANT ALL ON FUNCTION app.workspace_json(t app.tenants) TO planyard_auth;
+GRANT ALL ON FUNCTION app.workspace_json(t app.tenants) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.workspace_update(b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.workspace_update(b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.workspace_update(b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.workspace_update(b jsonb) TO planyard_jobs;
+
 REVOKE ALL ON FUNCTION platform.impersonate(p_slug text, p_email text, p_staff text, p_reason text, p_token_hash bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION platform.impersonate(p_slug text, p_email text, p_staff text, p_reason text, p_token_hash bytea) TO planyard_platform;
 
@@ -3065,20 +3806,30 @@ GRANT SELECT ON TABLE app.billing TO planyard_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.crew_members TO planyard_app;
 
+GRANT SELECT ON TABLE app.memberships TO planyard_auth;
 GRANT SELECT,DELETE ON TABLE app.memberships TO planyard_app;
 
 GRANT UPDATE(role) ON TABLE app.memberships TO planyard_app;
 
+GRANT SELECT(id) ON TABLE app.users TO planyard_auth;
 GRANT SELECT(id) ON TABLE app.users TO planyard_app;
 
+GRANT SELECT(email) ON TABLE app.users TO planyard_auth;
 GRANT SELECT(email) ON TABLE app.users TO planyard_app;
 
+GRANT SELECT(name) ON TABLE app.users TO planyard_auth;
 GRANT SELECT(name),UPDATE(name) ON TABLE app.users TO planyard_app;
 
+GRANT SELECT(email_confirmed_at) ON TABLE app.users TO planyard_auth;
 GRANT SELECT(email_confirmed_at) ON TABLE app.users TO planyard_app;
 
+GRANT SELECT(totp_enabled_at) ON TABLE app.users TO planyard_auth;
 GRANT SELECT(totp_enabled_at) ON TABLE app.users TO planyard_app;
 
+GRANT SELECT(created_at) ON TABLE app.users TO planyard_auth;
 GRANT SELECT(created_at) ON TABLE app.users TO planyard_app;
 
+GRANT SELECT(updated_at) ON TABLE app.users TO planyard_auth;
 GRANT SELECT(updated_at),UPDATE(updated_at) ON TABLE app.users TO planyard_app;
+
+ALTER DEFAULT PRIVILEGES FOR ROLE planyard_owner REVOKE ALL ON FUNCTIONS  FROM PUBLIC;

@@ -15,24 +15,30 @@
 
 struct db {
 	PGconn *conn;
+	db_pool_t pool;
 	unsigned char prepared[MAX_STMTS / 8];
 	char failed_state[6];       /* SQLSTATE of the last statement if it failed, else "" */
 };
 
-static char *conninfo;
+static char *conninfo[DB_POOLS];
 static long stmt_timeout_ms = 10000;
 static bool use_prepared = true;
 static atomic_int next_stmt_id;
-static _Thread_local db_t *thread_db;
+static _Thread_local db_t *thread_db[DB_POOLS];
 static pthread_key_t thread_key; /* closes a worker thread's connection when the thread ends */
 static pthread_once_t thread_key_once = PTHREAD_ONCE_INIT;
 
 void db_configure(const char *ci, long timeout_ms, bool prepare)
 {
-	free(conninfo);
-	conninfo = strdup(ci);
+	db_configure_pool(DB_APP, ci);
 	stmt_timeout_ms = timeout_ms;
 	use_prepared = prepare;
+}
+
+void db_configure_pool(db_pool_t pool, const char *ci)
+{
+	free(conninfo[pool]);
+	conninfo[pool] = ci ? strdup(ci) : NULL;
 }
 
 static void drop(db_t *db)
@@ -65,7 +71,11 @@ static atomic_bool reported_down;
 static int connect_db(db_t *db)
 {
 	char err[256];
-	db->conn = db_connect_once(conninfo, err, sizeof err);
+	if (!conninfo[db->pool]) {
+		log_error("no connection string for database pool %d", (int)db->pool);
+		return -1;
+	}
+	db->conn = db_connect_once(conninfo[db->pool], err, sizeof err);
 	if (!db->conn) {
 		/* said once per outage, not once per attempt */
 		if (!atomic_exchange(&reported_down, true))
@@ -91,10 +101,14 @@ static int connect_db(db_t *db)
 
 static void thread_end(void *p)
 {
-	db_t *db = p;
-	drop(db);
-	free(db);
-	thread_db = NULL;
+	db_t **dbs = p;
+	for (int i = 0; i < DB_POOLS; i++) {
+		if (dbs[i]) {
+			drop(dbs[i]);
+			free(dbs[i]);
+			dbs[i] = NULL;
+		}
+	}
 }
 
 static void make_thread_key(void)
@@ -114,14 +128,20 @@ static bool closed_by_server(PGconn *c)
 
 db_t *db_thread(void)
 {
-	if (!thread_db) {
+	return db_thread_for(DB_APP);
+}
+
+db_t *db_thread_for(db_pool_t pool)
+{
+	if (!thread_db[pool]) {
 		pthread_once(&thread_key_once, make_thread_key);
-		thread_db = calloc(1, sizeof *thread_db);
-		if (!thread_db)
+		thread_db[pool] = calloc(1, sizeof *thread_db[pool]);
+		if (!thread_db[pool])
 			return NULL;
+		thread_db[pool]->pool = pool;
 		pthread_setspecific(thread_key, thread_db);
 	}
-	db_t *db = thread_db;
+	db_t *db = thread_db[pool];
 	if (db->conn && (PQstatus(db->conn) != CONNECTION_OK || closed_by_server(db->conn)))
 		drop(db);
 	if (db->conn && PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
@@ -138,12 +158,9 @@ db_t *db_thread(void)
 
 void db_thread_close(void)
 {
-	if (thread_db) {
-		pthread_setspecific(thread_key, NULL);
-		drop(thread_db);
-		free(thread_db);
-		thread_db = NULL;
-	}
+	pthread_once(&thread_key_once, make_thread_key);
+	pthread_setspecific(thread_key, NULL);
+	thread_end(thread_db);
 }
 
 db_t *db_open(void)

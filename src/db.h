@@ -17,6 +17,15 @@ typedef struct {
 
 #define DB_STMT(q) { (q), 0 }
 
+/* The server's logins, one per trust boundary (sql/functions/990_grants.sql): each has its
+ * own connection string and its own connection per thread. */
+typedef enum {
+	DB_APP,   /* planyard_app: every signed-in request, under its live session */
+	DB_AUTH,  /* planyard_auth: the pre-session handlers (sign-in, signup, reset, ...) */
+	DB_JOBS,  /* planyard_jobs: the mail sender, cron jobs and the billing webhook */
+	DB_POOLS
+} db_pool_t;
+
 /* Sets the connection string and statement timeout used by db_thread(). Call once at start.
  * prepare: name statements on each connection (PQprepare); off for a pooler in transaction
  * mode that can't keep them (pgbouncer 1.18): each statement is then sent with its text,
@@ -24,11 +33,18 @@ typedef struct {
  * settings (sql/001). */
 void db_configure(const char *conninfo, long statement_timeout_ms, bool prepare);
 
+/* Sets the connection string of another pool (DB_AUTH, DB_JOBS); the timeout and prepare
+ * mode are db_configure's. A pool never configured can't connect. */
+void db_configure_pool(db_pool_t pool, const char *conninfo);
+
 /* The calling thread's connection, connecting (or reconnecting) when needed. NULL when the
  * database can't be reached now. The connection belongs to the thread; never free it. */
 db_t *db_thread(void);
 
-/* Closes the calling thread's connection (thread exit). */
+/* The same for the given pool: the calling thread's connection as that pool's login. */
+db_t *db_thread_for(db_pool_t pool);
+
+/* Closes the calling thread's connections (thread exit). */
 void db_thread_close(void);
 
 /* A connection of the caller's own, made like the threads' (same settings; statements are

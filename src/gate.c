@@ -174,9 +174,21 @@ int gate_cron(req_t *r)
 /* One transaction around fn: BEGIN, the live session handed to the database and the role
  * checked (signed-in routes), fn, then COMMIT when fn succeeded, else ROLLBACK. A handler
  * that suspends has its transaction committed first; its continuation gets a new one. */
+/* Which login a route's transaction runs as: signed-in routes the request role, cron and
+ * the billing webhook the jobs role, the other public routes (all before a session: sign-in,
+ * signup, refresh, reset...) the pre-session role. */
+static db_pool_t route_pool(const route_t *rt)
+{
+	if (rt->auth == AUTH_SESSION)
+		return DB_APP;
+	if (rt->auth == AUTH_CRON || (rt->flags & ROUTE_JOBS))
+		return DB_JOBS;
+	return DB_AUTH;
+}
+
 static int run_tx(req_t *r, handler_fn fn)
 {
-	db_t *db = db_thread();
+	db_t *db = db_thread_for(route_pool(r->route));
 	if (db && (r->route->flags & ROUTE_READ1) && r->route->auth == AUTH_SESSION) {
 		/* one statement, sent with the session check in one round trip (gate_query) */
 		r->db = db;

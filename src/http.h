@@ -33,6 +33,8 @@ enum route_flags {
 	ROUTE_PARTIAL = 1 << 7,           /* PATCH: the schema's fields, none required */
 	ROUTE_READ1 = 1 << 8,             /* a read of one statement, pipelined with the session
 					     check: one round trip (handlers use gate_query) */
+	ROUTE_JOBS = 1 << 9,              /* AUTH_NONE but a job's (billing webhook): the jobs role's
+					     connection, not the pre-session one */
 };
 
 typedef struct req req_t;

@@ -13,6 +13,11 @@ char *mail_sealed(arena_t *a, const char *body);
 /* A link with a token in its fragment: PUBLIC_URL/page#token=TOKEN (arena). */
 char *mail_link(arena_t *a, const char *page, const char *token);
 
+/* Where a confirm or reset link takes its token: the database makes the token and keeps it
+ * with the mail (app.outbox.token), and the mail sender puts it in here, so no caller of
+ * the flow ever holds it. */
+#define MAIL_TOKEN "{{token}}"
+
 /* Starts the sender thread (one per process; rows are claimed with SKIP LOCKED). */
 void mail_start_sender(const settings_t *s);
 

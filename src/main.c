@@ -93,6 +93,8 @@ static void init_services(const settings_t *s)
 {
 	app_settings = s;
 	db_configure(s->database_url, s->db_statement_timeout_ms, s->db_prepare != 0);
+	db_configure_pool(DB_AUTH, s->auth_database_url);
+	db_configure_pool(DB_JOBS, s->jobs_database_url);
 	gate_init(s);
 	static_init(s->web_dir);
 	sealed_init(s->data_key);
@@ -137,6 +139,8 @@ static int cmd_dev(settings_t *s, int argc, char **argv)
 	if (server_stopping() || !realpath(s->data_dir, abs))
 		goto out;
 	set_default(&s->database_url, pg.app_url);
+	set_default(&s->auth_database_url, pg.auth_url);
+	set_default(&s->jobs_database_url, pg.jobs_url);
 	set_default(&s->admin_database_url, pg.admin_url);
 	int m = migrate_run(s->admin_database_url, err, sizeof err);
 	if (m < 0) {
@@ -278,9 +282,9 @@ static void dev_layout(settings_t *s)
 		return;
 	snprintf(path, sizeof path, "%s/pg", abs);
 	char pg[4096];
-	if (!s->database_url && realpath(path, pg)) {
-		snprintf(path, sizeof path, "host=%s dbname=planyard user=planyard_app", pg);
-		set_default(&s->database_url, path);
+	if (!s->jobs_database_url && realpath(path, pg)) {
+		snprintf(path, sizeof path, "host=%s dbname=planyard user=planyard_jobs", pg);
+		set_default(&s->jobs_database_url, path);
 	}
 	snprintf(path, sizeof path, "%s/secrets", abs);
 	if (access(path, R_OK) == 0) {
@@ -298,14 +302,15 @@ static int cmd_jobs(settings_t *s, int argc, char **argv)
 		return 2;
 	}
 	dev_layout(s);
-	if (!s->database_url || !s->data_key || strlen(s->data_key) < 32) {
-		fprintf(stderr, "planyard: PLANYARD_DATABASE_URL and PLANYARD_DATA_KEY are needed\n");
+	if (!s->jobs_database_url || !s->data_key || strlen(s->data_key) < 32) {
+		fprintf(stderr, "planyard: PLANYARD_JOBS_DATABASE_URL and PLANYARD_DATA_KEY are needed\n");
 		return 2;
 	}
 	app_settings = s;
-	db_configure(s->database_url, s->db_statement_timeout_ms, s->db_prepare != 0);
+	db_configure(s->jobs_database_url, s->db_statement_timeout_ms, s->db_prepare != 0);
+	db_configure_pool(DB_JOBS, s->jobs_database_url);
 	sealed_init(s->data_key);
-	db_t *db = db_thread();
+	db_t *db = db_thread_for(DB_JOBS);
 	if (!db || db_begin(db) < 0) {
 		fprintf(stderr, "planyard: the database is not reachable\n");
 		return 1;

@@ -154,6 +154,8 @@ int pgdev_locate(const char *data_dir, struct pgdev *pg, char *err, size_t errle
 	snprintf(pg->super_url, sizeof pg->super_url, "host=%s dbname=postgres user=postgres", pg->dir);
 	snprintf(pg->admin_url, sizeof pg->admin_url, "host=%s dbname=planyard user=planyard_owner", pg->dir);
 	snprintf(pg->app_url, sizeof pg->app_url, "host=%s dbname=planyard user=planyard_app", pg->dir);
+	snprintf(pg->auth_url, sizeof pg->auth_url, "host=%s dbname=planyard user=planyard_auth", pg->dir);
+	snprintf(pg->jobs_url, sizeof pg->jobs_url, "host=%s dbname=planyard user=planyard_jobs", pg->dir);
 	return 0;
 }
 
@@ -334,6 +336,8 @@ static int start_locked(struct pgdev *pg, const char *abs, const char *backup_ke
 	snprintf(pg->super_url, sizeof pg->super_url, "host=%s dbname=postgres user=postgres", pg->dir);
 	snprintf(pg->admin_url, sizeof pg->admin_url, "host=%s dbname=planyard user=planyard_owner", pg->dir);
 	snprintf(pg->app_url, sizeof pg->app_url, "host=%s dbname=planyard user=planyard_app", pg->dir);
+	snprintf(pg->auth_url, sizeof pg->auth_url, "host=%s dbname=planyard user=planyard_auth", pg->dir);
+	snprintf(pg->jobs_url, sizeof pg->jobs_url, "host=%s dbname=planyard user=planyard_jobs", pg->dir);
 
 	char archive[PATH_MAX * 2 + 256] = "";
 	if (backup_key) {

@@ -16,6 +16,8 @@ struct pgdev {
 	int start_fd;            /* DATA_DIR/dev.lock: held exclusively while starting or stopping */
 	int users_fd;            /* DATA_DIR/dev.users: held shared by every dev using the cluster */
 	char app_url[PATH_MAX + 64];
+	char auth_url[PATH_MAX + 64];   /* planyard_auth and planyard_jobs: made by the migration */
+	char jobs_url[PATH_MAX + 64];
 	char admin_url[PATH_MAX + 64];
 	char super_url[PATH_MAX + 64];
 	char backup_dir[PATH_MAX + 16];  /* pgBackRest repositories and config (archiving on) */

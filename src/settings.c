@@ -26,7 +26,13 @@ static const struct setting table[] = {
 	{ "PLANYARD_DATA_DIR", K_STR, S(data_dir), "var", 0, 0, false, "`var`",
 	  "where `dev` keeps its cluster, certificate, secrets and outbox" },
 	{ "PLANYARD_DATABASE_URL", K_STR, S(database_url), NULL, 0, 0, true, "the private cluster",
-	  "libpq URL of `planyard_app`, the role every request uses" },
+	  "libpq URL of `planyard_app`, the role of every signed-in request" },
+	{ "PLANYARD_AUTH_DATABASE_URL", K_STR, S(auth_database_url), NULL, 0, 0, true, "the private cluster",
+	  "libpq URL of `planyard_auth`, the role of sign-in, signup, confirm, reset, refresh, MFA challenge, "
+	  "invitation accept and impersonation redeem" },
+	{ "PLANYARD_JOBS_DATABASE_URL", K_STR, S(jobs_database_url), NULL, 0, 0, true, "the private cluster",
+	  "libpq URL of `planyard_jobs`, the role of the mail sender, `jobs`, `/internal/cron/*` and the "
+	  "billing webhook" },
 	{ "PLANYARD_ADMIN_DATABASE_URL", K_STR, S(admin_database_url), NULL, 0, 0, false, "the private cluster",
 	  "libpq URL of the schema owner (`migrate`)" },
 	{ "PLANYARD_PLATFORM_DATABASE_URL", K_STR, S(platform_database_url), NULL, 0, 0, false,
@@ -77,7 +83,7 @@ static const struct setting table[] = {
 	{ "PLANYARD_RUN_AS", K_STR, S(run_as), "nobody", 0, 0, false, "`nobody` (only when `serve` starts as root)",
 	  "the user `serve` becomes after binding its ports, when started as root" },
 	{ "PLANYARD_WORKERS", K_INT, S(workers), NULL, 1, 1024, false, "number of cores × 2",
-	  "worker threads (one database connection each)" },
+	  "worker threads (each keeps up to one database connection per role it has used)" },
 	{ "PLANYARD_BCRYPT_COST", K_INT, S(bcrypt_cost), "12", 4, 15, false, "`12`",
 	  "bcrypt cost; lower only in tests" },
 	{ "PLANYARD_PBKDF2_ITERATIONS", K_INT, S(pbkdf2_iterations), "600000", 1000, 10000000, false, "`600000`",

@@ -9,6 +9,8 @@
 typedef struct {
 	char *data_dir;
 	char *database_url;
+	char *auth_database_url;
+	char *jobs_database_url;
 	char *admin_database_url;
 	char *platform_database_url;
 	char *listen_https;

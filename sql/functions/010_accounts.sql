@@ -29,6 +29,19 @@ CREATE OR REPLACE FUNCTION app.current_user_id() RETURNS uuid
   select (app.session_context()).user_id
 $$;
 
+-- First statement of every SECURITY DEFINER flow that writes: the settings app.audit reads
+-- inside such a flow (the workspace and actor of a job's rows, and for flows before a
+-- session, the client address) are cleared, so only what the flow itself sets afterwards
+-- names a workspace or actor; whatever its caller set beforehand is never believed.
+-- p_presession: also app.client_ip (a signed-in request's is the gate's, for its own session).
+CREATE OR REPLACE FUNCTION app.definer_enter(p_presession boolean) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select pg_catalog.set_config('app.definer_tenant', '', true), pg_catalog.set_config('app.definer_actor', '', true),
+         case when p_presession then pg_catalog.set_config('app.client_ip', '', true) end
+$$;
+
 -- True inside this schema's SECURITY DEFINER functions (and triggers they fire): the current
 -- user is the owner of schema app. It runs in every policy check of every statement, so the
 -- owner's name is written in when this file is applied (an inlined constant comparison)

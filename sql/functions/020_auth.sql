@@ -3,15 +3,35 @@
 -- here must be safe to run again.
 set local check_function_bodies = off;
 
-CREATE OR REPLACE FUNCTION app.auth_confirm(p_token_hash bytea) RETURNS boolean
+-- Signatures that took a token's hash or no proof (before the roles were split).
+drop function if exists app.auth_confirm(bytea);
+drop function if exists app.auth_refresh(bytea, bytea);
+drop function if exists app.auth_reset_apply(bytea, text, text, text, bytea);
+drop function if exists app.auth_reset_lookup(bytea);
+drop function if exists app.auth_session_create(uuid, uuid, bytea, bytea, bytea, text, text, text, text);
+drop function if exists app.mfa_challenge_create(uuid, uuid, bytea);
+drop function if exists app.mfa_challenge_secret(bytea);
+drop function if exists app.mfa_challenge_verify(bytea, bigint, bytea, text);
+drop function if exists app.invitation_accept(bytea, uuid, text, text, text, text);
+drop function if exists app.invitation_lookup(bytea);
+drop function if exists app.impersonation_redeem(bytea, bytea, bytea, text, text);
+drop function if exists app.auth_forgot(text, text, bytea, text, bytea);
+drop function if exists app.auth_resend(text, bytea, text, bytea);
+drop function if exists app.auth_signup(text, text, text, text, text, text, bytea, text, bytea, text, bytea, text);
+drop function if exists app.outbox_claim(integer);
+
+-- The raw token, hashed here: knowing or choosing a token's hash gives nothing.
+CREATE OR REPLACE FUNCTION app.auth_confirm(p_token text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   u uuid;
 begin
+  perform app.definer_enter(true);
   update app.user_tokens set used_at = now()
-    where token_hash = p_token_hash and kind = 'confirm' and used_at is null and expires_at > now()
+    where token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and kind = 'confirm' and used_at is null
+      and expires_at > now()
     returning user_id into u;
   if not found then
     return false;
@@ -20,7 +40,9 @@ begin
   return true;
 end $$;
 
-CREATE OR REPLACE FUNCTION app.auth_forgot(p_slug text, p_email text, p_token_hash bytea, p_subject text, p_body bytea) RETURNS integer
+-- The reset token is made here and goes only into the mail (app.outbox.token): the caller
+-- never holds it, so asking for another user's reset gives it nothing to redeem.
+CREATE OR REPLACE FUNCTION app.auth_forgot(p_slug text, p_email text, p_subject text, p_body bytea) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -29,7 +51,9 @@ declare
   wait int := app.rate_retry_after(k, 5, interval '1 hour');
   u uuid;
   t uuid;
+  tok text;
 begin
+  perform app.definer_enter(true);
   if wait > 0 then
     return wait;
   end if;
@@ -45,10 +69,11 @@ begin
       return 0;
     end if;
   end if;
+  tok := app.new_token();
   insert into app.user_tokens (token_hash, user_id, tenant_id, kind, expires_at)
-    values (p_token_hash, u, t, 'reset', now() + interval '30 minutes');
-  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
-    select t, u, email, p_subject, p_body from app.users where id = u;
+    values (sha256(convert_to(tok, 'UTF8')), u, t, 'reset', now() + interval '30 minutes');
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body, token)
+    select t, u, email, p_subject, p_body, tok from app.users where id = u;
   return 0;
 end $$;
 
@@ -57,6 +82,7 @@ CREATE OR REPLACE FUNCTION app.auth_login_failed(p_tenant uuid, p_user uuid, p_e
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
+  perform app.definer_enter(true);
   perform app.rate_hit('login:acct:' || lower(p_email));
   perform app.rate_hit('login:ip:' || coalesce(p_ip, ''));
   -- into the workspace that was named, when there is one; the user only if a member
@@ -88,16 +114,19 @@ begin
   return next;
 end $$;
 
--- Rotation with reuse detection. p_new is the successor's hash; the server derives the
--- successor from the presented token, so a retry presents the same p_new.
-CREATE OR REPLACE FUNCTION app.auth_refresh(p_old bytea, p_new bytea) RETURNS TABLE(status text, session_id uuid, tenant_id uuid, user_id uuid, key_sealed bytea, aal text)
+-- Rotation with reuse detection. p_new_token is the successor; the server derives it from the
+-- presented token, so a retry presents the same one. Both raw, hashed here.
+CREATE OR REPLACE FUNCTION app.auth_refresh(p_old_token text, p_new_token text) RETURNS TABLE(status text, session_id uuid, tenant_id uuid, user_id uuid, key_sealed bytea, aal text)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   r app.refresh_tokens;
   s app.sessions;
+  p_old bytea := sha256(convert_to(coalesce(p_old_token, ''), 'UTF8'));
+  p_new bytea := sha256(convert_to(coalesce(p_new_token, ''), 'UTF8'));
 begin
+  perform app.definer_enter(true);
   select * into r from app.refresh_tokens x where x.token_hash = p_old for update;
   if not found then
     status := 'invalid';
@@ -137,7 +166,7 @@ begin
 end $$;
 
 -- Returns seconds to wait (429) or 0. Mails only an unconfirmed user; says nothing either way.
-CREATE OR REPLACE FUNCTION app.auth_resend(p_email text, p_token_hash bytea, p_subject text, p_body bytea) RETURNS integer
+CREATE OR REPLACE FUNCTION app.auth_resend(p_email text, p_subject text, p_body bytea) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -145,7 +174,9 @@ declare
   k text := 'resend:acct:' || lower(p_email);
   wait int := app.rate_retry_after(k, 5, interval '1 hour');
   u uuid;
+  tok text := app.new_token();
 begin
+  perform app.definer_enter(true);
   if wait > 0 then
     return wait;
   end if;
@@ -153,21 +184,23 @@ begin
   select id into u from app.users where lower(email) = lower(p_email) and email_confirmed_at is null;
   if found then
     insert into app.user_tokens (token_hash, user_id, kind, expires_at)
-      values (p_token_hash, u, 'confirm', now() + interval '24 hours');
-    insert into app.outbox (user_id, recipient, subject, body) values (u, p_email, p_subject, p_body);
+      values (sha256(convert_to(tok, 'UTF8')), u, 'confirm', now() + interval '24 hours');
+    insert into app.outbox (user_id, recipient, subject, body, token) values (u, p_email, p_subject, p_body, tok);
   end if;
   return 0;
 end $$;
 
-CREATE OR REPLACE FUNCTION app.auth_reset_apply(p_token_hash bytea, p_hash text, p_history text, p_subject text, p_body bytea) RETURNS boolean
+CREATE OR REPLACE FUNCTION app.auth_reset_apply(p_token text, p_hash text, p_history text, p_subject text, p_body bytea) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   u uuid;
 begin
+  perform app.definer_enter(true);
   update app.user_tokens set used_at = now()
-    where token_hash = p_token_hash and kind = 'reset' and used_at is null and expires_at > now()
+    where token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and kind = 'reset' and used_at is null
+      and expires_at > now()
     returning user_id into u;
   if not found then
     return false;
@@ -179,42 +212,93 @@ begin
   return true;
 end $$;
 
-CREATE OR REPLACE FUNCTION app.auth_reset_lookup(p_token_hash bytea) RETURNS TABLE(user_id uuid, history text[])
+CREATE OR REPLACE FUNCTION app.auth_reset_lookup(p_token text) RETURNS TABLE(user_id uuid, history text[])
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select t.user_id, array(select h.hash from app.password_history h where h.user_id = t.user_id
                           order by h.id desc limit 5)
   from app.user_tokens t
-  where t.token_hash = p_token_hash and t.kind = 'reset' and t.used_at is null and t.expires_at > now()
+  where t.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and t.kind = 'reset' and t.used_at is null
+    and t.expires_at > now()
 $$;
 
--- Sign-in, failed sign-in, password changes: rows of flows that are not row changes.
-CREATE OR REPLACE FUNCTION app.auth_session_create(p_tenant uuid, p_user uuid, p_key_hash bytea, p_key_sealed bytea, p_refresh_hash bytea, p_aal text, p_ip text, p_ua text, p_email text) RETURNS TABLE(session_id uuid, expires_at timestamp with time zone)
+-- A session, made only on a proof its caller can't forge (the caller chooses the secret's
+-- and refresh token's hashes, not whose session it is):
+--   'password'  the peppered password of a confirmed user without TOTP (aal1); checked
+--               here against the bcrypt hash, so it needs the pepper the database never has
+--   'mfa'       the raw token of this user's challenge verified within the minute, used up
+--               here (aal2)
+--   'session'   the raw secret of a live session of the same user (aal1: an invitation
+--               accepted while signed in)
+-- The member must belong to the workspace. p_email non-null: the account's failed sign-ins
+-- are cleared (its own address, read here, whatever is passed).
+CREATE OR REPLACE FUNCTION app.auth_session_create(p_tenant uuid, p_user uuid, p_proof_kind text, p_proof text, p_key_hash bytea, p_key_sealed bytea, p_refresh_hash bytea, p_ip text, p_ua text, p_email text) RETURNS TABLE(session_id uuid, expires_at timestamp with time zone, aal text)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   s uuid;
   e timestamptz;
+  a text;
+  proof_hash bytea := sha256(convert_to(coalesce(p_proof, ''), 'UTF8'));
 begin
+  perform app.definer_enter(true);
+  if exists (select 1 from app.memberships m where m.tenant_id = p_tenant and m.user_id = p_user) then
+    if p_proof_kind = 'password' then
+      if app.password_proof_ok(p_user, p_proof)
+         and exists (select 1 from app.users u where u.id = p_user and u.email_confirmed_at is not null
+                     and u.totp_enabled_at is null) then
+        a := 'aal1';
+      end if;
+    elsif p_proof_kind = 'mfa' then
+      delete from app.mfa_challenges c where c.token_hash = proof_hash and c.user_id = p_user and c.tenant_id = p_tenant
+        and c.used_at is not null and c.used_at > now() - interval '1 minute';
+      if found then
+        a := 'aal2';
+      end if;
+    elsif p_proof_kind = 'session' then
+      if exists (select 1 from app.sessions x where x.key_hash = proof_hash and x.user_id = p_user
+                 and x.revoked_at is null and x.expires_at > now() and x.impersonation_id is null
+                 and x.last_used_at > now() - interval '7 days') then
+        a := 'aal1';
+      end if;
+    end if;
+  end if;
+  if a is null then
+    raise exception 'no proof for a session of this member' using errcode = '28P01';
+  end if;
   insert into app.sessions (tenant_id, user_id, key_hash, key_sealed, aal, ip, user_agent)
-    values (p_tenant, p_user, p_key_hash, p_key_sealed, p_aal, p_ip, left(p_ua, 512))
+    values (p_tenant, p_user, p_key_hash, p_key_sealed, a, p_ip, left(p_ua, 512))
     returning id, sessions.expires_at into s, e;
   if p_refresh_hash is not null then
     insert into app.refresh_tokens (tenant_id, session_id, token_hash) values (p_tenant, s, p_refresh_hash);
   end if;
   if p_email is not null then
-    delete from app.rate_events where key = 'login:acct:' || lower(p_email);
+    delete from app.rate_events where key = 'login:acct:' || lower((select u.email from app.users u where u.id = p_user));
   end if;
   perform app.audit_as(p_tenant, p_user, 'user', 'auth.login', 'session', s::text,
-                       jsonb_build_object('aal', jsonb_build_array(null, p_aal)), p_ip);
+                       jsonb_build_object('aal', jsonb_build_array(null, a)), p_ip);
   session_id := s;
   expires_at := e;
+  aal := a;
   return next;
 end $$;
 
-CREATE OR REPLACE FUNCTION app.auth_signup(p_slug text, p_ws_name text, p_name text, p_email text, p_hash text, p_history text, p_token_hash bytea, p_subject_new text, p_body_new bytea, p_subject_existing text, p_body_existing bytea, p_ip text) RETURNS text
+-- Whether p_proof is the peppered password of user p_user: bcrypt here ($2b$ and $2a$ are the
+-- same for these 44 ASCII bytes; pgcrypto names it $2a$). Runs as its caller: only the
+-- SECURITY DEFINER flows above may read the hash.
+CREATE OR REPLACE FUNCTION app.password_proof_ok(p_user uuid, p_proof text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select coalesce((select x.h ~ '^\$2[aby]\$' and p_proof is not null
+                          and ext.crypt(p_proof, '$2a$' || substr(x.h, 5)) = '$2a$' || substr(x.h, 5)
+                   from (select u.password_hash h from app.users u where u.id = p_user) x), false)
+$$;
+
+-- The confirm token is made here and goes only into the mail (app.outbox.token).
+CREATE OR REPLACE FUNCTION app.auth_signup(p_slug text, p_ws_name text, p_name text, p_email text, p_hash text, p_history text, p_subject_new text, p_body_new bytea, p_subject_existing text, p_body_existing bytea, p_ip text) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -222,7 +306,9 @@ declare
   t uuid;
   u uuid;
   c text;
+  tok text := app.new_token();
 begin
+  perform app.definer_enter(true);
   perform app.rate_hit('signup:ip:' || coalesce(p_ip, ''));
   if exists (select 1 from app.tenants where slug = p_slug) then
     return 'slug_taken';
@@ -249,9 +335,9 @@ begin
   insert into app.memberships (tenant_id, user_id, role) values (t, u, 'owner');
   insert into app.password_history (user_id, hash) values (u, p_history);
   insert into app.user_tokens (token_hash, user_id, tenant_id, kind, expires_at)
-    values (p_token_hash, u, t, 'confirm', now() + interval '24 hours');
-  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
-    values (t, u, p_email, p_subject_new, p_body_new);
+    values (sha256(convert_to(tok, 'UTF8')), u, t, 'confirm', now() + interval '24 hours');
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body, token)
+    values (t, u, p_email, p_subject_new, p_body_new, tok);
   return 'created';
 end $$;
 
@@ -263,6 +349,7 @@ CREATE OR REPLACE FUNCTION app.me_delete() RETURNS text
 declare
   u uuid := app.current_user_id();
 begin
+  perform app.definer_enter(false);
   if u is null then
     return 'no_session';
   end if;
@@ -292,6 +379,7 @@ declare
   u uuid := app.current_user_id();
   s uuid := app.current_session_id();
 begin
+  perform app.definer_enter(false);
   if u is null then
     return false;
   end if;
@@ -301,11 +389,11 @@ begin
 end $$;
 
 -- The mail sender: claims due rows (locked until the caller's transaction ends).
-CREATE OR REPLACE FUNCTION app.outbox_claim(p_limit integer) RETURNS TABLE(id bigint, channel text, recipient text, subject text, body bytea, attempts integer)
+CREATE OR REPLACE FUNCTION app.outbox_claim(p_limit integer) RETURNS TABLE(id bigint, channel text, recipient text, subject text, body bytea, attempts integer, token text, sealed_legacy boolean)
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select o.id, o.channel, o.recipient, o.subject, o.body, o.attempts from app.outbox o
+  select o.id, o.channel, o.recipient, o.subject, o.body, o.attempts, o.token, o.sealed_legacy from app.outbox o
   where o.sent_at is null and o.next_attempt_at <= now() and o.attempts < 50
   order by o.id limit p_limit
   for update skip locked
@@ -318,6 +406,7 @@ CREATE OR REPLACE FUNCTION app.outbox_done(p_id bigint, p_ok boolean, p_error te
   update app.outbox set
     sent_at = case when p_ok then now() end,
     body = case when p_ok then ''::bytea else body end,   -- a sent body is not kept
+    token = case when p_ok then null else token end,       -- nor its token
     attempts = attempts + 1,
     last_error = case when p_ok then null else left(p_error, 500) end,
     next_attempt_at = now() + least(interval '1 hour', interval '2 seconds' * power(2, least(attempts, 11)))
@@ -344,6 +433,46 @@ begin
   end loop;
 end $$;
 
+-- An attempt to accept an invitation from address p_ip: counted, and the seconds to wait
+-- (10 per 15 minutes) or 0. The pre-session role's only way to count an attempt: it names an
+-- address, never any other limit's key (an account's sign-in, reset, MFA).
+CREATE OR REPLACE FUNCTION app.invite_attempt(p_ip text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  k text := 'invite:ip:' || coalesce(p_ip, '');
+  wait int := app.rate_retry_after(k, 10, interval '15 minutes');
+begin
+  perform app.rate_hit(k);
+  return wait;
+end $$;
+
+-- The limit on re-entering the password of the live session's account (password change,
+-- DELETE /me): 10 wrong tries per 15 minutes, keyed here on the session's own user, so the
+-- request role can neither lock another account out nor clear it. 0 without a session.
+CREATE OR REPLACE FUNCTION app.reauth_retry_after() RETURNS integer
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select coalesce((select app.rate_retry_after('reauth:' || u::text, 10, interval '15 minutes')
+                   from app.current_user_id() u where u is not null), 0)
+$$;
+
+-- A wrong password re-entered by the live session's account; nothing without a session.
+CREATE OR REPLACE FUNCTION app.reauth_failed() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid := app.current_user_id();
+begin
+  perform app.definer_enter(false);
+  if u is not null then
+    perform app.rate_hit('reauth:' || u::text);
+  end if;
+end $$;
+
 CREATE OR REPLACE FUNCTION app.rate_hit(p_key text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -364,6 +493,14 @@ CREATE OR REPLACE FUNCTION app.rate_retry_after(p_key text, p_max integer, p_win
               else 0 end
   from (select at from app.rate_events where key = p_key and at > now() - p_window
         order by at desc limit p_max) e
+$$;
+
+-- A single-use token: 32 random bytes, base64url (43 characters), like the server's own.
+CREATE OR REPLACE FUNCTION app.new_token() RETURNS text
+    LANGUAGE sql VOLATILE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select rtrim(translate(encode(ext.gen_random_bytes(32), 'base64'), '+/', '-_'), '=')
 $$;
 
 -- RFC 3339 in UTC, as the API writes times.

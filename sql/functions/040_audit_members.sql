@@ -200,7 +200,7 @@ end $$;
 
 -- Returns 'ok', 'invalid', 'already_member' or 'account_exists'. p_user: the signed-in
 -- user of the invitation's address, or null to create the account from name and hash.
-CREATE OR REPLACE FUNCTION app.invitation_accept(p_token_hash bytea, p_user uuid, p_name text, p_hash text, p_history text, p_ip text) RETURNS TABLE(status text, tenant_id uuid, user_id uuid)
+CREATE OR REPLACE FUNCTION app.invitation_accept(p_token text, p_user uuid, p_name text, p_hash text, p_history text, p_ip text) RETURNS TABLE(status text, tenant_id uuid, user_id uuid)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -208,7 +208,9 @@ declare
   i app.invitations;
   u uuid := p_user;
 begin
-  select * into i from app.invitations x where x.token_hash = p_token_hash and x.accepted_at is null
+  perform app.definer_enter(true);
+  select * into i from app.invitations x where x.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8'))
+    and x.accepted_at is null
     and x.revoked_at is null and x.expires_at > now() for update;
   if not found then
     status := 'invalid';
@@ -268,13 +270,13 @@ CREATE OR REPLACE FUNCTION app.invitation_json(i app.invitations) RETURNS json
 $$;
 
 -- Accepting: the invitation, whether its address already has an account.
-CREATE OR REPLACE FUNCTION app.invitation_lookup(p_token_hash bytea) RETURNS TABLE(tenant_id uuid, email text, role text, user_id uuid)
+CREATE OR REPLACE FUNCTION app.invitation_lookup(p_token text) RETURNS TABLE(tenant_id uuid, email text, role text, user_id uuid)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select i.tenant_id, i.email, i.role, (select u.id from app.users u where lower(u.email) = lower(i.email))
   from app.invitations i
-  where i.token_hash = p_token_hash and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()
+  where i.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()
 $$;
 
 CREATE OR REPLACE FUNCTION app.invitation_revoke(p_id uuid) RETURNS boolean

@@ -14,6 +14,7 @@ declare
   u uuid := app.current_user_id();
   now_step bigint := pg_catalog.floor(extract(epoch from pg_catalog.clock_timestamp()) / 30)::bigint;
 begin
+  perform app.definer_enter(false);
   if u is null or p_step is null or p_step < now_step - 2 or p_step > now_step + 2 then
     return false;
   end if;
@@ -28,26 +29,36 @@ begin
   return true;
 end $$;
 
--- After a right password of an account with TOTP: the challenge whose token's hash is given.
-CREATE OR REPLACE FUNCTION app.mfa_challenge_create(p_tenant uuid, p_user uuid, p_token_hash bytea) RETURNS void
+-- After a right password of an account with TOTP: the challenge of the given raw token. The
+-- password is proven here (p_proof: the peppered password, see app.auth_session_create), so
+-- no caller can start a challenge for an account whose password it does not have.
+CREATE OR REPLACE FUNCTION app.mfa_challenge_create(p_tenant uuid, p_user uuid, p_proof text, p_token text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
-  insert into app.mfa_challenges (token_hash, user_id, tenant_id) values (p_token_hash, p_user, p_tenant);
+  perform app.definer_enter(true);
+  if not app.password_proof_ok(p_user, p_proof)
+     or not exists (select 1 from app.memberships m where m.tenant_id = p_tenant and m.user_id = p_user)
+     or not exists (select 1 from app.users u where u.id = p_user and u.totp_enabled_at is not null) then
+    raise exception 'no proof for a challenge of this member' using errcode = '28P01';
+  end if;
+  insert into app.mfa_challenges (token_hash, user_id, tenant_id)
+    values (sha256(convert_to(coalesce(p_token, ''), 'UTF8')), p_user, p_tenant);
   if pg_catalog.random() < 0.01 then
     delete from app.mfa_challenges c where c.expires_at < pg_catalog.now() - interval '1 day';
   end if;
 end $$;
 
--- The sealed secret to check a code against; no row when the token is not a live challenge
--- (unknown, used, expired, or killed by 5 wrong codes).
-CREATE OR REPLACE FUNCTION app.mfa_challenge_secret(p_token_hash bytea) RETURNS bytea
+-- The sealed secret to check a code against, and whose it is (the secret is sealed bound to
+-- its user); no row when the token is not a live challenge (unknown, used, expired, or
+-- killed by 5 wrong codes).
+CREATE OR REPLACE FUNCTION app.mfa_challenge_secret(p_token text) RETURNS TABLE(secret bytea, user_id uuid)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select u.totp_secret from app.mfa_challenges c join app.users u on u.id = c.user_id
-  where c.token_hash = p_token_hash and c.used_at is null and c.expires_at > pg_catalog.now() and c.attempts < 5
+  select u.totp_secret, u.id from app.mfa_challenges c join app.users u on u.id = c.user_id
+  where c.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and c.used_at is null and c.expires_at > pg_catalog.now() and c.attempts < 5
     and u.totp_enabled_at is not null
 $$;
 
@@ -55,16 +66,18 @@ $$;
 -- (a wrong or replayed code, counted: 5 on one token kill it, 10 on one account in 15
 -- minutes hold it), or 'rate_limited' (retry_after seconds). p_step: the step the code
 -- matched, or null; p_recovery: the hash of a recovery code, or null.
-CREATE OR REPLACE FUNCTION app.mfa_challenge_verify(p_token_hash bytea, p_step bigint, p_recovery bytea, p_ip text) RETURNS TABLE(status text, tenant_id uuid, user_id uuid, email text, retry_after integer)
+CREATE OR REPLACE FUNCTION app.mfa_challenge_verify(p_token text, p_step bigint, p_recovery bytea, p_ip text) RETURNS TABLE(status text, tenant_id uuid, user_id uuid, email text, retry_after integer)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   c app.mfa_challenges;
+  p_token_hash bytea := sha256(convert_to(coalesce(p_token, ''), 'UTF8'));
   ipk text := 'mfa:ip:' || coalesce(p_ip, '');
   k text;
   ok boolean;
 begin
+  perform app.definer_enter(true);
   retry_after := app.rate_retry_after(ipk, 30, interval '15 minutes');
   if retry_after > 0 then
     status := 'rate_limited';
@@ -118,6 +131,7 @@ CREATE OR REPLACE FUNCTION app.mfa_disable(p_step bigint, p_recovery bytea) RETU
 declare
   u uuid := app.current_user_id();
 begin
+  perform app.definer_enter(false);
   retry_after := 0;
   if u is null or not exists (select 1 from app.users x where x.id = u and x.totp_enabled_at is not null) then
     status := 'not_enabled';
@@ -154,6 +168,7 @@ CREATE OR REPLACE FUNCTION app.mfa_enrol_start(p_sealed bytea) RETURNS text
 declare
   u uuid := app.current_user_id();
 begin
+  perform app.definer_enter(false);
   if u is null then
     return 'no_session';
   end if;
@@ -209,6 +224,7 @@ CREATE OR REPLACE FUNCTION app.mfa_recovery_regenerate(p_step bigint, p_recovery
 declare
   u uuid := app.current_user_id();
 begin
+  perform app.definer_enter(false);
   retry_after := 0;
   if u is null or not exists (select 1 from app.users x where x.id = u and x.totp_enabled_at is not null) then
     status := 'not_enabled';

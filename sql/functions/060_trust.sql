@@ -44,7 +44,7 @@ $$;
 -- Redeems a link: once, within its 5 minutes, while its user is still a member. Creates the
 -- session (sealed secret given by the server; no refresh token) and writes
 -- platform.impersonate_tenant into the workspace's log. status 'ok' or 'invalid'.
-CREATE OR REPLACE FUNCTION app.impersonation_redeem(p_token_hash bytea, p_key_hash bytea, p_key_sealed bytea, p_ip text, p_ua text) RETURNS TABLE(status text, impersonation_id uuid, tenant_id uuid, user_id uuid, session_id uuid, expires_at timestamp with time zone)
+CREATE OR REPLACE FUNCTION app.impersonation_redeem(p_token text, p_key_hash bytea, p_key_sealed bytea, p_ip text, p_ua text) RETURNS TABLE(status text, impersonation_id uuid, tenant_id uuid, user_id uuid, session_id uuid, expires_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -54,7 +54,9 @@ declare
   who text;
   ends timestamptz := now() + interval '30 minutes';
 begin
-  select * into i from app.impersonations x where x.token_hash = p_token_hash for update;
+  perform app.definer_enter(true);
+  select * into i from app.impersonations x where x.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8'))
+    for update;
   if not found or i.redeemed_at is not null or i.revoked_at is not null or i.link_expires_at <= now()
      or not exists (select 1 from app.memberships m where m.tenant_id = i.tenant_id and m.user_id = i.user_id) then
     status := 'invalid';
@@ -90,6 +92,7 @@ declare
   t uuid := app.session_tenant();
   i app.impersonations;
 begin
+  perform app.definer_enter(false);
   if t is null or app.session_rank() < 3 then
     return 'not_found';
   end if;
@@ -145,6 +148,7 @@ declare
   members uuid[];
   tbl text;
 begin
+  perform app.definer_enter(false);
   if t is null or app.session_rank() < 4
      or exists (select 1 from app.live_session() s where s.impersonation_id is not null) then
     return 'forbidden';

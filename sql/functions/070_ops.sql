@@ -19,6 +19,7 @@ declare
   card jsonb := coalesce(o->'default_payment_method'->'card', o->'payment_method_details'->'card');
   cur app.tenants;
 begin
+  perform app.definer_enter(true);
   if e->>'id' is null then
     return 'ignored';
   end if;
@@ -106,6 +107,7 @@ declare
   r app.reminders;
   result text;
 begin
+  perform app.definer_enter(true);
   perform set_config('app.definer_tenant', p_tenant::text, true);
   select * into r from app.reminders where tenant_id = p_tenant and id = p_id;
   if p_ok and p_outbox_body is not null then
@@ -143,6 +145,7 @@ CREATE OR REPLACE FUNCTION app.retention_run() RETURNS integer
 declare
   n int;
 begin
+  perform app.definer_enter(true);
   delete from app.tenants where status = 'suspended' and suspended_at < now() - interval '30 days';
   get diagnostics n = row_count;
   delete from app.users u where not exists (select 1 from app.memberships m where m.user_id = u.id);
@@ -163,12 +166,14 @@ CREATE OR REPLACE FUNCTION app.weather_cached(p_zip text, p_day date) RETURNS js
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select payload from app.weather_cache where zip = p_zip and day = p_day and fetched_at > now() - interval '3 hours'
+    and app.current_user_id() is not null
 $$;
 
 CREATE OR REPLACE FUNCTION app.weather_store(p_zip text, p_day date, p_payload jsonb) RETURNS void
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  insert into app.weather_cache (zip, day, payload) values (p_zip, p_day, p_payload)
+  insert into app.weather_cache (zip, day, payload) select p_zip, p_day, p_payload
+  where app.current_user_id() is not null
   on conflict (zip, day) do update set payload = excluded.payload, fetched_at = now()
 $$;

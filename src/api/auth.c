@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "../app.h"
 #include "../crypto.h"
 #include "../db.h"
@@ -100,27 +102,26 @@ static void hash_job(req_t *r)
 
 static int signup_finish(req_t *r)
 {
-	static db_stmt_t q = DB_STMT("select app.auth_signup($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+	static db_stmt_t q = DB_STMT("select app.auth_signup($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
 	struct pw_job *j = r->cont_data;
 	if (j->failed) {
 		req_problem(r, 500, "internal_error", NULL);
 		return 0;
 	}
-	char token[44];
-	crypto_token(token);
+	/* the token is the database's, put into the link by the mail sender */
 	char *body_new = arena_printf(&r->arena,
 		"Hello %s,\n\nwelcome to Planyard. Confirm your email address to activate the workspace "
 		"\"%s\":\n\n%s\n\nThe link works once, for 24 hours. If you did not sign up, ignore this mail.\n",
-		j->name, j->ws_name, mail_link(&r->arena, "confirm", token));
+		j->name, j->ws_name, mail_link(&r->arena, "confirm", MAIL_TOKEN));
 	char *body_existing = arena_printf(&r->arena,
 		"Hello,\n\nsomeone (perhaps you) tried to sign up for Planyard with this address, which "
 		"already has an account. Sign in instead, or reset your password if you forgot it:\n\n"
 		"%s/forgot\n\nIf this was not you, no action is needed.\n", app_public_url());
-	const char *p[] = { j->slug, j->ws_name, j->name, j->email, j->hash, j->history_entry, db_token_hash(&r->arena, token),
+	const char *p[] = { j->slug, j->ws_name, j->name, j->email, j->hash, j->history_entry,
 			    "Confirm your Planyard account", mail_sealed(&r->arena, body_new),
 			    "You already have a Planyard account", mail_sealed(&r->arena, body_existing), r->ip };
 	PGresult *res;
-	if (db_run(r->db, &q, 12, p, &res) < 0) {
+	if (db_run(r->db, &q, 11, p, &res) < 0) {
 		if (res)
 			PQclear(res);
 		return reply_db_fault(r);
@@ -169,7 +170,7 @@ int api_signup(req_t *r)
 int api_confirm(req_t *r)
 {
 	static db_stmt_t q = DB_STMT("select app.auth_confirm($1)");
-	const char *p[] = { db_token_hash(&r->arena, req_json_str(r, "token")) };
+	const char *p[] = { req_json_str(r, "token") };   /* raw: hashed by the database */
 	PGresult *res;
 	if (db_run(r->db, &q, 1, p, &res) < 0) {
 		if (res)
@@ -206,15 +207,12 @@ static int accepted_unless_limited(req_t *r, db_stmt_t *q, int n, const char *co
 
 int api_confirm_resend(req_t *r)
 {
-	static db_stmt_t q = DB_STMT("select app.auth_resend($1, $2, $3, $4)");
-	char token[44];
-	crypto_token(token);
+	static db_stmt_t q = DB_STMT("select app.auth_resend($1, $2, $3)");
 	char *body = arena_printf(&r->arena,
 		"Hello,\n\nconfirm your email address for Planyard:\n\n%s\n\n"
-		"The link works once, for 24 hours.\n", mail_link(&r->arena, "confirm", token));
-	const char *p[] = { req_json_str(r, "email"), db_token_hash(&r->arena, token), "Confirm your Planyard account",
-			    mail_sealed(&r->arena, body) };
-	return accepted_unless_limited(r, &q, 4, p);
+		"The link works once, for 24 hours.\n", mail_link(&r->arena, "confirm", MAIL_TOKEN));
+	const char *p[] = { req_json_str(r, "email"), "Confirm your Planyard account", mail_sealed(&r->arena, body) };
+	return accepted_unless_limited(r, &q, 3, p);
 }
 
 /* ---- sign-in ---- */
@@ -249,9 +247,13 @@ static int login_finish(req_t *r)
 		req_problem(r, 403, "email_not_confirmed", "confirm your email address first (see the mail we sent)");
 		return 0;
 	}
+	char proof[45];
+	password_proof(j->check.password, proof);
 	if (j->mfa)
-		return api_mfa_challenge(r, j->tenant, j->user);
-	session_issue(r, j->tenant, j->user, "aal1", j->email);
+		(void)api_mfa_challenge(r, j->tenant, j->user, proof);
+	else
+		session_issue(r, j->tenant, j->user, "password", proof, j->email);
+	OPENSSL_cleanse(proof, sizeof proof);
 	return 0;
 }
 
@@ -313,16 +315,14 @@ int api_logout(req_t *r)
 
 int api_password_forgot(req_t *r)
 {
-	static db_stmt_t q = DB_STMT("select app.auth_forgot($1, $2, $3, $4, $5)");
-	char token[44];
-	crypto_token(token);
+	static db_stmt_t q = DB_STMT("select app.auth_forgot($1, $2, $3, $4)");
 	char *body = arena_printf(&r->arena,
 		"Hello,\n\nsomeone asked to reset the password of your Planyard account. Choose a new "
 		"password here:\n\n%s\n\nThe link works once, for 30 minutes. If you did not ask, ignore "
-		"this mail: your password stays as it is.\n", mail_link(&r->arena, "reset", token));
-	const char *p[] = { req_json_str(r, "workspace"), req_json_str(r, "email"), db_token_hash(&r->arena, token),
-			    "Reset your Planyard password", mail_sealed(&r->arena, body) };
-	return accepted_unless_limited(r, &q, 5, p);
+		"this mail: your password stays as it is.\n", mail_link(&r->arena, "reset", MAIL_TOKEN));
+	const char *p[] = { req_json_str(r, "workspace"), req_json_str(r, "email"), "Reset your Planyard password",
+			    mail_sealed(&r->arena, body) };
+	return accepted_unless_limited(r, &q, 4, p);
 }
 
 static void take_history(req_t *r, struct pw_job *j, const char *arr)
@@ -355,7 +355,7 @@ static int reset_finish(req_t *r)
 		req_problem(r, 500, "internal_error", NULL);
 		return 0;
 	}
-	const char *p[] = { db_token_hash(&r->arena, j->token), j->hash, j->history_entry, "Your Planyard password was changed",
+	const char *p[] = { j->token, j->hash, j->history_entry, "Your Planyard password was changed",
 			    mail_sealed(&r->arena, changed_body) };
 	PGresult *res;
 	if (db_run(r->db, &q, 5, p, &res) < 0) {
@@ -379,7 +379,7 @@ int api_password_reset(req_t *r)
 	const char *why = password_policy(req_json_str(r, "password"), NULL);
 	if (why)
 		return password_problem(r, "password", why);
-	const char *p[] = { db_token_hash(&r->arena, req_json_str(r, "token")) };
+	const char *p[] = { req_json_str(r, "token") };
 	PGresult *res;
 	if (db_run(r->db, &q, 1, p, &res) < 0) {
 		if (res)

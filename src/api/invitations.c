@@ -6,6 +6,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "../db.h"
 #include "../jsonv.h"
 #include "../app.h"
@@ -67,7 +69,7 @@ int api_invitation_delete(req_t *r)
 /* ---- accepting ---- */
 
 struct accept {
-	char *token, *name, *password, *user;
+	char *token, *name, *password, *user, *session_key;
 	char hash[128], history[160];
 	bool failed;
 };
@@ -80,7 +82,7 @@ static int accept_finish(req_t *r)
 		req_problem(r, 500, "internal_error", NULL);
 		return 0;
 	}
-	const char *p[] = { db_token_hash(&r->arena, a->token), a->user, a->name, a->user ? NULL : a->hash,
+	const char *p[] = { a->token, a->user, a->name, a->user ? NULL : a->hash,
 			    a->user ? NULL : a->history, r->ip };
 	PGresult *res;
 	if (db_run(r->db, &q, 6, p, &res) < 0)
@@ -101,7 +103,14 @@ static int accept_finish(req_t *r)
 	char *tenant = arena_strdup(&r->arena, PQgetvalue(res, 0, 1));
 	char *user = arena_strdup(&r->arena, PQgetvalue(res, 0, 2));
 	PQclear(res);
-	session_issue(r, tenant, user, "aal1", NULL);
+	if (a->user) {
+		session_issue(r, tenant, user, "session", a->session_key, NULL);
+	} else {
+		char proof[45];
+		password_proof(a->password, proof);
+		session_issue(r, tenant, user, "password", proof, NULL);
+		OPENSSL_cleanse(proof, sizeof proof);
+	}
 	if (r->status == 200)
 		r->status = 201;
 	return 0;
@@ -115,11 +124,11 @@ static void accept_job(req_t *r)
 }
 
 /* The signed-in user of the Authorization header, if any and alive; its id and email. */
-static int bearer_user(req_t *r, char **user, char **email)
+static int bearer_user(req_t *r, char **user, char **email, char **key)
 {
-	static db_stmt_t q = DB_STMT("select user_id, email from app.request_begin($1)");
+	static db_stmt_t q = DB_STMT("select user_id, email, impersonation_id is not null from app.request_begin($1)");
 	const char *h = req_header_in(r, "Authorization");
-	*user = *email = NULL;
+	*user = *email = *key = NULL;
 	if (!h)
 		return 0;
 	json_t *c = strncmp(h, "Bearer ", 7) == 0 ? jwt_verify(app_settings->jwt_secret, h + 7, time(NULL)) : NULL;
@@ -128,6 +137,7 @@ static int bearer_user(req_t *r, char **user, char **email)
 		return -1;
 	}
 	const char *p[] = { json_string_value(json_object_get(c, "sk")) };
+	char *sk = p[0] ? arena_strdup(&r->arena, p[0]) : NULL;   /* the proof of the new session */
 	PGresult *res;
 	int rc = db_run(r->db, &q, 1, p, &res);
 	json_decref(c);
@@ -138,8 +148,15 @@ static int bearer_user(req_t *r, char **user, char **email)
 		req_problem(r, 401, "session_revoked", "this session has ended; sign in again");
 		return -1;
 	}
+	if (PQgetvalue(res, 0, 2)[0] == 't') {
+		/* a staff session may not turn itself into the user's own session elsewhere */
+		PQclear(res);
+		req_problem(r, 403, "not_allowed_while_impersonating", "staff access may not do this");
+		return -1;
+	}
 	*user = arena_strdup(&r->arena, PQgetvalue(res, 0, 0));
 	*email = arena_strdup(&r->arena, PQgetvalue(res, 0, 1));
+	*key = sk;
 	PQclear(res);
 	/* the session's secret must not stay in this transaction: the accepting user acts
 	 * through SECURITY DEFINER functions, not as that session */
@@ -151,10 +168,9 @@ static int bearer_user(req_t *r, char **user, char **email)
 
 int api_invitation_accept(req_t *r)
 {
-	static db_stmt_t rate = DB_STMT("select app.rate_retry_after($1, 10, interval '15 minutes'), app.rate_hit($1)");
+	static db_stmt_t rate = DB_STMT("select app.invite_attempt($1)");
 	static db_stmt_t lookup = DB_STMT("select email, user_id from app.invitation_lookup($1)");
-	char *key = arena_printf(&r->arena, "invite:ip:%s", r->ip);
-	const char *rp[] = { key };
+	const char *rp[] = { r->ip };
 	PGresult *res;
 	if (db_run(r->db, &rate, 1, rp, &res) < 0)
 		return reply_db_error(r, NULL, res, false);
@@ -171,9 +187,9 @@ int api_invitation_accept(req_t *r)
 		return reply_db_error(r, NULL, NULL, false);
 	a->token = arena_strdup(&r->arena, json_string_value(json_object_get(r->json, "token")));
 	char *email;
-	if (bearer_user(r, &a->user, &email) < 0)
+	if (bearer_user(r, &a->user, &email, &a->session_key) < 0)
 		return 0;
-	const char *lp[] = { db_token_hash(&r->arena, a->token) };
+	const char *lp[] = { a->token };
 	if (db_run(r->db, &lookup, 1, lp, &res) < 0)
 		return reply_db_error(r, NULL, res, false);
 	if (PQntuples(res) != 1) {

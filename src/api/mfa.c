@@ -35,13 +35,22 @@ static PGresult *one_row(req_t *r, db_stmt_t *q, int n, const char *const *p)
 	return res;
 }
 
-/* A sealed secret as the database returns it (bytea text), opened: malloc'd, the caller
- * wipes and frees it. NULL when it can't be opened. */
-static unsigned char *open_secret(const char *bytea_text, size_t *len)
+/* Where user's TOTP secret (pending or active) is sealed: bound to the user. */
+static const char *totp_slot(req_t *r, const char *user)
+{
+	return arena_printf(&r->arena, "app.users.totp:%s", user ? user : "");
+}
+
+/* A sealed secret of user as the database returns it (bytea text), opened: malloc'd, the
+ * caller wipes and frees it. NULL when it can't be opened. A secret sealed before slots were
+ * bound still opens (the database can't re-seal it; its plaintext is never shown again, and
+ * the mail sender opens no such blob). */
+static unsigned char *open_secret(req_t *r, const char *user, const char *bytea_text, size_t *len)
 {
 	size_t slen;
 	unsigned char *sealed = db_unbytea(bytea_text, &slen), *secret = NULL;
-	if (!sealed || sealed_open(sealed, slen, &secret, len) < 0)
+	const char *slot = totp_slot(r, user);
+	if (!sealed || !slot || sealed_open_for(slot, true, sealed, slen, &secret, len) < 0)
 		secret = NULL;
 	free(sealed);
 	return secret;
@@ -49,10 +58,10 @@ static unsigned char *open_secret(const char *bytea_text, size_t *len)
 
 /* The step a 6-digit code matched on the sealed secret (bytea text), as a parameter; NULL
  * when it matches none (or the secret can't be opened). */
-static const char *matched_step(req_t *r, const char *sealed_text, const char *code)
+static const char *matched_step(req_t *r, const char *user, const char *sealed_text, const char *code)
 {
 	size_t klen;
-	unsigned char *key = open_secret(sealed_text, &klen);
+	unsigned char *key = open_secret(r, user, sealed_text, &klen);
 	if (!key)
 		return NULL;
 	int64_t step;
@@ -114,13 +123,13 @@ static int wrong_password(req_t *r)
 
 /* ---- sign-in's second step ---- */
 
-int api_mfa_challenge(req_t *r, const char *tenant, const char *user)
+int api_mfa_challenge(req_t *r, const char *tenant, const char *user, const char *password_proof)
 {
-	static db_stmt_t q = DB_STMT("select app.mfa_challenge_create($1, $2, $3)");
+	static db_stmt_t q = DB_STMT("select app.mfa_challenge_create($1, $2, $3, $4)");
 	char token[44];
 	crypto_token(token);
-	const char *p[] = { tenant, user, db_token_hash(&r->arena, token) };
-	if (db_run(r->db, &q, 3, p, NULL) < 0) {
+	const char *p[] = { tenant, user, password_proof, token };
+	if (db_run(r->db, &q, 4, p, NULL) < 0) {
 		OPENSSL_cleanse(token, sizeof token);
 		return reply_db_fault(r);
 	}
@@ -132,7 +141,8 @@ int api_mfa_challenge(req_t *r, const char *tenant, const char *user)
 
 int api_mfa_verify(req_t *r)
 {
-	static db_stmt_t secret_q = DB_STMT("select app.mfa_challenge_secret($1)");
+	static db_stmt_t secret_q = DB_STMT(
+		"select s.secret, s.user_id from (select 1) one left join app.mfa_challenge_secret($1) s on true");
 	static db_stmt_t verify_q = DB_STMT(
 		"select status, tenant_id, user_id, email, retry_after from app.mfa_challenge_verify($1, $2, $3, $4)");
 	const char *code = req_json_str(r, "code"), *recovery = req_json_str(r, "recovery_code");
@@ -141,7 +151,7 @@ int api_mfa_verify(req_t *r)
 				"send either code (from the authenticator app) or recovery_code");
 		return 0;
 	}
-	const char *token_hash = db_token_hash(&r->arena, req_json_str(r, "mfa_token"));
+	const char *token_hash = req_json_str(r, "mfa_token");   /* raw: hashed by the database */
 	const char *step = NULL, *rec = NULL;
 	if (code) {
 		const char *p[] = { token_hash };
@@ -149,7 +159,7 @@ int api_mfa_verify(req_t *r)
 		if (!res)
 			return 0;
 		if (!PQgetisnull(res, 0, 0) && totp_is_code(code))
-			step = matched_step(r, PQgetvalue(res, 0, 0), code);
+			step = matched_step(r, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0), code);
 		PQclear(res);
 	} else {
 		rec = recovery_param(r, recovery);
@@ -167,7 +177,7 @@ int api_mfa_verify(req_t *r)
 		PQclear(res);
 		if (!tenant || !user || !email)
 			return reply_db_fault(r);
-		(void)session_issue(r, tenant, user, "aal2", email);
+		(void)session_issue(r, tenant, user, "mfa", token_hash, email);
 		return 0;
 	}
 	if (strcmp(status, "rate_limited") == 0) {
@@ -255,7 +265,8 @@ static int start_finish(req_t *r)
 	totp_base32_encode(key, sizeof key, b32);
 	unsigned char *sealed = NULL;
 	size_t slen;
-	int rc = sealed_seal(key, sizeof key, &sealed, &slen);
+	const char *slot = totp_slot(r, r->auth.user_id);
+	int rc = slot ? sealed_seal_for(slot, key, sizeof key, &sealed, &slen) : -1;
 	OPENSSL_cleanse(key, sizeof key);
 	if (rc < 0) {
 		OPENSSL_cleanse(b32, sizeof b32);
@@ -314,7 +325,7 @@ int api_mfa_totp_activate(req_t *r)
 	if (!pending)
 		return reply_db_fault(r);
 	const char *code = req_json_str(r, "code");
-	const char *step = totp_is_code(code) ? matched_step(r, pending, code) : NULL;
+	const char *step = totp_is_code(code) ? matched_step(r, r->auth.user_id, pending, code) : NULL;
 	if (!step)
 		return invalid_code(r);
 	const char *hashes;
@@ -353,7 +364,7 @@ static int code_finish(req_t *r)
 		if (!res)
 			return 0;
 		if (!PQgetisnull(res, 0, 0))
-			step = matched_step(r, PQgetvalue(res, 0, 0), code);
+			step = matched_step(r, r->auth.user_id, PQgetvalue(res, 0, 0), code);
 		PQclear(res);
 	} else {
 		rec = recovery_param(r, code);

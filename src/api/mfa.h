@@ -15,6 +15,6 @@ int api_mfa_recovery_codes(req_t *r);
 /* After a right password of an account with TOTP (in r's transaction): creates a
  * challenge and answers 200 {"mfa_required": true, "mfa_token", "expires_in": 300}.
  * Always returns 0 with a response set (a 503 problem when the database fails). */
-int api_mfa_challenge(req_t *r, const char *tenant, const char *user);
+int api_mfa_challenge(req_t *r, const char *tenant, const char *user, const char *password_proof);
 
 #endif

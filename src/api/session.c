@@ -136,23 +136,32 @@ static void successor(const char *token, char out[44])
 	OPENSSL_cleanse(key, sizeof key);
 }
 
-int session_issue(req_t *r, const char *tenant, const char *user, const char *aal, const char *email)
+/* Where a session's secret is sealed: bound to its workspace and user. */
+static const char *key_slot(req_t *r, const char *tenant, const char *user)
 {
-	static db_stmt_t create = DB_STMT("select session_id from app.auth_session_create($1, $2, $3, $4, $5, $6, $7, $8, $9)");
+	return arena_printf(&r->arena, "app.sessions.key_sealed:%s:%s", tenant ? tenant : "", user ? user : "");
+}
+
+int session_issue(req_t *r, const char *tenant, const char *user, const char *proof_kind, const char *proof,
+		  const char *email)
+{
+	static db_stmt_t create = DB_STMT(
+		"select session_id from app.auth_session_create($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
 	char sk[44], refresh[44];
 	crypto_token(sk);
 	crypto_token(refresh);
 	unsigned char *sealed = NULL;
 	size_t slen;
-	if (sealed_seal(sk, strlen(sk), &sealed, &slen) < 0) {
+	const char *slot = key_slot(r, tenant, user);
+	if (!slot || sealed_seal_for(slot, sk, strlen(sk), &sealed, &slen) < 0) {
 		req_problem(r, 500, "internal_error", NULL);
 		return -1;
 	}
-	const char *p[] = { tenant, user, db_token_hash(&r->arena, sk), db_bytea(&r->arena, sealed, slen), db_token_hash(&r->arena, refresh),
-			    aal, r->ip, r->user_agent ? r->user_agent : "", email };
+	const char *p[] = { tenant, user, proof_kind, proof, db_token_hash(&r->arena, sk), db_bytea(&r->arena, sealed, slen),
+			    db_token_hash(&r->arena, refresh), r->ip, r->user_agent ? r->user_agent : "", email };
 	free(sealed);
 	PGresult *res;
-	if (db_run(r->db, &create, 9, p, &res) < 0) {
+	if (db_run(r->db, &create, 10, p, &res) < 0) {
 		if (res)
 			PQclear(res);
 		req_problem(r, 503, "db_unavailable", NULL);
@@ -174,12 +183,13 @@ int session_impersonate(req_t *r, const char *token)
 	crypto_token(sk);
 	unsigned char *sealed = NULL;
 	size_t slen;
-	if (sealed_seal(sk, strlen(sk), &sealed, &slen) < 0) {
+	/* never opened: a staff session has no refresh token */
+	if (sealed_seal_for("app.sessions.key_sealed:impersonation", sk, strlen(sk), &sealed, &slen) < 0) {
 		OPENSSL_cleanse(sk, sizeof sk);
 		req_problem(r, 500, "internal_error", NULL);
 		return -1;
 	}
-	const char *p[] = { db_token_hash(&r->arena, token), db_token_hash(&r->arena, sk), db_bytea(&r->arena, sealed, slen), r->ip,
+	const char *p[] = { token, db_token_hash(&r->arena, sk), db_bytea(&r->arena, sealed, slen), r->ip,
 			    r->user_agent ? r->user_agent : "" };
 	free(sealed);
 	PGresult *res;
@@ -213,7 +223,7 @@ static const char *cookie_token(req_t *r)
 
 int session_refresh(req_t *r)
 {
-	static db_stmt_t q = DB_STMT("select status, key_sealed from app.auth_refresh($1, $2)");
+	static db_stmt_t q = DB_STMT("select status, key_sealed, tenant_id, user_id from app.auth_refresh($1, $2)");
 	const char *token = json_string_value(json_object_get(r->json, "refresh_token"));
 	if (!token)
 		token = cookie_token(r);
@@ -223,7 +233,7 @@ int session_refresh(req_t *r)
 	}
 	char next[44];
 	successor(token, next);
-	const char *p[] = { db_token_hash(&r->arena, token), db_token_hash(&r->arena, next) };
+	const char *p[] = { token, next };  /* raw: hashed by the database */
 	PGresult *res;
 	if (db_run(r->db, &q, 2, p, &res) < 0 || PQntuples(res) != 1) {
 		if (res)
@@ -244,8 +254,11 @@ int session_refresh(req_t *r)
 	}
 	size_t slen, klen;
 	unsigned char *sealed = db_unbytea(PQgetvalue(res, 0, 1), &slen), *sk = NULL;
+	/* sealed for this session's user; one sealed before slots were bound still opens (it can
+	 * only be the session's own: no role reads or chooses another's key_sealed) */
+	const char *slot = key_slot(r, PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
 	PQclear(res);
-	if (!sealed || sealed_open(sealed, slen, &sk, &klen) < 0) {
+	if (!sealed || !slot || sealed_open_for(slot, true, sealed, slen, &sk, &klen) < 0) {
 		free(sealed);
 		req_problem(r, 500, "internal_error", "the session can't be opened with this data key");
 		return 0;

@@ -8,8 +8,13 @@
 #include "../http.h"
 
 /* Creates a session of user in tenant (in r's transaction) and answers 200 with the tokens
- * body. email, when set, clears that account's failed sign-ins. 0, or -1 with a problem set. */
-int session_issue(req_t *r, const char *tenant, const char *user, const char *aal, const char *email);
+ * body. The database makes it only on a proof (app.auth_session_create): proof_kind
+ * "password" with password_proof() of the password, "mfa" with the raw token of the
+ * challenge just verified (aal2), or "session" with the secret of a live session of the
+ * same user. email, when set, clears that account's failed sign-ins. 0, or -1 with a
+ * problem set. */
+int session_issue(req_t *r, const char *tenant, const char *user, const char *proof_kind, const char *proof,
+		  const char *email);
 
 /* Redeems a staff access link (POST /auth/impersonation/redeem, in r's transaction): a
  * session of the grant's user ending 30 minutes from now, without refresh token; answers 200

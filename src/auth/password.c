@@ -55,6 +55,11 @@ static void peppered(const char *pw, char out[45])
 	OPENSSL_cleanse(mac, sizeof mac);
 }
 
+void password_proof(const char *pw, char out[45])
+{
+	peppered(pw, out);
+}
+
 static bool all_same_or_sequence(const char *pw)
 {
 	size_t n = strlen(pw);

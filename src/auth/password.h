@@ -17,6 +17,10 @@ const char *password_policy(const char *pw, const char *const *context);
 int password_hash(const char *pw, char *out, size_t outlen) WUR;
 /* True when pw matches hash (constant-time compare). */
 bool password_verify(const char *pw, const char *hash);
+/* The proof of knowing pw that the database checks against the stored hash before it makes
+ * a session (app.password_proof_ok): the peppered password bcrypt ran over, 44 characters
+ * and a NUL into out. Needs the pepper, which the database never holds. The caller wipes it. */
+void password_proof(const char *pw, char out[45]);
 /* Spends the time of a verify on a fixed dummy hash (unknown user). */
 void password_dummy_verify(const char *pw);
 

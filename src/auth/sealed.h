@@ -15,4 +15,16 @@ int sealed_seal(const void *pt, size_t n, unsigned char **out, size_t *outlen) W
  * -1 when the data was changed or sealed under another key. */
 int sealed_open(const unsigned char *ct, size_t n, unsigned char **out, size_t *outlen) WUR;
 
+/* Sealing bound to a place (slot: table, column and the row it belongs to, e.g.
+ * "app.outbox.body", "app.users.totp:<user id>"): the slot is AES-GCM associated data, so a
+ * blob sealed for one slot does not open in another (a TOTP secret handed to the mail sender
+ * as a body stays shut). Format 0x02 || nonce(12) || ciphertext || tag(16). */
+int sealed_seal_for(const char *slot, const void *pt, size_t n, unsigned char **out, size_t *outlen) WUR;
+
+/* Opens what sealed_seal_for made for the same slot. legacy: also accept the unbound format
+ * of sealed_seal (data sealed before slots were bound; only where that is sound: see the
+ * callers). -1 otherwise. */
+int sealed_open_for(const char *slot, bool legacy, const unsigned char *ct, size_t n, unsigned char **out,
+		    size_t *outlen) WUR;
+
 #endif

@@ -649,6 +649,8 @@ class ServeStartup(unittest.TestCase):
         self.https_port, self.http_port = free_port(), free_port()
         env.update({
             "PLANYARD_DATABASE_URL": "host=%s dbname=planyard user=planyard_app" % d.pg_dir,
+            "PLANYARD_AUTH_DATABASE_URL": "host=%s dbname=planyard user=planyard_auth" % d.pg_dir,
+            "PLANYARD_JOBS_DATABASE_URL": "host=%s dbname=planyard user=planyard_jobs" % d.pg_dir,
             "PLANYARD_LISTEN_HTTPS": "127.0.0.1:%d" % self.https_port,
             "PLANYARD_LISTEN_HTTP": "127.0.0.1:%d" % self.http_port,
             "PLANYARD_TLS_CERT": os.path.join(d.var, "tls", "cert.pem"),

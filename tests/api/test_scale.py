@@ -31,7 +31,8 @@ class Pgbouncer:
         self.dir = tempfile.mkdtemp(prefix="planyard-pgbouncer-")
         os.chmod(self.dir, 0o755)
         with open(os.path.join(self.dir, "userlist.txt"), "w") as f:
-            f.write('"planyard_app" ""\n')
+            # the server's three logins (sql/functions/990_grants.sql), each its own pool
+            f.write('"planyard_app" ""\n"planyard_auth" ""\n"planyard_jobs" ""\n')
         with open(os.path.join(self.dir, "pgbouncer.ini"), "w") as f:
             f.write("[databases]\nplanyard = host=%s dbname=planyard\n\n[pgbouncer]\n"
                     "listen_addr = 127.0.0.1\nlisten_port = %d\nunix_socket_dir =\n"
@@ -87,7 +88,10 @@ class Serve(Server):
     def __init__(self, dev, database_url, extra=None):
         super().__init__(command="serve", args=(), data_dir=tempfile.mkdtemp(prefix="planyard-serve-"))
         self.owns_dir = True
+        # the pre-session and jobs roles by the same route as the request role
         env = {"PLANYARD_DATABASE_URL": database_url,
+               "PLANYARD_AUTH_DATABASE_URL": database_url.replace("user=planyard_app", "user=planyard_auth"),
+               "PLANYARD_JOBS_DATABASE_URL": database_url.replace("user=planyard_app", "user=planyard_jobs"),
                "PLANYARD_TLS_CERT": os.path.join(dev.var, "tls", "cert.pem"),
                "PLANYARD_TLS_KEY": os.path.join(dev.var, "tls", "key.pem"),
                "PLANYARD_PUBLIC_URL": "https://localhost:%d" % dev.https_port,

@@ -220,6 +220,19 @@ class ImpersonationTest(TrustCase):
         self.assertIn("permission denied", out)
 
     # ---- redeeming ----
+    def test_staff_session_cannot_accept_an_invitation_as_the_user(self):
+        """Accepting with a staff session's Bearer would make the user's own session in another
+        workspace: refused, and the invitation stays open."""
+        other = new_workspace(self.server)
+        r = other.api("POST", "/invitations", {"email": self.viewer.email, "role": "viewer"})
+        self.assertEqual(r.status, 201, r)
+        token = wait_token(self.server, self.viewer.email, "invite")
+        staff = self.staff_session(self.ws, self.viewer.email)
+        r = self.server.api("POST", "/invitations/accept", {"token": token}, token=staff["access_token"])
+        self.assertEqual((r.status, r.json.get("code")), (403, "not_allowed_while_impersonating"), r)
+        r = self.server.api("POST", "/invitations/accept", {"token": token}, token=self.viewer.token)
+        self.assertEqual(r.status, 201, r)
+
     def test_redeem_gives_a_staff_session(self):
         t0 = now()
         r = self.redeem(self.link(self.ws, self.viewer.email, staff="Dana Ops", reason="customer asked: ticket 99"))

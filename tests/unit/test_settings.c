@@ -16,7 +16,7 @@ extern char **environ;
 
 /* The variables `serve` refuses to start without. */
 static const char *const serve_required[] = {
-	"PLANYARD_DATABASE_URL", "PLANYARD_TLS_CERT", "PLANYARD_TLS_KEY", "PLANYARD_PUBLIC_URL",
+	"PLANYARD_DATABASE_URL", "PLANYARD_AUTH_DATABASE_URL", "PLANYARD_JOBS_DATABASE_URL", "PLANYARD_TLS_CERT", "PLANYARD_TLS_KEY", "PLANYARD_PUBLIC_URL",
 	"PLANYARD_JWT_SECRET", "PLANYARD_PASSWORD_PEPPER", "PLANYARD_DATA_KEY",
 	"PLANYARD_STRIPE_WEBHOOK_SECRET", "PLANYARD_CRON_SECRET",
 };
@@ -52,6 +52,8 @@ static int clear_env(void **state)
 static void set_serve_env(void)
 {
 	setenv("PLANYARD_DATABASE_URL", "postgresql://app@localhost/planyard", 1);
+	setenv("PLANYARD_AUTH_DATABASE_URL", "postgresql://auth@localhost/planyard", 1);
+	setenv("PLANYARD_JOBS_DATABASE_URL", "postgresql://jobs@localhost/planyard", 1);
 	setenv("PLANYARD_TLS_CERT", "/etc/planyard/cert.pem", 1);
 	setenv("PLANYARD_TLS_KEY", "/etc/planyard/key.pem", 1);
 	setenv("PLANYARD_PUBLIC_URL", "https://planyard.example", 1);
