@@ -33,6 +33,9 @@ enum route_flags {
 	ROUTE_PARTIAL = 1 << 7,           /* PATCH: the schema's fields, none required */
 	ROUTE_READ1 = 1 << 8,             /* a read of one statement, pipelined with the session
 					     check: one round trip (handlers use gate_query) */
+	ROUTE_SAME_ORIGIN = 1 << 9,       /* reads a cookie credential: refused when Origin or
+					     Sec-Fetch-Site says the browser sent it from
+					     another site (403 cross_site_refused) */
 };
 
 typedef struct req req_t;
