@@ -89,6 +89,8 @@ struct req {
 	const route_t *route;
 	const char *method;
 	const char *path;
+	const char *uri;            /* the request line's target as sent: path and query, raw */
+	bool query_refused;         /* more query parameters than the server takes */
 	const char *params[REQ_MAX_PARAMS];
 	int nparams;
 	buf_t body;
