@@ -8,7 +8,7 @@
  *   body                    everything else; with no blank line, all after the first line
  *
  * Besides looking for crashes, leaks and undefined behaviour, it checks the contracts of
- * router_match and jsonv_validate and traps when one is broken. */
+ * router_match, jsonv_validate and static_is_screen and traps when one is broken. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +18,7 @@
 #include "headers.h"
 #include "jsonv.h"
 #include "router.h"
+#include "static.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -270,6 +271,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check_strings(method);
 	check_strings(path);
+	/* a page path is a screen with or without trailing slashes, never with anything else */
+	if (static_is_screen(path)) {
+		CHECK(path[0] == '/');
+		CHECK(!strstr(path, "?") && !strstr(path, "."));
+	}
 
 	/* routing: the real table, then one with parameters */
 	const route_t *rt = route(routes, routes_count, method, path);

@@ -2,8 +2,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
+#include "app.h"
 #include "auth/jwt.h"
 #include "crypto.h"
 #include "db.h"
@@ -230,6 +232,36 @@ static int run_tx(req_t *r, handler_fn fn)
 	return 0;
 }
 
+/* The scheme and authority of url ("https://host:port" of "https://host:port/x"): its length. */
+static size_t origin_len(const char *url)
+{
+	const char *p = strstr(url, "://");
+	if (!p)
+		return 0;
+	p += 3;
+	return (size_t)(p - url) + strcspn(p, "/?#");
+}
+
+/* False when the browser says the request comes from another site: Sec-Fetch-Site other
+ * than same-origin or none (same-site too: a sibling subdomain gets a SameSite cookie), or
+ * an Origin that is neither PUBLIC_URL's nor this server's as the browser addressed it. A
+ * client that sends neither (not a browser) is let through. */
+static bool same_origin(req_t *r)
+{
+	const char *site = req_header_in(r, "Sec-Fetch-Site");
+	if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
+		return false;
+	const char *origin = req_header_in(r, "Origin");
+	if (!origin)
+		return true;
+	const char *pub = app_public_url();
+	size_t n = origin_len(pub);
+	if (n && strlen(origin) == n && strncasecmp(origin, pub, n) == 0)
+		return true;
+	const char *host = req_header_in(r, "Host");
+	return host && *host && strncasecmp(origin, "https://", 8) == 0 && strcasecmp(origin + 8, host) == 0;
+}
+
 /* The gate: body, authentication, content type, JSON schema; then one transaction around
  * the handler (with the role checked inside it, against the live membership). Sets the
  * response in every case but REQ_SUSPENDED. */
@@ -238,6 +270,10 @@ int gate_run(req_t *r)
 	const route_t *rt = r->route;
 	if (r->body_too_large) {
 		req_problem(r, 413, "payload_too_large", "the body is larger than 1 MiB");
+		return 0;
+	}
+	if ((rt->flags & ROUTE_SAME_ORIGIN) && !same_origin(r)) {
+		req_problem(r, 403, "cross_site_refused", "this request must come from the app's own pages");
 		return 0;
 	}
 	if (rt->auth == AUTH_SESSION && gate_authenticate(r) < 0)

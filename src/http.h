@@ -35,6 +35,9 @@ enum route_flags {
 					     check: one round trip (handlers use gate_query) */
 	ROUTE_JOBS = 1 << 9,              /* AUTH_NONE but a job's (billing webhook): the jobs role's
 					     connection, not the pre-session one */
+	ROUTE_SAME_ORIGIN = 1 << 10,       /* reads a cookie credential: refused when Origin or
+					     Sec-Fetch-Site says the browser sent it from
+					     another site (403 cross_site_refused) */
 };
 
 typedef struct req req_t;
@@ -88,6 +91,8 @@ struct req {
 	const route_t *route;
 	const char *method;
 	const char *path;
+	const char *uri;            /* the request line's target as sent: path and query, raw */
+	bool query_refused;         /* more query parameters than the server takes */
 	const char *params[REQ_MAX_PARAMS];
 	int nparams;
 	buf_t body;

@@ -174,7 +174,7 @@ const route_t routes[] = {
 	{ "POST", V1 "/auth/confirm", api_confirm, AUTH_NONE, ROLE_NONE, token_body, TX, "confirm an email address", "200", NULL },
 	{ "POST", V1 "/auth/confirm/resend", api_confirm_resend, AUTH_NONE, ROLE_NONE, email_body, TX, "send the confirmation again", "202", NULL },
 	{ "POST", V1 "/auth/login", api_login, AUTH_NONE, ROLE_NONE, login_body, TX, "sign in", "200", NULL },
-	{ "POST", V1 "/auth/refresh", api_refresh, AUTH_NONE, ROLE_NONE, refresh_body, TX | ROUTE_BODY_OPTIONAL, "rotate the refresh token", "200", NULL },
+	{ "POST", V1 "/auth/refresh", api_refresh, AUTH_NONE, ROLE_NONE, refresh_body, TX | ROUTE_BODY_OPTIONAL | ROUTE_SAME_ORIGIN, "rotate the refresh token", "200", NULL },
 	{ "POST", V1 "/auth/logout", api_logout, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX, "end this session", "204", NULL },
 	{ "POST", V1 "/auth/password/forgot", api_password_forgot, AUTH_NONE, ROLE_NONE, forgot_body, TX, "mail a reset link", "202", NULL },
 	{ "POST", V1 "/auth/password/reset", api_password_reset, AUTH_NONE, ROLE_NONE, reset_body, TX, "set a new password with a reset link", "204", NULL },

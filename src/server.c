@@ -1,6 +1,7 @@
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 #include <openssl/crypto.h>
 
+#include "app.h"
 #include "gate.h"
 #include "crypto.h"
 #include "headers.h"
@@ -27,6 +29,13 @@
 #include "workpool.h"
 
 #define MAX_BODY (1u << 20)
+/* The limits of a request's head, below what the connection's memory (MEMORY_LIMIT) holds,
+ * so that it is this server that refuses, with a problem, and not libmicrohttpd. */
+#define MEMORY_LIMIT ((size_t)256 * 1024)
+#define MAX_URI 8192
+#define MAX_QUERY_PARAMS 100
+#define MAX_HEAD 16384
+#define MAX_HEADERS 100
 #define TLS_PRIORITIES \
 	"NONE:+VERS-TLS1.3:+VERS-TLS1.2:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:+AEAD:" \
 	"+ECDHE-RSA:+ECDHE-ECDSA:+SIGN-ALL:+GROUP-EC-ALL:+GROUP-X25519:+COMP-NULL:+CTYPE-X509"
@@ -45,6 +54,192 @@ void server_after_bind(int (*fn)(char *err, size_t errlen))
 	after_bind = fn;
 }
 static volatile sig_atomic_t stop_requested;
+
+/* ---- connections: the head's deadline and the cap per address ---- */
+
+/* Every open connection, from its start to its close (libmicrohttpd's notify callback):
+ * a connection still without a complete request head HEAD_TIMEOUT seconds after it started
+ * or after its last answer is shut down by the watcher thread (libmicrohttpd then closes it:
+ * its own timeout is of idleness, which a client sending a byte now and then never reaches).
+ * The count of connections per address caps how many one client holds. */
+struct conn_watch {
+	struct conn_watch *prev, *next;
+	int fd;
+	struct timespec since;
+	bool in_head;   /* waiting for a request head */
+	bool cut;
+	struct peer *peer;
+};
+
+struct peer {
+	struct peer *next;
+	unsigned char addr[16];
+	int family;
+	long count;
+};
+
+#define PEER_BUCKETS 4096
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct conn_watch *watched;
+static struct peer *peers[PEER_BUCKETS];
+static pthread_t watcher;
+
+static bool ip_trusted(const char *ip);
+
+/* The address of sa as 16 bytes and its family; false when it is neither IPv4 nor IPv6. */
+static bool peer_key(const struct sockaddr *sa, unsigned char addr[16], int *family, char *text, size_t textlen)
+{
+	memset(addr, 0, 16);
+	if (!sa)
+		return false;
+	*family = sa->sa_family;
+	if (sa->sa_family == AF_INET)
+		memcpy(addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	else if (sa->sa_family == AF_INET6)
+		memcpy(addr, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	else
+		return false;
+	if (text && !inet_ntop(sa->sa_family, addr, text, (socklen_t)textlen))
+		text[0] = '\0';
+	return true;
+}
+
+static unsigned peer_hash(const unsigned char addr[16])
+{
+	unsigned h = 2166136261u;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ addr[i]) * 16777619u;
+	return h % PEER_BUCKETS;
+}
+
+/* The peer of addr; created with count 0 when create. Under watch_lock. */
+static struct peer *peer_find(const unsigned char addr[16], int family, bool create)
+{
+	struct peer **b = &peers[peer_hash(addr)];
+	for (struct peer *p = *b; p; p = p->next)
+		if (p->family == family && memcmp(p->addr, addr, 16) == 0)
+			return p;
+	if (!create)
+		return NULL;
+	struct peer *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	memcpy(p->addr, addr, 16);
+	p->family = family;
+	p->next = *b;
+	*b = p;
+	return p;
+}
+
+static void peer_release(struct peer *peer)
+{
+	if (!peer || --peer->count > 0)
+		return;
+	struct peer **b = &peers[peer_hash(peer->addr)];
+	while (*b && *b != peer)
+		b = &(*b)->next;
+	if (*b)
+		*b = peer->next;
+	free(peer);
+}
+
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	(void)cls;
+	(void)len;
+	unsigned char addr[16];
+	int family;
+	char text[64];
+	if (!peer_key(sa, addr, &family, text, sizeof text) || ip_trusted(text))
+		return MHD_YES;
+	pthread_mutex_lock(&watch_lock);
+	struct peer *p = peer_find(addr, family, false);
+	bool over = p && p->count >= S->max_connections_per_ip;
+	pthread_mutex_unlock(&watch_lock);
+	return over ? MHD_NO : MHD_YES;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		struct conn_watch *w = calloc(1, sizeof *w);
+		if (!w)
+			return;
+		const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ca = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		w->fd = fd ? fd->connect_fd : -1;
+		w->in_head = true;
+		clock_gettime(CLOCK_MONOTONIC, &w->since);
+		unsigned char addr[16];
+		int family;
+		char text[64];
+		bool known = ca && peer_key(ca->client_addr, addr, &family, text, sizeof text) && !ip_trusted(text);
+		pthread_mutex_lock(&watch_lock);
+		if (known && (w->peer = peer_find(addr, family, true)))
+			w->peer->count++;
+		w->next = watched;
+		if (watched)
+			watched->prev = w;
+		watched = w;
+		pthread_mutex_unlock(&watch_lock);
+		*socket_context = w;
+		return;
+	}
+	struct conn_watch *w = *socket_context;
+	if (!w)
+		return;
+	pthread_mutex_lock(&watch_lock);
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		watched = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	peer_release(w->peer);
+	pthread_mutex_unlock(&watch_lock);
+	free(w);
+	*socket_context = NULL;
+}
+
+/* Marks conn's connection as reading a head (since now) or not. */
+static void watch_head(struct MHD_Connection *conn, bool in_head)
+{
+	const union MHD_ConnectionInfo *sc = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_watch *w = sc ? sc->socket_context : NULL;
+	if (!w)
+		return;
+	pthread_mutex_lock(&watch_lock);
+	w->in_head = in_head;
+	clock_gettime(CLOCK_MONOTONIC, &w->since);
+	pthread_mutex_unlock(&watch_lock);
+}
+
+static atomic_bool watcher_stop;
+
+static void *watch_heads(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&watcher_stop)) {
+		usleep(200 * 1000);
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		pthread_mutex_lock(&watch_lock);
+		for (struct conn_watch *w = watched; w; w = w->next) {
+			double waited = (double)(now.tv_sec - w->since.tv_sec) +
+					(double)(now.tv_nsec - w->since.tv_nsec) / 1e9;
+			if (w->in_head && !w->cut && w->fd >= 0 && waited >= (double)S->head_timeout_s) {
+				/* the fd is the connection's until its close notification, which
+				 * takes watch_lock first: it can't be another's here */
+				shutdown(w->fd, SHUT_RDWR);
+				w->cut = true;
+			}
+		}
+		pthread_mutex_unlock(&watch_lock);
+	}
+	return NULL;
+}
 
 /* ---- requests ---- */
 
@@ -95,22 +290,32 @@ static void client_ip(req_t *r)
 	}
 }
 
-static req_t *req_new(struct MHD_Connection *conn, const char *url, const char *method, bool https)
+/* A request is made when its request line arrives (uri_log), with the raw URI and its
+ * query, and filled in when its head is complete (req_init). */
+static req_t *req_alloc(const char *uri)
 {
 	req_t *r = calloc(1, sizeof *r);
 	if (!r)
 		return NULL;
 	clock_gettime(CLOCK_MONOTONIC, &r->start);
-	r->conn = conn;
-	r->https = https;
 	r->body = BUF_INIT(MAX_BODY);
-	r->path = arena_strdup(&r->arena, url);
-	r->method = arena_strdup(&r->arena, method);
-	if (!r->path || !r->method) {
+	r->uri = arena_strdup(&r->arena, uri ? uri : "");
+	if (!r->uri) {
 		arena_release(&r->arena);
 		free(r);
 		return NULL;
 	}
+	return r;
+}
+
+static int req_init(req_t *r, struct MHD_Connection *conn, const char *url, const char *method, bool https)
+{
+	r->conn = conn;
+	r->https = https;
+	r->path = arena_strdup(&r->arena, url);
+	r->method = arena_strdup(&r->arena, method);
+	if (!r->path || !r->method)
+		return -1;
 	const char *rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
 	if (headers_request_id_ok(rid)) {
 		snprintf(r->request_id, sizeof r->request_id, "%s", rid);
@@ -121,6 +326,33 @@ static req_t *req_new(struct MHD_Connection *conn, const char *url, const char *
 	}
 	r->user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent");
 	client_ip(r);
+	return 0;
+}
+
+/* Called with the request line's target before libmicrohttpd splits its query. A query of
+ * more parameters than allowed is refused (head_limits), but libmicrohttpd would first
+ * store each of them in the connection's memory, and with a few thousand it runs out and
+ * can't even send its own error (the client gets nothing). So once the raw target is kept,
+ * the separators of such a query are blanked in the library's buffer (its own memory, read
+ * by it right after this call): it then sees one parameter, and the request is refused. */
+static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	(void)cls;
+	(void)conn;
+	req_t *r = req_alloc(uri);  /* NULL when out of memory: on_request makes one then */
+	char *q = uri ? strchr(uri, '?') : NULL;
+	if (!q)
+		return r;
+	int n = 1;
+	for (const char *c = q; *c; c++)
+		n += *c == '&';
+	if (n > MAX_QUERY_PARAMS) {
+		if (r)
+			r->query_refused = true;
+		for (char *c = q; *c; c++)
+			if (*c == '&')
+				*c = '_';
+	}
 	return r;
 }
 
@@ -187,6 +419,162 @@ static struct MHD_Response *stream_response(req_t *r)
 	return resp;
 }
 
+static bool is_content_length(const char *key, size_t key_size)
+{
+	return key && key_size == 14 && strncasecmp(key, "Content-Length", 14) == 0;
+}
+
+/* 1: value is a length libmicrohttpd can read (1 to 19 digits), 0: it is not. */
+static bool length_ok(const char *v, size_t n)
+{
+	if (n == 0 || n > 19)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+	return true;
+}
+
+/* libmicrohttpd 0.9.75 answers a Content-Length it can't read (-1, 1e3, 30 digits) itself,
+ * with an HTML body, and its answer then carries two status lines. It reads the header
+ * through its public lookup, which this program defines (an executable's definition comes
+ * first for the library's own calls): such a value is hidden from it, so the request reaches
+ * on_request, which refuses it with a problem (bad_length) and closes the connection. */
+static enum MHD_Result (*real_lookup)(struct MHD_Connection *, enum MHD_ValueKind, const char *, size_t,
+				      const char **, size_t *);
+static enum MHD_Result (*real_queue)(struct MHD_Connection *, unsigned, struct MHD_Response *);
+
+/* Finds libmicrohttpd's own functions behind the two this program defines; before any
+ * daemon starts, so that no thread races to it. */
+static void resolve_library(void)
+{
+	if (!real_lookup)
+		*(void **)&real_lookup = dlsym(RTLD_NEXT, "MHD_lookup_connection_value_n");
+	if (!real_queue)
+		*(void **)&real_queue = dlsym(RTLD_NEXT, "MHD_queue_response");
+}
+
+enum MHD_Result MHD_lookup_connection_value_n(struct MHD_Connection *conn, enum MHD_ValueKind kind, const char *key,
+					      size_t key_size, const char **value_ptr, size_t *value_size_ptr)
+{
+	if (!real_lookup)
+		return MHD_NO;
+	const char *v = NULL;
+	size_t n = 0;
+	enum MHD_Result found = real_lookup(conn, kind, key, key_size, &v, &n);
+	if (found == MHD_YES && kind == MHD_HEADER_KIND && is_content_length(key, key_size) && !length_ok(v, n))
+		return MHD_NO;
+	if (value_ptr)
+		*value_ptr = v;
+	if (value_size_ptr)
+		*value_size_ptr = n;
+	return found;
+}
+
+struct head_size {
+	size_t bytes;
+	int count;
+	bool bad_length;
+};
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+				    const char *value, size_t value_size)
+{
+	(void)kind;
+	struct head_size *h = cls;
+	h->bytes += key_size + value_size + 4;
+	h->count++;
+	if (is_content_length(key, key_size) && !length_ok(value, value_size))
+		h->bad_length = true;
+	return MHD_YES;
+}
+
+/* The head's limits: 0, or -1 with the problem set. */
+static int head_limits(req_t *r)
+{
+	struct head_size h = { strlen(r->uri) + strlen(r->method) + 12, 0, false };
+	MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, count_header, &h);
+	if (h.bad_length) {
+		req_header(r, "Connection", "close");
+		req_problem(r, 400, "bad_length", "Content-Length must be a whole number of bytes");
+		return -1;
+	}
+	if (strlen(r->uri) > MAX_URI) {
+		req_problem(r, 414, "uri_too_long", "the path and query are longer than 8 KiB");
+		return -1;
+	}
+	if (r->query_refused || MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, NULL, NULL) > MAX_QUERY_PARAMS) {
+		req_problem(r, 414, "uri_too_long", "the query has more than 100 parameters");
+		return -1;
+	}
+	if (h.bytes > MAX_HEAD || h.count > MAX_HEADERS) {
+		req_problem(r, 431, "header_too_large", "the request's headers are larger than 16 KiB or more than 100");
+		return -1;
+	}
+	return 0;
+}
+
+/* libmicrohttpd's own MHD_queue_response; the server's answers go through it directly. */
+static enum MHD_Result queue_real(struct MHD_Connection *conn, unsigned status, struct MHD_Response *resp)
+{
+	return real_queue ? real_queue(conn, status, resp) : MHD_NO;
+}
+
+static void add_common_headers(struct MHD_Response *resp, bool https)
+{
+	size_t n;
+	const header_t *h = headers_security(https, &n);
+	for (size_t i = 0; i < n; i++)
+		MHD_add_response_header(resp, h[i].name, h[i].value);
+}
+
+static const char *library_error_code(unsigned status)
+{
+	switch (status) {
+	case 413: return "payload_too_large";
+	case 414: return "uri_too_long";
+	case 431: return "header_too_large";
+	case 505: return "http_version_not_supported";
+	default: return status >= 500 ? "internal_error" : "bad_request";
+	}
+}
+
+/* libmicrohttpd 0.9.75 answers some broken requests itself, before any handler of ours runs
+ * (a head larger than the connection's memory, a malformed Content-Length, a request line it
+ * can't parse), with an HTML body and none of our headers, and offers no option to change
+ * that. It queues those answers through its public MHD_queue_response, which this program
+ * defines (an executable's definition comes first for the library's own calls): each is
+ * replaced here by a problem with the security headers, like every other answer. */
+enum MHD_Result MHD_queue_response(struct MHD_Connection *conn, unsigned int status, struct MHD_Response *resp)
+{
+	if (status < 400)
+		return queue_real(conn, status, resp);
+	const union MHD_ConnectionInfo *tls = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	bool https = tls && tls->tls_session;
+	json_t *p = json_pack("{s:s,s:s,s:i,s:s,s:s}", "type", "about:blank", "title", http_status_text((int)status),
+			      "status", (int)status, "code", library_error_code(status), "detail",
+			      "the request could not be read");
+	char *body = p ? json_dumps(p, JSON_COMPACT) : NULL;
+	json_decref(p);
+	struct MHD_Response *ours = body ? MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE)
+					 : NULL;
+	if (!ours) {
+		free(body);
+		return queue_real(conn, status, resp);
+	}
+	add_common_headers(ours, https);
+	MHD_add_response_header(ours, "Cache-Control", "no-store");
+	MHD_add_response_header(ours, "Content-Type", "application/problem+json");
+	unsigned char b[16];
+	char rid[33];
+	crypto_random(b, sizeof b);
+	crypto_hex(b, sizeof b, rid);
+	MHD_add_response_header(ours, "X-Request-Id", rid);
+	enum MHD_Result ret = queue_real(conn, status, ours);
+	MHD_destroy_response(ours);
+	return ret;
+}
+
 static enum MHD_Result send_response(req_t *r)
 {
 	struct MHD_Response *resp;
@@ -201,10 +589,7 @@ static enum MHD_Result send_response(req_t *r)
 	}
 	if (!resp)
 		return MHD_NO;
-	size_t n;
-	const header_t *h = headers_security(r->https, &n);
-	for (size_t i = 0; i < n; i++)
-		MHD_add_response_header(resp, h[i].name, h[i].value);
+	add_common_headers(resp, r->https);
 	if (is_api_path(r->path) || is_root_endpoint(r->path))
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
 	else
@@ -214,7 +599,7 @@ static enum MHD_Result send_response(req_t *r)
 	MHD_add_response_header(resp, "X-Request-Id", r->request_id);
 	for (int i = 0; i < r->nhdr; i++)
 		MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
-	enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+	enum MHD_Result ret = queue_real(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
@@ -262,17 +647,15 @@ static void plain_http(req_t *r, const struct daemon_ctx *d)
 			    "the API is served over HTTPS only; credentials sent in clear must be replaced");
 		return;
 	}
-	const char *host = req_header_in(r, "Host");
-	char hostname[256] = "localhost";
-	if (host && strlen(host) < sizeof hostname && strspn(host, "abcdefghijklmnopqrstuvwxyz"
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == strlen(host)) {
-		snprintf(hostname, sizeof hostname, "%s", host);
-		char *colon = strrchr(hostname, ':');
-		if (colon && !strchr(colon, ']'))
-			*colon = '\0';
-	}
-	char *loc = d->https_port == 443 ? arena_printf(&r->arena, "https://%s%s", hostname, r->path)
-					 : arena_printf(&r->arena, "https://%s:%d%s", hostname, d->https_port, r->path);
+	/* PUBLIC_URL's host (never the request's Host header), the path and the query */
+	const char *pub = app_public_url();
+	const char *authority = strstr(pub, "://");
+	authority = authority ? authority + 3 : "";
+	int alen = (int)strcspn(authority, "/?#");
+	/* the raw target as sent (the decoded path could hold what a header can't) */
+	const char *target = r->uri[0] == '/' ? r->uri : "/";
+	char *loc = alen ? arena_printf(&r->arena, "https://%.*s%s", alen, authority, target)
+			 : arena_printf(&r->arena, "https://localhost:%d%s", d->https_port, target);
 	if (!loc) {
 		req_problem(r, 500, "internal_error", NULL);
 		return;
@@ -316,12 +699,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)version;
 	const struct daemon_ctx *d = cls;
 	req_t *r = *con_cls;
-	if (!r) {
-		r = req_new(conn, url, method, d->https);
-		if (!r)
+	if (!r || !r->conn) {
+		if (!r && !(r = req_alloc(url)))
 			return MHD_NO;
 		*con_cls = r;
-		atomic_fetch_add(&inflight, 1);
+		watch_head(conn, false);
+		atomic_fetch_add(&inflight, 1);  /* on_completed counts it down */
+		if (req_init(r, conn, url, method, d->https) < 0)
+			return MHD_NO;
+		if (head_limits(r) < 0)
+			return send_response(r);
 		/* Early answers (plain HTTP, 404, 405) are sent once the request is read, so the
 		 * connection stays usable; only an oversized body is refused before it is read. */
 		if (!d->https)
@@ -378,11 +765,16 @@ void http_resume(req_t *r)
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
-	(void)conn;
 	(void)toe;
+	watch_head(conn, true);  /* the next request's head is awaited from now */
 	req_t *r = *con_cls;
 	if (!r)
 		return;
+	if (!r->conn) {  /* refused before its head was complete */
+		req_free(r);
+		*con_cls = NULL;
+		return;
+	}
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	double ms = (double)(now.tv_sec - r->start.tv_sec) * 1e3 + (double)(now.tv_nsec - r->start.tv_nsec) / 1e6;
@@ -496,15 +888,17 @@ static struct MHD_Daemon *start(struct daemon_ctx *ctx, const char *listen, cons
 		{ MHD_OPTION_END, 0, NULL },
 	};
 	struct MHD_Daemon *d = MHD_start_daemon(
-		flags, (uint16_t)port, NULL, NULL, on_request, ctx,
+		flags, (uint16_t)port, accept_policy, NULL, on_request, ctx,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)20000,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, MEMORY_LIMIT,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 		MHD_OPTION_ARRAY, cert ? tls_opts : (struct MHD_OptionItem[]){ { MHD_OPTION_END, 0, NULL } },
 		MHD_OPTION_END);
 	if (!d)
@@ -513,7 +907,28 @@ static struct MHD_Daemon *start(struct daemon_ctx *ctx, const char *listen, cons
 	return d;
 }
 
+static int serve(const settings_t *s, char *err, size_t errlen);
+
 int server_run(const settings_t *s, char *err, size_t errlen)
+{
+	S = s;
+	resolve_library();
+	if (!real_lookup || !real_queue) {
+		snprintf(err, errlen, "cannot find libmicrohttpd's MHD_queue_response");
+		return -1;
+	}
+	atomic_store(&watcher_stop, false);
+	if (pthread_create(&watcher, NULL, watch_heads, NULL) != 0) {
+		snprintf(err, errlen, "cannot start the connection watcher");
+		return -1;
+	}
+	int rc = serve(s, err, errlen);
+	atomic_store(&watcher_stop, true);
+	pthread_join(watcher, NULL);
+	return rc;
+}
+
+static int serve(const settings_t *s, char *err, size_t errlen)
 {
 	S = s;
 	struct rlimit rl;

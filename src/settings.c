@@ -90,6 +90,10 @@ static const struct setting table[] = {
 	  "PBKDF2 rounds of the password history; lower only in tests" },
 	{ "PLANYARD_DB_PREPARE", K_INT, S(db_prepare), "1", 0, 1, false, "`1`",
 	  "1: prepared statements per connection; 0 behind pgbouncer in transaction mode" },
+	{ "PLANYARD_HEAD_TIMEOUT_S", K_INT, S(head_timeout_s), "15", 1, 600, false, "`15`",
+	  "seconds from a connection's start, or its last answer, to a complete request head; then it is closed" },
+	{ "PLANYARD_MAX_CONNECTIONS_PER_IP", K_INT, S(max_connections_per_ip), "128", 1, 100000, false, "`128`",
+	  "open connections one address may hold (trusted proxies are not counted); more are closed at once" },
 	{ "PLANYARD_DB_STATEMENT_TIMEOUT_MS", K_INT, S(db_statement_timeout_ms), "10000", 100, 600000, false,
 	  "`10000`", "statement timeout of request transactions" },
 };

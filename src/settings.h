@@ -40,6 +40,8 @@ typedef struct {
 	long pbkdf2_iterations;
 	long db_statement_timeout_ms;
 	long db_prepare;
+	long head_timeout_s;
+	long max_connections_per_ip;
 } settings_t;
 
 enum settings_mode { SETTINGS_DEV, SETTINGS_SERVE };

@@ -51,6 +51,26 @@ static int serve_file(req_t *r, const char *name)
 	return -1;
 }
 
+/* The screens of the web app (web/app.js, ROUTES; test_http_edges keeps the two in step):
+ * their paths, with or without a trailing slash, get the app with 200; any other page path
+ * gets it with 404, so the app says "No such page" and a crawler or a script sees no page. */
+static const char *const screens[] = {
+	"/", "/signin", "/signup", "/confirm", "/forgot", "/reset", "/invite", "/impersonate", "/week",
+	"/customers", "/projects", "/crews", "/employees", "/assignments", "/reminders", "/regions",
+	"/admin/members", "/admin/settings", "/admin/audit", "/admin/access", "/admin/exports", "/account",
+};
+
+bool static_is_screen(const char *path)
+{
+	size_t n = strlen(path);
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	for (size_t i = 0; i < ARRAY_LEN(screens); i++)
+		if (strlen(screens[i]) == n && strncmp(screens[i], path, n) == 0)
+			return true;
+	return false;
+}
+
 int static_serve(req_t *r)
 {
 	const char *p = r->path;
@@ -60,8 +80,11 @@ int static_serve(req_t *r)
 		return 0;
 	const char *last = strrchr(r->path, '/');
 	if (!*p || (last && !strchr(last, '.'))) {
-		if (serve_file(r, "index.html") == 0)
+		if (serve_file(r, "index.html") == 0) {
+			if (!static_is_screen(r->path))
+				r->status = 404;
 			return 0;
+		}
 	}
 	static const char nf[] = "<!doctype html><title>Not found</title><p>No such page.</p>\n";
 	req_static(r, 404, "text/html; charset=utf-8", nf, sizeof nf - 1);

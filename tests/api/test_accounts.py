@@ -1017,6 +1017,30 @@ class SessionTest(NoSecretsInLogs, AccountsCase):
         r = self.refresh(headers={"Cookie": "theme=dark; %s=%s; lang=en" % (COOKIE, s["refresh_token"])})
         self.assertEqual(r.status, 200, r)
 
+    def test_refresh_from_another_site_is_refused(self):
+        """A page of another site can't make the browser rotate the cookie's session (CSRF):
+        a foreign Origin or a Sec-Fetch-Site other than same-origin is 403, and the token
+        still works afterwards; the app's own origin (PUBLIC_URL's, or the address the
+        browser used) is let through."""
+        s = self.session(self.account())
+        jar = {"Cookie": "%s=%s" % (COOKIE, s["refresh_token"])}
+        port = self.server.https_port
+        for hostile in ({"Origin": "https://evil.example"}, {"Origin": "null"},
+                        {"Origin": PUBLIC_URL + ".evil.example"}, {"Origin": "http://localhost:%d" % port},
+                        {"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+                        {"Origin": PUBLIC_URL, "Sec-Fetch-Site": "cross-site"}):
+            r = self.refresh(headers=dict(jar, **hostile))
+            self.assert_problem(r, 403, "cross_site_refused")
+            self.assertIsNone(r.header("Set-Cookie"), r.headers)
+            # with the token in the body too
+            self.assert_problem(self.refresh(s["refresh_token"], headers=hostile), 403, "cross_site_refused")
+        for friendly in ({"Origin": PUBLIC_URL}, {"Origin": "https://localhost:%d" % port, "Sec-Fetch-Site": "same-origin"},
+                         {"Sec-Fetch-Site": "none"}, {}):
+            r = self.refresh(headers=dict(jar, **friendly))
+            self.assertEqual(r.status, 200, (friendly, r))
+            s = r.json
+            jar = {"Cookie": "%s=%s" % (COOKIE, s["refresh_token"])}
+
     def test_refresh_garbage(self):
         for token in ("garbage", b64u(secrets.token_bytes(32)), "A" * 43, "x" * 200):
             r = self.refresh(token)

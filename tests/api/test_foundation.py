@@ -205,11 +205,12 @@ class FoundationHTTP(unittest.TestCase, ProblemAssertions):
     # 2. plain HTTP ---------------------------------------------------------------------------
     def test_plain_http_redirects_pages(self):
         s = self.server
-        for path in ("/week", "/", "/settings/profile"):
+        for path in ("/week", "/", "/settings/profile", "/week?day=2026-11-02&x=%2F"):
             r = s.request("GET", path, https=False)
             self.assertEqual(r.status, 308, (path, r))
-            self.assertEqual(r.header("Location"), "https://127.0.0.1:%d%s" % (s.https_port, path))
-        r = s.request("GET", "/week", https=False, headers={"Host": "localhost:%d" % s.http_port})
+            self.assertEqual(r.header("Location"), "https://localhost:%d%s" % (s.https_port, path))
+        # the host is PUBLIC_URL's, never the Host header's (test_http_edges has more)
+        r = s.request("GET", "/week", https=False, headers={"Host": "evil.example:%d" % s.http_port})
         self.assertEqual(r.header("Location"), "https://localhost:%d/week" % s.https_port)
 
     def test_plain_http_healthz(self):
@@ -512,11 +513,12 @@ class FoundationHTTP(unittest.TestCase, ProblemAssertions):
 
 # --------------------------------------------------------------------------------------------
 class Resilience(unittest.TestCase, ProblemAssertions):
-    """The database going away under a running server; many idle connections."""
+    """The database going away under a running server; many idle connections (from one
+    address, idle longer than a head may take by default: both limits raised here)."""
 
     @classmethod
     def setUpClass(cls):
-        cls.server = start_server()
+        cls.server = start_server(env={"PLANYARD_MAX_CONNECTIONS_PER_IP": "2000", "PLANYARD_HEAD_TIMEOUT_S": "300"})
 
     @classmethod
     def tearDownClass(cls):
@@ -708,7 +710,7 @@ class ServeStartup(unittest.TestCase):
                 c = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=5)
                 c.request("GET", "/week")
                 r = c.getresponse()
-                self.assertEqual((r.status, r.getheader("Location")), (308, "https://127.0.0.1:%d/week" % self.https_port))
+                self.assertEqual((r.status, r.getheader("Location")), (308, "https://localhost:%d/week" % self.https_port))
                 c.close()
                 proc.send_signal(signal.SIGTERM)
                 rc = proc.wait(30)
