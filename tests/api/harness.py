@@ -19,9 +19,19 @@ FAST_PG = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing listens on, below Linux's ephemeral range (32768-60999): a
+    port the kernel hands out (bind to 0) may meanwhile become the source port of one of the
+    many outgoing connections the tests make, and the server's bind then fails."""
+    import random
+    for _ in range(200):
+        port = random.randint(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port")
 
 
 class Response:
