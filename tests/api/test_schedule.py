@@ -530,6 +530,30 @@ class RandomOperations(ScheduleBase):
               flush=True)
 
 
+class DemoWorkspace(unittest.TestCase):
+    """The demo workspace of `planyard dev` (sql/seed/demo.sql) keeps the rules: its people are
+    on their pours' dates, none on its canceled pour, nobody twice a day."""
+
+    def test_the_demo_keeps_the_rules(self):
+        server = Server(args=())
+        try:
+            server.start()
+            t = server.psql("select id from app.tenants where slug = 'demo'", user="postgres").strip()
+            self.assertTrue(t)
+            self.assertEqual(server.psql(INVARIANTS.format(t=t), user="postgres").strip(), "0|0|0")
+            on_pours = int(server.psql("select count(*) from app.assignments where tenant_id = '%s' and pour_id "
+                                       "is not null" % t, user="postgres"))
+            canceled = int(server.psql("select count(*) from app.pours where tenant_id = '%s' and status = "
+                                       "'canceled'" % t, user="postgres"))
+            self.assertGreater(on_pours, 20, "the demo should have people on pours")
+            self.assertGreater(canceled, 0, "the demo should have a canceled pour")
+        finally:
+            rc = server.stop()
+            errors = server.sanitizer_errors()
+            server.cleanup()
+        self.assertEqual((rc, errors), (0, []))
+
+
 # --------------------------------------------------------------------------------------------
 SCRIPT = os.path.join(ROOT, "tests", "sql", "schedule.sql")
 TAP = re.compile(r"^(not ok|ok) (\d+) - (.*)$")
