@@ -1748,22 +1748,30 @@ ALTER TABLE ONLY app.pours FORCE ROW LEVEL SECURITY;
 CREATE FUNCTION app.pours_json(c app.pours) RETURNS json
     LANGUAGE sql STABLE
     AS $$
+  select app.pours_json(c, coalesce((select json_agg(o.id order by o.start_time nulls last, o.id) from app.pours o
+                                     where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id
+                                       and o.scheduled_date = c.scheduled_date and o.id <> c.id
+                                       and o.status <> 'canceled' and c.status <> 'canceled'), '[]'::json))
+$$;
+
+CREATE FUNCTION app.pours_json(c app.pours, conflicts json) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
   select json_build_object('id', c.id, 'project_id', c.project_id, 'scheduled_date', c.scheduled_date::text,
     'start_time', app.hhmm(c.start_time), 'volume_cy', c.volume_cy::text, 'mix', c.mix, 'pump', c.pump,
     'crew_id', c.crew_id, 'crew_size_needed', c.crew_size_needed, 'status', c.status, 'notes', c.notes,
-    'cancel_reason', c.cancel_reason,
-    'conflicts', coalesce((select json_agg(o.id order by o.start_time nulls last, o.id) from app.pours o
-                           where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id
-                             and o.scheduled_date = c.scheduled_date and o.id <> c.id
-                             and o.status <> 'canceled' and c.status <> 'canceled'), '[]'::json),
+    'cancel_reason', c.cancel_reason, 'conflicts', conflicts,
     'created_at', app.ts(c.created_at), 'updated_at', app.ts(c.updated_at))
 $$;
 
 CREATE FUNCTION app.pours_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
     LANGUAGE sql STABLE
     AS $$
-  select app.pours_json(c), c.scheduled_date::text || '|' || c.id
+  select app.pours_json(c, coalesce(k.ids, '[]'::json)), c.scheduled_date::text || '|' || c.id
   from app.pours c
+  left join lateral (select json_agg(o.id order by o.start_time nulls last, o.id) as ids from app.pours o
+                     where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id and o.scheduled_date = c.scheduled_date
+                       and o.id <> c.id and o.status <> 'canceled' and c.status <> 'canceled') k on true
   where c.tenant_id = app.current_tenant()
     and c.scheduled_date between (f->>'from')::date and (f->>'to')::date
     and (f->>'status' is null or c.status = f->>'status')

@@ -384,25 +384,37 @@ CREATE OR REPLACE FUNCTION app.pours_get(p_id uuid) RETURNS json
   select app.pours_json(c) from app.pours c where c.tenant_id = app.current_tenant() and c.id = p_id
 $$;
 
+-- One pour: its conflicts looked up here. A list passes them in (app.pours_page), found in its
+-- own query: a lookup per row costs a session check per row.
 CREATE OR REPLACE FUNCTION app.pours_json(c app.pours) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select app.pours_json(c, coalesce((select json_agg(o.id order by o.start_time nulls last, o.id) from app.pours o
+                                     where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id
+                                       and o.scheduled_date = c.scheduled_date and o.id <> c.id
+                                       and o.status <> 'canceled' and c.status <> 'canceled'), '[]'::json))
+$$;
+
+-- conflicts: the other pours, not canceled, of the same crew on the same date (none for a
+-- canceled pour).
+CREATE OR REPLACE FUNCTION app.pours_json(c app.pours, conflicts json) RETURNS json
     LANGUAGE sql STABLE
     AS $$
   select json_build_object('id', c.id, 'project_id', c.project_id, 'scheduled_date', c.scheduled_date::text,
     'start_time', app.hhmm(c.start_time), 'volume_cy', c.volume_cy::text, 'mix', c.mix, 'pump', c.pump,
     'crew_id', c.crew_id, 'crew_size_needed', c.crew_size_needed, 'status', c.status, 'notes', c.notes,
-    'cancel_reason', c.cancel_reason,
-    'conflicts', coalesce((select json_agg(o.id order by o.start_time nulls last, o.id) from app.pours o
-                           where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id
-                             and o.scheduled_date = c.scheduled_date and o.id <> c.id
-                             and o.status <> 'canceled' and c.status <> 'canceled'), '[]'::json),
+    'cancel_reason', c.cancel_reason, 'conflicts', conflicts,
     'created_at', app.ts(c.created_at), 'updated_at', app.ts(c.updated_at))
 $$;
 
 CREATE OR REPLACE FUNCTION app.pours_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
     LANGUAGE sql STABLE
     AS $$
-  select app.pours_json(c), c.scheduled_date::text || '|' || c.id
+  select app.pours_json(c, coalesce(k.ids, '[]'::json)), c.scheduled_date::text || '|' || c.id
   from app.pours c
+  left join lateral (select json_agg(o.id order by o.start_time nulls last, o.id) as ids from app.pours o
+                     where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id and o.scheduled_date = c.scheduled_date
+                       and o.id <> c.id and o.status <> 'canceled' and c.status <> 'canceled') k on true
   where c.tenant_id = app.current_tenant()
     and c.scheduled_date between (f->>'from')::date and (f->>'to')::date
     and (f->>'status' is null or c.status = f->>'status')
