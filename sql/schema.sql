@@ -1748,13 +1748,13 @@ ALTER TABLE ONLY app.pours FORCE ROW LEVEL SECURITY;
 CREATE FUNCTION app.pours_json(c app.pours) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select app.pours_json(c, coalesce((select json_agg(o.id order by o.start_time nulls last, o.id) from app.pours o
+  select app.pours_json_with(c, coalesce((select json_agg(o.id order by o.start_time nulls last, o.id) from app.pours o
                                      where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id
                                        and o.scheduled_date = c.scheduled_date and o.id <> c.id
                                        and o.status <> 'canceled' and c.status <> 'canceled'), '[]'::json))
 $$;
 
-CREATE FUNCTION app.pours_json(c app.pours, conflicts json) RETURNS json
+CREATE FUNCTION app.pours_json_with(c app.pours, conflicts json) RETURNS json
     LANGUAGE sql STABLE
     AS $$
   select json_build_object('id', c.id, 'project_id', c.project_id, 'scheduled_date', c.scheduled_date::text,
@@ -1767,7 +1767,7 @@ $$;
 CREATE FUNCTION app.pours_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
     LANGUAGE sql STABLE
     AS $$
-  select app.pours_json(c, coalesce(k.ids, '[]'::json)), c.scheduled_date::text || '|' || c.id
+  select app.pours_json_with(c, coalesce(k.ids, '[]'::json)), c.scheduled_date::text || '|' || c.id
   from app.pours c
   left join lateral (select json_agg(o.id order by o.start_time nulls last, o.id) as ids from app.pours o
                      where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id and o.scheduled_date = c.scheduled_date

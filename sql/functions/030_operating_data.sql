@@ -385,11 +385,11 @@ CREATE OR REPLACE FUNCTION app.pours_get(p_id uuid) RETURNS json
 $$;
 
 -- One pour: its conflicts looked up here. A list passes them in (app.pours_page), found in its
--- own query: a lookup per row costs a session check per row.
+-- own query (app.pours_json_with): a lookup per row costs a session check per row.
 CREATE OR REPLACE FUNCTION app.pours_json(c app.pours) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select app.pours_json(c, coalesce((select json_agg(o.id order by o.start_time nulls last, o.id) from app.pours o
+  select app.pours_json_with(c, coalesce((select json_agg(o.id order by o.start_time nulls last, o.id) from app.pours o
                                      where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id
                                        and o.scheduled_date = c.scheduled_date and o.id <> c.id
                                        and o.status <> 'canceled' and c.status <> 'canceled'), '[]'::json))
@@ -397,7 +397,7 @@ $$;
 
 -- conflicts: the other pours, not canceled, of the same crew on the same date (none for a
 -- canceled pour).
-CREATE OR REPLACE FUNCTION app.pours_json(c app.pours, conflicts json) RETURNS json
+CREATE OR REPLACE FUNCTION app.pours_json_with(c app.pours, conflicts json) RETURNS json
     LANGUAGE sql STABLE
     AS $$
   select json_build_object('id', c.id, 'project_id', c.project_id, 'scheduled_date', c.scheduled_date::text,
@@ -410,7 +410,7 @@ $$;
 CREATE OR REPLACE FUNCTION app.pours_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
     LANGUAGE sql STABLE
     AS $$
-  select app.pours_json(c, coalesce(k.ids, '[]'::json)), c.scheduled_date::text || '|' || c.id
+  select app.pours_json_with(c, coalesce(k.ids, '[]'::json)), c.scheduled_date::text || '|' || c.id
   from app.pours c
   left join lateral (select json_agg(o.id order by o.start_time nulls last, o.id) as ids from app.pours o
                      where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id and o.scheduled_date = c.scheduled_date
