@@ -11,6 +11,7 @@ COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';
 CREATE FUNCTION app.assignments_create(b jsonb) RETURNS json
     LANGUAGE sql
     AS $$
+  select app.schedule_lock();
   insert into app.assignments as c (tenant_id, employee_id, date, pour_id, role)
   values (app.current_tenant(), (b->>'employee_id')::uuid, (b->>'date')::date, (b->>'pour_id')::uuid, b->>'role')
   returning app.assignments_json(c)
@@ -19,9 +20,36 @@ $$;
 CREATE FUNCTION app.assignments_delete(p_id uuid) RETURNS boolean
     LANGUAGE sql
     AS $$
+  select app.schedule_lock();
   with d as (delete from app.assignments c where c.tenant_id = (select app.current_tenant()) and c.id = p_id returning 1)
   select count(*) > 0 from d
 $$;
+
+CREATE FUNCTION app.assignments_follow_pour() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+  p record;
+begin
+  if new.pour_id is null then
+    return new;
+  end if;
+  select x.scheduled_date, x.status into p from app.pours x
+    where x.tenant_id = new.tenant_id and x.id = new.pour_id for share;
+  if not found then
+    raise exception using errcode = 'foreign_key_violation', constraint = 'assignments_pour_fk',
+      message = 'pour_id does not name a pour of this workspace';
+  end if;
+  if p.status = 'canceled' then
+    raise exception using errcode = 'PY409', message = 'pour_canceled|this pour is canceled: it takes no assignments';
+  end if;
+  if new.date is null then
+    new.date := p.scheduled_date;
+  elsif new.date <> p.scheduled_date then
+    perform app.bad('date', 'invalid', 'an assignment on a pour is on the pour''s date (' || p.scheduled_date::text || ')');
+  end if;
+  return new;
+end $$;
 
 CREATE FUNCTION app.assignments_get(p_id uuid) RETURNS json
     LANGUAGE sql STABLE
@@ -67,9 +95,12 @@ $$;
 CREATE FUNCTION app.assignments_update(p_id uuid, b jsonb) RETURNS json
     LANGUAGE sql
     AS $$
+  select app.schedule_lock();
   update app.assignments c set
     employee_id = case when b ? 'employee_id' then (b->>'employee_id')::uuid else c.employee_id end,
-    date = case when b ? 'date' then (b->>'date')::date else c.date end,
+    date = case when b ? 'date' then (b->>'date')::date
+                when b->>'pour_id' is not null then null
+                else c.date end,
     pour_id = case when b ? 'pour_id' then (b->>'pour_id')::uuid else c.pour_id end,
     role = case when b ? 'role' then b->>'role' else c.role end,
     updated_at = now()
@@ -198,6 +229,13 @@ begin
     verb := 'canceled';
   elsif noun = 'employee' and tg_op = 'DELETE' then
     verb := 'removed';
+  elsif noun = 'assignment' and tg_op = 'UPDATE' and ch ? 'date' and o ->> 'pour_id' is not null
+        and o -> 'pour_id' = n -> 'pour_id' then
+    -- on the same pour, a new date: only its pour's move does that (the date cascades)
+    verb := 'moved';
+  elsif noun = 'assignment' and tg_op = 'DELETE' and pg_trigger_depth() > 1 then
+    -- deleted by a trigger: app.pours_release, its pour being canceled
+    verb := 'released';
   elsif noun = 'member' then
     entity := coalesce(n ->> 'user_id', o ->> 'user_id');
     verb := case tg_op when 'INSERT' then 'joined' when 'UPDATE' then 'role_changed' else 'removed' end;
@@ -1283,9 +1321,11 @@ CREATE FUNCTION app.manpower(p_from date, p_to date, p_region uuid) RETURNS json
              where p.tenant_id = (select app.current_tenant()) and p.scheduled_date between p_from and p_to
                and p.status <> 'canceled'
              group by 1, 2),
-  assigned as (select e.region_id, a.date as day, count(distinct a.employee_id) as n
-               from app.assignments a join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
+  assigned as (select pr.region_id, a.date as day, count(distinct a.employee_id) as n
+               from app.assignments a join app.pours p on p.tenant_id = a.tenant_id and p.id = a.pour_id
+               join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
                where a.tenant_id = (select app.current_tenant()) and a.date between p_from and p_to
+                 and p.status <> 'canceled'
                group by 1, 2),
   active as (select e.region_id, count(*) as n from app.employees e
              where e.tenant_id = (select app.current_tenant()) and e.active group by 1),
@@ -1697,6 +1737,30 @@ begin
   end loop;
 end $$;
 
+CREATE FUNCTION app.pour_move_check(t uuid, p_id uuid, day date) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+declare
+  busy jsonb;
+begin
+  busy := (select jsonb_agg(jsonb_build_object('field', 'employee_id', 'code', 'double_booked',
+                              'employee_id', a.employee_id, 'pour_id', b.pour_id, 'assignment_id', b.id,
+                              'message', e.name || ' is already assigned on ' || day::text
+                                         || case when b.pour_id is null then '' else ' (another pour)' end)
+                            order by e.name, e.id)
+           from app.assignments a
+           join app.assignments b on b.tenant_id = a.tenant_id and b.employee_id = a.employee_id and b.date = day
+                                 and b.id <> a.id
+           join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
+           where a.tenant_id = t and a.pour_id = p_id and (b.pour_id is distinct from p_id));
+  if busy is not null then
+    raise exception using errcode = 'PY409',
+      message = 'double_booked|' || jsonb_array_length(busy) || ' of this pour''s people are already assigned on '
+                || day::text || '; nothing was changed',
+      detail = busy::text;
+  end if;
+end $$;
+
 CREATE FUNCTION app.pour_notify_query(p_id uuid) RETURNS TABLE(email text, name text, scheduled_date date, start_time text, volume_cy text, mix text, pump boolean, project text, address text, customer text, crew text)
     LANGUAGE sql STABLE
     AS $$
@@ -1721,12 +1785,25 @@ CREATE FUNCTION app.pour_weather_query(p_id uuid) RETURNS TABLE(day date, zip te
 $$;
 
 CREATE FUNCTION app.pours_cancel(p_id uuid, b jsonb) RETURNS json
-    LANGUAGE sql
+    LANGUAGE plpgsql
     AS $$
-  update app.pours c set status = 'canceled', cancel_reason = b->>'reason', updated_at = now()
-  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-  returning app.pours_json(c)
-$$;
+declare
+  t uuid := (select app.current_tenant());
+  c app.pours;
+  n int;
+begin
+  perform app.schedule_lock();
+  perform 1 from app.pours x where x.tenant_id = t and x.id = p_id for update;
+  if not found then
+    return null;
+  end if;
+  -- the pour is locked: nobody can be put on it until this commits
+  n := (select count(*) from app.assignments a where a.tenant_id = t and a.pour_id = p_id);
+  update app.pours x set status = 'canceled', cancel_reason = b->>'reason', updated_at = now()
+  where x.tenant_id = t and x.id = p_id
+  returning x.* into c;
+  return (app.pours_json(c)::jsonb || jsonb_build_object('released', n))::json;
+end $$;
 
 CREATE FUNCTION app.pours_create(b jsonb) RETURNS json
     LANGUAGE sql
@@ -1778,17 +1855,30 @@ ALTER TABLE ONLY app.pours FORCE ROW LEVEL SECURITY;
 CREATE FUNCTION app.pours_json(c app.pours) RETURNS json
     LANGUAGE sql STABLE
     AS $$
+  select app.pours_json_with(c, coalesce((select json_agg(o.id order by o.start_time nulls last, o.id) from app.pours o
+                                     where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id
+                                       and o.scheduled_date = c.scheduled_date and o.id <> c.id
+                                       and o.status <> 'canceled' and c.status <> 'canceled'), '[]'::json))
+$$;
+
+CREATE FUNCTION app.pours_json_with(c app.pours, conflicts json) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
   select json_build_object('id', c.id, 'project_id', c.project_id, 'scheduled_date', c.scheduled_date::text,
     'start_time', app.hhmm(c.start_time), 'volume_cy', c.volume_cy::text, 'mix', c.mix, 'pump', c.pump,
     'crew_id', c.crew_id, 'crew_size_needed', c.crew_size_needed, 'status', c.status, 'notes', c.notes,
-    'cancel_reason', c.cancel_reason, 'created_at', app.ts(c.created_at), 'updated_at', app.ts(c.updated_at))
+    'cancel_reason', c.cancel_reason, 'conflicts', conflicts,
+    'created_at', app.ts(c.created_at), 'updated_at', app.ts(c.updated_at))
 $$;
 
 CREATE FUNCTION app.pours_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
     LANGUAGE sql STABLE
     AS $$
-  select app.pours_json(c), c.scheduled_date::text || '|' || c.id
+  select app.pours_json_with(c, coalesce(k.ids, '[]'::json)), c.scheduled_date::text || '|' || c.id
   from app.pours c
+  left join lateral (select json_agg(o.id order by o.start_time nulls last, o.id) as ids from app.pours o
+                     where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id and o.scheduled_date = c.scheduled_date
+                       and o.id <> c.id and o.status <> 'canceled' and c.status <> 'canceled') k on true
   where c.tenant_id = (select app.current_tenant())
     and c.scheduled_date between (f->>'from')::date and (f->>'to')::date
     and (f->>'status' is null or c.status = f->>'status')
@@ -1801,25 +1891,64 @@ CREATE FUNCTION app.pours_page(f jsonb, lim integer, after text) RETURNS TABLE(j
   limit lim + 1
 $$;
 
-CREATE FUNCTION app.pours_update(p_id uuid, b jsonb) RETURNS json
-    LANGUAGE sql
+CREATE FUNCTION app.pours_release() RETURNS trigger
+    LANGUAGE plpgsql
     AS $$
-  update app.pours c set
-    project_id = case when b ? 'project_id' then (b->>'project_id')::uuid else c.project_id end,
-    scheduled_date = case when b ? 'scheduled_date' then (b->>'scheduled_date')::date else c.scheduled_date end,
-    start_time = case when b ? 'start_time' then (b->>'start_time')::time else c.start_time end,
-    volume_cy = case when b ? 'volume_cy' then (b->>'volume_cy')::numeric else c.volume_cy end,
-    mix = case when b ? 'mix' then b->>'mix' else c.mix end,
-    pump = case when b ? 'pump' then coalesce((b->>'pump')::boolean, false) else c.pump end,
-    crew_id = case when b ? 'crew_id' then (b->>'crew_id')::uuid else c.crew_id end,
-    crew_size_needed = case when b ? 'crew_size_needed' then coalesce((b->>'crew_size_needed')::int, 0)
-                            else c.crew_size_needed end,
-    status = case when b ? 'status' then coalesce(b->>'status', c.status) else c.status end,
-    notes = case when b ? 'notes' then b->>'notes' else c.notes end,
-    updated_at = now()
-  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-  returning app.pours_json(c)
-$$;
+begin
+  delete from app.assignments a where a.tenant_id = new.tenant_id and a.pour_id = new.id;
+  return new;
+end $$;
+
+CREATE FUNCTION app.pours_update(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE plpgsql
+    AS $$
+declare
+  t uuid := (select app.current_tenant());
+  o app.pours;
+  c app.pours;
+  day date;
+  canceling boolean;
+  n int;
+begin
+  perform app.schedule_lock();
+  select * into o from app.pours x where x.tenant_id = t and x.id = p_id for update;
+  if not found then
+    return null;
+  end if;
+  day := case when b ? 'scheduled_date' then (b->>'scheduled_date')::date else o.scheduled_date end;
+  canceling := coalesce(b->>'status' = 'canceled', false) and o.status <> 'canceled';
+  if canceling then
+    n := (select count(*) from app.assignments a where a.tenant_id = t and a.pour_id = p_id);
+  elsif day is distinct from o.scheduled_date then
+    perform app.pour_move_check(t, p_id, day);
+  end if;
+  begin
+    update app.pours x set
+      project_id = case when b ? 'project_id' then (b->>'project_id')::uuid else x.project_id end,
+      scheduled_date = day,
+      start_time = case when b ? 'start_time' then (b->>'start_time')::time else x.start_time end,
+      volume_cy = case when b ? 'volume_cy' then (b->>'volume_cy')::numeric else x.volume_cy end,
+      mix = case when b ? 'mix' then b->>'mix' else x.mix end,
+      pump = case when b ? 'pump' then coalesce((b->>'pump')::boolean, false) else x.pump end,
+      crew_id = case when b ? 'crew_id' then (b->>'crew_id')::uuid else x.crew_id end,
+      crew_size_needed = case when b ? 'crew_size_needed' then coalesce((b->>'crew_size_needed')::int, 0)
+                              else x.crew_size_needed end,
+      status = case when b ? 'status' then coalesce(b->>'status', x.status) else x.status end,
+      notes = case when b ? 'notes' then b->>'notes' else x.notes end,
+      updated_at = now()
+    where x.tenant_id = t and x.id = p_id
+    returning x.* into c;
+  exception when unique_violation then
+    -- someone got booked on the new date after the check, by a path that does not queue on
+    -- app.schedule_lock: name them as the check would have
+    perform app.pour_move_check(t, p_id, day);
+    raise;
+  end;
+  if canceling then
+    return (app.pours_json(c)::jsonb || jsonb_build_object('released', n))::json;
+  end if;
+  return app.pours_json(c);
+end $$;
 
 CREATE FUNCTION app.projects_create(b jsonb) RETURNS json
     LANGUAGE sql
@@ -2192,6 +2321,12 @@ begin
   delete from app.users u where not exists (select 1 from app.memberships m where m.user_id = u.id);
   return n;
 end $$;
+
+CREATE FUNCTION app.schedule_lock() RETURNS void
+    LANGUAGE sql
+    AS $$
+  select pg_advisory_xact_lock(74202, hashtext(app.current_tenant()::text))
+$$;
 
 CREATE FUNCTION app.session_alive(s app.sessions) RETURNS boolean
     LANGUAGE sql STABLE
@@ -2633,6 +2768,9 @@ ALTER TABLE ONLY app.password_history
     ADD CONSTRAINT password_history_pkey PRIMARY KEY (user_id, id);
 
 ALTER TABLE ONLY app.pours
+    ADD CONSTRAINT pours_id_date UNIQUE (tenant_id, id, scheduled_date);
+
+ALTER TABLE ONLY app.pours
     ADD CONSTRAINT pours_pkey PRIMARY KEY (tenant_id, id);
 
 ALTER TABLE ONLY app.projects
@@ -2706,7 +2844,7 @@ CREATE INDEX mfa_challenges_user ON app.mfa_challenges USING btree (user_id);
 
 CREATE INDEX outbox_pending ON app.outbox USING btree (next_attempt_at) WHERE (sent_at IS NULL);
 
-CREATE INDEX pours_crew ON app.pours USING btree (tenant_id, crew_id);
+CREATE INDEX pours_crew ON app.pours USING btree (tenant_id, crew_id, scheduled_date);
 
 CREATE INDEX pours_date ON app.pours USING btree (tenant_id, scheduled_date, id);
 
@@ -2734,6 +2872,8 @@ CREATE INDEX user_tokens_user ON app.user_tokens USING btree (user_id);
 
 CREATE UNIQUE INDEX users_email_key ON app.users USING btree (lower(email));
 
+CREATE TRIGGER assignments_follow_pour BEFORE INSERT OR UPDATE OF pour_id, date ON app.assignments FOR EACH ROW EXECUTE FUNCTION app.assignments_follow_pour();
+
 CREATE TRIGGER audit AFTER INSERT OR DELETE OR UPDATE ON app.assignments FOR EACH ROW EXECUTE FUNCTION app.audit_row('assignment');
 
 CREATE TRIGGER audit AFTER INSERT OR DELETE OR UPDATE ON app.crews FOR EACH ROW EXECUTE FUNCTION app.audit_row('crew');
@@ -2760,6 +2900,8 @@ CREATE TRIGGER audit_log_guard BEFORE DELETE OR UPDATE ON app.audit_log FOR EACH
 
 CREATE TRIGGER customers_reminder_subject BEFORE DELETE ON app.customers FOR EACH ROW EXECUTE FUNCTION app.reminder_subject_in_use('customer');
 
+CREATE TRIGGER pours_release BEFORE UPDATE OF status ON app.pours FOR EACH ROW WHEN (((new.status = 'canceled'::text) AND (old.status <> 'canceled'::text))) EXECUTE FUNCTION app.pours_release();
+
 CREATE TRIGGER pours_reminder_subject BEFORE DELETE ON app.pours FOR EACH ROW EXECUTE FUNCTION app.reminder_subject_in_use('pour');
 
 CREATE TRIGGER projects_reminder_subject BEFORE DELETE ON app.projects FOR EACH ROW EXECUTE FUNCTION app.reminder_subject_in_use('project');
@@ -2768,6 +2910,9 @@ CREATE TRIGGER reminders_check BEFORE INSERT OR UPDATE OF remind_at, channel, "t
 
 ALTER TABLE ONLY app.assignments
     ADD CONSTRAINT assignments_employee_fk FOREIGN KEY (tenant_id, employee_id) REFERENCES app.employees(tenant_id, id);
+
+ALTER TABLE ONLY app.assignments
+    ADD CONSTRAINT assignments_pour_date_fk FOREIGN KEY (tenant_id, pour_id, date) REFERENCES app.pours(tenant_id, id, scheduled_date) ON UPDATE CASCADE;
 
 ALTER TABLE ONLY app.assignments
     ADD CONSTRAINT assignments_pour_fk FOREIGN KEY (tenant_id, pour_id) REFERENCES app.pours(tenant_id, id);
@@ -3107,6 +3252,11 @@ REVOKE ALL ON FUNCTION app.assignments_delete(p_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.assignments_delete(p_id uuid) TO planyard_app;
 GRANT ALL ON FUNCTION app.assignments_delete(p_id uuid) TO planyard_auth;
 GRANT ALL ON FUNCTION app.assignments_delete(p_id uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.assignments_follow_pour() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.assignments_follow_pour() TO planyard_app;
+GRANT ALL ON FUNCTION app.assignments_follow_pour() TO planyard_auth;
+GRANT ALL ON FUNCTION app.assignments_follow_pour() TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.assignments_get(p_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.assignments_get(p_id uuid) TO planyard_app;
@@ -3548,6 +3698,11 @@ GRANT ALL ON FUNCTION app.password_proof_ok(p_user uuid, p_proof text) TO planya
 
 REVOKE ALL ON FUNCTION app.password_set(p_user uuid, p_hash text, p_history text, p_subject text, p_body bytea) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.pour_move_check(t uuid, p_id uuid, day date) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.pour_move_check(t uuid, p_id uuid, day date) TO planyard_app;
+GRANT ALL ON FUNCTION app.pour_move_check(t uuid, p_id uuid, day date) TO planyard_auth;
+GRANT ALL ON FUNCTION app.pour_move_check(t uuid, p_id uuid, day date) TO planyard_jobs;
+
 REVOKE ALL ON FUNCTION app.pour_notify_query(p_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.pour_notify_query(p_id uuid) TO planyard_app;
 GRANT ALL ON FUNCTION app.pour_notify_query(p_id uuid) TO planyard_auth;
@@ -3585,10 +3740,20 @@ GRANT ALL ON FUNCTION app.pours_json(c app.pours) TO planyard_app;
 GRANT ALL ON FUNCTION app.pours_json(c app.pours) TO planyard_auth;
 GRANT ALL ON FUNCTION app.pours_json(c app.pours) TO planyard_jobs;
 
+REVOKE ALL ON FUNCTION app.pours_json_with(c app.pours, conflicts json) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.pours_json_with(c app.pours, conflicts json) TO planyard_app;
+GRANT ALL ON FUNCTION app.pours_json_with(c app.pours, conflicts json) TO planyard_auth;
+GRANT ALL ON FUNCTION app.pours_json_with(c app.pours, conflicts json) TO planyard_jobs;
+
 REVOKE ALL ON FUNCTION app.pours_page(f jsonb, lim integer, after text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.pours_page(f jsonb, lim integer, after text) TO planyard_app;
 GRANT ALL ON FUNCTION app.pours_page(f jsonb, lim integer, after text) TO planyard_auth;
 GRANT ALL ON FUNCTION app.pours_page(f jsonb, lim integer, after text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.pours_release() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.pours_release() TO planyard_app;
+GRANT ALL ON FUNCTION app.pours_release() TO planyard_auth;
+GRANT ALL ON FUNCTION app.pours_release() TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.pours_update(p_id uuid, b jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.pours_update(p_id uuid, b jsonb) TO planyard_app;
@@ -3724,6 +3889,11 @@ GRANT ALL ON FUNCTION app.request_begin(p_key text) TO planyard_auth;
 
 REVOKE ALL ON FUNCTION app.retention_run() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.retention_run() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.schedule_lock() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.schedule_lock() TO planyard_app;
+GRANT ALL ON FUNCTION app.schedule_lock() TO planyard_auth;
+GRANT ALL ON FUNCTION app.schedule_lock() TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.session_alive(s app.sessions) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.session_alive(s app.sessions) TO planyard_app;

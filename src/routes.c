@@ -124,7 +124,7 @@ static const jsonv_field_t pour_body[] = {
 };
 static const jsonv_field_t cancel_body[] = { TEXT("reason", 500), JV_END };
 static const jsonv_field_t assignment_body[] = {
-	REF("employee_id", true), { "date", JV_DATE, true, false, 0, 0, NULL, NULL }, REF("pour_id", false),
+	REF("employee_id", true), { "date", JV_DATE, false, false, 0, 0, NULL, NULL }, REF("pour_id", false),
 	TEXT("role", 100), JV_END,
 };
 static const jsonv_field_t reminder_body[] = {

@@ -3,9 +3,11 @@
 -- here must be safe to run again.
 set local check_function_bodies = off;
 
+-- An assignment on a pour may leave out its date: app.assignments_follow_pour fills it in.
 CREATE OR REPLACE FUNCTION app.assignments_create(b jsonb) RETURNS json
     LANGUAGE sql
     AS $$
+  select app.schedule_lock();
   insert into app.assignments as c (tenant_id, employee_id, date, pour_id, role)
   values (app.current_tenant(), (b->>'employee_id')::uuid, (b->>'date')::date, (b->>'pour_id')::uuid, b->>'role')
   returning app.assignments_json(c)
@@ -14,6 +16,7 @@ $$;
 CREATE OR REPLACE FUNCTION app.assignments_delete(p_id uuid) RETURNS boolean
     LANGUAGE sql
     AS $$
+  select app.schedule_lock();
   with d as (delete from app.assignments c where c.tenant_id = (select app.current_tenant()) and c.id = p_id returning 1)
   select count(*) > 0 from d
 $$;
@@ -51,12 +54,16 @@ CREATE OR REPLACE FUNCTION app.assignments_page(f jsonb, lim integer, after text
   limit lim + 1
 $$;
 
+-- Put on another pour without a date, an assignment goes to that pour's date.
 CREATE OR REPLACE FUNCTION app.assignments_update(p_id uuid, b jsonb) RETURNS json
     LANGUAGE sql
     AS $$
+  select app.schedule_lock();
   update app.assignments c set
     employee_id = case when b ? 'employee_id' then (b->>'employee_id')::uuid else c.employee_id end,
-    date = case when b ? 'date' then (b->>'date')::date else c.date end,
+    date = case when b ? 'date' then (b->>'date')::date
+                when b->>'pour_id' is not null then null
+                else c.date end,
     pour_id = case when b ? 'pour_id' then (b->>'pour_id')::uuid else c.pour_id end,
     role = case when b ? 'role' then b->>'role' else c.role end,
     updated_at = now()
@@ -298,6 +305,7 @@ CREATE OR REPLACE FUNCTION app.hhmm(t time without time zone) RETURNS text
     LANGUAGE sql STABLE
     AS $$ select to_char(t, 'HH24:MI') $$;
 
+-- needed and assigned by the pour's region (its project's), available by the person's home region.
 CREATE OR REPLACE FUNCTION app.manpower(p_from date, p_to date, p_region uuid) RETURNS json
     LANGUAGE sql STABLE
     AS $$
@@ -309,9 +317,11 @@ CREATE OR REPLACE FUNCTION app.manpower(p_from date, p_to date, p_region uuid) R
              where p.tenant_id = (select app.current_tenant()) and p.scheduled_date between p_from and p_to
                and p.status <> 'canceled'
              group by 1, 2),
-  assigned as (select e.region_id, a.date as day, count(distinct a.employee_id) as n
-               from app.assignments a join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
+  assigned as (select pr.region_id, a.date as day, count(distinct a.employee_id) as n
+               from app.assignments a join app.pours p on p.tenant_id = a.tenant_id and p.id = a.pour_id
+               join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
                where a.tenant_id = (select app.current_tenant()) and a.date between p_from and p_to
+                 and p.status <> 'canceled'
                group by 1, 2),
   active as (select e.region_id, count(*) as n from app.employees e
              where e.tenant_id = (select app.current_tenant()) and e.active group by 1),
@@ -329,13 +339,27 @@ CREATE OR REPLACE FUNCTION app.manpower(p_from date, p_to date, p_region uuid) R
   left join busy b on b.region_id = r.id and b.day = d.day
 $$;
 
+-- Cancelling releases the pour's people (app.pours_release, a trigger); the answer counts them.
 CREATE OR REPLACE FUNCTION app.pours_cancel(p_id uuid, b jsonb) RETURNS json
-    LANGUAGE sql
+    LANGUAGE plpgsql
     AS $$
-  update app.pours c set status = 'canceled', cancel_reason = b->>'reason', updated_at = now()
-  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-  returning app.pours_json(c)
-$$;
+declare
+  t uuid := (select app.current_tenant());
+  c app.pours;
+  n int;
+begin
+  perform app.schedule_lock();
+  perform 1 from app.pours x where x.tenant_id = t and x.id = p_id for update;
+  if not found then
+    return null;
+  end if;
+  -- the pour is locked: nobody can be put on it until this commits
+  n := (select count(*) from app.assignments a where a.tenant_id = t and a.pour_id = p_id);
+  update app.pours x set status = 'canceled', cancel_reason = b->>'reason', updated_at = now()
+  where x.tenant_id = t and x.id = p_id
+  returning x.* into c;
+  return (app.pours_json(c)::jsonb || jsonb_build_object('released', n))::json;
+end $$;
 
 CREATE OR REPLACE FUNCTION app.pours_create(b jsonb) RETURNS json
     LANGUAGE sql
@@ -361,20 +385,37 @@ CREATE OR REPLACE FUNCTION app.pours_get(p_id uuid) RETURNS json
   select app.pours_json(c) from app.pours c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
 $$;
 
+-- One pour: its conflicts looked up here. A list passes them in (app.pours_page), found in its
+-- own query (app.pours_json_with): a lookup per row costs a session check per row.
 CREATE OR REPLACE FUNCTION app.pours_json(c app.pours) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select app.pours_json_with(c, coalesce((select json_agg(o.id order by o.start_time nulls last, o.id) from app.pours o
+                                     where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id
+                                       and o.scheduled_date = c.scheduled_date and o.id <> c.id
+                                       and o.status <> 'canceled' and c.status <> 'canceled'), '[]'::json))
+$$;
+
+-- conflicts: the other pours, not canceled, of the same crew on the same date (none for a
+-- canceled pour).
+CREATE OR REPLACE FUNCTION app.pours_json_with(c app.pours, conflicts json) RETURNS json
     LANGUAGE sql STABLE
     AS $$
   select json_build_object('id', c.id, 'project_id', c.project_id, 'scheduled_date', c.scheduled_date::text,
     'start_time', app.hhmm(c.start_time), 'volume_cy', c.volume_cy::text, 'mix', c.mix, 'pump', c.pump,
     'crew_id', c.crew_id, 'crew_size_needed', c.crew_size_needed, 'status', c.status, 'notes', c.notes,
-    'cancel_reason', c.cancel_reason, 'created_at', app.ts(c.created_at), 'updated_at', app.ts(c.updated_at))
+    'cancel_reason', c.cancel_reason, 'conflicts', conflicts,
+    'created_at', app.ts(c.created_at), 'updated_at', app.ts(c.updated_at))
 $$;
 
 CREATE OR REPLACE FUNCTION app.pours_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
     LANGUAGE sql STABLE
     AS $$
-  select app.pours_json(c), c.scheduled_date::text || '|' || c.id
+  select app.pours_json_with(c, coalesce(k.ids, '[]'::json)), c.scheduled_date::text || '|' || c.id
   from app.pours c
+  left join lateral (select json_agg(o.id order by o.start_time nulls last, o.id) as ids from app.pours o
+                     where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id and o.scheduled_date = c.scheduled_date
+                       and o.id <> c.id and o.status <> 'canceled' and c.status <> 'canceled') k on true
   where c.tenant_id = (select app.current_tenant())
     and c.scheduled_date between (f->>'from')::date and (f->>'to')::date
     and (f->>'status' is null or c.status = f->>'status')
@@ -387,24 +428,93 @@ CREATE OR REPLACE FUNCTION app.pours_page(f jsonb, lim integer, after text) RETU
   limit lim + 1
 $$;
 
+-- Moving a pour moves its assignments (the foreign key assignments_pour_date_fk cascades), or is
+-- 409 double_booked naming everyone of it already booked on the new date, and nothing changes.
+-- Cancelling it releases its people (app.pours_release) and the answer counts them (released).
 CREATE OR REPLACE FUNCTION app.pours_update(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE plpgsql
+    AS $$
+declare
+  t uuid := (select app.current_tenant());
+  o app.pours;
+  c app.pours;
+  day date;
+  canceling boolean;
+  n int;
+begin
+  perform app.schedule_lock();
+  select * into o from app.pours x where x.tenant_id = t and x.id = p_id for update;
+  if not found then
+    return null;
+  end if;
+  day := case when b ? 'scheduled_date' then (b->>'scheduled_date')::date else o.scheduled_date end;
+  canceling := coalesce(b->>'status' = 'canceled', false) and o.status <> 'canceled';
+  if canceling then
+    n := (select count(*) from app.assignments a where a.tenant_id = t and a.pour_id = p_id);
+  elsif day is distinct from o.scheduled_date then
+    perform app.pour_move_check(t, p_id, day);
+  end if;
+  begin
+    update app.pours x set
+      project_id = case when b ? 'project_id' then (b->>'project_id')::uuid else x.project_id end,
+      scheduled_date = day,
+      start_time = case when b ? 'start_time' then (b->>'start_time')::time else x.start_time end,
+      volume_cy = case when b ? 'volume_cy' then (b->>'volume_cy')::numeric else x.volume_cy end,
+      mix = case when b ? 'mix' then b->>'mix' else x.mix end,
+      pump = case when b ? 'pump' then coalesce((b->>'pump')::boolean, false) else x.pump end,
+      crew_id = case when b ? 'crew_id' then (b->>'crew_id')::uuid else x.crew_id end,
+      crew_size_needed = case when b ? 'crew_size_needed' then coalesce((b->>'crew_size_needed')::int, 0)
+                              else x.crew_size_needed end,
+      status = case when b ? 'status' then coalesce(b->>'status', x.status) else x.status end,
+      notes = case when b ? 'notes' then b->>'notes' else x.notes end,
+      updated_at = now()
+    where x.tenant_id = t and x.id = p_id
+    returning x.* into c;
+  exception when unique_violation then
+    -- someone got booked on the new date after the check, by a path that does not queue on
+    -- app.schedule_lock: name them as the check would have
+    perform app.pour_move_check(t, p_id, day);
+    raise;
+  end;
+  if canceling then
+    return (app.pours_json(c)::jsonb || jsonb_build_object('released', n))::json;
+  end if;
+  return app.pours_json(c);
+end $$;
+
+-- 409 double_booked when someone assigned to the pour is assigned elsewhere on day; errors[]
+-- names each of them, and where they are.
+CREATE OR REPLACE FUNCTION app.pour_move_check(t uuid, p_id uuid, day date) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+declare
+  busy jsonb;
+begin
+  busy := (select jsonb_agg(jsonb_build_object('field', 'employee_id', 'code', 'double_booked',
+                              'employee_id', a.employee_id, 'pour_id', b.pour_id, 'assignment_id', b.id,
+                              'message', e.name || ' is already assigned on ' || day::text
+                                         || case when b.pour_id is null then '' else ' (another pour)' end)
+                            order by e.name, e.id)
+           from app.assignments a
+           join app.assignments b on b.tenant_id = a.tenant_id and b.employee_id = a.employee_id and b.date = day
+                                 and b.id <> a.id
+           join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
+           where a.tenant_id = t and a.pour_id = p_id and (b.pour_id is distinct from p_id));
+  if busy is not null then
+    raise exception using errcode = 'PY409',
+      message = 'double_booked|' || jsonb_array_length(busy) || ' of this pour''s people are already assigned on '
+                || day::text || '; nothing was changed',
+      detail = busy::text;
+  end if;
+end $$;
+
+-- Every change of the schedule (a pour's date or status, an assignment) takes this first, so
+-- that two schedulers changing the same people queue instead of deadlocking. It is the lock
+-- app.audit_write takes anyway for the audit row of the change, only taken earlier, before any row lock.
+CREATE OR REPLACE FUNCTION app.schedule_lock() RETURNS void
     LANGUAGE sql
     AS $$
-  update app.pours c set
-    project_id = case when b ? 'project_id' then (b->>'project_id')::uuid else c.project_id end,
-    scheduled_date = case when b ? 'scheduled_date' then (b->>'scheduled_date')::date else c.scheduled_date end,
-    start_time = case when b ? 'start_time' then (b->>'start_time')::time else c.start_time end,
-    volume_cy = case when b ? 'volume_cy' then (b->>'volume_cy')::numeric else c.volume_cy end,
-    mix = case when b ? 'mix' then b->>'mix' else c.mix end,
-    pump = case when b ? 'pump' then coalesce((b->>'pump')::boolean, false) else c.pump end,
-    crew_id = case when b ? 'crew_id' then (b->>'crew_id')::uuid else c.crew_id end,
-    crew_size_needed = case when b ? 'crew_size_needed' then coalesce((b->>'crew_size_needed')::int, 0)
-                            else c.crew_size_needed end,
-    status = case when b ? 'status' then coalesce(b->>'status', c.status) else c.status end,
-    notes = case when b ? 'notes' then b->>'notes' else c.notes end,
-    updated_at = now()
-  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-  returning app.pours_json(c)
+  select pg_advisory_xact_lock(74202, hashtext(app.current_tenant()::text))
 $$;
 
 CREATE OR REPLACE FUNCTION app.projects_create(b jsonb) RETURNS json
@@ -601,3 +711,44 @@ CREATE OR REPLACE FUNCTION app.reminders_update(p_id uuid, b jsonb) RETURNS json
   where c.tenant_id = (select app.current_tenant()) and c.id = p_id
   returning app.reminders_json(c)
 $$;
+
+
+-- An assignment on a pour is on the pour's date (filled in when left out, 400 when another) and
+-- never on a canceled pour (409 pour_canceled). The pour is read FOR SHARE: a concurrent move or
+-- cancel of it waits for this transaction, or this one for it and then sees its outcome. The
+-- foreign key assignments_pour_date_fk holds the date whatever happens.
+CREATE OR REPLACE FUNCTION app.assignments_follow_pour() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+  p record;
+begin
+  if new.pour_id is null then
+    return new;
+  end if;
+  select x.scheduled_date, x.status into p from app.pours x
+    where x.tenant_id = new.tenant_id and x.id = new.pour_id for share;
+  if not found then
+    raise exception using errcode = 'foreign_key_violation', constraint = 'assignments_pour_fk',
+      message = 'pour_id does not name a pour of this workspace';
+  end if;
+  if p.status = 'canceled' then
+    raise exception using errcode = 'PY409', message = 'pour_canceled|this pour is canceled: it takes no assignments';
+  end if;
+  if new.date is null then
+    new.date := p.scheduled_date;
+  elsif new.date <> p.scheduled_date then
+    perform app.bad('date', 'invalid', 'an assignment on a pour is on the pour''s date (' || p.scheduled_date::text || ')');
+  end if;
+  return new;
+end $$;
+
+-- A pour being canceled releases its people: its assignments go in the same transaction
+-- (each audited as assignment.released).
+CREATE OR REPLACE FUNCTION app.pours_release() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  delete from app.assignments a where a.tenant_id = new.tenant_id and a.pour_id = new.id;
+  return new;
+end $$;

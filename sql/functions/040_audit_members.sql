@@ -110,6 +110,13 @@ begin
     verb := 'canceled';
   elsif noun = 'employee' and tg_op = 'DELETE' then
     verb := 'removed';
+  elsif noun = 'assignment' and tg_op = 'UPDATE' and ch ? 'date' and o ->> 'pour_id' is not null
+        and o -> 'pour_id' = n -> 'pour_id' then
+    -- on the same pour, a new date: only its pour's move does that (the date cascades)
+    verb := 'moved';
+  elsif noun = 'assignment' and tg_op = 'DELETE' and pg_trigger_depth() > 1 then
+    -- deleted by a trigger: app.pours_release, its pour being canceled
+    verb := 'released';
   elsif noun = 'member' then
     entity := coalesce(n ->> 'user_id', o ->> 'user_id');
     verb := case tg_op when 'INSERT' then 'joined' when 'UPDATE' then 'role_changed' else 'removed' end;

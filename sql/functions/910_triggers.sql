@@ -33,3 +33,7 @@ CREATE OR REPLACE TRIGGER pours_reminder_subject BEFORE DELETE ON app.pours FOR 
 CREATE OR REPLACE TRIGGER projects_reminder_subject BEFORE DELETE ON app.projects FOR EACH ROW EXECUTE FUNCTION app.reminder_subject_in_use('project');
 
 CREATE OR REPLACE TRIGGER reminders_check BEFORE INSERT OR UPDATE OF remind_at, channel, "to", subject_type, subject_id ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.reminders_check();
+
+CREATE OR REPLACE TRIGGER assignments_follow_pour BEFORE INSERT OR UPDATE OF pour_id, date ON app.assignments FOR EACH ROW EXECUTE FUNCTION app.assignments_follow_pour();
+
+CREATE OR REPLACE TRIGGER pours_release BEFORE UPDATE OF status ON app.pours FOR EACH ROW WHEN (((new.status = 'canceled'::text) AND (old.status <> 'canceled'::text))) EXECUTE FUNCTION app.pours_release();

@@ -35,6 +35,26 @@ int reply_db_error(req_t *r, const struct reply_subject *rs, PGresult *res, bool
 		return reply_field_problem(r, 400, strcmp(field, "cursor") == 0 ? "invalid_cursor" : "validation_failed",
 					   msg, field, code, msg);
 	}
+	/* A rule of the schedule, raised by its SQL: message "code|detail", DETAIL the JSON of errors[]. */
+	if (strcmp(state, "PY409") == 0 && primary) {
+		char code[64] = "conflict";
+		const char *bar = strchr(primary, '|');
+		if (bar && bar > primary && (size_t)(bar - primary) < sizeof code)
+			snprintf(code, sizeof code, "%.*s", (int)(bar - primary), primary);
+		snprintf(msg, sizeof msg, "%s", bar ? bar + 1 : primary);
+		const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+		json_t *errs = detail ? json_loads(detail, 0, NULL) : NULL;
+		if (errs && !json_is_array(errs)) {
+			json_decref(errs);
+			errs = NULL;
+		}
+		PQclear(res);
+		if (errs)
+			req_problem_errors(r, 409, code, msg, errs);
+		else
+			req_problem(r, 409, code, msg);
+		return 0;
+	}
 	if (strcmp(state, "23503") == 0) {
 		if (deleting) {
 			PQclear(res);

@@ -159,7 +159,9 @@ CRUD = {
     "assignment": ("assignments",
                    lambda t: {"employee_id": t.ctx["e1"], "date": assign_day(), "role": "placer"},
                    lambda t: {"role": "foreman", "pour_id": t.ctx["pour"]},
-                   lambda t, old: {"role": ["placer", "foreman"], "pour_id": [None, t.ctx["pour"]]}),
+                   # put on a pour, it goes to the pour's date
+                   lambda t, old: {"role": ["placer", "foreman"], "pour_id": [None, t.ctx["pour"]],
+                                   "date": [old["date"], "2031-05-04"]}),
     "reminder": ("reminders",
                  lambda t: {"remind_at": rfc3339(utcnow() + datetime.timedelta(days=30)), "channel": "email",
                             "to": "ops@example.com", "message": "call the pump company"},
@@ -168,7 +170,7 @@ CRUD = {
                                  "message": ["call the pump company", "call again"]}),
 }
 # Columns of a record that are not the user's data (or derived), never in `changes`.
-NOT_AUDITED = {"id", "created_at", "updated_at", "member_ids", "attempts", "last_error"}
+NOT_AUDITED = {"id", "created_at", "updated_at", "member_ids", "attempts", "last_error", "conflicts"}
 DELETE_VERB = {"employee": "removed"}
 
 

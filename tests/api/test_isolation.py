@@ -42,7 +42,8 @@ def create_body(coll, d, n=0):
         "crews": lambda: {"name": "crew %d" % n, "region_id": i("regions"), "foreman_id": i("employees", 5)},
         "pours": lambda: {"project_id": i("projects"), "scheduled_date": day(40 + n % 30), "volume_cy": "5.25",
                           "mix": "3000 psi", "crew_id": i("crews"), "crew_size_needed": 2},
-        "assignments": lambda: {"employee_id": i("employees", 5), "date": day(10 + n % 60), "pour_id": i("pours"),
+        # on a pour, the date is the pour's (left out here)
+        "assignments": lambda: {"employee_id": i("employees", 5), "pour_id": d["pours"][n % len(d["pours"])]["id"],
                                 "role": "helper"},
         "reminders": lambda: {"remind_at": day(30) + "T09:00:00Z", "channel": "email", "to": "new%d@example.com" % n,
                               "message": "reminder %d" % n, "subject_type": "project", "subject_id": i("projects")},
@@ -410,7 +411,8 @@ class TenantIsolation(unittest.TestCase):
             else:
                 after = self.a.api("GET", "/%s/%s" % (coll, rec["id"])).json
                 self.assertNotEqual(after, rec)
-                self.assertEqual(after, r.json)
+                # a cancel's answer also counts the people it released
+                self.assertEqual(after, {k: v for k, v in r.json.items() if k != "released"})
         finally:
             for id_ in (made, rec and rec["id"]):
                 if id_:

@@ -160,11 +160,17 @@ class HotPlans(ServerCase):
             self.assertIn(node["Node Type"], ("Index Scan", "Index Only Scan"), node)
             self.assertIn("key_hash", node.get("Index Cond", ""), node)
         pours = [node for node, _ in nodes(top["Plan"]) if node.get("Relation Name") == "pours"]
-        self.assertEqual(len(pours), 1, pours)
-        self.assertIn(pours[0]["Node Type"], ("Index Scan", "Bitmap Heap Scan"))
-        cond = pours[0].get("Index Cond") or pours[0].get("Recheck Cond", "")
-        self.assertIn("tenant_id", cond)
-        self.assertIn("scheduled_date", cond)
+        # the week's pours (c), and per pour the same crew's pours that day (o, its conflicts)
+        self.assertEqual(sorted(p.get("Alias") for p in pours), ["c", "o"], pours)
+        for p in pours:
+            self.assertIn(p["Node Type"], ("Index Scan", "Bitmap Heap Scan"), p)
+            cond = p.get("Index Cond") or p.get("Recheck Cond", "")
+            self.assertIn("tenant_id", cond)
+            self.assertIn("scheduled_date", cond)
+        week = next(p for p in pours if p["Alias"] == "c")
+        self.assertIn("$", week.get("Index Cond") or week.get("Recheck Cond", ""), "one tenant, computed once")
+        crew = next(p for p in pours if p["Alias"] == "o")
+        self.assertEqual(crew.get("Index Name"), "pours_crew", crew)
 
 if __name__ == "__main__":
     unittest.main()

@@ -141,9 +141,9 @@ SPECS = {
     ),
     "assignments": dict(
         fields=("employee_id", "date", "pour_id", "role"),
-        required=("employee_id", "date"),
-        valid=lambda c: {"employee_id": c["employee"], "date": assign_day(), "pour_id": c["pour"],
-                         "role": "finisher"},
+        required=("employee_id",),
+        minimal=("employee_id", "date"),    # date is required unless pour_id gives it
+        valid=lambda c: dict(pour_and_day(c), employee_id=c["employee"], role="finisher"),
         defaults={"pour_id": None, "role": None},
         patch=lambda c: {"role": "foreman", "pour_id": None},
         invalid=lambda c: ({"employee_id": c["employee"], "date": "2032-13-01"}, "date"),
@@ -326,6 +326,12 @@ class Checks:
         return [x["id"] for x in self.list_all(ws, coll, query)]
 
 
+def pour_and_day(c):
+    """A date of its own and a new pour on it, for an assignment."""
+    day = assign_day()
+    return {"date": day, "pour_id": c["pour_on"](day)}
+
+
 def make_parents(ws):
     """A customer, two regions, a project, two employees, a crew and a pour to point at."""
     c = {}
@@ -338,6 +344,8 @@ def make_parents(ws):
     c["crew"] = _create(ws, "crews", {"name": "Parent Crew"})["id"]
     c["pour"] = _create(ws, "pours", {"project_id": c["project"], "scheduled_date": pour_day(0),
                                       "volume_cy": "10.00", "mix": "3000 psi"})["id"]
+    c["pour_on"] = lambda day: _create(ws, "pours", {"project_id": c["project"], "scheduled_date": day,
+                                                     "volume_cy": "10.00", "mix": "3000 psi"})["id"]
     return c
 
 
@@ -426,7 +434,7 @@ class RecordsCrud(RecordsBase):
         for coll, spec in SPECS.items():
             with self.subTest(collection=coll):
                 full = spec["valid"](self.ctx)
-                body = {k: full[k] for k in spec["required"]}
+                body = {k: full[k] for k in spec.get("minimal", spec["required"])}
                 rec = self.create(self.ws, coll, body)
                 self.check_record(coll, rec, dict(body, **spec["defaults"]), "POST /%s minimal" % coll)
 
@@ -715,12 +723,12 @@ class RecordsLists(RecordsBase):
         em, em2 = e["r1_placer"], e["r2_placer"]
         mka = lambda emp, day, pour=None: self.create(ws, "assignments", {"employee_id": emp, "date": d(day),
                                                                          "pour_id": pour})["id"]
-        a = {"1": mka(em, 0, po["a"]), "2": mka(em, 1), "3": mka(em2, 1, po["b"]), "4": mka(em2, 3, po["a"]),
-             "5": mka(em, 40)}
+        a = {"1": mka(em, 0, po["a"]), "2": mka(em, 1), "3": mka(em2, 1, po["b"]), "4": mka(em2, 0, po["a"]),
+             "5": mka(em, 40), "6": mka(em2, 3)}
         eq("assignments", "", a.values())
-        eq("assignments", "from=" + d(1), [a["2"], a["3"], a["4"], a["5"]])
-        eq("assignments", "to=" + d(1), [a["1"], a["2"], a["3"]])
-        eq("assignments", "from=%s&to=%s" % (d(1), d(3)), [a["2"], a["3"], a["4"]])
+        eq("assignments", "from=" + d(1), [a["2"], a["3"], a["5"], a["6"]])
+        eq("assignments", "to=" + d(1), [a["1"], a["2"], a["3"], a["4"]])
+        eq("assignments", "from=%s&to=%s" % (d(1), d(3)), [a["2"], a["3"], a["6"]])
         eq("assignments", "employee_id=" + em, [a["1"], a["2"], a["5"]])
         eq("assignments", "pour_id=" + po["a"], [a["1"], a["4"]])
         eq("assignments", "pour_id=%s&employee_id=%s" % (po["a"], em2), [a["4"]])
@@ -795,7 +803,7 @@ class RecordsConflicts(RecordsBase):
         pour = self.create(self.ws, "pours", {"project_id": proj, "scheduled_date": pour_day(),
                                               "volume_cy": "3.00", "mix": "m"})["id"]
         emp = self.create(self.ws, "employees", {"name": "E", "region_id": region})["id"]
-        asg = self.create(self.ws, "assignments", {"employee_id": emp, "date": assign_day(), "pour_id": pour})["id"]
+        asg = self.create(self.ws, "assignments", {"employee_id": emp, "pour_id": pour})["id"]
         foreman = self.create(self.ws, "employees", {"name": "F"})["id"]
         crew = self.create(self.ws, "crews", {"name": "K", "foreman_id": foreman})["id"]
         pour2 = self.create(self.ws, "pours", {"project_id": proj, "scheduled_date": pour_day(),
@@ -847,7 +855,7 @@ class RecordsConflicts(RecordsBase):
         day, other = assign_day(), assign_day()
         first = self.create(self.ws, "assignments", {"employee_id": emp, "date": day})
         p = self.assert_problem(self.ws.api("POST", "/assignments", {"employee_id": emp, "date": day,
-                                                                     "pour_id": self.ctx["pour"]}),
+                                                                     "pour_id": self.ctx["pour_on"](day)}),
                                 409, "double_booked")
         self.assertIn("employee_id", error_fields_of(p))
         # another employee that day, and this one another day, are fine
@@ -1041,35 +1049,38 @@ class Manpower(RecordsBase):
                                                                "crew_size_needed": size}, **kw))
         # D1: north 4 + 2 (+ 7 canceled, + 5 canceled by the endpoint); south 3; 9 without a region
         a = pour(p_n, D[1], 4, status="confirmed")
-        pour(p_n, D[1], 2)
+        b = pour(p_n, D[1], 2)
         pour(p_n, D[1], 7, status="canceled")
         late = pour(p_n, D[1], 5)
-        _ok(ws.api("POST", "/pours/%s/cancel" % late, {"reason": "rain"}))
-        pour(p_s, D[1], 3)
+        s_a = pour(p_s, D[1], 3)
         pour(p_x, D[1], 9)
         # D2: north 1 (completed still counts); south 0 sized pour
-        pour(p_n, D[2], 1, status="completed")
-        pour(p_s, D[2], 0)
+        c = pour(p_n, D[2], 1, status="completed")
+        s_b = pour(p_s, D[2], 0)
         # D0 before and D4 after the asked range
-        pour(p_n, D[0], 50)
-        pour(p_s, D[4], 50)
+        d0 = pour(p_n, D[0], 50)
+        d4 = pour(p_s, D[4], 50)
         asg = lambda e, day, p=None: mk("assignments", {"employee_id": e, "date": day, "pour_id": p})
+        # assigned counts the people on a region's pours, wherever they live; available the
+        # region's own active people with no assignment that day, on a pour or not
         asg(n1, D[1], a)
-        asg(n2, D[1])
-        asg(n_off, D[1])          # assigned although inactive: counts as assigned, not as available
-        asg(s1, D[1])
-        asg(x1, D[1])             # no region: in no row
-        asg(n3, D[2])
-        asg(s_off, D[2])
-        asg(s2, D[2])
+        asg(n2, D[1])             # busy, on no pour: not assigned anywhere, not available
+        asg(n_off, D[1], b)       # inactive: counts as assigned, never as available
+        asg(s1, D[1], a)          # a south employee on a north pour
+        asg(x1, D[1], s_a)        # no home region, on a south pour
+        asg(s2, D[1], late)       # released when that pour is canceled below
+        _ok(ws.api("POST", "/pours/%s/cancel" % late, {"reason": "rain"}))
+        asg(n3, D[2], c)
+        asg(s_off, D[2], c)
+        asg(s2, D[2], s_b)
         asg(s1, D[2])
-        asg(n1, D[0])             # outside the range
-        asg(s1, D[4])
+        asg(n1, D[0], d0)         # outside the range
+        asg(s1, D[4], d4)
         N, S = north, south
         cls.expected = [
             # date, region, needed, assigned, available (active north 3, south 2)
             (D[1], N, 6, 3, 1), (D[1], S, 3, 1, 1),
-            (D[2], N, 1, 1, 2), (D[2], S, 0, 3, 0),
+            (D[2], N, 1, 2, 2), (D[2], S, 0, 1, 0),
             (D[3], N, 0, 0, 3), (D[3], S, 0, 0, 2),
         ]
 

@@ -395,6 +395,7 @@ await step('create pours for the week (one with a validation error first)', asyn
   await nav(page, 'Week');
   await page.locator('.week-grid .day').first().waitFor();
   days.mon = monday;
+  days.tue = await page.locator('.week-grid .day').nth(1).getAttribute('data-date');
   days.wed = await page.locator('.week-grid .day').nth(2).getAttribute('data-date');
   days.fri = await page.locator('.week-grid .day').nth(4).getAttribute('data-date');
   await addPour(days.mon, { time: '07:30', volume: '42.5', mix: '4000 psi', pump: true, needed: 4, error: true });
@@ -420,7 +421,7 @@ await step('assign people to a pour (the crew, then one more)', async () => {
   const d = await dialogOpen(page);
   await d.getByRole('button', { name: 'Assign all of Crew North' }).click();
   await page.waitForFunction(() => document.querySelectorAll('#pour-people li strong').length === 3);
-  await d.getByLabel('Person').selectOption({ label: 'Cy Patel — Pump operator' });
+  await d.getByLabel('Person').selectOption({ label: 'Cy Patel — Pump operator · free' });
   await d.getByLabel('Role on the pour').fill('pump');
   await d.getByRole('button', { name: 'Assign', exact: true }).click();
   await page.waitForFunction(() => document.querySelectorAll('#pour-people li strong').length === 4);
@@ -429,6 +430,48 @@ await step('assign people to a pour (the crew, then one more)', async () => {
   const mp = page.locator(`.day[data-date="${days.mon}"] .mp`);
   assert(await mp.getAttribute('data-short') === 'false', 'Monday is staffed now: the line must not be red');
   assert(await mp.getAttribute('data-available') === '0', 'nobody should be left available on Monday');
+});
+
+const mpOf = async date => page.locator(`.day[data-date="${date}"] .mp`).evaluate(el => ({ ...el.dataset }));
+
+await step('move a pour with people on it: they move with it, and the board counts them on the new day', async () => {
+  await page.locator(`.day[data-date="${days.mon}"] .pour`).click();
+  const d = await dialogOpen(page);
+  await page.waitForFunction(() => document.querySelectorAll('#pour-people li strong').length === 4);
+  await d.locator('input[name="scheduled_date"]').fill(days.tue);
+  await d.getByRole('button', { name: 'Save changes' }).click();
+  await toastSays(page, 'its people moved with it');
+  // the dialog stays open on the new day, its four people with it
+  await page.waitForFunction(() => document.querySelectorAll('#pour-people li strong').length === 4);
+  assert(await d.locator('input[name="scheduled_date"]').inputValue() === days.tue, 'the dialog is not on the new day');
+  await d.getByRole('button', { name: 'Close' }).first().click();
+  await page.waitForFunction(date => document.querySelector(`.day[data-date="${date}"] .mp`)?.dataset.assigned === '4', days.tue);
+  const tue = await mpOf(days.tue), mon = await mpOf(days.mon);
+  assert(tue.needed === '4' && tue.assigned === '4' && tue.available === '0' && tue.short === 'false', 'Tuesday counts: ' + JSON.stringify(tue));
+  assert(mon.needed === '0' && mon.assigned === '0' && mon.available === '4', 'Monday still counts them: ' + JSON.stringify(mon));
+  assert(await page.locator(`.day[data-date="${days.mon}"] .pour`).count() === 0, 'the pour is still on Monday');
+});
+
+await step('the same crew twice a day is flagged; "Assign all" and the picker say who is busy where', async () => {
+  await addPour(days.tue, { time: '13:00', volume: '12', mix: '3000 psi', needed: 3 });
+  await page.waitForFunction(date => document.querySelectorAll(`.day[data-date="${date}"] .pour .pour-conflict`).length === 2, days.tue);
+  await page.locator(`.day[data-date="${days.tue}"] .pour`, { hasText: '13:00' }).click();
+  const d = await dialogOpen(page);
+  await d.locator('#pour-conflicts', { hasText: 'Crew North has 1 other pour' }).waitFor();
+  await d.getByRole('button', { name: 'Assign all of Crew North' }).click();
+  const busyLine = d.locator('#crew-busy');
+  await busyLine.filter({ hasText: 'Busy elsewhere that day' }).waitFor();
+  const text = await busyLine.textContent();
+  for (const name of ['Ana Brooks', 'Ben Chen', 'Dee Ortiz']) assert(text.includes(`${name} (Lot 7 foundation 07:30)`), `"${name}" is not listed with where: ${text}`);
+  assert(await page.locator('#pour-people li strong').count() === 0, 'someone busy was assigned');
+  const opts = await d.getByLabel('Person').locator('option').evaluateAll(os => os.filter(o => o.value).map(o => [o.textContent, o.disabled]));
+  const cy = opts.find(([t]) => t.startsWith('Cy Patel'));
+  assert(cy && cy[0].includes('busy: Lot 7 foundation 07:30') && cy[1], 'the picker does not say where Cy is: ' + JSON.stringify(opts));
+  await shot(page, 'pour-dialog-busy.png');
+  await d.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('button', { name: 'Delete pour' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.week-grid .pour').length === 3);
+  assert(await page.locator('.pour-conflict').count() === 0, 'a conflict warning is left');
 });
 
 await step('confirm a pour in place', async () => {
@@ -440,15 +483,24 @@ await step('confirm a pour in place', async () => {
   await page.waitForFunction(date => document.querySelector(`.day[data-date="${date}"] .pour`)?.dataset.status === 'confirmed', days.wed);
 });
 
-await step('cancel a pour with a reason', async () => {
+await step('cancel a pour with people on it: it says how many were released, and the board counts none', async () => {
   await page.locator(`.day[data-date="${days.fri}"] .pour`).click();
   const d = await dialogOpen(page);
+  await d.getByRole('button', { name: 'Assign all of Crew North' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('#pour-people li strong').length === 3);
   await d.getByRole('button', { name: 'Cancel pour…' }).click();
   await d.getByLabel('Reason (shown in the audit log)').fill('Rain forecast');
   await d.getByRole('button', { name: 'Cancel this pour' }).click();
-  await d.getByText('Canceled: Rain forecast').waitFor();
+  await toastSays(page, 'Pour canceled. 3 people were released.');
+  await d.locator('#pour-canceled', { hasText: 'Canceled: Rain forecast. 3 people were released.' }).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('#pour-people li strong').length === 0);
   await page.keyboard.press('Escape');
   await page.waitForFunction(date => document.querySelector(`.day[data-date="${date}"] .pour`)?.dataset.status === 'canceled', days.fri);
+  await page.waitForFunction(date => document.querySelector(`.day[data-date="${date}"] .mp`)?.dataset.assigned === '0', days.fri);
+  const fri = await mpOf(days.fri);
+  assert(fri.needed === '0' && fri.assigned === '0' && fri.available === '4', 'Friday counts: ' + JSON.stringify(fri));
+  const tue = await mpOf(days.tue);
+  assert(tue.assigned === '4', 'Tuesday lost its people: ' + JSON.stringify(tue));
   await page.checkCsp();
 });
 

@@ -1,7 +1,7 @@
 // The pour dialog of the week: create or edit a pour, confirm, complete, cancel (with a
 // reason) or delete it, and assign people to it.
 import { api, listAll, ApiError } from '../api.js';
-import { h, clear, icon, button, busy, field, form, dialog, toast, confirmDialog, loading, errorBox, setFormAlert, setOptions } from '../ui.js';
+import { h, clear, icon, button, busy, field, form, dialog, toast, confirmDialog, loading, errorBox, setFormAlert } from '../ui.js';
 import { dateLong } from '../dates.js';
 import { lookup, byName, STATUSES, statusLabel, tradeLabel } from '../store.js';
 
@@ -11,6 +11,7 @@ export async function openPourDialog({ pour, date, canEdit, onChange }) {
   const d = dialog({ title: pour ? 'Pour' : 'New pour', body: loading(), wide: true, onClose: () => { if (changed) onChange(); } });
   let changed = false;
   let current = pour;
+  let released = null;      // how many people the cancel just released
   // something was saved: the week reloads when the dialog closes (or now, if it already has)
   const markChanged = () => { changed = true; if (!d.isConnected) onChange(); };
   let lk;
@@ -58,10 +59,30 @@ export async function openPourDialog({ pour, date, canEdit, onChange }) {
       onSubmit: async v => {
         const body = bodyOf(v, current);
         if (current && !Object.keys(body).length) { d.close(); return; }
-        const saved = current
-          ? await api('PATCH', `/pours/${current.id}`, body)
-          : await api('POST', '/pours', body);
+        let saved;
+        try {
+          saved = current
+            ? await api('PATCH', `/pours/${current.id}`, body)
+            : await api('POST', '/pours', body);
+        } catch (e) {
+          throw e instanceof ApiError && e.code === 'double_booked' ? await bookedElsewhere(e, body.scheduled_date) : e;
+        }
         markChanged();
+        if (current && saved.scheduled_date !== current.scheduled_date) {
+          // moved: its people moved with it; stay open on the new day to show them
+          current = saved;
+          released = saved.released ?? null;
+          build();
+          toast(`Pour moved to ${dateLong(saved.scheduled_date)}; its people moved with it.`);
+          return;
+        }
+        if (current && saved.status === 'canceled' && current.status !== 'canceled') {
+          current = saved;
+          released = saved.released ?? 0;
+          build();
+          toast(releasedText(released));
+          return;
+        }
         toast(current ? 'Pour saved.' : `Pour created for ${dateLong(saved.scheduled_date)}.`);
         d.close();
       },
@@ -73,10 +94,54 @@ export async function openPourDialog({ pour, date, canEdit, onChange }) {
       if (crew && !f.elements.crew_size_needed.value) f.elements.crew_size_needed.value = String((crew.member_ids || []).length || '');
     });
 
-    const parts = [f];
+    const parts = [];
+    if (current && (current.conflicts || []).length && current.status !== 'canceled') parts.push(conflictWarning(current));
+    parts.push(f);
     if (current) parts.push(statusSection(), peopleSection());
     d.setBody(...parts);
     if (!current) f.elements.project_id.focus();
+  }
+
+  // The move was refused: the same error, its message naming who is booked where.
+  async function bookedElsewhere(e, day) {
+    const where = await whereOn(day).catch(() => new Map());
+    const names = e.fieldErrors.filter(x => x.employee_id).map(x => {
+      const name = (lk.employees.find(m => m.id === x.employee_id) || { name: 'Someone' }).name;
+      const at = where.get(x.employee_id);
+      return at ? `${name} (${at})` : name;
+    });
+    const msg = `Not moved: ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} already assigned on ${dateLong(day)}. ` +
+      'Take them off this pour or off the other one first; nothing was changed.';
+    return new ApiError(409, { code: 'double_booked', detail: msg, errors: [{ field: 'scheduled_date', code: 'double_booked', message: msg }] });
+  }
+
+  // Where each person is on a day: employee id -> "Project name 7:00" or "assigned, no pour".
+  async function whereOn(day) {
+    const [asg, pours] = await Promise.all([listAll('/assignments', { from: day, to: day }), listAll('/pours', { from: day, to: day })]);
+    const byId = new Map(pours.map(x => [x.id, x]));
+    const out = new Map();
+    for (const a of asg) {
+      const po = a.pour_id && byId.get(a.pour_id);
+      const proj = po && lk.projects.find(x => x.id === po.project_id);
+      out.set(a.employee_id, po ? `${proj ? proj.name : 'another pour'}${po.start_time ? ' ' + po.start_time : ''}` : 'assigned, no pour');
+      if (po && po.id === (current && current.id)) out.set(a.employee_id, 'this pour');
+    }
+    return out;
+  }
+
+  function conflictWarning(p) {
+    const crew = lk.crews.find(c => c.id === p.crew_id);
+    const n = p.conflicts.length;
+    const box = h('div', { class: 'conflict-warn', role: 'status', id: 'pour-conflicts' }, icon('alert'),
+      h('span', { text: `${crew ? crew.name : 'This crew'} has ${n} other pour${n === 1 ? '' : 's'} on ${dateLong(p.scheduled_date)}.` }));
+    listAll('/pours', { from: p.scheduled_date, to: p.scheduled_date }).then(list => {
+      const others = list.filter(x => p.conflicts.includes(x.id)).map(x => {
+        const proj = lk.projects.find(y => y.id === x.project_id);
+        return `${proj ? proj.name : 'a pour'}${x.start_time ? ' at ' + x.start_time : ''}`;
+      });
+      if (others.length) box.append(h('span', { text: ' Also: ' + others.join(', ') + '.' }));
+    }).catch(() => {});
+    return box;
   }
 
   function titleOf(p) {
@@ -136,8 +201,9 @@ export async function openPourDialog({ pour, date, canEdit, onChange }) {
           secondary: [button('Keep it', { variant: 'ghost', onclick: () => { f.remove(); cancel.hidden = false; cancel.focus(); } })],
           onSubmit: async v => {
             current = await api('POST', `/pours/${p.id}/cancel`, v.reason.trim() ? { reason: v.reason.trim() } : {});
+            released = current.released ?? 0;
             markChanged();
-            toast('Pour canceled.');
+            toast(releasedText(released));
             build();
           },
         });
@@ -160,7 +226,8 @@ export async function openPourDialog({ pour, date, canEdit, onChange }) {
       row.append(del);
     }
     box.append(h('h3', { text: 'Status' }));
-    if (p.status === 'canceled') box.append(h('p', { class: 'muted' }, 'Canceled', p.cancel_reason ? `: ${p.cancel_reason}` : '.'));
+    if (p.status === 'canceled') box.append(h('p', { class: 'muted', id: 'pour-canceled' }, 'Canceled', p.cancel_reason ? `: ${p.cancel_reason}.` : '.',
+      released !== null ? ` ${released === 1 ? '1 person was' : `${released} people were`} released.` : ''));
     box.append(wrap, row, weatherOut);
     return box;
   }
@@ -184,7 +251,7 @@ export async function openPourDialog({ pour, date, canEdit, onChange }) {
       submit: 'Assign', cls: 'inline-form', fields: [empSel, roleIn],
       onSubmit: async v => {
         if (!v.employee_id) throw new ApiError(400, { errors: [{ field: 'employee_id', code: 'required', message: 'Choose someone.' }] });
-        const body = { employee_id: v.employee_id, date: p.scheduled_date, pour_id: p.id };
+        const body = { employee_id: v.employee_id, pour_id: p.id };
         if (v.role.trim()) body.role = v.role.trim();
         await api('POST', '/assignments', body);
         markChanged();
@@ -195,20 +262,35 @@ export async function openPourDialog({ pour, date, canEdit, onChange }) {
     });
     const crewBtn = crew ? button(`Assign all of ${crew.name}`, { variant: 'secondary', class: 'btn-small' }, 'crew') : null;
     if (crewBtn) crewBtn.addEventListener('click', () => busy(crewBtn, async () => {
+      alertHost.hidden = true;
       const have = new Set(assignments.map(a => a.employee_id));
+      let where;
+      try { where = await whereOn(p.scheduled_date); } catch (e) { where = new Map(); }
       const todo = (crew.member_ids || []).filter(id => !have.has(id));
+      const free = todo.filter(id => !where.has(id));
+      const busyOnes = todo.filter(id => where.has(id)).map(id => `${empName(id).name} (${where.get(id)})`);
       const problems = [];
-      for (const id of todo) {
+      let done = 0;
+      for (const id of free) {
         try {
-          await api('POST', '/assignments', { employee_id: id, date: p.scheduled_date, pour_id: p.id, role: 'crew' });
+          await api('POST', '/assignments', { employee_id: id, pour_id: p.id, role: 'crew' });
           markChanged();
+          done++;
         } catch (e) {
-          problems.push(`${empName(id).name}: ${e instanceof ApiError ? e.friendly : e}`);
+          if (e instanceof ApiError && e.code === 'double_booked') busyOnes.push(`${empName(id).name} (assigned meanwhile)`);
+          else problems.push(`${empName(id).name}: ${e instanceof ApiError ? e.friendly : e}`);
         }
       }
       await refresh();
-      if (problems.length) { alertHost.hidden = false; setFormAlert(holder, problems.join(' ')); }
-      else toast(todo.length ? `${todo.length} from ${crew.name} assigned.` : `Everyone in ${crew.name} is already on this pour.`);
+      const lines = [];
+      if (done) lines.push(`${done} from ${crew.name} assigned.`);
+      if (busyOnes.length) lines.push(`Busy elsewhere that day: ${busyOnes.join(', ')}.`);
+      if (problems.length) lines.push(problems.join(' '));
+      if (busyOnes.length || problems.length) {
+        alertHost.hidden = false;
+        setFormAlert(holder, lines.join(' '));
+        holder.querySelector('.form-alert').id = 'crew-busy';
+      } else toast(todo.length ? `${done} from ${crew.name} assigned.` : `Everyone in ${crew.name} is already on this pour.`);
     }));
     if (canEdit && p.status !== 'canceled') box.append(h('div', { class: 'toolbar' }, crewBtn), addForm);
 
@@ -234,18 +316,32 @@ export async function openPourDialog({ pour, date, canEdit, onChange }) {
         return h('li', null, icon('user'), h('span', { class: 'grow' }, h('strong', { text: e.name }), ' ',
           h('span', { class: 'muted', text: [tradeLabel(e.trade), a.role].filter(x => x && x !== '—').join(' · ') })), rm);
       }) : h('li', { class: 'muted' }, 'Nobody is assigned yet.'));
-      // people already assigned that day (to anything) can't be assigned twice: leave them out
+      // everyone not on this pour, each saying whether they are free that day, and where they
+      // are if not (those can't be picked: one assignment a day)
+      let where = new Map();
+      try { where = await whereOn(p.scheduled_date); } catch (e) { /* the picker still works, the API still refuses */ }
       const active = lk.employees.filter(e => e.active !== false && !assignments.some(a => a.employee_id === e.id));
       const inCrew = crew ? active.filter(e => (crew.member_ids || []).includes(e.id)) : [];
       const others = active.filter(e => !inCrew.includes(e));
-      const opt = e => [e.id, `${e.name}${e.trade ? ' — ' + tradeLabel(e.trade) : ''}`];
-      setOptions(empSel.querySelector('select'), [
-        ...(inCrew.length ? [{ group: crew.name, options: inCrew.map(opt) }] : []),
-        { group: inCrew.length ? 'Everyone else' : 'Everyone', options: others.map(opt) }], 'Choose someone…');
+      const opt = e => {
+        const at = where.get(e.id);
+        const text = `${e.name}${e.trade ? ' — ' + tradeLabel(e.trade) : ''} · ${at ? 'busy: ' + at : 'free'}`;
+        return h('option', { value: e.id, text, disabled: !!at, dataset: { free: at ? 'false' : 'true' } });
+      };
+      const sel = empSel.querySelector('select');
+      const keep = sel.value;
+      clear(sel, h('option', { value: '', text: 'Choose someone…' }),
+        inCrew.length ? h('optgroup', { label: crew.name }, inCrew.map(opt)) : null,
+        h('optgroup', { label: inCrew.length ? 'Everyone else' : 'Everyone' }, others.map(opt)));
+      sel.value = keep;
     }
     refresh();
     return box;
   }
+}
+
+function releasedText(n) {
+  return n ? `Pour canceled. ${n === 1 ? '1 person was' : `${n} people were`} released.` : 'Pour canceled. Nobody was assigned to it.';
 }
 
 // Only what changed on an edit; every required field on a create. Empty optional fields are

@@ -187,8 +187,11 @@ export default async function render(ctx) {
     const crew = p.crew_id && data.crews.get(p.crew_id);
     const projectName = project ? project.name : 'Unknown project';
     const vol = `${Number(p.volume_cy).toLocaleString(undefined, { maximumFractionDigits: 2 })} cy`;
+    // the same crew on another pour that day: the scheduler must see it
+    const clash = p.status !== 'canceled' && (p.conflicts || []).length
+      ? `${crew ? crew.name : 'The crew'} has ${p.conflicts.length} other pour${p.conflicts.length === 1 ? '' : 's'} this day` : null;
     const label = [p.start_time || 'no start time', projectName, customer && customer.name, vol, p.mix,
-      p.pump ? 'pump' : null, crew ? crew.name : 'no crew', statusLabel(p.status)].filter(Boolean).join(', ');
+      p.pump ? 'pump' : null, crew ? crew.name : 'no crew', statusLabel(p.status), clash].filter(Boolean).join(', ');
     const card = h('button', { type: 'button', class: ['pour', 'st-' + p.status], 'aria-label': label, dataset: { id: p.id, status: p.status } },
       h('div', { class: 'pour-top' },
         h('span', { class: 'pour-time' }, icon('clock'), ' ', p.start_time || '—'),
@@ -201,7 +204,8 @@ export default async function render(ctx) {
         p.pump ? h('span', { class: 'pour-pump nowrap' }, icon('pump'), ' Pump') : null),
       h('div', { class: 'pour-crew' }, icon('crew'),
         h('span', { class: 'nowrap', text: crew ? crew.name : 'No crew' }),
-        p.crew_size_needed ? h('span', { class: 'muted nowrap', text: ` · ${p.crew_size_needed} needed` }) : null));
+        p.crew_size_needed ? h('span', { class: 'muted nowrap', text: ` · ${p.crew_size_needed} needed` }) : null),
+      clash ? h('div', { class: 'pour-conflict', title: clash }, icon('alert'), h('span', { text: `Crew on ${p.conflicts.length + 1} pours` })) : null);
     card.addEventListener('click', () => openPourDialog({ pour: p, canEdit, onChange: load }));
     return card;
   }
