@@ -1685,15 +1685,25 @@ CREATE FUNCTION app.new_token() RETURNS text
   select rtrim(translate(encode(ext.gen_random_bytes(32), 'base64'), '+/', '-_'), '=')
 $$;
 
-CREATE FUNCTION app.outbox_claim(p_limit integer) RETURNS TABLE(id bigint, channel text, recipient text, subject text, body bytea, attempts integer, token text, sealed_legacy boolean)
-    LANGUAGE sql SECURITY DEFINER
+CREATE FUNCTION app.outbox_claim(p_limit integer, p_lease_s integer) RETURNS TABLE(id bigint, channel text, recipient text, subject text, body bytea, attempts integer, token text, sealed_legacy boolean, created_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select o.id, o.channel, o.recipient, o.subject, o.body, o.attempts, o.token, o.sealed_legacy from app.outbox o
-  where o.sent_at is null and o.next_attempt_at <= now() and o.attempts < 50
-  order by o.id limit p_limit
-  for update skip locked
-$$;
+begin
+  perform app.definer_enter(false);
+  -- the due rows are picked once (a CTE): as a subquery of the UPDATE, a plan may run the
+  -- LIMIT ... SKIP LOCKED again per row and claim more than p_limit rows
+  return query
+  with due as materialized (
+    select d.id from app.outbox d
+    where d.sent_at is null and d.next_attempt_at <= now() and d.attempts < 50
+    order by d.id limit least(greatest(p_limit, 0), 100)
+    for update skip locked)
+  update app.outbox o set attempts = o.attempts + 1,
+         next_attempt_at = now() + make_interval(secs => greatest(p_lease_s, 1))
+  from due where o.id = due.id
+  returning o.id, o.channel, o.recipient, o.subject, o.body, o.attempts, o.token, o.sealed_legacy, o.created_at;
+end $$;
 
 CREATE FUNCTION app.outbox_done(p_id bigint, p_ok boolean, p_error text) RETURNS void
     LANGUAGE sql SECURITY DEFINER
@@ -1703,10 +1713,9 @@ CREATE FUNCTION app.outbox_done(p_id bigint, p_ok boolean, p_error text) RETURNS
     sent_at = case when p_ok then now() end,
     body = case when p_ok then ''::bytea else body end,   -- a sent body is not kept
     token = case when p_ok then null else token end,       -- nor its token
-    attempts = attempts + 1,
     last_error = case when p_ok then null else left(p_error, 500) end,
-    next_attempt_at = now() + least(interval '1 hour', interval '2 seconds' * power(2, least(attempts, 11)))
-  where id = p_id
+    next_attempt_at = now() + least(interval '1 hour', interval '2 seconds' * power(2, least(greatest(attempts - 1, 0), 11)))
+  where id = p_id and sent_at is null
 $$;
 
 CREATE FUNCTION app.password_proof_ok(p_user uuid, p_proof text) RETURNS boolean
@@ -2134,13 +2143,19 @@ declare
 begin
   perform app.definer_enter(true);
   perform set_config('app.definer_tenant', p_tenant::text, true);
-  select * into r from app.reminders where tenant_id = p_tenant and id = p_id;
+  select * into r from app.reminders where tenant_id = p_tenant and id = p_id for update;
+  if not found then
+    return 'gone';
+  end if;
+  if r.status <> 'pending' then
+    return 'done';
+  end if;
   if p_ok and p_outbox_body is not null then
     insert into app.outbox (tenant_id, channel, recipient, subject, body, reminder_id)
       values (p_tenant, r.channel, r."to", p_outbox_subject, p_outbox_body, r.id);
   end if;
   result := case when p_ok then 'sent' when r.attempts + 1 >= p_max then 'failed' else 'pending' end;
-  update app.reminders set status = result, attempts = attempts + 1,
+  update app.reminders set status = result, attempts = attempts + 1, claimed_until = null,
          sent_at = case when p_ok then now() end, last_error = case when p_ok then null else left(p_error, 500) end
     where tenant_id = p_tenant and id = p_id;
   if result <> 'pending' then
@@ -2189,16 +2204,26 @@ begin
   return new;
 end $_$;
 
-CREATE FUNCTION app.reminders_claim(p_limit integer) RETURNS TABLE(tenant_id uuid, id uuid, channel text, recipient text, message text, attempts integer)
-    LANGUAGE sql SECURITY DEFINER
+CREATE FUNCTION app.reminders_claim(p_limit integer, p_lease_s integer, p_skip uuid[]) RETURNS TABLE(tenant_id uuid, id uuid, channel text, recipient text, message text, attempts integer)
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select r.tenant_id, r.id, r.channel, r."to", r.message, r.attempts from app.reminders r
-  where r.status = 'pending' and r.remind_at <= now()
-  order by r.remind_at, r.id
-  limit p_limit
-  for update skip locked
-$$;
+begin
+  perform app.definer_enter(true);
+  -- picked once (a CTE), so no plan claims more than p_limit (see app.outbox_claim)
+  return query
+  with due as materialized (
+    select d.tenant_id, d.id from app.reminders d
+    where d.status = 'pending' and d.remind_at <= now() and (d.claimed_until is null or d.claimed_until <= now())
+      and d.id <> all(coalesce(p_skip, '{}'))
+    order by d.remind_at, d.id
+    limit least(greatest(p_limit, 0), 200)
+    for update skip locked)
+  update app.reminders r set claimed_until = now() + make_interval(secs => greatest(p_lease_s, 1))
+  from due
+  where r.tenant_id = due.tenant_id and r.id = due.id
+  returning r.tenant_id, r.id, r.channel, r."to", r.message, r.attempts;
+end $$;
 
 CREATE FUNCTION app.reminders_create(b jsonb) RETURNS json
     LANGUAGE sql
@@ -2237,6 +2262,7 @@ CREATE TABLE app.reminders (
     last_error text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    claimed_until timestamp with time zone,
     CONSTRAINT reminders_channel_check CHECK ((channel = ANY (ARRAY['email'::text, 'sms'::text]))),
     CONSTRAINT reminders_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text]))),
     CONSTRAINT reminders_subject_type_check CHECK ((subject_type = ANY (ARRAY['customer'::text, 'project'::text, 'pour'::text])))
@@ -3685,8 +3711,8 @@ GRANT ALL ON FUNCTION app.new_token() TO planyard_app;
 GRANT ALL ON FUNCTION app.new_token() TO planyard_auth;
 GRANT ALL ON FUNCTION app.new_token() TO planyard_jobs;
 
-REVOKE ALL ON FUNCTION app.outbox_claim(p_limit integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.outbox_claim(p_limit integer) TO planyard_jobs;
+REVOKE ALL ON FUNCTION app.outbox_claim(p_limit integer, p_lease_s integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.outbox_claim(p_limit integer, p_lease_s integer) TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.outbox_done(p_id bigint, p_ok boolean, p_error text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.outbox_done(p_id bigint, p_ok boolean, p_error text) TO planyard_jobs;
@@ -3848,8 +3874,8 @@ GRANT ALL ON FUNCTION app.reminders_check() TO planyard_app;
 GRANT ALL ON FUNCTION app.reminders_check() TO planyard_auth;
 GRANT ALL ON FUNCTION app.reminders_check() TO planyard_jobs;
 
-REVOKE ALL ON FUNCTION app.reminders_claim(p_limit integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.reminders_claim(p_limit integer) TO planyard_jobs;
+REVOKE ALL ON FUNCTION app.reminders_claim(p_limit integer, p_lease_s integer, p_skip uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reminders_claim(p_limit integer, p_lease_s integer, p_skip uuid[]) TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.reminders_create(b jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.reminders_create(b jsonb) TO planyard_app;

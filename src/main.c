@@ -311,15 +311,17 @@ static int cmd_jobs(settings_t *s, int argc, char **argv)
 	db_configure_pool(DB_JOBS, s->jobs_database_url);
 	sealed_init(s->data_key);
 	db_t *db = db_thread_for(DB_JOBS);
-	if (!db || db_begin(db) < 0) {
+	int a = 0, b = 0, rc;
+	bool reminders = strcmp(argv[0], "reminders") == 0;
+	/* reminders commit one by one (src/api/cron.c); retention is one transaction */
+	if (!db || (!reminders && db_begin(db) < 0)) {
 		fprintf(stderr, "planyard: the database is not reachable\n");
 		return 1;
 	}
-	int a = 0, b = 0, rc;
-	bool reminders = strcmp(argv[0], "reminders") == 0;
 	rc = reminders ? cron_send_reminders(db, s, &a, &b) : cron_retention(db, &a);
-	if (rc < 0 || db_commit(db) < 0) {
-		db_rollback(db);
+	if (rc < 0 || (!reminders && db_commit(db) < 0)) {
+		if (!reminders)
+			db_rollback(db);
 		fprintf(stderr, "planyard: the job failed\n");
 		return 1;
 	}

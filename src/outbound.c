@@ -27,6 +27,12 @@ void outbound_urlencode(buf_t *b, const char *s)
 
 int outbound_sms(const settings_t *s, const char *to, const char *body, char *err, size_t errlen)
 {
+	return outbound_sms_once(s, to, body, NULL, 8000, err, errlen);
+}
+
+int outbound_sms_once(const settings_t *s, const char *to, const char *body, const char *key, long timeout_ms,
+		      char *err, size_t errlen)
+{
 	if (!s->sms_url) {
 		snprintf(err, errlen, "no SMS service is configured");
 		return -1;
@@ -53,15 +59,23 @@ int outbound_sms(const settings_t *s, const char *to, const char *body, char *er
 		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(c, CURLOPT_USERPWD, s->sms_token);
 	}
+	struct curl_slist *headers = NULL;
+	if (key) {
+		char h[160];
+		snprintf(h, sizeof h, "Idempotency-Key: %s", key);
+		headers = curl_slist_append(NULL, h);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	}
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 8000L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 3000 ? timeout_ms : 3000L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	CURLcode rc = curl_easy_perform(c);
 	long status = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(c);
+	curl_slist_free_all(headers);
 	buf_free(&form);
 	buf_free(&resp);
 	if (rc != CURLE_OK) {

@@ -10,6 +10,15 @@
  * PLANYARD_SMS_TOKEN ("SID:TOKEN"). 0 on a 2xx answer, -1 with a reason in err. */
 int outbound_sms(const settings_t *s, const char *to, const char *body, char *err, size_t errlen) WUR;
 
+/* The same with a timeout and an Idempotency-Key header (when key is not NULL): the key names
+ * the message, not the attempt, so a send repeated after a crash between the service's answer
+ * and the sender's record of it carries the same key, and a service that honours the header
+ * delivers it once. A service that ignores the header (Twilio's Messages API does) delivers
+ * such a repeat twice: at that boundary a message is sent at least once, and more than once
+ * only when the sender died in that window. */
+int outbound_sms_once(const settings_t *s, const char *to, const char *body, const char *key, long timeout_ms,
+		      char *err, size_t errlen) WUR;
+
 /* GETs url; *out is the parsed JSON of a 2xx answer (caller decrefs). 0, or -1 with err. */
 int outbound_get_json(const char *url, long timeout_ms, json_t **out, char *err, size_t errlen) WUR;
 

@@ -237,7 +237,7 @@ const route_t routes[] = {
 	/* billing and jobs */
 	{ "POST", V1 "/billing/webhook", api_billing_webhook, AUTH_NONE, ROLE_NONE, NULL, TX | ROUTE_RAW_BODY | ROUTE_JOBS, "payment processor events (signed)", "200", NULL },
 	{ "GET", V1 "/billing", api_billing_get, AUTH_SESSION, ROLE_OWNER, NULL, TX | NOIMP, "the subscription", "200", NULL },
-	{ "POST", V1 "/internal/cron/reminders", api_cron_reminders, AUTH_CRON, ROLE_NONE, NULL, TX, "send due reminders", "200", NULL },
+	{ "POST", V1 "/internal/cron/reminders", api_cron_reminders, AUTH_CRON, ROLE_NONE, NULL, 0, "send due reminders", "200", NULL },
 	{ "POST", V1 "/internal/cron/retention", api_cron_retention, AUTH_CRON, ROLE_NONE, NULL, TX, "delete workspaces suspended over 30 days", "200", NULL },
 };
 

@@ -94,6 +94,9 @@ static const struct setting table[] = {
 	  "seconds from a connection's start, or its last answer, to a complete request head; then it is closed" },
 	{ "PLANYARD_MAX_CONNECTIONS_PER_IP", K_INT, S(max_connections_per_ip), "128", 1, 100000, false, "`128`",
 	  "open connections one address may hold (trusted proxies are not counted); more are closed at once" },
+	{ "PLANYARD_SEND_LEASE_S", K_INT, S(send_lease_s), "120", 5, 3600, false, "`120`",
+	  "seconds a sender holds a claimed mail, SMS or reminder; one that died mid-send hands it on after "
+	  "that (each send's timeout is under half of it)" },
 	{ "PLANYARD_DB_STATEMENT_TIMEOUT_MS", K_INT, S(db_statement_timeout_ms), "10000", 100, 600000, false,
 	  "`10000`", "statement timeout of request transactions" },
 };

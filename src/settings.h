@@ -42,6 +42,7 @@ typedef struct {
 	long db_prepare;
 	long head_timeout_s;
 	long max_connections_per_ip;
+	long send_lease_s;
 } settings_t;
 
 enum settings_mode { SETTINGS_DEV, SETTINGS_SERVE };

@@ -19,6 +19,7 @@ drop function if exists app.auth_forgot(text, text, bytea, text, bytea);
 drop function if exists app.auth_resend(text, bytea, text, bytea);
 drop function if exists app.auth_signup(text, text, text, text, text, text, bytea, text, bytea, text, bytea, text);
 drop function if exists app.outbox_claim(integer);
+drop function if exists app.outbox_claim(integer, integer);
 
 -- The raw token, hashed here: knowing or choosing a token's hash gives nothing.
 CREATE OR REPLACE FUNCTION app.auth_confirm(p_token text) RETURNS boolean
@@ -388,17 +389,34 @@ begin
   return true;
 end $$;
 
--- The mail sender: claims due rows (locked until the caller's transaction ends).
-CREATE OR REPLACE FUNCTION app.outbox_claim(p_limit integer) RETURNS TABLE(id bigint, channel text, recipient text, subject text, body bytea, attempts integer, token text, sealed_legacy boolean)
-    LANGUAGE sql SECURITY DEFINER
+-- The mail sender claims due rows with a lease, in a statement of their own that commits at
+-- once: each claimed row is due again only when the lease has run out (next_attempt_at), so a
+-- sender that died holding it (kill -9, lost machine) hands it on by itself, and a live sender
+-- marks it (outbox_done) well within the lease, each message in its own statement right after
+-- its send. Attempts are counted here, when a send may start: a message that crashes its
+-- sender every time stops at 50 like one that fails.
+CREATE OR REPLACE FUNCTION app.outbox_claim(p_limit integer, p_lease_s integer) RETURNS TABLE(id bigint, channel text, recipient text, subject text, body bytea, attempts integer, token text, sealed_legacy boolean, created_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select o.id, o.channel, o.recipient, o.subject, o.body, o.attempts, o.token, o.sealed_legacy from app.outbox o
-  where o.sent_at is null and o.next_attempt_at <= now() and o.attempts < 50
-  order by o.id limit p_limit
-  for update skip locked
-$$;
+begin
+  perform app.definer_enter(false);
+  -- the due rows are picked once (a CTE): as a subquery of the UPDATE, a plan may run the
+  -- LIMIT ... SKIP LOCKED again per row and claim more than p_limit rows
+  return query
+  with due as materialized (
+    select d.id from app.outbox d
+    where d.sent_at is null and d.next_attempt_at <= now() and d.attempts < 50
+    order by d.id limit least(greatest(p_limit, 0), 100)
+    for update skip locked)
+  update app.outbox o set attempts = o.attempts + 1,
+         next_attempt_at = now() + make_interval(secs => greatest(p_lease_s, 1))
+  from due where o.id = due.id
+  returning o.id, o.channel, o.recipient, o.subject, o.body, o.attempts, o.token, o.sealed_legacy, o.created_at;
+end $$;
 
+-- The outcome of a claimed row's send: sent (the body and token are not kept), or due again
+-- after a backoff that grows with the attempts counted by the claim.
 CREATE OR REPLACE FUNCTION app.outbox_done(p_id bigint, p_ok boolean, p_error text) RETURNS void
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -407,10 +425,9 @@ CREATE OR REPLACE FUNCTION app.outbox_done(p_id bigint, p_ok boolean, p_error te
     sent_at = case when p_ok then now() end,
     body = case when p_ok then ''::bytea else body end,   -- a sent body is not kept
     token = case when p_ok then null else token end,       -- nor its token
-    attempts = attempts + 1,
     last_error = case when p_ok then null else left(p_error, 500) end,
-    next_attempt_at = now() + least(interval '1 hour', interval '2 seconds' * power(2, least(attempts, 11)))
-  where id = p_id
+    next_attempt_at = now() + least(interval '1 hour', interval '2 seconds' * power(2, least(greatest(attempts - 1, 0), 11)))
+  where id = p_id and sent_at is null
 $$;
 
 -- Shared by reset and change: sets the password, keeps 5 in history, mails a notice.

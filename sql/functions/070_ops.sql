@@ -3,6 +3,9 @@
 -- here must be safe to run again.
 set local check_function_bodies = off;
 
+drop function if exists app.reminders_claim(integer);
+drop function if exists app.reminders_claim(integer, integer, uuid[]);
+
 -- Applies one verified event. Returns 'duplicate', 'ignored' or the workspace's new status.
 CREATE OR REPLACE FUNCTION app.billing_apply(e jsonb) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
@@ -97,8 +100,10 @@ CREATE OR REPLACE FUNCTION app.pour_weather_query(p_id uuid) RETURNS TABLE(day d
   where p.tenant_id = (select app.current_tenant()) and p.id = p_id
 $$;
 
--- Records one attempt: 'sent', or a failure (failed after p_max attempts, else retried).
--- An email (or an SMS without a service) is handed to the outbox in the same transaction.
+-- Records one attempt of a claimed reminder: 'sent', or a failure (failed after p_max
+-- attempts, else due again at once). An email (or an SMS without a service) is handed to the
+-- outbox in the same transaction. A reminder that is no longer pending (a second sender took
+-- it after its lease ran out and finished first) keeps its outcome: nothing is queued twice.
 CREATE OR REPLACE FUNCTION app.reminder_done(p_tenant uuid, p_id uuid, p_ok boolean, p_error text, p_max integer, p_outbox_subject text, p_outbox_body bytea) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -109,13 +114,19 @@ declare
 begin
   perform app.definer_enter(true);
   perform set_config('app.definer_tenant', p_tenant::text, true);
-  select * into r from app.reminders where tenant_id = p_tenant and id = p_id;
+  select * into r from app.reminders where tenant_id = p_tenant and id = p_id for update;
+  if not found then
+    return 'gone';
+  end if;
+  if r.status <> 'pending' then
+    return 'done';
+  end if;
   if p_ok and p_outbox_body is not null then
     insert into app.outbox (tenant_id, channel, recipient, subject, body, reminder_id)
       values (p_tenant, r.channel, r."to", p_outbox_subject, p_outbox_body, r.id);
   end if;
   result := case when p_ok then 'sent' when r.attempts + 1 >= p_max then 'failed' else 'pending' end;
-  update app.reminders set status = result, attempts = attempts + 1,
+  update app.reminders set status = result, attempts = attempts + 1, claimed_until = null,
          sent_at = case when p_ok then now() end, last_error = case when p_ok then null else left(p_error, 500) end
     where tenant_id = p_tenant and id = p_id;
   if result <> 'pending' then
@@ -124,18 +135,30 @@ begin
   return result;
 end $$;
 
--- Claims due reminders (locked until the caller's transaction ends; a concurrent call skips
--- them), newest work first by time due.
-CREATE OR REPLACE FUNCTION app.reminders_claim(p_limit integer) RETURNS TABLE(tenant_id uuid, id uuid, channel text, recipient text, message text, attempts integer)
-    LANGUAGE sql SECURITY DEFINER
+-- Claims due reminders with a lease, in a statement that commits at once: a concurrent call
+-- skips them, and they are due again only once the lease has run out (their sender died).
+-- Oldest due first, past those the caller names in p_skip (what it has tried already: a failed
+-- attempt leaves the reminder pending and unclaimed, for the next call to retry).
+CREATE OR REPLACE FUNCTION app.reminders_claim(p_limit integer, p_lease_s integer, p_skip uuid[]) RETURNS TABLE(tenant_id uuid, id uuid, channel text, recipient text, message text, attempts integer)
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select r.tenant_id, r.id, r.channel, r."to", r.message, r.attempts from app.reminders r
-  where r.status = 'pending' and r.remind_at <= now()
-  order by r.remind_at, r.id
-  limit p_limit
-  for update skip locked
-$$;
+begin
+  perform app.definer_enter(true);
+  -- picked once (a CTE), so no plan claims more than p_limit (see app.outbox_claim)
+  return query
+  with due as materialized (
+    select d.tenant_id, d.id from app.reminders d
+    where d.status = 'pending' and d.remind_at <= now() and (d.claimed_until is null or d.claimed_until <= now())
+      and d.id <> all(coalesce(p_skip, '{}'))
+    order by d.remind_at, d.id
+    limit least(greatest(p_limit, 0), 200)
+    for update skip locked)
+  update app.reminders r set claimed_until = now() + make_interval(secs => greatest(p_lease_s, 1))
+  from due
+  where r.tenant_id = due.tenant_id and r.id = due.id
+  returning r.tenant_id, r.id, r.channel, r."to", r.message, r.attempts;
+end $$;
 
 -- Deletes workspaces suspended for more than 30 days, and users left without a workspace.
 CREATE OR REPLACE FUNCTION app.retention_run() RETURNS integer

@@ -84,8 +84,8 @@ GRANT EXECUTE ON FUNCTION app.auth_confirm(text), app.auth_forgot(text, text, te
   app.invite_attempt(text), app.rate_retry_after(text, integer, interval)
   TO planyard_auth;
 -- The job runner and cron paths.
-GRANT EXECUTE ON FUNCTION app.outbox_claim(integer), app.outbox_done(bigint, boolean, text),
-  app.reminders_claim(integer), app.reminder_done(uuid, uuid, boolean, text, integer, text, bytea),
+GRANT EXECUTE ON FUNCTION app.outbox_claim(integer, integer), app.outbox_done(bigint, boolean, text),
+  app.reminders_claim(integer, integer, uuid[]), app.reminder_done(uuid, uuid, boolean, text, integer, text, bytea),
   app.retention_run(), app.billing_apply(jsonb)
   TO planyard_jobs;
 -- Staff tooling.

@@ -6,6 +6,8 @@
 #include <time.h>
 
 #include "../app.h"
+#include "../buf.h"
+#include "../db.h"
 #include "../log.h"
 #include "../mail.h"
 #include "../outbound.h"
@@ -15,26 +17,55 @@
 
 /* ---- reminders ---- */
 
+/* Each due reminder is claimed with a lease in a statement that commits at once, sent, and its
+ * outcome committed in a statement of its own right after the send (app.reminder_done). A call
+ * that dies mid-batch (kill -9) has recorded every reminder it sent but the one in flight; the
+ * reminders it had not reached were never claimed, and the one it held is due again when its
+ * lease runs out. A mail reminder (or an SMS one without a service) is handed to the outbox in
+ * the transaction that marks it sent, so it is queued exactly once and the outbox's sender
+ * delivers it (src/mail.c says what once means there). An SMS through the service is sent
+ * here with the reminder's id as its Idempotency-Key: only a death between the service's 2xx
+ * and the mark repeats it, with the same key. */
 int cron_send_reminders(db_t *db, const settings_t *s, int *sent, int *failed)
 {
-	static db_stmt_t claim = DB_STMT("select tenant_id, id, channel, recipient, message from app.reminders_claim(200)");
+	static db_stmt_t claim = DB_STMT(
+		"select tenant_id, id, channel, recipient, message from app.reminders_claim(1, $1, $2::uuid[])");
 	static db_stmt_t done = DB_STMT("select app.reminder_done($1, $2, $3, $4, $5, $6, $7)");
 	*sent = *failed = 0;
-	PGresult *res;
-	if (db_run(db, &claim, 0, NULL, &res) < 0) {
-		if (res)
-			PQclear(res);
-		return -1;
-	}
+	(void)db;
+	char lease[24], max[8];
+	snprintf(lease, sizeof lease, "%ld", s->send_lease_s);
+	snprintf(max, sizeof max, "%d", REMINDER_MAX_ATTEMPTS);
+	long timeout_ms = s->send_lease_s * 1000 / 2 > 8000 ? 8000 : s->send_lease_s * 1000 / 2;
+	/* what this call has tried, so a failure waits for the next call */
+	buf_t skip = BUF_INIT(64 * 1024);
+	buf_puts(&skip, "{");
 	arena_t arena = { 0 };
 	int rc = 0;
-	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
-		const char *channel = PQgetvalue(res, i, 2), *to = PQgetvalue(res, i, 3), *msg = PQgetvalue(res, i, 4);
+	for (int n = 0; n < 200; n++) {
+		db_t *jdb = db_thread_for(DB_JOBS);
+		buf_puts(&skip, "}");
+		const char *cp[] = { lease, skip.failed ? "{}" : skip.data };
+		PGresult *res;
+		int q = jdb ? db_run(jdb, &claim, 2, cp, &res) : -1;
+		skip.len--;
+		if (q < 0) {
+			if (jdb && res)
+				PQclear(res);
+			rc = -1;
+			break;
+		}
+		if (PQntuples(res) == 0) {
+			PQclear(res);
+			break;
+		}
+		const char *channel = PQgetvalue(res, 0, 2), *to = PQgetvalue(res, 0, 3), *msg = PQgetvalue(res, 0, 4);
 		bool ok = true;
-		char err[256] = "";
+		char err[256] = "", key[64];
 		const char *outbox = NULL;
+		snprintf(key, sizeof key, "r%s", PQgetvalue(res, 0, 1));
 		if (strcmp(channel, "sms") == 0 && s->sms_url) {
-			ok = outbound_sms(s, to, msg, err, sizeof err) == 0;
+			ok = outbound_sms_once(s, to, msg, key, timeout_ms, err, sizeof err) == 0;
 		} else {
 			/* mail, or an SMS without a service: the outbox delivers it (or files it) */
 			outbox = mail_sealed(&arena, msg);
@@ -42,14 +73,16 @@ int cron_send_reminders(db_t *db, const settings_t *s, int *sent, int *failed)
 			if (!ok)
 				snprintf(err, sizeof err, "cannot seal the message");
 		}
-		char max[8];
-		snprintf(max, sizeof max, "%d", REMINDER_MAX_ATTEMPTS);
-		const char *p[] = { PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), ok ? "true" : "false", err, max,
+		buf_printf(&skip, "%s%s", n ? "," : "", PQgetvalue(res, 0, 1));
+		const char *p[] = { PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), ok ? "true" : "false", err, max,
 				    "Reminder from Planyard", outbox };
-		PGresult *d;
-		if (db_run(db, &done, 7, p, &d) < 0) {
-			if (d)
+		PGresult *d = NULL;
+		jdb = db_thread_for(DB_JOBS);
+		if (!jdb || db_run(jdb, &done, 7, p, &d) < 0) {
+			if (jdb && d)
 				PQclear(d);
+			PQclear(res);
+			log_warn("reminder %s: the outcome of its send could not be recorded", key + 1);
 			rc = -1;
 			break;
 		}
@@ -61,17 +94,21 @@ int cron_send_reminders(db_t *db, const settings_t *s, int *sent, int *failed)
 		if (!ok)
 			log_warn("reminder not sent: %s", err);
 		PQclear(d);
+		PQclear(res);
 	}
-	PQclear(res);
+	buf_free(&skip);
 	arena_release(&arena);
 	return rc;
 }
 
+/* Not one transaction: every reminder commits on its own (above). */
 int api_cron_reminders(req_t *r)
 {
 	int sent, failed;
-	if (cron_send_reminders(r->db, app_settings, &sent, &failed) < 0)
-		return reply_db_error(r, NULL, NULL, false);
+	if (cron_send_reminders(NULL, app_settings, &sent, &failed) < 0) {
+		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
+		return 0;
+	}
 	req_json(r, 200, json_pack("{s:i,s:i}", "sent", sent, "failed", failed));
 	return 0;
 }

@@ -41,8 +41,11 @@ class _Twilio(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         rec = {"path": self.path, "form": {k: v[0] for k, v in form.items()},
                "auth": base64.b64decode(auth[6:]).decode() if auth.startswith("Basic ") else None,
-               "content_type": self.headers.get("Content-Type")}
+               "content_type": self.headers.get("Content-Type"),
+               "key": self.headers.get("Idempotency-Key")}
         s.requests.append(rec)
+        if s.delay:   # taken, but the answer is slow to come
+            time.sleep(s.delay)
         if rec["form"].get("To") in s.fail_numbers:
             body = json.dumps({"code": 21211, "message": "Invalid 'To' Phone Number", "status": 400}).encode()
             self.send_response(400)
@@ -54,7 +57,10 @@ class _Twilio(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass   # the caller is gone (killed mid-request)
 
 
 class Twilio(_Server):

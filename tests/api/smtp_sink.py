@@ -1,6 +1,7 @@
 """A real SMTP server on 127.0.0.1 for the black-box suites (Debian's python3-aiosmtpd). It
 keeps every message it accepts (envelope and full content), can wait for one, and can be
 stopped and started again on the same port (to prove the sender retries)."""
+import asyncio
 import email
 import email.policy
 import re
@@ -31,6 +32,7 @@ class Mail:
         self.to = str(msg.get("To", ""))
         part = msg.get_body(preferencelist=("plain",)) if msg.is_multipart() else msg
         self.body = part.get_content() if part is not None else ""
+        self.message_id = str(msg.get("Message-ID", ""))
 
     def link_token(self, page):
         """The token of the first PUBLIC_URL/<page>#token=... link in the body, or None."""
@@ -50,6 +52,8 @@ class _Handler:
         if isinstance(content, str):
             content = content.encode("utf-8")
         self.sink._add(Mail(envelope.mail_from, envelope.rcpt_tos, content))
+        if self.sink.delay:   # taken, but the 250 is slow to come (a busy relay)
+            await asyncio.sleep(self.sink.delay)
         return "250 OK"
 
 
@@ -57,6 +61,7 @@ class SmtpSink:
     def __init__(self, port=None):
         self.port = port or _free_port()
         self.messages = []
+        self.delay = 0.0
         self._cond = threading.Condition()
         self._controller = None
 

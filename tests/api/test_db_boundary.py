@@ -171,21 +171,21 @@ class Boundary(unittest.TestCase):
             time.sleep(2.5)
         self.assertEqual(r.status, 201, r)
         rid = r.json["id"]
-        self.refused("planyard_app", "select * from app.reminders_claim(1000);")
+        self.refused("planyard_app", "select * from app.reminders_claim(1000, 60, null);")
         self.refused("planyard_app", "select app.reminder_done('%s', '%s', true, null, 3, 's', '\\x00'::bytea);"
                      % (a.id, rid))
         oid = self.owner("insert into app.outbox (tenant_id, recipient, subject, body, next_attempt_at) values "
                          "('%s', 'held@example.com', 'Held', '\\x01', now() + interval '1 day') returning id" % a.id)
         oid = oid.split()[0]
         self.refused("planyard_app", "select app.outbox_done(%s, true, null);" % oid)
-        self.refused("planyard_app", "select * from app.outbox_claim(1000);")
+        self.refused("planyard_app", "select * from app.outbox_claim(1000, 60);")
         self.refused("planyard_app", "select app.retention_run();")
         self.assertEqual(self.owner("select status, attempts from app.reminders where id = '%s'" % rid), "pending|0")
         self.assertEqual(self.owner("select sent_at is null, body from app.outbox where id = %s" % oid), "t|\\x01")
         # nor with the attacker's own live session
         key = self.session_key(self.b)
         self.refused("planyard_app", "begin;\nselect count(*) from app.request_begin('%s');\n"
-                     "select * from app.reminders_claim(1000);\ncommit;" % key)
+                     "select * from app.reminders_claim(1000, 60, null);\ncommit;" % key)
 
     # ---- 5: billing ----
     def test_attack5_no_billing_state(self):
@@ -328,7 +328,7 @@ class Boundary(unittest.TestCase):
         self.assertEqual(self.owner("select count(*) from app.user_tokens where user_id = '%s' and kind = 'reset' "
                                     "and used_at is null" % a.user_id), "1")
         for sql in ("select token from app.outbox;", "select token_hash from app.user_tokens;",
-                    "select * from app.outbox_claim(100);"):
+                    "select * from app.outbox_claim(100, 60);"):
             self.refused("planyard_auth", sql)
         # no function of the role takes a confirm or reset token's hash
         self.assertEqual(self.owner(
