@@ -101,9 +101,13 @@ int reply_db_error(req_t *r, const struct reply_subject *rs, PGresult *res, bool
 		return 0;
 	}
 	bool transient = db_transient(state);
+	bool no_room = transient && strncmp(state, "53", 2) == 0;   /* disk full, out of memory or connections */
 	log_error("statement failed (%s): %s", state, primary ? primary : "");
 	PQclear(res);
-	if (transient)
+	if (no_room)
+		req_problem(r, 503, "db_unavailable", "the database is out of room for this right now; nothing was "
+			    "changed; try again shortly");
+	else if (transient)
 		req_problem(r, 503, "db_unavailable", "the database can't do this right now; try again shortly");
 	else
 		req_problem(r, 500, "internal_error", NULL);
