@@ -778,6 +778,36 @@ await step('exports: manpower .xlsx and the whole workspace as JSON', async () =
   assert(JSON.stringify(data).includes('Harbor View Homes'), 'the workspace export lacks the customers');
 });
 
+// ---------- deletion dialogs say how long backups keep what is deleted ----------
+await step('deleting: the dialogs say backups keep deleted data until they expire (at most 30 days)', async () => {
+  const says = /Backups keep deleted data until they expire, at most 30 days\./;
+  await nav(page, 'Employees');
+  await page.locator('#employees-table').getByRole('button', { name: /^Delete / }).first().click();
+  let d = await dialogOpen(page);
+  assert(says.test(await d.innerText()), 'the employee deletion dialog does not say how long backups keep it');
+  await d.getByRole('button', { name: 'Keep it' }).click();
+  await page.locator('dialog[open]').waitFor({ state: 'detached' });
+  await nav(page, 'Customers');
+  await page.getByRole('button', { name: /^Delete / }).first().click();
+  d = await dialogOpen(page);
+  assert(says.test(await d.innerText()), 'the customer deletion dialog does not say how long backups keep it');
+  await d.getByRole('button', { name: 'Keep it' }).click();
+  await page.locator('dialog[open]').waitFor({ state: 'detached' });
+  await page.locator('.user-link').click();
+  await page.getByRole('heading', { name: 'My account', exact: true }).waitFor();
+  const delForm = page.locator('form', { has: page.getByRole('button', { name: 'Delete my account' }) });
+  await delForm.getByLabel(/^Your password/).fill(owner.password);
+  await delForm.getByRole('button', { name: 'Delete my account' }).click();
+  d = await dialogOpen(page);
+  assert(says.test(await d.innerText()), 'the account deletion dialog does not say how long backups keep it');
+  await d.getByRole('button', { name: 'Keep it' }).click();
+  await page.locator('dialog[open]').waitFor({ state: 'detached' });
+  await nav(page, 'Admin');
+  await page.locator('.tabs').getByRole('link', { name: 'Settings' }).click();
+  const zone = page.locator('#delete-workspace');
+  assert(says.test(await zone.innerText()), 'the workspace deletion does not say how long backups keep it');
+});
+
 await step('delete the workspace: the slug must be typed; then it is gone', async () => {
   await page.locator('.tabs').getByRole('link', { name: 'Settings' }).click();
   const zone = page.locator('#delete-workspace');

@@ -57,7 +57,7 @@ export default async function render(ctx) {
       field({ name: 'password', label: 'Your password', type: 'password', required: true, autocomplete: 'current-password' }),
     ],
     onSubmit: async v => {
-      if (!await confirmDialog({ title: 'Delete your account?', message: 'This cannot be undone.', confirm: 'Delete my account', danger: true })) return;
+      if (!await confirmDialog({ title: 'Delete your account?', message: 'This cannot be undone. Backups keep deleted data until they expire, at most 30 days.', confirm: 'Delete my account', danger: true })) return;
       await api('DELETE', '/me', { password: v.password });
       clearSession();
       invalidate();

@@ -81,7 +81,7 @@ function deleteCard(ws, ctx) {
   const f = form({
     submit: 'Delete this workspace forever',
     fields: [
-      h('p', null, 'Every customer, project, pour, person, assignment, reminder, member and audit row of ', h('strong', { text: ws.name }), ' is deleted at once. Export it first if you may need it.'),
+      h('p', null, 'Every customer, project, pour, person, assignment, reminder, member and audit row of ', h('strong', { text: ws.name }), ' is deleted at once. Export it first if you may need it. Backups keep deleted data until they expire, at most 30 days.'),
       field({ name: 'slug', label: `Type the workspace address “${ws.slug}” to confirm`, required: true, autocomplete: 'off', spellcheck: 'false' }),
       field({ name: 'password', label: 'Your password', type: 'password', required: true, autocomplete: 'current-password' }),
     ],

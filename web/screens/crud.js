@@ -138,7 +138,7 @@ export function crudScreen(cfg) {
 
     async function remove(row, btn) {
       const name = textOf(cfg.columns[0].cell(row, lk));
-      if (!await confirmDialog({ title: `Delete ${cfg.singular}?`, message: `“${name}” will be deleted. The audit log keeps a record of it.`, confirm: 'Delete', danger: true })) return;
+      if (!await confirmDialog({ title: `Delete ${cfg.singular}?`, message: `“${name}” will be deleted. The audit log keeps a record of it. Backups keep deleted data until they expire, at most 30 days.`, confirm: 'Delete', danger: true })) return;
       await busy(btn, async () => {
         try {
           await api('DELETE', `${cfg.path}/${row.id}`);
