@@ -2,12 +2,16 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "pgdev.h"
 
 #define PGBACKREST "/usr/bin/pgbackrest"
@@ -59,7 +63,121 @@ static void usage(void)
 	fputs("usage: planyard backup create [--type full|incr|diff] [--snapshot]\n"
 	      "       planyard backup list\n"
 	      "       planyard backup verify\n"
+	      "       planyard backup expire\n"
 	      "       planyard restore --to TIME --into DIR [--in-place]\n", stderr);
+}
+
+/* Days of a window: PLANYARD_BACKUP_PITR_DAYS (7) or PLANYARD_BACKUP_SNAPSHOT_DAYS (30), as
+ * the dev layout's pgBackRest configuration has them. */
+static long window_days(const char *name, long def)
+{
+	const char *v = getenv(name);
+	char *end;
+	long n = v ? strtol(v, &end, 10) : def;
+	return v && (*end || n < 1 || n > 9999) ? def : n;
+}
+
+/* The clock of `backup expire`: now, or PLANYARD_BACKUP_NOW (seconds since the epoch), which
+ * only a dev layout honours (a test shows the windows with it); -1 when it is refused. */
+static long long backup_now(const settings_t *s)
+{
+	const char *v = getenv("PLANYARD_BACKUP_NOW");
+	if (!v || !*v)
+		return (long long)time(NULL);
+	char *end;
+	long long n = strtoll(v, &end, 10);
+	if (s->backup_config || *end || n <= 0) {
+		fprintf(stderr, "planyard: PLANYARD_BACKUP_NOW is honoured only in a dev layout, as seconds since the "
+				"epoch\n");
+		return -1;
+	}
+	return n;
+}
+
+struct set {
+	const char *label;
+	long long stop;
+};
+
+static int by_stop(const void *a, const void *b)
+{
+	const struct set *x = a, *y = b;
+	return x->stop < y->stop ? -1 : x->stop > y->stop;
+}
+
+static int expire_set(const struct pgdev *pg, const char *conf, int repo, const char *label)
+{
+	char r[16], set[96];
+	snprintf(r, sizeof r, "--repo=%d", repo);
+	snprintf(set, sizeof set, "--set=%s", label);
+	const char *args[] = { r, set, "--log-level-console=warn", "expire", NULL };
+	int rc = run(pg, conf, args, true);
+	if (rc == 0)
+		printf("expired %s from repo%d\n", label, repo);
+	else
+		fprintf(stderr, "planyard: could not expire %s (pgBackRest exit %d)\n", label, rc);
+	return rc == 0 ? 0 : -1;
+}
+
+/* The promises of DESIGN.md, kept at the clock's now: repository 1 can restore to any moment of
+ * the last PITR_DAYS (every full backup that ended inside the window is kept, and the newest
+ * one that ended before it, from which the window's first moment is replayed; older ones go,
+ * and with them their WAL); repository 2 keeps each daily snapshot SNAPSHOT_DAYS (older ones
+ * go, never the newest). pgBackRest applies the same retention after each backup; this
+ * command applies it at any time. */
+static int expire_command(const struct pgdev *pg, const char *conf, long long now)
+{
+	char *out = NULL;
+	const char *info[] = { "--config", conf, "--stanza=planyard", "--output=json", "info", NULL };
+	int rc = pgdev_run_capture(pg, PGBACKREST, info, &out);
+	json_t *j = rc == 0 && out ? json_loads(out, 0, NULL) : NULL;
+	free(out);
+	json_t *sets = json_array_get(j, 0) ? json_object_get(json_array_get(j, 0), "backup") : NULL;
+	if (!json_is_array(sets)) {
+		fprintf(stderr, "planyard: cannot read the backups (pgBackRest info exit %d)\n", rc);
+		json_decref(j);
+		return 1;
+	}
+	long days[3] = { 0, window_days("PLANYARD_BACKUP_PITR_DAYS", 7), window_days("PLANYARD_BACKUP_SNAPSHOT_DAYS", 30) };
+	int failed = 0;
+	for (int repo = 1; repo <= 2; repo++) {
+		size_t n = json_array_size(sets), k = 0;
+		struct set *v = calloc(n ? n : 1, sizeof *v);
+		if (!v) {
+			json_decref(j);
+			return 1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			json_t *b = json_array_get(sets, i);
+			const char *type = json_string_value(json_object_get(b, "type"));
+			json_int_t key = json_integer_value(json_object_get(json_object_get(b, "database"), "repo-key"));
+			const char *label = json_string_value(json_object_get(b, "label"));
+			if (!type || strcmp(type, "full") != 0 || key != repo || !label)
+				continue;
+			v[k].label = label;
+			v[k].stop = json_integer_value(json_object_get(json_object_get(b, "timestamp"), "stop"));
+			k++;
+		}
+		qsort(v, k, sizeof *v, by_stop);
+		long long start = now - (long long)days[repo] * 86400;
+		/* repo 1: the newest set that ended before the window stays, to replay its start */
+		size_t keep_from = k;
+		for (size_t i = 0; i < k; i++)
+			if (v[i].stop >= start) {
+				keep_from = i;
+				break;
+			}
+		if (repo == 1 && keep_from > 0)
+			keep_from--;
+		if (keep_from == k && k > 0)
+			keep_from = k - 1;   /* never the newest */
+		for (size_t i = 0; i < keep_from; i++)
+			if (expire_set(pg, conf, repo, v[i].label) < 0)
+				failed = 1;
+		free(v);
+	}
+	json_decref(j);
+	return failed;
 }
 
 int backup_command(const settings_t *s, int argc, char **argv)
@@ -98,6 +216,10 @@ int backup_command(const settings_t *s, int argc, char **argv)
 		}
 		printf("backup done\n");
 		return 0;
+	}
+	if (strcmp(argv[0], "expire") == 0 && argc == 1) {
+		long long now = backup_now(s);
+		return now < 0 ? 2 : expire_command(&pg, conf, now);
 	}
 	if (strcmp(argv[0], "list") == 0 && argc == 1) {
 		const char *args[] = { "info", NULL };
@@ -209,4 +331,47 @@ int restore_command(const settings_t *s, int argc, char **argv)
 	printf("restored to %s into %s; start PostgreSQL on it and it recovers to that time\n", to,
 	       in_place ? pg.dir : into);
 	return 0;
+}
+
+static pthread_t schedule_thread;
+static volatile bool schedule_stop, schedule_running;
+
+static void *schedule(void *arg)
+{
+	const settings_t *s = arg;
+	long interval = s->dev_snapshot_interval_s;
+	long wait = interval < 600 ? interval : 600;
+	for (;;) {
+		for (long ms = 0; ms < wait * 1000; ms += 200) {
+			if (schedule_stop)
+				return NULL;
+			usleep(200 * 1000);
+		}
+		char create[] = "create", snap[] = "--snapshot", expire[] = "expire";
+		char *a1[] = { create, snap, NULL }, *a2[] = { expire, NULL };
+		if (backup_command(s, 2, a1) == 0 && backup_command(s, 1, a2) == 0)
+			log_info("daily snapshot taken; backups past their window expired");
+		else
+			log_warn("the daily snapshot failed; trying again in one interval");
+		fflush(stdout);
+		wait = interval;
+	}
+}
+
+void backup_schedule_start(const settings_t *s)
+{
+	schedule_stop = false;
+	if (pthread_create(&schedule_thread, NULL, schedule, (void *)s) == 0)
+		schedule_running = true;
+	else
+		log_warn("cannot start the daily snapshot schedule");
+}
+
+void backup_schedule_stop(void)
+{
+	if (!schedule_running)
+		return;
+	schedule_stop = true;
+	pthread_join(schedule_thread, NULL);
+	schedule_running = false;
 }

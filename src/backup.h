@@ -11,4 +11,13 @@
 int backup_command(const settings_t *s, int argc, char **argv);
 int restore_command(const settings_t *s, int argc, char **argv);
 
+/* `dev` takes its daily snapshot itself: `backup create --snapshot`, then `backup expire`,
+ * every PLANYARD_DEV_SNAPSHOT_INTERVAL_S (a day), the first after ten minutes or one interval,
+ * whichever is sooner, on a thread of its own. Production runs the same two commands from its
+ * scheduler. */
+void backup_schedule_start(const settings_t *s);
+
+/* Stops the schedule (a snapshot under way is finished first). */
+void backup_schedule_stop(void);
+
 #endif

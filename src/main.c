@@ -41,7 +41,7 @@ static void usage(void)
 	      "  migrate           apply pending migrations (PLANYARD_ADMIN_DATABASE_URL)\n"
 	      "  jobs reminders    send due reminders once (for a system cron)\n"
 	      "  jobs retention    delete workspaces suspended for more than 30 days\n"
-	      "  backup create [--type full|incr|diff] [--snapshot] | list | verify\n"
+	      "  backup create [--type full|incr|diff] [--snapshot] | list | verify | expire\n"
 	      "  restore --to TIME --into DIR [--in-place]\n"
 	      "  platform impersonate --workspace SLUG --user EMAIL --staff NAME --reason TEXT\n"
 	      "                    print a single-use link (5 minutes) to a staff session of that member\n"
@@ -206,7 +206,9 @@ static int cmd_dev(settings_t *s, int argc, char **argv)
 	printf("Planyard is running at %s\n", s->public_url);
 	printf("cron secret (for /api/v1/internal/cron/*): %s\n", s->cron_secret);
 	fflush(stdout);
+	backup_schedule_start(s);
 	rc = server_run(s, err, sizeof err);
+	backup_schedule_stop();
 	mail_stop_sender();
 	if (rc < 0) {
 		fprintf(stderr, "planyard: %s\n", err);

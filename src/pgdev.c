@@ -69,6 +69,75 @@ int pgdev_run_output(const struct pgdev *pg, const char *prog, const char *const
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+int pgdev_run_capture(const struct pgdev *pg, const char *prog, const char *const *args, char **out)
+{
+	*out = NULL;
+	char path[PATH_MAX + 32];
+	if (strchr(prog, '/'))
+		snprintf(path, sizeof path, "%s", prog);
+	else
+		snprintf(path, sizeof path, "%s/%s", pg->bindir, prog);
+	const char *argv[32];
+	int n = 0;
+	argv[n++] = path;
+	for (; args && args[n - 1] && n < 31; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		become(pg);
+		dup2(fds[1], 1);
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+	bool ok = true;
+	for (;;) {
+		if (len + 4097 > cap) {
+			size_t ncap = cap ? cap * 2 : 65536;
+			char *nb = ncap <= (16u << 20) ? realloc(buf, ncap) : NULL;
+			if (!nb) {
+				ok = false;
+				break;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		ssize_t r = read(fds[0], buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			ok = r == 0;
+			break;
+		}
+		len += (size_t)r;
+	}
+	close(fds[0]);
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR) {
+			free(buf);
+			return -1;
+		}
+	if (ok && buf) {
+		buf[len] = '\0';
+		*out = buf;
+	} else {
+		free(buf);
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 /* Can the cluster's user create and enter dir? Tested as that user. */
 static bool reachable(const struct pgdev *pg, const char *dir)
 {

@@ -44,4 +44,8 @@ void pgdev_stop(struct pgdev *pg);
 int pgdev_run(const struct pgdev *pg, const char *prog, const char *const *args);
 int pgdev_run_output(const struct pgdev *pg, const char *prog, const char *const *args, bool show);
 
+/* The same with its standard output collected into *out (malloc'd, NUL-terminated, at most
+ * 16 MB; caller frees), or *out NULL when it could not be read. */
+int pgdev_run_capture(const struct pgdev *pg, const char *prog, const char *const *args, char **out);
+
 #endif

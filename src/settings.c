@@ -97,6 +97,9 @@ static const struct setting table[] = {
 	{ "PLANYARD_SEND_LEASE_S", K_INT, S(send_lease_s), "120", 5, 3600, false, "`120`",
 	  "seconds a sender holds a claimed mail, SMS or reminder; one that died mid-send hands it on after "
 	  "that (each send's timeout is under half of it)" },
+	{ "PLANYARD_DEV_SNAPSHOT_INTERVAL_S", K_INT, S(dev_snapshot_interval_s), "86400", 1, 2678400, false,
+	  "`86400` (a day)", "`dev` only: seconds between the snapshots it takes itself (`serve` refuses it; "
+	  "production schedules `backup create --snapshot` and `backup expire`)" },
 	{ "PLANYARD_DB_STATEMENT_TIMEOUT_MS", K_INT, S(db_statement_timeout_ms), "10000", 100, 600000, false,
 	  "`10000`", "statement timeout of request transactions" },
 };
@@ -151,6 +154,13 @@ int settings_load(settings_t *s, char *err, size_t errlen)
 
 int settings_check(const settings_t *s, enum settings_mode mode, char *err, size_t errlen)
 {
+	/* knobs of a dev layout's tests: production never runs with them */
+	static const char *const dev_only[] = { "PLANYARD_DEV_SNAPSHOT_INTERVAL_S", "PLANYARD_BACKUP_NOW" };
+	for (size_t i = 0; mode == SETTINGS_SERVE && i < ARRAY_LEN(dev_only); i++)
+		if (getenv(dev_only[i]) && *getenv(dev_only[i])) {
+			snprintf(err, errlen, "%s is for `dev` only; `serve` refuses it", dev_only[i]);
+			return -1;
+		}
 	for (size_t i = 0; i < ARRAY_LEN(table); i++) {
 		const struct setting *e = &table[i];
 		if (e->kind == K_INT)

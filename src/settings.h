@@ -43,6 +43,7 @@ typedef struct {
 	long head_timeout_s;
 	long max_connections_per_ip;
 	long send_lease_s;
+	long dev_snapshot_interval_s;
 } settings_t;
 
 enum settings_mode { SETTINGS_DEV, SETTINGS_SERVE };

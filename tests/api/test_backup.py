@@ -3,12 +3,15 @@ time T, write more, delete a workspace; restore to T into a new cluster, start a
 it, and prove through the API that what existed at T is back (the deleted workspace too)
 and what came after T is not. Also: list, verify, snapshots, encryption at rest, and the
 refusals that protect the live cluster."""
+import datetime
 import glob
+import json
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -60,14 +63,37 @@ class RestoreDrill(unittest.TestCase):
         doomed = fx.new_workspace(s)
         self.assertEqual(keep.api("POST", "/customers", {"name": "Before the backup"}).status, 201)
 
-        r = run(s, "backup", "create", "--type", "full")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(keep.api("POST", "/customers", {"name": "Existed at T"}).status, 201)
-        self.assertEqual(doomed.api("POST", "/customers", {"name": "Doomed's customer"}).status, 201)
-        time.sleep(1.1)
-        t = s.psql("select to_char(now() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", user="planyard_owner")
-        time.sleep(1.1)
-        self.assertEqual(keep.api("POST", "/customers", {"name": "After T"}).status, 201)
+        # a third workspace is written to on two threads all along: during the backup, at T and after
+        loaded = fx.new_workspace(s)
+        writes, stop = [], threading.Event()
+
+        def writer(k):
+            i = 0
+            while not stop.is_set():
+                i += 1
+                t0 = time.time()
+                r = loaded.api("POST", "/customers", {"name": "loaded %d-%d" % (k, i)})
+                if r.status == 201:
+                    writes.append((t0, time.time(), r.json["id"]))
+        threads = [threading.Thread(target=writer, args=(k,)) for k in range(2)]
+        for th in threads:
+            th.start()
+        try:
+            time.sleep(0.5)
+            r = run(s, "backup", "create", "--type", "full")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(keep.api("POST", "/customers", {"name": "Existed at T"}).status, 201)
+            self.assertEqual(doomed.api("POST", "/customers", {"name": "Doomed's customer"}).status, 201)
+            time.sleep(1.1)
+            t = s.psql("select to_char(now() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+                       user="planyard_owner")
+            time.sleep(1.1)
+            self.assertEqual(keep.api("POST", "/customers", {"name": "After T"}).status, 201)
+        finally:
+            stop.set()
+            for th in threads:
+                th.join(timeout=60)
+        t_epoch = datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
         r = doomed.api("DELETE", "/workspace", {"slug": doomed.slug, "password": fx.PASSWORD})
         if r.status == 404:   # the deletion endpoint is someone else's work; delete as the owner then
             s.psql("delete from app.tenants where slug = '%s'" % doomed.slug, user="planyard_owner")
@@ -128,6 +154,28 @@ class RestoreDrill(unittest.TestCase):
         v = serve.api("GET", "/audit/verify", token=k.json["access_token"]).json
         self.assertTrue(v["ok"], v)
 
+        # the workspace written to during the backup is at one consistent point: every write
+        # answered before T is there, none begun after T, and nothing half-applied (each
+        # customer with exactly its audit entry, the chain intact)
+        def restored(sql):
+            q = subprocess.run(["psql", "-X", "-A", "-t", "-h", target, "-U", "postgres", "-d", "planyard", "-c", sql],
+                               capture_output=True, text=True)
+            self.assertEqual(q.returncode, 0, q.stderr)
+            return q.stdout.split()
+        ids = set(restored("select id from app.customers where tenant_id = '%s'" % loaded.id))
+        before = [w for w in writes if w[1] < t_epoch]
+        after = [w for w in writes if w[0] > t_epoch]
+        self.assertTrue(before and after, "the writes did not span T")
+        self.assertEqual([w[2] for w in before if w[2] not in ids], [], "writes acknowledged before T are missing")
+        self.assertEqual([w[2] for w in after if w[2] in ids], [], "writes begun after T were restored")
+        audited = restored("select count(*) from app.audit_log where tenant_id = '%s' and action = 'customer.created'"
+                           % loaded.id)
+        self.assertEqual(int(audited[0]), len(ids), "customers and their audit entries disagree")
+        b = serve.api("POST", "/auth/login", {"workspace": loaded.slug, "email": loaded.email, "password": fx.PASSWORD})
+        v = serve.api("GET", "/audit/verify", token=b.json["access_token"]).json
+        self.assertTrue(v["ok"], v)
+        print("\n  restore: %d writes during the backup and around T, %d restored" % (len(writes), len(ids)), end=" ")
+
     def test_snapshot_and_encryption(self):
         s = self.server
         ws = fx.new_workspace(s)
@@ -151,6 +199,91 @@ class RestoreDrill(unittest.TestCase):
         for f in files:
             with open(f, "rb") as fh:
                 self.assertNotIn(key, fh.read(), f)
+
+    # ---- the windows: 7 days of point-in-time recovery, 30 days of snapshots ----
+    def sets(self):
+        """{repo: [labels of full backups, oldest first]} as pgBackRest lists them."""
+        conf = os.path.join(os.path.realpath(os.path.join(self.server.var, "backup")), "pgbackrest.conf")
+        cmd = ["/usr/bin/pgbackrest", "--config=" + conf, "--stanza=planyard", "--output=json", "info"]
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "postgres", "--"] + cmd
+        r = subprocess.run(cmd, capture_output=True, text=True, cwd="/")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = {1: [], 2: []}
+        for b in sorted(json.loads(r.stdout)[0]["backup"], key=lambda b: b["timestamp"]["stop"]):
+            if b["type"] == "full":
+                out[b["database"]["repo-key"]].append(b["label"])
+        return out
+
+    def expire_at(self, days_ahead):
+        env = dict(self.server.env())
+        env["PLANYARD_BACKUP_NOW"] = str(int(time.time() + days_ahead * 86400))
+        r = subprocess.run([BINARY, "backup", "expire"], env=env, capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return self.sets()
+
+    def test_windows_expire_on_a_faked_clock(self):
+        """With the clock moved on: a full backup of the PITR repository goes once a newer one
+        can replay the whole 7-day window (the newest before the window stays, so its first
+        moment can be restored); a snapshot goes after 30 days, never the newest."""
+        s = self.server
+        while len(self.sets()[1]) < 2:
+            self.assertEqual(run(s, "backup", "create", "--type", "full").returncode, 0)
+            time.sleep(1.1)   # labels are by the second
+        while len(self.sets()[2]) < 2:
+            self.assertEqual(run(s, "backup", "create", "--snapshot").returncode, 0)
+            time.sleep(1.1)
+        before = self.sets()
+        self.assertEqual(self.expire_at(0), before, "something expired inside its window")
+        self.assertEqual(self.expire_at(6.9), before, "a PITR backup expired inside the 7-day window")
+        after = self.expire_at(7.1)
+        self.assertEqual(after[1], before[1][-1:], "the 7-day window: only the newest full backup is needed")
+        self.assertEqual(after[2], before[2], "a snapshot expired before 30 days")
+        self.assertEqual(self.expire_at(29.9)[2], before[2])
+        after = self.expire_at(30.1)
+        self.assertEqual(after[2], before[2][-1:], "snapshots older than 30 days are kept (or the newest went)")
+        self.assertEqual(after[1], before[1][-1:])
+        # what is left still restores: verify reads the PITR repository end to end
+        r = run(s, "backup", "verify")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_the_faked_clock_is_refused_outside_a_dev_layout(self):
+        env = dict(self.server.env())
+        env["PLANYARD_BACKUP_NOW"] = str(int(time.time()))
+        env["PLANYARD_BACKUP_CONFIG"] = os.path.join(os.path.realpath(os.path.join(self.server.var, "backup")),
+                                                     "pgbackrest.conf")
+        r = subprocess.run([BINARY, "backup", "expire"], env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("PLANYARD_BACKUP_NOW", r.stderr)
+        for knob in ("PLANYARD_BACKUP_NOW", "PLANYARD_DEV_SNAPSHOT_INTERVAL_S"):
+            env = dict(self.server.env())
+            env[knob] = "5"
+            r = subprocess.run([BINARY, "serve"], env=env, capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+            self.assertIn(knob, r.stderr)
+
+
+class DevSchedulesSnapshots(unittest.TestCase):
+    """`planyard dev` takes the daily snapshot itself (a tiny interval here): snapshots appear
+    in the 30-day repository with nobody asking, one per interval."""
+
+    def test_dev_takes_snapshots_by_itself(self):
+        server = Server(env={"PLANYARD_PBKDF2_ITERATIONS": "1000", "PLANYARD_DEV_SNAPSHOT_INTERVAL_S": "2"}).start()
+        try:
+            deadline = time.time() + 150
+            while time.time() < deadline and server.read_log().count("daily snapshot taken") < 2:
+                self.assertNotIn("the daily snapshot failed", server.read_log())
+                time.sleep(0.5)
+            self.assertGreaterEqual(server.read_log().count("daily snapshot taken"), 2, server.read_log()[-3000:])
+            r = run(server, "backup", "list")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("repo2", r.stdout)
+        finally:
+            status = server.stop()
+            errors = server.sanitizer_errors()
+            server.cleanup()
+        self.assertEqual(errors, [])
+        self.assertEqual(status, 0)
 
 
 if __name__ == "__main__":
