@@ -213,7 +213,7 @@ declare
   k text;
   verb text := case tg_op when 'INSERT' then 'created' when 'UPDATE' then 'updated' else 'deleted' end;
   entity text;
-  skip text[] := array['tenant_id', 'created_at', 'updated_at', 'id', 'token_hash', 'attempts', 'last_error'];
+  skip text[] := array['tenant_id', 'created_at', 'updated_at', 'id', 'token_hash', 'attempts', 'last_error', 'claimed_until'];
 begin
   for k in select jsonb_object_keys(coalesce(n, o)) loop
     continue when k = any (skip);
