@@ -10,6 +10,7 @@
 #include "../mail.h"
 #include "../outbound.h"
 #include "reply.h"
+#include "sendout.h"
 
 #define REMINDER_MAX_ATTEMPTS 3
 
@@ -69,10 +70,10 @@ int cron_send_reminders(db_t *db, const settings_t *s, int *sent, int *failed)
 
 int api_cron_reminders(req_t *r)
 {
-	int sent, failed;
-	if (cron_send_reminders(r->db, app_settings, &sent, &failed) < 0)
+	int sent, failed, sheets;
+	if (cron_send_reminders(r->db, app_settings, &sent, &failed) < 0 || sendout_run_due(r->db, &sheets) < 0)
 		return reply_db_error(r, NULL, NULL, false);
-	req_json(r, 200, json_pack("{s:i,s:i}", "sent", sent, "failed", failed));
+	req_json(r, 200, json_pack("{s:i,s:i,s:i}", "sent", sent, "failed", failed, "sheets", sheets));
 	return 0;
 }
 
