@@ -6,14 +6,17 @@ read-only crew link: what it shows, that nothing else of the workspace (or anoth
 reachable with it, and that a revoked, rotated or expired link is refused."""
 import concurrent.futures
 import datetime
+import os
 import re
+import subprocess
 import time
 import unittest
 import uuid
 
 import fakes
 import fixtures as fx
-from harness import Server
+import opdata
+from harness import ROOT, Server
 from smtp_sink import SmtpSink
 
 GSM7_BASIC = set("@$\n\r _!\"#%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -112,6 +115,15 @@ class SendoutCase(unittest.TestCase):
                 return got
             time.sleep(0.1)
         raise AssertionError("no SMS to %s; got %r" % (number, self.twilio.requests[since:]))
+
+    def link(self, ws, emp_id, status=201):
+        r = ws.api("POST", "/employees/%s/crew-link" % emp_id)
+        self.assertEqual(r.status, status, r)
+        return r.json
+
+    def open(self, url_or_token):
+        token = url_or_token.split("#token=")[-1]
+        return self.server.api("POST", "/crew/schedule", {"token": token})
 
     def cron_call(self, server=None):
         return (server or self.server).api("POST", "/internal/cron/reminders",
@@ -268,14 +280,6 @@ class AutomaticSendOut(SendoutCase):
 
 
 class CrewLinks(SendoutCase):
-    def link(self, ws, emp_id, status=201):
-        r = ws.api("POST", "/employees/%s/crew-link" % emp_id)
-        self.assertEqual(r.status, status, r)
-        return r.json
-
-    def open(self, url_or_token):
-        token = url_or_token.split("#token=")[-1]
-        return self.server.api("POST", "/crew/schedule", {"token": token})
 
     def test_the_link_shows_that_persons_next_14_days_only(self):
         ws = self.workspace()
@@ -381,6 +385,53 @@ class CrewLinks(SendoutCase):
         self.assertEqual(sched.api("GET", "/employees/%s/crew-link" % d["ana"]["id"]).status, 403)
         self.assertEqual(sched.api("DELETE", "/employees/%s/crew-link" % d["ana"]["id"]).status, 403)
         self.assertEqual(ws.api("GET", "/employees/%s/crew-link" % str(uuid.uuid4())).status, 404)
+
+
+SCRIPT = os.path.join(ROOT, "tests", "sql", "crew_link.sql")
+TAP = re.compile(r"^(not ok|ok) (\d+) - (.*)$")
+
+
+class CrewLinkSql(SendoutCase):
+    """tests/sql/crew_link.sql (pgTAP) as planyard_app: a crew link's token sees that
+    employee's window and nothing else; revoked and expired links and forged settings see
+    nothing; a session next to a link has the session's scope only."""
+
+    def test_every_assertion_holds(self):
+        ws, other = self.workspace(), self.workspace()
+        d = self.day(ws, later(2))
+        o = self.day(ws, later(2))
+        self.day(other, later(2))
+        far = self.make(ws, "pours", {"project_id": d["project"]["id"], "scheduled_date": later(20),
+                                      "volume_cy": "1", "mix": "far"})
+        self.make(ws, "assignments", {"employee_id": d["ana"]["id"], "pour_id": far["id"]})
+        revoked = self.link(ws, d["ana"]["id"])["url"].split("#token=")[1]
+        token = self.link(ws, d["ana"]["id"])["url"].split("#token=")[1]
+        expired = self.link(ws, d["sam"]["id"])["url"].split("#token=")[1]
+        self.server.psql("update app.crew_links set created_at = now() - interval '100 days', "
+                         "last_used_at = now() - interval '91 days' where employee_id = '%s'" % d["sam"]["id"],
+                         user="planyard_owner")
+        cmd = ["psql", "-X", "-q", "-h", self.server.pg_dir, "-U", "postgres", "-d", "planyard", "-f", SCRIPT]
+        for k, v in (("token", token), ("revoked", revoked), ("expired", expired), ("tenant", ws.id),
+                     ("other_tenant", other.id), ("key", opdata.session_key(ws.token)),
+                     ("other_key", opdata.session_key(other.token)), ("emp", d["ana"]["id"]),
+                     ("foreman", d["foreman"]["id"]), ("mate", d["sam"]["id"]), ("pour", d["pour"]["id"]),
+                     ("other_pour", o["pour"]["id"]), ("far_pour", far["id"])):
+            cmd += ["-v", "%s=%s" % (k, v)]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        self.assertEqual(r.returncode, 0, "psql failed:\n%s\n%s" % (r.stderr[-3000:], r.stdout[-3000:]))
+        results, plan = [], None
+        for line in r.stdout.splitlines():
+            m = TAP.match(line)
+            if m:
+                results.append([m.group(1) == "ok", int(m.group(2)), m.group(3), []])
+            elif re.match(r"^1\.\.\d+$", line.strip()):
+                plan = int(line.strip()[3:])
+            elif line.startswith("#") and results:
+                results[-1][3].append(line)
+        self.assertGreaterEqual(len(results), 25, r.stdout[-3000:])
+        self.assertEqual(plan, len(results), "no plan line, or it disagrees (the script stopped early?)")
+        bad = ["not ok %d - %s\n%s" % (n, desc, "\n".join(diag)) for ok, n, desc, diag in results if not ok]
+        self.assertEqual(bad, [], "\n" + "\n".join(bad))
 
 
 if __name__ == "__main__":
