@@ -2626,6 +2626,49 @@ CREATE FUNCTION app.session_tenant() RETURNS uuid
   select (app.session_context()).tenant_id
 $$;
 
+CREATE FUNCTION app.sheet_notice_send(p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid := app.session_tenant();
+  n int;
+begin
+  perform app.definer_enter(false);
+  if t is null or app.session_rank() < 2 then
+    raise exception 'no live session of a scheduler' using errcode = '42501';
+  end if;
+  perform set_config('app.definer_tenant', t::text, true);
+  insert into app.outbox (tenant_id, channel, recipient, subject, body)
+    select t, c, r, s, b from unnest(p_channels, p_recipients, p_subjects, p_bodies) as m(c, r, s, b);
+  get diagnostics n = row_count;
+  perform app.audit('pour.change_notice', 'pour', p_pour::text,
+                    jsonb_build_object('kind', jsonb_build_array(null, p_kind), 'messages', jsonb_build_array(null, n)));
+  return n;
+end $$;
+
+CREATE FUNCTION app.sheet_notice_targets(p_id uuid) RETURNS TABLE(employee_id uuid, name text, email text, phone text, channel text, date date, start_time text, project text, status text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid := app.session_tenant();
+begin
+  if t is null or app.session_rank() < 2 then
+    return;
+  end if;
+  perform set_config('app.definer_tenant', t::text, true);
+  return query
+    select e.id, e.name, e.email, e.phone, e.channel, p.scheduled_date, app.hhmm(p.start_time), pr.name, p.status
+    from app.pours p
+    join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
+    join app.assignments a on a.tenant_id = p.tenant_id and a.pour_id = p.id
+    join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
+    join app.sheet_sends s on s.tenant_id = a.tenant_id and s.employee_id = a.employee_id and s.date = a.date
+    where p.tenant_id = t and p.id = p_id
+    order by e.name, e.id;
+end $$;
+
 CREATE FUNCTION app.sheet_send(p_date date, p_employee uuid, p_hash text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -4393,6 +4436,12 @@ REVOKE ALL ON FUNCTION app.session_tenant() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.session_tenant() TO planyard_app;
 GRANT ALL ON FUNCTION app.session_tenant() TO planyard_auth;
 GRANT ALL ON FUNCTION app.session_tenant() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.sheet_notice_send(p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.sheet_notice_send(p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.sheet_notice_targets(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.sheet_notice_targets(p_id uuid) TO planyard_app;
 
 REVOKE ALL ON FUNCTION app.sheet_send(p_date date, p_employee uuid, p_hash text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.sheet_send(p_date date, p_employee uuid, p_hash text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) TO planyard_app;

@@ -247,21 +247,21 @@ char *sheet_sms(arena_t *a, const sheet_t *s)
 	return out;
 }
 
-char *sheet_change_notice(arena_t *a, const char *project, const char *date, const char *new_date,
-			  const char *start_time)
+char *sheet_change_notice(arena_t *a, const char *project, const char *date, bool canceled, const char *new_date,
+			  const char *new_time)
 {
 	char from[32], to[32];
 	day_name(date, false, from, sizeof from);
+	day_name(new_date, false, to, sizeof to);
 	buf_t b = BUF_INIT(64 * 1024);
-	buf_puts(&b, "Change: ");
-	sheet_gsm7(&b, project ? project : "your pour");
-	if (new_date) {
-		day_name(new_date, false, to, sizeof to);
-		buf_printf(&b, " moved from %s to %s%s%s. Your sheet for %s follows.", from, to, start_time ? " " : "",
-			   start_time ? start_time : "", to);
-	} else {
-		buf_printf(&b, " on %s is canceled. You are released for it.", from);
-	}
+	buf_puts(&b, "Schedule change: ");
+	sheet_gsm7(&b, project && *project ? project : "your pour");
+	if (canceled)
+		buf_printf(&b, " on %s is canceled. You are released from it.", from);
+	else if (new_date && strcmp(new_date, date) != 0)
+		buf_printf(&b, " moved from %s to %s%s%s.", from, to, new_time ? ", start " : "", new_time ? new_time : "");
+	else
+		buf_printf(&b, " on %s now starts %s%s.", from, new_time ? "at " : "", new_time ? new_time : "at a time to be set");
 	char *out = sms_fit(a, &b);
 	buf_free(&b);
 	return out;

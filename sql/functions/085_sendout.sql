@@ -399,3 +399,53 @@ CREATE POLICY employees_crew_select ON app.employees FOR SELECT USING (
 DROP POLICY IF EXISTS tenants_crew_select ON app.tenants;
 CREATE POLICY tenants_crew_select ON app.tenants FOR SELECT USING (
   (select app.current_tenant()) is null and id = (select app.crew_tenant()));
+
+-- ---- change notices ----
+
+-- The people of pour p_id whose sheet for its date went out, with their contacts and the
+-- pour as it is now: who gets a change notice when it moves or is canceled. The live
+-- session's workspace only; nobody without a scheduler's session.
+CREATE OR REPLACE FUNCTION app.sheet_notice_targets(p_id uuid) RETURNS TABLE(employee_id uuid, name text, email text, phone text, channel text, date date, start_time text, project text, status text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid := app.session_tenant();
+begin
+  if t is null or app.session_rank() < 2 then
+    return;
+  end if;
+  perform set_config('app.definer_tenant', t::text, true);
+  return query
+    select e.id, e.name, e.email, e.phone, e.channel, p.scheduled_date, app.hhmm(p.start_time), pr.name, p.status
+    from app.pours p
+    join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
+    join app.assignments a on a.tenant_id = p.tenant_id and a.pour_id = p.id
+    join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
+    join app.sheet_sends s on s.tenant_id = a.tenant_id and s.employee_id = a.employee_id and s.date = a.date
+    where p.tenant_id = t and p.id = p_id
+    order by e.name, e.id;
+end $$;
+
+-- Queues change notices (parallel arrays as app.sheet_store's) in the live session's
+-- workspace, audited on the pour; a scheduler's session only.
+CREATE OR REPLACE FUNCTION app.sheet_notice_send(p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid := app.session_tenant();
+  n int;
+begin
+  perform app.definer_enter(false);
+  if t is null or app.session_rank() < 2 then
+    raise exception 'no live session of a scheduler' using errcode = '42501';
+  end if;
+  perform set_config('app.definer_tenant', t::text, true);
+  insert into app.outbox (tenant_id, channel, recipient, subject, body)
+    select t, c, r, s, b from unnest(p_channels, p_recipients, p_subjects, p_bodies) as m(c, r, s, b);
+  get diagnostics n = row_count;
+  perform app.audit('pour.change_notice', 'pour', p_pour::text,
+                    jsonb_build_object('kind', jsonb_build_array(null, p_kind), 'messages', jsonb_build_array(null, n)));
+  return n;
+end $$;

@@ -94,7 +94,8 @@ GRANT EXECUTE ON FUNCTION app.outbox_claim(integer), app.outbox_done(bigint, boo
 -- the tenants policy that the pre-session role reads through); the automatic send-out is the
 -- cron path's.
 GRANT EXECUTE ON FUNCTION app.sheet_send(date, uuid, text, text[], text[], text[], bytea[]),
-  app.crew_link_create(uuid), app.crew_link_get(uuid), app.crew_link_revoke(uuid), app.crew_begin(text)
+  app.crew_link_create(uuid), app.crew_link_get(uuid), app.crew_link_revoke(uuid), app.crew_begin(text),
+  app.sheet_notice_targets(uuid), app.sheet_notice_send(uuid, text, text[], text[], text[], bytea[])
   TO planyard_app;
 GRANT EXECUTE ON FUNCTION app.crew_context() TO planyard_app, planyard_auth;
 GRANT EXECUTE ON FUNCTION app.sheets_due(), app.sheets_claim(uuid, date),

@@ -347,6 +347,112 @@ int api_crew_schedule(req_t *r)
 	return reply_cell(r, res, 0, 200, "this crew link is not valid any more");
 }
 
+/* ---- change notices ---- */
+
+struct sendout_watch {
+	const char *pour_id;
+	PGresult *people;   /* app.sheet_notice_targets: employee_id, name, email, phone, channel,
+			       date, start_time, project, status */
+};
+
+int sendout_watch_pour(req_t *r, const char *pour_id, sendout_watch_t **out)
+{
+	static db_stmt_t q = DB_STMT("select employee_id, name, email, phone, channel, date::text, start_time, project, "
+				     "status from app.sheet_notice_targets($1::uuid)");
+	*out = NULL;
+	const char *p[] = { pour_id };
+	PGresult *res;
+	if (db_run(r->db, &q, 1, p, &res) < 0) {
+		if (res)
+			PQclear(res);
+		return -1;
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return 0;
+	}
+	sendout_watch_t *w = arena_alloc(&r->arena, sizeof *w);
+	if (!w) {
+		PQclear(res);
+		return -1;
+	}
+	w->pour_id = pour_id;
+	w->people = res;
+	*out = w;
+	return 0;
+}
+
+void sendout_watch_drop(sendout_watch_t *w)
+{
+	if (w && w->people) {
+		PQclear(w->people);
+		w->people = NULL;
+	}
+}
+
+int sendout_pour_changed(req_t *r, sendout_watch_t *w)
+{
+	static db_stmt_t now = DB_STMT("select scheduled_date::text, app.hhmm(start_time), status from app.pours "
+				       "where id = $1::uuid");
+	static db_stmt_t send = DB_STMT("select app.sheet_notice_send($1::uuid, $2, $3::text[], $4::text[], $5::text[], "
+					"$6::bytea[])");
+	if (!w || !w->people)
+		return 0;
+	PGresult *was = w->people, *is = NULL;
+	w->people = NULL;
+	const char *p[] = { w->pour_id };
+	int rc = -1;
+	if (db_run(r->db, &now, 1, p, &is) < 0)
+		goto out;
+	const char *date = PQgetvalue(was, 0, 5), *time = PQgetisnull(was, 0, 6) ? NULL : PQgetvalue(was, 0, 6);
+	bool gone = PQntuples(is) == 0;
+	bool canceled = gone || (strcmp(PQgetvalue(is, 0, 2), "canceled") == 0 && strcmp(PQgetvalue(was, 0, 8), "canceled") != 0);
+	const char *new_date = gone ? NULL : PQgetvalue(is, 0, 0);
+	const char *new_time = gone || PQgetisnull(is, 0, 1) ? NULL : PQgetvalue(is, 0, 1);
+	bool moved = !gone && (strcmp(new_date, date) != 0 || (time == NULL) != (new_time == NULL) ||
+			       (time && new_time && strcmp(time, new_time) != 0));
+	if (!canceled && !moved) {
+		rc = 0;
+		goto out;
+	}
+	char *text = sheet_change_notice(&r->arena, PQgetvalue(was, 0, 7), date, canceled, new_date, new_time);
+	char *subject = arena_printf(&r->arena, "Schedule change: %s", PQgetvalue(was, 0, 7));
+	if (!text || !subject)
+		goto out;
+	int n = 0, cap = 2 * PQntuples(was);
+	const char **ch = arena_alloc(&r->arena, (size_t)cap * sizeof *ch), **to = arena_alloc(&r->arena, (size_t)cap * sizeof *to);
+	const char **subj = arena_alloc(&r->arena, (size_t)cap * sizeof *subj), **body = arena_alloc(&r->arena, (size_t)cap * sizeof *body);
+	if (!ch || !to || !subj || !body)
+		goto out;
+	for (int i = 0; i < PQntuples(was); i++) {
+		struct target t;
+		resolve(&r->arena, PQgetvalue(was, i, 4), PQgetisnull(was, i, 2) ? NULL : PQgetvalue(was, i, 2),
+			PQgetisnull(was, i, 3) ? NULL : PQgetvalue(was, i, 3), &t);
+		for (int k = 0; k < t.n; k++) {
+			bool mail = strcmp(t.channel[k], "email") == 0;
+			const char *m = mail ? arena_printf(&r->arena, "Hello %s,\n\n%s\n", PQgetvalue(was, i, 1), text) : text;
+			ch[n] = t.channel[k], to[n] = t.to[k], subj[n] = mail ? subject : "Schedule change";
+			body[n] = m ? mail_sealed(&r->arena, m) : NULL;
+			if (!body[n++])
+				goto out;
+		}
+	}
+	if (n == 0) {
+		rc = 0;
+		goto out;
+	}
+	const char *sp[] = { w->pour_id, canceled ? "canceled" : "moved", pg_array(&r->arena, ch, n),
+			     pg_array(&r->arena, to, n), pg_array(&r->arena, subj, n), pg_array(&r->arena, body, n) };
+	if (!sp[2] || !sp[3] || !sp[4] || !sp[5] || db_run(r->db, &send, 6, sp, NULL) < 0)
+		goto out;
+	rc = 0;
+out:
+	PQclear(was);
+	if (is)
+		PQclear(is);
+	return rc;
+}
+
 /* ---- the automatic send-out ---- */
 
 int sendout_run_due(db_t *db, int *queued)

@@ -249,6 +249,55 @@ class DaySheets(SendoutCase):
         self.assertEqual(viewer.api("POST", "/schedule/send", {"date": later(1)}).status, 403)
 
 
+class ChangeNotices(SendoutCase):
+    def test_a_move_and_a_cancel_after_the_sheets_went_out(self):
+        ws = self.workspace()
+        date = later(6)
+        d = self.day(ws, date)
+        since = len(self.twilio.requests)
+        self.assertEqual(len(ws.api("POST", "/schedule/send", {"date": date}).json["queued"]), 3)
+        self.sink.wait_for(to=d["mail_to"], subject="Your schedule", timeout=20)
+        self.wait_sms(d["sam_phone"], since)
+        # a change that is no move: nobody hears of it
+        self.assertEqual(ws.api("PATCH", "/pours/" + d["pour"]["id"], {"notes": "bring boots"}).status, 200)
+        # moved to another day: each person hears of it once, by their channel
+        r = ws.api("PATCH", "/pours/" + d["pour"]["id"], {"scheduled_date": later(7)})
+        self.assertEqual(r.status, 200, r)
+        mail = self.sink.wait_for(to=d["mail_to"], subject="Schedule change", timeout=20)
+        new = datetime.date.fromisoformat(later(7))
+        self.assertRegex(mail.body, r"Schedule change: Cafe Muller slab moved from \w{3} \d+ \w{3} to "
+                                    r"%s %d %s, start 07:00\." % (new.strftime("%a"), new.day, new.strftime("%b")))
+        sms = self.wait_sms(d["sam_phone"], since, count=2)
+        self.assertTrue(sms[1].startswith("Schedule change: Cafe Muller slab moved from"), sms)
+        self.assertTrue(set(sms[1]) <= GSM7_BASIC)
+        audit = ws.api("GET", "/audit?action=pour.change_notice&entity_id=" + d["pour"]["id"]).json["data"]
+        self.assertEqual(len(audit), 1)
+        self.assertEqual(audit[0]["changes"]["messages"], [None, 3])
+        # their sheets for the new day have not gone out: canceling now tells nobody
+        r = ws.api("POST", "/pours/%s/cancel" % d["pour"]["id"], {"reason": "rain"})
+        self.assertEqual(r.status, 200, r)
+        time.sleep(1.0)
+        self.assertEqual(self.sink.count(to=d["mail_to"], subject="Schedule change"), 1)
+
+    def test_a_cancel_after_the_sheets_went_out(self):
+        ws = self.workspace()
+        date = later(8)
+        d = self.day(ws, date)
+        since = len(self.twilio.requests)
+        ws.api("POST", "/schedule/send", {"date": date, "employee_ids": [d["ana"]["id"], d["sam"]["id"]]})
+        self.sink.wait_for(to=d["mail_to"], subject="Your schedule", timeout=20)
+        r = ws.api("PATCH", "/pours/" + d["pour"]["id"], {"status": "canceled"})
+        self.assertEqual(r.status, 200, r)
+        mail = self.sink.wait_for(to=d["mail_to"], subject="Schedule change", timeout=20)
+        self.assertIn("Cafe Muller slab on", mail.body)
+        self.assertIn("is canceled. You are released from it.", mail.body)
+        sms = self.wait_sms(d["sam_phone"], since, count=2)
+        self.assertIn("is canceled", sms[1])
+        time.sleep(1.0)
+        # the foreman's sheet never went out: no notice
+        self.assertEqual(len(self.sms_to("+15551230000", since)), 0)
+
+
 class AutomaticSendOut(SendoutCase):
     def test_exactly_once_with_two_servers_calling_cron_at_once(self):
         ws = self.workspace()
