@@ -144,7 +144,8 @@ static const jsonv_field_t branding_body[] = { { "primary_color", JV_COLOR, fals
 static const jsonv_field_t workspace_body[] = {
 	{ "name", JV_STRING, false, false, 1, 100, NULL, NULL }, { "timezone", JV_STRING, false, false, 1, 64, NULL, NULL },
 	{ "branding", JV_OBJECT, false, false, 0, 0, NULL, branding_body },
-	{ "require_mfa_for_admins", JV_BOOL, false, false, 0, 0, NULL, NULL }, JV_END,
+	{ "require_mfa_for_admins", JV_BOOL, false, false, 0, 0, NULL, NULL },
+	{ "sheets_send_at", JV_TIME, false, true, 0, 0, NULL, NULL }, JV_END,
 };
 static const jsonv_field_t member_body[] = { { "role", JV_ENUM, true, false, 0, 0, vocab_roles, NULL }, JV_END };
 static const jsonv_field_t invitation_body[] = {

@@ -170,6 +170,8 @@ GRANT UPDATE(primary_color) ON TABLE app.tenants TO planyard_app;
 
 GRANT UPDATE(require_mfa_for_admins) ON TABLE app.tenants TO planyard_app;
 
+GRANT UPDATE(sheets_send_at) ON TABLE app.tenants TO planyard_app;
+
 GRANT UPDATE(updated_at) ON TABLE app.tenants TO planyard_app;
 
 GRANT SELECT ON TABLE app.billing TO planyard_app;

@@ -304,8 +304,10 @@ class AutomaticSendOut(SendoutCase):
         date = later(1)
         d = self.day(ws, date)
         # the workspace's time zone is UTC: the send-out time has passed today
-        self.server.psql("update app.tenants set sheets_send_at = '00:00' where id = '%s'" % ws.id,
-                         user="planyard_owner")
+        r = ws.api("PATCH", "/workspace", {"sheets_send_at": "00:00"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["sheets_send_at"], "00:00")
+        self.assertEqual(ws.api("PATCH", "/workspace", {"sheets_send_at": "25:00"}).status, 400)
         second = Server(env=self.env, data_dir=self.server.data_dir).start()
         try:
             since = len(self.twilio.requests)
@@ -320,6 +322,11 @@ class AutomaticSendOut(SendoutCase):
             self.assertEqual(self.sink.count(to=d["mail_to"], subject="Your schedule"), 1)
             self.assertEqual(len(self.sms_to(d["sam_phone"], since)), 1)
             self.assertEqual(len(self.sms_to("+15551230000", since)), 1)
+            self.assertEqual(self.cron_call(second).json["sheets"], 0)
+            # a workspace whose send-out time is not yet (or unset) sends nothing
+            later_ws = self.workspace()
+            self.day(later_ws, date)
+            self.assertEqual(later_ws.api("PATCH", "/workspace", {"sheets_send_at": None}).json["sheets_send_at"], None)
             self.assertEqual(self.cron_call(second).json["sheets"], 0)
         finally:
             second.stop()
