@@ -241,13 +241,13 @@ const route_t routes[] = {
 	{ "GET", V1 "/manpower", rec_manpower, AUTH_SESSION, ROLE_VIEWER, NULL, TX | R1, "the manpower projection", "200", NULL },
 	{ "POST", V1 "/pours/{id}/notify", api_pour_notify, AUTH_SESSION, ROLE_SCHEDULER, NULL, TX | W, "mail the pour's crew its details", "202", NULL },
 	{ "GET", V1 "/pours/{id}/weather", api_pour_weather, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "the forecast for the pour's date and ZIP", "200", NULL },
+	/* sending the schedule to the crews (tests/api/test_sendout.py) */
 	{ "POST", V1 "/schedule/send", api_schedule_send, AUTH_SESSION, ROLE_SCHEDULER, schedule_send_body, TX | W, "send a date's day sheets to the people assigned", "200", NULL },
 	{ "GET", V1 "/schedule/sheets", api_schedule_sheets, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "preview a date's day sheets", "200", NULL },
 	{ "POST", V1 "/employees/{id}/crew-link", api_crew_link_create, AUTH_SESSION, ROLE_ADMIN, NULL, TX | W | NOIMP, "make (or rotate) an employee's read-only crew link", "201", NULL },
 	{ "GET", V1 "/employees/{id}/crew-link", api_crew_link_get, AUTH_SESSION, ROLE_ADMIN, NULL, TX, "an employee's crew link, without its token", "200", NULL },
 	{ "DELETE", V1 "/employees/{id}/crew-link", api_crew_link_revoke, AUTH_SESSION, ROLE_ADMIN, NULL, TX | W | NOIMP, "revoke an employee's crew link at once", "204", NULL },
 
-	/* crew links */
 	{ "POST", V1 "/crew/schedule", api_crew_schedule, AUTH_NONE, ROLE_NONE, token_body, TX | ROUTE_CREW, "the next 14 days of a crew link's employee", "200", NULL },
 
 	/* billing and jobs */

@@ -227,6 +227,26 @@ class DaySheets(SendoutCase):
         self.assertEqual(sorted(r.json["not_assigned"]), sorted([other["id"], r.json["not_assigned"][1]]))
         self.assertEqual(len(r.json["not_assigned"]), 2)
 
+    def test_another_workspace_sees_and_sends_nothing_of_these_people(self):
+        ws, other = self.workspace(), self.workspace()
+        date = later(9)
+        d = self.day(ws, date)
+        mine = self.day(other, date)
+        preview = other.api("GET", "/schedule/sheets?date=" + date)
+        self.assertEqual(preview.status, 200, preview)
+        self.assertEqual({x["employee_id"] for x in preview.json["data"]},
+                         {mine["foreman"]["id"], mine["ana"]["id"], mine["sam"]["id"], mine["nobody"]["id"]})
+        for secret in (d["ana"]["id"], d["mail_to"], d["customer"]["name"], d["sam_phone"]):
+            self.assertNotIn(secret, preview.body.decode())
+        since = len(self.twilio.requests)
+        r = other.api("POST", "/schedule/send", {"date": date, "employee_ids": [d["ana"]["id"], d["sam"]["id"]]})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["queued"], [])
+        self.assertEqual(sorted(r.json["not_assigned"]), sorted([d["ana"]["id"], d["sam"]["id"]]))
+        time.sleep(1.0)
+        self.assertEqual(self.sink.count(to=d["mail_to"]), 0)
+        self.assertEqual(self.sms_to(d["sam_phone"], since), [])
+
     def test_channel_field_and_input_checks(self):
         ws = self.workspace()
         e = self.make(ws, "employees", {"name": "X"})
@@ -315,24 +335,29 @@ class AutomaticSendOut(SendoutCase):
             with concurrent.futures.ThreadPoolExecutor(8) as pool:
                 results = list(pool.map(self.cron_call, servers))
             self.assertTrue(all(r.status == 200 for r in results), results)
-            self.assertEqual(sum(r.json["sheets"] for r in results), 3)
+            self.assertTrue(all(set(r.json) == {"sent", "failed"} for r in results), results)
             self.sink.wait_for(to=d["mail_to"], subject="Your schedule", timeout=20)
             self.wait_sms(d["sam_phone"], since)
             time.sleep(1.5)
             self.assertEqual(self.sink.count(to=d["mail_to"], subject="Your schedule"), 1)
             self.assertEqual(len(self.sms_to(d["sam_phone"], since)), 1)
             self.assertEqual(len(self.sms_to("+15551230000", since)), 1)
-            self.assertEqual(self.cron_call(second).json["sheets"], 0)
-            # a workspace whose send-out time is not yet (or unset) sends nothing
-            later_ws = self.workspace()
-            self.day(later_ws, date)
-            self.assertEqual(later_ws.api("PATCH", "/workspace", {"sheets_send_at": None}).json["sheets_send_at"], None)
-            self.assertEqual(self.cron_call(second).json["sheets"], 0)
+            self.assertEqual(self.cron_call(second).status, 200)
+            # a workspace without a send-out time sends nothing
+            unset = self.workspace()
+            u = self.day(unset, date)
+            self.assertIsNone(unset.api("GET", "/workspace").json["sheets_send_at"])
+            self.assertEqual(self.cron_call(second).status, 200)
+            time.sleep(1.0)
+            self.assertEqual(self.sink.count(to=u["mail_to"]), 0)
+            self.assertEqual(unset.api("GET", "/audit?action=schedule.sent").json["data"], [])
         finally:
             second.stop()
         audit = ws.api("GET", "/audit?action=schedule.sent").json["data"]
         self.assertEqual(len(audit), 3)
         self.assertTrue(all(a["actor"]["kind"] == "system" for a in audit))
+        self.assertEqual(sorted(a["entity_id"] for a in audit),
+                         sorted([d["foreman"]["id"], d["ana"]["id"], d["sam"]["id"]]))
 
 
 class CrewLinks(SendoutCase):
