@@ -60,7 +60,7 @@ async function load() {
   root.replaceChildren(
     el('h1', { text: s.employee.name }),
     el('p', { class: 'crew-sub', text: `Your next 14 days${s.workspace ? ' at ' + s.workspace.name : ''}` }),
-    s.days.map(d => el('section', { class: 'crew-day' + (d.items.length ? '' : ' crew-empty') + (d.date === s.from ? ' crew-today' : ''), 'data-date': d.date },
+    ...s.days.map(d => el('section', { class: 'crew-day' + (d.items.length ? '' : ' crew-empty') + (d.date === s.from ? ' crew-today' : ''), 'data-date': d.date },
       el('h2', { text: dayTitle(d.date, s.from) }),
       d.items.length ? d.items.map(item) : el('p', { class: 'crew-none', text: 'Nothing scheduled' }))));
 }

@@ -19,7 +19,7 @@ function recipients(row) {
 function sheetRow(row) {
   const mail = h('details', null, h('summary', { text: 'Email: ' + row.email.subject }), h('pre', { class: 'sheet-text', text: row.email.body }));
   const sms = h('details', null, h('summary', { text: `SMS (${row.sms.text.length} characters, ${row.sms.segments} segment${row.sms.segments > 1 ? 's' : ''})` }),
-    h('pre', { class: 'sheet-text', text: row.sms.text }));
+    h('p', { class: 'sheet-sms', text: row.sms.text }));
   return h('li', { class: 'sheet-row', dataset: { employee: row.employee_id } },
     h('div', null, h('strong', { text: row.name }), ' ', h('span', { class: 'muted', text: '· prefers ' + (CHANNEL[row.channel] || row.channel) })),
     h('div', null, recipients(row)),
