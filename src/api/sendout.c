@@ -168,6 +168,8 @@ int api_schedule_send(req_t *r)
 	static db_stmt_t audit = DB_STMT("select app.audit('schedule.sent', 'schedule', $1, $2::jsonb)");
 	const char *date = req_json_str(r, "date");
 	const char *ids = ids_param(r);
+	if (!ids && r->json && json_is_array(json_object_get(r->json, "employee_ids")))
+		return reply_db_fault(r);   /* out of memory: never "everybody" instead of the ones asked for */
 	const char *p[] = { date, ids };
 	PGresult *res;
 	if (db_run(r->db, &sheets_q, 2, p, &res) < 0)
