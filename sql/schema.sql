@@ -701,6 +701,221 @@ CREATE FUNCTION app.billing_json() RETURNS json
   from (select 1) one left join app.billing b on b.tenant_id = (select app.current_tenant())
 $$;
 
+CREATE FUNCTION app.crew_begin(p_token text) RETURNS TABLE(tenant_id uuid, employee_id uuid)
+    LANGUAGE plpgsql SECURITY DEFINER
+    AS $$
+declare
+  c record;
+begin
+  perform pg_catalog.set_config('app.session_key', '', true);
+  perform pg_catalog.set_config('app.crew_key', coalesce(p_token, ''), true);
+  c := app.crew_context();
+  if c.link_id is null then
+    return;
+  end if;
+  perform app.crew_touch();
+  return query select c.tenant_id, c.employee_id;
+end $$;
+
+CREATE FUNCTION app.crew_context(OUT link_id uuid, OUT tenant_id uuid, OUT employee_id uuid, OUT today date) RETURNS record
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  k text := nullif(current_setting('app.crew_key', true), '');
+  h bytea;
+begin
+  if k is null then
+    return;
+  end if;
+  h := sha256(convert_to(k, 'UTF8'));
+  select c.id, c.tenant_id, c.employee_id, (now() at time zone t.timezone)::date
+    into link_id, tenant_id, employee_id, today
+  from app.crew_links c join app.tenants t on t.id = c.tenant_id
+  where c.token_hash = h and app.crew_link_alive(c);
+end $$;
+
+CREATE FUNCTION app.crew_employee() RETURNS uuid
+    LANGUAGE sql STABLE
+    AS $$
+  select (app.crew_context()).employee_id
+$$;
+
+CREATE FUNCTION app.crew_link_admin(p_employee uuid) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid := app.session_tenant();
+begin
+  if t is null or app.session_rank() < 3 then
+    raise exception 'no live session of an admin' using errcode = '42501';
+  end if;
+  perform set_config('app.definer_tenant', t::text, true);
+  if not exists (select 1 from app.employees e where e.tenant_id = t and e.id = p_employee) then
+    return null;
+  end if;
+  return t;
+end $$;
+
+CREATE TABLE app.crew_links (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    employee_id uuid NOT NULL,
+    token_hash bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_used_at timestamp with time zone,
+    opened_audit_at timestamp with time zone,
+    revoked_at timestamp with time zone
+);
+
+ALTER TABLE ONLY app.crew_links FORCE ROW LEVEL SECURITY;
+
+CREATE FUNCTION app.crew_link_alive(l app.crew_links) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+  select l.revoked_at is null and coalesce(l.last_used_at, l.created_at) > pg_catalog.now() - interval '90 days'
+$$;
+
+CREATE FUNCTION app.crew_link_create(p_employee uuid) RETURNS TABLE(token text, link json)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  tok text := app.new_token();
+  l app.crew_links;
+  rotated int;
+begin
+  perform app.definer_enter(false);
+  t := app.crew_link_admin(p_employee);
+  if t is null then
+    return;
+  end if;
+  if not exists (select 1 from app.tenants x where x.id = t and x.status = 'active') then
+    raise exception 'the workspace is suspended' using errcode = '42501';
+  end if;
+  update app.crew_links c set revoked_at = now()
+    where c.tenant_id = t and c.employee_id = p_employee and c.revoked_at is null;
+  get diagnostics rotated = row_count;
+  insert into app.crew_links (tenant_id, employee_id, token_hash)
+    values (t, p_employee, sha256(convert_to(tok, 'UTF8'))) returning * into l;
+  perform app.audit(case when rotated > 0 then 'crew_link.rotated' else 'crew_link.created' end,
+                    'employee', p_employee::text, '{}');
+  return query select tok, app.crew_link_json(l);
+end $$;
+
+CREATE FUNCTION app.crew_link_get(p_employee uuid) RETURNS json
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid := app.crew_link_admin(p_employee);
+begin
+  if t is null then
+    return null;
+  end if;
+  return coalesce((select app.crew_link_json(c) from app.crew_links c
+                   where c.tenant_id = t and c.employee_id = p_employee and c.revoked_at is null),
+                  json_build_object('employee_id', p_employee, 'active', false));
+end $$;
+
+CREATE FUNCTION app.crew_link_json(l app.crew_links) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('employee_id', l.employee_id, 'active', app.crew_link_alive(l),
+    'created_at', app.ts(l.created_at), 'last_used_at', app.ts(l.last_used_at),
+    'expires_at', app.ts(coalesce(l.last_used_at, l.created_at) + interval '90 days'),
+    'revoked_at', app.ts(l.revoked_at))
+$$;
+
+CREATE FUNCTION app.crew_link_revoke(p_employee uuid) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  n int;
+begin
+  perform app.definer_enter(false);
+  t := app.crew_link_admin(p_employee);
+  if t is null then
+    return null;
+  end if;
+  update app.crew_links c set revoked_at = now()
+    where c.tenant_id = t and c.employee_id = p_employee and c.revoked_at is null;
+  get diagnostics n = row_count;
+  if n = 0 then
+    return 'none';
+  end if;
+  perform app.audit('crew_link.revoked', 'employee', p_employee::text, '{}');
+  return 'revoked';
+end $$;
+
+CREATE FUNCTION app.crew_schedule() RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  with ctx as (select app.crew_tenant() as t, app.crew_employee() as e, app.crew_today() as d),
+  rows as (
+    select a.date, jsonb_build_object(
+             'pour_id', p.id, 'start_time', app.hhmm(p.start_time), 'project', pr.name, 'address', pr.address,
+             'mix', p.mix, 'volume_cy', p.volume_cy::text, 'pump', p.pump, 'status', p.status, 'crew', cr.name,
+             'foreman', f.name, 'foreman_phone', f.phone, 'role', a.role) as item,
+           p.start_time, a.id
+    from app.assignments a
+    left join app.pours p on p.tenant_id = a.tenant_id and p.id = a.pour_id
+    left join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
+    left join app.crews cr on cr.tenant_id = p.tenant_id and cr.id = p.crew_id
+    left join app.employees f on f.tenant_id = cr.tenant_id and f.id = cr.foreman_id
+    where a.tenant_id = (select t from ctx) and a.employee_id = (select e from ctx))
+  select json_build_object(
+    'employee', (select json_build_object('id', e.id, 'name', e.name) from app.employees e
+                 where e.tenant_id = (select t from ctx) and e.id = (select e from ctx)),
+    'workspace', (select json_build_object('name', w.name, 'timezone', w.timezone) from app.tenants w
+                  where w.id = (select t from ctx)),
+    'from', (select d from ctx)::text, 'to', ((select d from ctx) + 13)::text,
+    'days', coalesce((select json_agg(json_build_object('date', g.day::date::text,
+               'items', coalesce((select jsonb_agg(r.item order by r.start_time nulls last, r.id) from rows r
+                                  where r.date = g.day::date), '[]'::jsonb)) order by g.day)
+             from generate_series((select d from ctx), (select d from ctx) + 13, interval '1 day') g(day)), '[]'))
+  where (select t from ctx) is not null
+$$;
+
+CREATE FUNCTION app.crew_tenant() RETURNS uuid
+    LANGUAGE sql STABLE
+    AS $$
+  select (app.crew_context()).tenant_id
+$$;
+
+CREATE FUNCTION app.crew_today() RETURNS date
+    LANGUAGE sql STABLE
+    AS $$
+  select (app.crew_context()).today
+$$;
+
+CREATE FUNCTION app.crew_touch() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  c record := app.crew_context();
+  audit boolean;
+begin
+  perform app.definer_enter(false);
+  if c.link_id is null or current_setting('transaction_read_only') = 'on' then
+    return;
+  end if;
+  perform set_config('app.definer_tenant', c.tenant_id::text, true);
+  update app.crew_links l set last_used_at = now(),
+         opened_audit_at = case when l.opened_audit_at is null or l.opened_audit_at <= now() - interval '1 hour'
+                                then now() else l.opened_audit_at end
+    where l.tenant_id = c.tenant_id and l.id = c.link_id
+    returning l.opened_audit_at = now() into audit;
+  if audit then
+    perform app.audit('crew_link.opened', 'employee', c.employee_id::text, '{}');
+  end if;
+end $$;
+
 CREATE FUNCTION app.crews_create(b jsonb) RETURNS json
     LANGUAGE sql
     AS $$
@@ -924,6 +1139,33 @@ CREATE FUNCTION app.customers_update(p_id uuid, b jsonb) RETURNS json
   returning app.customers_json(c)
 $$;
 
+CREATE FUNCTION app.day_sheet_rows(p_tenant uuid, p_date date, p_employees uuid[]) RETURNS TABLE(employee_id uuid, name text, email text, phone text, channel text, items jsonb)
+    LANGUAGE sql STABLE
+    AS $$
+  select e.id, e.name, e.email, e.phone, e.channel,
+         jsonb_agg(jsonb_build_object(
+           'pour_id', p.id, 'start_time', app.hhmm(p.start_time), 'project', pr.name, 'address', pr.address,
+           'mix', p.mix, 'volume_cy', p.volume_cy::text, 'pump', p.pump, 'status', p.status, 'crew', cr.name,
+           'foreman', f.name, 'foreman_phone', f.phone, 'role', a.role)
+           order by p.start_time nulls last, pr.name, a.id)
+  from app.assignments a
+  join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
+  left join app.pours p on p.tenant_id = a.tenant_id and p.id = a.pour_id
+  left join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
+  left join app.crews cr on cr.tenant_id = p.tenant_id and cr.id = p.crew_id
+  left join app.employees f on f.tenant_id = cr.tenant_id and f.id = cr.foreman_id
+  where a.tenant_id = p_tenant and a.date = p_date
+    and (p_employees is null or a.employee_id = any (p_employees))
+  group by e.id, e.name, e.email, e.phone, e.channel
+  order by e.name, e.id
+$$;
+
+CREATE FUNCTION app.day_sheets(p_date date, p_employees uuid[]) RETURNS TABLE(employee_id uuid, name text, email text, phone text, channel text, items jsonb)
+    LANGUAGE sql STABLE
+    AS $$
+  select * from app.day_sheet_rows((select app.current_tenant()), p_date, p_employees)
+$$;
+
 CREATE FUNCTION app.definer_enter(p_presession boolean) RETURNS void
     LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -935,9 +1177,9 @@ $$;
 CREATE FUNCTION app.employees_create(b jsonb) RETURNS json
     LANGUAGE sql
     AS $$
-  insert into app.employees as c (tenant_id, name, trade, phone, email, region_id, active)
+  insert into app.employees as c (tenant_id, name, trade, phone, email, region_id, active, channel)
   values (app.current_tenant(), b->>'name', b->>'trade', b->>'phone', b->>'email', (b->>'region_id')::uuid,
-          coalesce((b->>'active')::boolean, true))
+          coalesce((b->>'active')::boolean, true), coalesce(b->>'channel', 'both'))
   returning app.employees_json(c)
 $$;
 
@@ -965,6 +1207,8 @@ CREATE TABLE app.employees (
     active boolean DEFAULT true NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    channel text DEFAULT 'both'::text NOT NULL,
+    CONSTRAINT employees_channel_check CHECK ((channel = ANY (ARRAY['email'::text, 'sms'::text, 'both'::text]))),
     CONSTRAINT employees_trade_check CHECK ((trade = ANY (ARRAY['placer'::text, 'finisher'::text, 'pump_operator'::text, 'driver'::text, 'foreman'::text, 'laborer'::text])))
 );
 
@@ -974,7 +1218,7 @@ CREATE FUNCTION app.employees_json(c app.employees) RETURNS json
     LANGUAGE sql STABLE
     AS $$
   select json_build_object('id', c.id, 'name', c.name, 'trade', c.trade, 'phone', c.phone, 'email', c.email,
-    'region_id', c.region_id, 'active', c.active, 'created_at', app.ts(c.created_at),
+    'region_id', c.region_id, 'active', c.active, 'channel', c.channel, 'created_at', app.ts(c.created_at),
     'updated_at', app.ts(c.updated_at))
 $$;
 
@@ -1002,6 +1246,7 @@ CREATE FUNCTION app.employees_update(p_id uuid, b jsonb) RETURNS json
     email = case when b ? 'email' then b->>'email' else c.email end,
     region_id = case when b ? 'region_id' then (b->>'region_id')::uuid else c.region_id end,
     active = case when b ? 'active' then coalesce((b->>'active')::boolean, true) else c.active end,
+    channel = coalesce(b->>'channel', c.channel),
     updated_at = now()
   where c.tenant_id = (select app.current_tenant()) and c.id = p_id
   returning app.employees_json(c)
@@ -2407,6 +2652,133 @@ CREATE FUNCTION app.session_tenant() RETURNS uuid
   select (app.session_context()).tenant_id
 $$;
 
+CREATE FUNCTION app.sheet_notice_send(p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid := app.session_tenant();
+  n int;
+begin
+  perform app.definer_enter(false);
+  if t is null or app.session_rank() < 2 then
+    raise exception 'no live session of a scheduler' using errcode = '42501';
+  end if;
+  perform set_config('app.definer_tenant', t::text, true);
+  insert into app.outbox (tenant_id, channel, recipient, subject, body)
+    select t, c, r, s, b from unnest(p_channels, p_recipients, p_subjects, p_bodies) as m(c, r, s, b);
+  get diagnostics n = row_count;
+  perform app.audit('pour.change_notice', 'pour', p_pour::text,
+                    jsonb_build_object('kind', jsonb_build_array(null, p_kind), 'messages', jsonb_build_array(null, n)));
+  return n;
+end $$;
+
+CREATE FUNCTION app.sheet_notice_targets(p_id uuid) RETURNS TABLE(employee_id uuid, name text, email text, phone text, channel text, date date, start_time text, project text, status text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid := app.session_tenant();
+begin
+  if t is null or app.session_rank() < 2 then
+    return;
+  end if;
+  perform set_config('app.definer_tenant', t::text, true);
+  return query
+    select e.id, e.name, e.email, e.phone, e.channel, p.scheduled_date, app.hhmm(p.start_time), pr.name, p.status
+    from app.pours p
+    join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
+    join app.assignments a on a.tenant_id = p.tenant_id and a.pour_id = p.id
+    join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
+    join app.sheet_sends s on s.tenant_id = a.tenant_id and s.employee_id = a.employee_id and s.date = a.date
+    where p.tenant_id = t and p.id = p_id
+    order by e.name, e.id;
+end $$;
+
+CREATE FUNCTION app.sheet_send(p_date date, p_employee uuid, p_hash text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid := app.session_tenant();
+begin
+  perform app.definer_enter(false);
+  if t is null or app.session_rank() < 2
+     or not exists (select 1 from app.tenants x where x.id = t and x.status = 'active') then
+    raise exception 'no live session of a scheduler' using errcode = '42501';
+  end if;
+  perform set_config('app.definer_tenant', t::text, true);
+  return app.sheet_store(t, p_date, p_employee, p_hash, p_channels, p_recipients, p_subjects, p_bodies);
+end $$;
+
+CREATE FUNCTION app.sheet_send_job(p_tenant uuid, p_date date, p_employee uuid, p_hash text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  result text;
+begin
+  perform app.definer_enter(true);
+  if not exists (select 1 from app.sheet_auto s where s.tenant_id = p_tenant and s.employee_id = p_employee
+                 and s.date = p_date) then
+    raise exception 'the sheet was not claimed' using errcode = '42501';
+  end if;
+  perform set_config('app.definer_tenant', p_tenant::text, true);
+  result := app.sheet_store(p_tenant, p_date, p_employee, p_hash, p_channels, p_recipients, p_subjects, p_bodies);
+  perform app.audit('schedule.sent', 'employee', p_employee::text,
+                    jsonb_build_object('date', jsonb_build_array(null, p_date), 'result', jsonb_build_array(null, result),
+                                       'automatic', jsonb_build_array(null, true)));
+  return result;
+end $$;
+
+CREATE FUNCTION app.sheet_store(p_tenant uuid, p_date date, p_employee uuid, p_hash text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  insert into app.sheet_sends as s (tenant_id, employee_id, date, hash)
+    values (p_tenant, p_employee, p_date, p_hash)
+  on conflict (tenant_id, employee_id, date) do update set hash = excluded.hash, sent_at = now()
+    where s.hash <> excluded.hash;
+  if not found then
+    return 'unchanged';
+  end if;
+  insert into app.outbox (tenant_id, channel, recipient, subject, body)
+    select p_tenant, c, r, s, b from unnest(p_channels, p_recipients, p_subjects, p_bodies) as m(c, r, s, b);
+  return 'queued';
+end $$;
+
+CREATE FUNCTION app.sheets_claim(p_tenant uuid, p_date date) RETURNS TABLE(employee_id uuid, name text, email text, phone text, channel text, items jsonb)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  ids uuid[];
+begin
+  perform app.definer_enter(true);
+  perform set_config('app.definer_tenant', p_tenant::text, true);
+  with claimed as (
+    insert into app.sheet_auto (tenant_id, employee_id, date)
+      select distinct a.tenant_id, a.employee_id, a.date from app.assignments a
+      where a.tenant_id = p_tenant and a.date = p_date
+    on conflict do nothing
+    returning sheet_auto.employee_id)
+  select array_agg(c.employee_id) into ids from claimed c;
+  if ids is null then
+    return;
+  end if;
+  return query select * from app.day_sheet_rows(p_tenant, p_date, ids);
+end $$;
+
+CREATE FUNCTION app.sheets_due() RETURNS TABLE(tenant_id uuid, date date, name text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select t.id, (now() at time zone t.timezone)::date + 1, t.name from app.tenants t
+  where t.sheets_send_at is not null and t.status = 'active'
+    and (now() at time zone t.timezone)::time >= t.sheets_send_at
+$$;
+
 CREATE FUNCTION app.tenant_writable() RETURNS boolean
     LANGUAGE sql STABLE
     AS $$
@@ -2487,6 +2859,7 @@ CREATE TABLE app.tenants (
     suspended_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    sheets_send_at time without time zone,
     CONSTRAINT tenants_status_check CHECK ((status = ANY (ARRAY['active'::text, 'suspended'::text])))
 );
 
@@ -2497,7 +2870,8 @@ CREATE FUNCTION app.workspace_json(t app.tenants) RETURNS json
     AS $$
   select json_build_object('id', t.id, 'slug', t.slug, 'name', t.name, 'timezone', t.timezone,
     'branding', json_build_object('primary_color', t.primary_color),
-    'require_mfa_for_admins', t.require_mfa_for_admins, 'status', t.status)
+    'require_mfa_for_admins', t.require_mfa_for_admins, 'status', t.status,
+    'sheets_send_at', app.hhmm(t.sheets_send_at))
 $$;
 
 CREATE FUNCTION app.workspace_update(b jsonb) RETURNS json
@@ -2517,6 +2891,7 @@ begin
                          else t.primary_color end,
     require_mfa_for_admins = case when b ? 'require_mfa_for_admins' then (b->>'require_mfa_for_admins')::boolean
                                   else t.require_mfa_for_admins end,
+    sheets_send_at = case when b ? 'sheets_send_at' then (b->>'sheets_send_at')::time else t.sheets_send_at end,
     updated_at = now()
   where t.id = (select app.current_tenant())
   returning app.workspace_json(t) into r;
@@ -2694,6 +3069,25 @@ CREATE TABLE app.schema_migrations (
     sha256 text NOT NULL
 );
 
+CREATE TABLE app.sheet_auto (
+    tenant_id uuid NOT NULL,
+    employee_id uuid NOT NULL,
+    date date NOT NULL,
+    claimed_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY app.sheet_auto FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE app.sheet_sends (
+    tenant_id uuid NOT NULL,
+    employee_id uuid NOT NULL,
+    date date NOT NULL,
+    hash text NOT NULL,
+    sent_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY app.sheet_sends FORCE ROW LEVEL SECURITY;
+
 CREATE TABLE app.user_tokens (
     token_hash bytea NOT NULL,
     user_id uuid NOT NULL,
@@ -2753,6 +3147,9 @@ ALTER TABLE ONLY app.billing_events
 
 ALTER TABLE ONLY app.billing
     ADD CONSTRAINT billing_pkey PRIMARY KEY (tenant_id);
+
+ALTER TABLE ONLY app.crew_links
+    ADD CONSTRAINT crew_links_pkey PRIMARY KEY (tenant_id, id);
 
 ALTER TABLE ONLY app.crew_members
     ADD CONSTRAINT crew_members_pkey PRIMARY KEY (tenant_id, crew_id, employee_id);
@@ -2829,6 +3226,12 @@ ALTER TABLE ONLY app.sessions
 ALTER TABLE ONLY app.sessions
     ADD CONSTRAINT sessions_pkey PRIMARY KEY (tenant_id, id);
 
+ALTER TABLE ONLY app.sheet_auto
+    ADD CONSTRAINT sheet_auto_pkey PRIMARY KEY (tenant_id, employee_id, date);
+
+ALTER TABLE ONLY app.sheet_sends
+    ADD CONSTRAINT sheet_sends_pkey PRIMARY KEY (tenant_id, employee_id, date);
+
 ALTER TABLE ONLY app.tenants
     ADD CONSTRAINT tenants_pkey PRIMARY KEY (id);
 
@@ -2847,6 +3250,10 @@ ALTER TABLE ONLY app.weather_cache
 CREATE INDEX assignments_date ON app.assignments USING btree (tenant_id, date, id);
 
 CREATE INDEX assignments_pour ON app.assignments USING btree (tenant_id, pour_id);
+
+CREATE UNIQUE INDEX crew_links_live ON app.crew_links USING btree (tenant_id, employee_id) WHERE (revoked_at IS NULL);
+
+CREATE UNIQUE INDEX crew_links_token ON app.crew_links USING btree (token_hash);
 
 CREATE INDEX crew_members_employee ON app.crew_members USING btree (tenant_id, employee_id);
 
@@ -2952,6 +3359,12 @@ ALTER TABLE ONLY app.audit_log
 ALTER TABLE ONLY app.billing
     ADD CONSTRAINT billing_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY app.crew_links
+    ADD CONSTRAINT crew_links_employee_fk FOREIGN KEY (tenant_id, employee_id) REFERENCES app.employees(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.crew_links
+    ADD CONSTRAINT crew_links_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY app.crew_members
     ADD CONSTRAINT crew_members_crew_fk FOREIGN KEY (tenant_id, crew_id) REFERENCES app.crews(tenant_id, id) ON DELETE CASCADE;
 
@@ -3045,6 +3458,18 @@ ALTER TABLE ONLY app.sessions
 ALTER TABLE ONLY app.sessions
     ADD CONSTRAINT sessions_tenant_id_user_id_fkey FOREIGN KEY (tenant_id, user_id) REFERENCES app.memberships(tenant_id, user_id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY app.sheet_auto
+    ADD CONSTRAINT sheet_auto_employee_fk FOREIGN KEY (tenant_id, employee_id) REFERENCES app.employees(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.sheet_auto
+    ADD CONSTRAINT sheet_auto_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.sheet_sends
+    ADD CONSTRAINT sheet_sends_employee_fk FOREIGN KEY (tenant_id, employee_id) REFERENCES app.employees(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.sheet_sends
+    ADD CONSTRAINT sheet_sends_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY app.user_tokens
     ADD CONSTRAINT user_tokens_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
@@ -3052,6 +3477,8 @@ ALTER TABLE ONLY app.user_tokens
     ADD CONSTRAINT user_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
 
 ALTER TABLE app.assignments ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY assignments_crew_select ON app.assignments FOR SELECT USING (((( SELECT app.current_tenant() AS current_tenant) IS NULL) AND (tenant_id = ( SELECT app.crew_tenant() AS crew_tenant)) AND (employee_id = ( SELECT app.crew_employee() AS crew_employee)) AND ((date >= ( SELECT app.crew_today() AS crew_today)) AND (date <= (( SELECT app.crew_today() AS crew_today) + 13)))));
 
 CREATE POLICY assignments_delete ON app.assignments FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
@@ -3085,6 +3512,10 @@ CREATE POLICY billing_select ON app.billing FOR SELECT USING ((app.is_definer() 
 
 CREATE POLICY billing_update ON app.billing FOR UPDATE USING (app.is_definer()) WITH CHECK (app.is_definer());
 
+ALTER TABLE app.crew_links ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY crew_links_definer ON app.crew_links USING (app.is_definer()) WITH CHECK (app.is_definer());
+
 ALTER TABLE app.crew_members ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY crew_members_delete ON app.crew_members FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
@@ -3096,6 +3527,10 @@ CREATE POLICY crew_members_select ON app.crew_members FOR SELECT USING ((tenant_
 CREATE POLICY crew_members_update ON app.crew_members FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
 ALTER TABLE app.crews ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY crews_crew_select ON app.crews FOR SELECT USING (((( SELECT app.current_tenant() AS current_tenant) IS NULL) AND (tenant_id = ( SELECT app.crew_tenant() AS crew_tenant)) AND (EXISTS ( SELECT 1
+   FROM app.pours p
+  WHERE ((p.tenant_id = crews.tenant_id) AND (p.crew_id = crews.id))))));
 
 CREATE POLICY crews_delete ON app.crews FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
@@ -3116,6 +3551,10 @@ CREATE POLICY customers_select ON app.customers FOR SELECT USING ((tenant_id = (
 CREATE POLICY customers_update ON app.customers FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
 ALTER TABLE app.employees ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY employees_crew_select ON app.employees FOR SELECT USING (((( SELECT app.current_tenant() AS current_tenant) IS NULL) AND (tenant_id = ( SELECT app.crew_tenant() AS crew_tenant)) AND ((id = ( SELECT app.crew_employee() AS crew_employee)) OR (EXISTS ( SELECT 1
+   FROM app.crews c
+  WHERE ((c.tenant_id = employees.tenant_id) AND (c.foreman_id = employees.id)))))));
 
 CREATE POLICY employees_delete ON app.employees FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
@@ -3169,6 +3608,10 @@ CREATE POLICY password_history_definer ON app.password_history USING (app.is_def
 
 ALTER TABLE app.pours ENABLE ROW LEVEL SECURITY;
 
+CREATE POLICY pours_crew_select ON app.pours FOR SELECT USING (((( SELECT app.current_tenant() AS current_tenant) IS NULL) AND (tenant_id = ( SELECT app.crew_tenant() AS crew_tenant)) AND (EXISTS ( SELECT 1
+   FROM app.assignments a
+  WHERE ((a.tenant_id = pours.tenant_id) AND (a.pour_id = pours.id))))));
+
 CREATE POLICY pours_delete ON app.pours FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
 CREATE POLICY pours_insert ON app.pours FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
@@ -3178,6 +3621,10 @@ CREATE POLICY pours_select ON app.pours FOR SELECT USING ((tenant_id = ( SELECT 
 CREATE POLICY pours_update ON app.pours FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
 ALTER TABLE app.projects ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY projects_crew_select ON app.projects FOR SELECT USING (((( SELECT app.current_tenant() AS current_tenant) IS NULL) AND (tenant_id = ( SELECT app.crew_tenant() AS crew_tenant)) AND (EXISTS ( SELECT 1
+   FROM app.pours p
+  WHERE ((p.tenant_id = projects.tenant_id) AND (p.project_id = projects.id))))));
 
 CREATE POLICY projects_delete ON app.projects FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
@@ -3231,7 +3678,17 @@ CREATE POLICY sessions_select ON app.sessions FOR SELECT USING ((app.is_definer(
 
 CREATE POLICY sessions_update ON app.sessions FOR UPDATE USING ((app.is_definer() OR ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (user_id = ( SELECT app.current_user_id() AS current_user_id))))) WITH CHECK ((app.is_definer() OR ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (user_id = ( SELECT app.current_user_id() AS current_user_id)) AND (revoked_at IS NOT NULL))));
 
+ALTER TABLE app.sheet_auto ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY sheet_auto_definer ON app.sheet_auto USING (app.is_definer()) WITH CHECK (app.is_definer());
+
+ALTER TABLE app.sheet_sends ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY sheet_sends_definer ON app.sheet_sends USING (app.is_definer()) WITH CHECK (app.is_definer());
+
 ALTER TABLE app.tenants ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY tenants_crew_select ON app.tenants FOR SELECT USING (((( SELECT app.current_tenant() AS current_tenant) IS NULL) AND (id = ( SELECT app.crew_tenant() AS crew_tenant))));
 
 CREATE POLICY tenants_delete ON app.tenants FOR DELETE USING ((app.is_definer() OR ((id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 4))));
 
@@ -3394,6 +3851,56 @@ GRANT ALL ON FUNCTION app.billing_json() TO planyard_app;
 GRANT ALL ON FUNCTION app.billing_json() TO planyard_auth;
 GRANT ALL ON FUNCTION app.billing_json() TO planyard_jobs;
 
+REVOKE ALL ON FUNCTION app.crew_begin(p_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crew_begin(p_token text) TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.crew_context(OUT link_id uuid, OUT tenant_id uuid, OUT employee_id uuid, OUT today date) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crew_context(OUT link_id uuid, OUT tenant_id uuid, OUT employee_id uuid, OUT today date) TO planyard_app;
+GRANT ALL ON FUNCTION app.crew_context(OUT link_id uuid, OUT tenant_id uuid, OUT employee_id uuid, OUT today date) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.crew_employee() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crew_employee() TO planyard_app;
+GRANT ALL ON FUNCTION app.crew_employee() TO planyard_auth;
+GRANT ALL ON FUNCTION app.crew_employee() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.crew_link_admin(p_employee uuid) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.crew_link_alive(l app.crew_links) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crew_link_alive(l app.crew_links) TO planyard_app;
+GRANT ALL ON FUNCTION app.crew_link_alive(l app.crew_links) TO planyard_auth;
+GRANT ALL ON FUNCTION app.crew_link_alive(l app.crew_links) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.crew_link_create(p_employee uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crew_link_create(p_employee uuid) TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.crew_link_get(p_employee uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crew_link_get(p_employee uuid) TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.crew_link_json(l app.crew_links) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crew_link_json(l app.crew_links) TO planyard_app;
+GRANT ALL ON FUNCTION app.crew_link_json(l app.crew_links) TO planyard_auth;
+GRANT ALL ON FUNCTION app.crew_link_json(l app.crew_links) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.crew_link_revoke(p_employee uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crew_link_revoke(p_employee uuid) TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.crew_schedule() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crew_schedule() TO planyard_app;
+GRANT ALL ON FUNCTION app.crew_schedule() TO planyard_auth;
+GRANT ALL ON FUNCTION app.crew_schedule() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.crew_tenant() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crew_tenant() TO planyard_app;
+GRANT ALL ON FUNCTION app.crew_tenant() TO planyard_auth;
+GRANT ALL ON FUNCTION app.crew_tenant() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.crew_today() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crew_today() TO planyard_app;
+GRANT ALL ON FUNCTION app.crew_today() TO planyard_auth;
+GRANT ALL ON FUNCTION app.crew_today() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.crew_touch() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.crews_create(b jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.crews_create(b jsonb) TO planyard_app;
 GRANT ALL ON FUNCTION app.crews_create(b jsonb) TO planyard_auth;
@@ -3502,6 +4009,16 @@ REVOKE ALL ON FUNCTION app.customers_update(p_id uuid, b jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.customers_update(p_id uuid, b jsonb) TO planyard_app;
 GRANT ALL ON FUNCTION app.customers_update(p_id uuid, b jsonb) TO planyard_auth;
 GRANT ALL ON FUNCTION app.customers_update(p_id uuid, b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.day_sheet_rows(p_tenant uuid, p_date date, p_employees uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.day_sheet_rows(p_tenant uuid, p_date date, p_employees uuid[]) TO planyard_app;
+GRANT ALL ON FUNCTION app.day_sheet_rows(p_tenant uuid, p_date date, p_employees uuid[]) TO planyard_auth;
+GRANT ALL ON FUNCTION app.day_sheet_rows(p_tenant uuid, p_date date, p_employees uuid[]) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.day_sheets(p_date date, p_employees uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.day_sheets(p_date date, p_employees uuid[]) TO planyard_app;
+GRANT ALL ON FUNCTION app.day_sheets(p_date date, p_employees uuid[]) TO planyard_auth;
+GRANT ALL ON FUNCTION app.day_sheets(p_date date, p_employees uuid[]) TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.definer_enter(p_presession boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.definer_enter(p_presession boolean) TO planyard_app;
@@ -3948,6 +4465,29 @@ GRANT ALL ON FUNCTION app.session_tenant() TO planyard_app;
 GRANT ALL ON FUNCTION app.session_tenant() TO planyard_auth;
 GRANT ALL ON FUNCTION app.session_tenant() TO planyard_jobs;
 
+REVOKE ALL ON FUNCTION app.sheet_notice_send(p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.sheet_notice_send(p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.sheet_notice_targets(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.sheet_notice_targets(p_id uuid) TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.sheet_send(p_date date, p_employee uuid, p_hash text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.sheet_send(p_date date, p_employee uuid, p_hash text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.sheet_send_job(p_tenant uuid, p_date date, p_employee uuid, p_hash text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.sheet_send_job(p_tenant uuid, p_date date, p_employee uuid, p_hash text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.sheet_store(p_tenant uuid, p_date date, p_employee uuid, p_hash text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.sheet_store(p_tenant uuid, p_date date, p_employee uuid, p_hash text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) TO planyard_app;
+GRANT ALL ON FUNCTION app.sheet_store(p_tenant uuid, p_date date, p_employee uuid, p_hash text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) TO planyard_auth;
+GRANT ALL ON FUNCTION app.sheet_store(p_tenant uuid, p_date date, p_employee uuid, p_hash text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.sheets_claim(p_tenant uuid, p_date date) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.sheets_claim(p_tenant uuid, p_date date) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.sheets_due() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.sheets_due() TO planyard_jobs;
+
 REVOKE ALL ON FUNCTION app.tenant_writable() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.tenant_writable() TO planyard_app;
 GRANT ALL ON FUNCTION app.tenant_writable() TO planyard_auth;
@@ -3984,6 +4524,8 @@ GRANT UPDATE(primary_color) ON TABLE app.tenants TO planyard_app;
 GRANT UPDATE(require_mfa_for_admins) ON TABLE app.tenants TO planyard_app;
 
 GRANT UPDATE(updated_at) ON TABLE app.tenants TO planyard_app;
+
+GRANT UPDATE(sheets_send_at) ON TABLE app.tenants TO planyard_app;
 
 REVOKE ALL ON FUNCTION app.workspace_json(t app.tenants) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.workspace_json(t app.tenants) TO planyard_app;

@@ -181,7 +181,7 @@ int gate_cron(req_t *r)
  * signup, refresh, reset...) the pre-session role. */
 static db_pool_t route_pool(const route_t *rt)
 {
-	if (rt->auth == AUTH_SESSION)
+	if (rt->auth == AUTH_SESSION || (rt->flags & ROUTE_CREW))
 		return DB_APP;
 	if (rt->auth == AUTH_CRON || (rt->flags & ROUTE_JOBS))
 		return DB_JOBS;

@@ -38,6 +38,9 @@ enum route_flags {
 	ROUTE_SAME_ORIGIN = 1 << 10,       /* reads a cookie credential: refused when Origin or
 					     Sec-Fetch-Site says the browser sent it from
 					     another site (403 cross_site_refused) */
+	ROUTE_CREW = 1 << 11,             /* AUTH_NONE but read with a crew link: the request
+					     role's connection, under the link's own row-level
+					     security context (app.crew_begin) */
 };
 
 typedef struct req req_t;

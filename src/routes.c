@@ -18,6 +18,7 @@
 #include "api/invitations.h"
 #include "api/members.h"
 #include "api/workspace.h"
+#include "api/sendout.h"
 
 #define V1 "/api/v1"
 #define TX ROUTE_TX
@@ -109,7 +110,8 @@ static const jsonv_field_t project_body[] = {
 static const jsonv_field_t employee_body[] = {
 	NAME(true), { "trade", JV_ENUM, false, true, 0, 0, vocab_trades, NULL }, TEXT("phone", 40),
 	{ "email", JV_EMAIL, false, true, 0, 0, NULL, NULL }, REF("region_id", false),
-	{ "active", JV_BOOL, false, false, 0, 0, NULL, NULL }, JV_END,
+	{ "active", JV_BOOL, false, false, 0, 0, NULL, NULL },
+	{ "channel", JV_ENUM, false, false, 0, 0, vocab_employee_channels, NULL }, JV_END,
 };
 static const jsonv_field_t crew_body[] = { NAME(true), REF("region_id", false), REF("foreman_id", false), JV_END };
 static const jsonv_field_t crew_members_body[] = {
@@ -133,11 +135,17 @@ static const jsonv_field_t reminder_body[] = {
 	{ "subject_type", JV_ENUM, false, true, 0, 0, vocab_subject_types, NULL }, REF("subject_id", false), JV_END,
 };
 
+static const jsonv_field_t schedule_send_body[] = {
+	{ "date", JV_DATE, true, false, 0, 0, NULL, NULL },
+	{ "employee_ids", JV_UUID_ARRAY, false, false, 0, 500, NULL, NULL }, JV_END,
+};
+
 static const jsonv_field_t branding_body[] = { { "primary_color", JV_COLOR, false, true, 0, 0, NULL, NULL }, JV_END };
 static const jsonv_field_t workspace_body[] = {
 	{ "name", JV_STRING, false, false, 1, 100, NULL, NULL }, { "timezone", JV_STRING, false, false, 1, 64, NULL, NULL },
 	{ "branding", JV_OBJECT, false, false, 0, 0, NULL, branding_body },
-	{ "require_mfa_for_admins", JV_BOOL, false, false, 0, 0, NULL, NULL }, JV_END,
+	{ "require_mfa_for_admins", JV_BOOL, false, false, 0, 0, NULL, NULL },
+	{ "sheets_send_at", JV_TIME, false, true, 0, 0, NULL, NULL }, JV_END,
 };
 static const jsonv_field_t member_body[] = { { "role", JV_ENUM, true, false, 0, 0, vocab_roles, NULL }, JV_END };
 static const jsonv_field_t invitation_body[] = {
@@ -233,6 +241,14 @@ const route_t routes[] = {
 	{ "GET", V1 "/manpower", rec_manpower, AUTH_SESSION, ROLE_VIEWER, NULL, TX | R1, "the manpower projection", "200", NULL },
 	{ "POST", V1 "/pours/{id}/notify", api_pour_notify, AUTH_SESSION, ROLE_SCHEDULER, NULL, TX | W, "mail the pour's crew its details", "202", NULL },
 	{ "GET", V1 "/pours/{id}/weather", api_pour_weather, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "the forecast for the pour's date and ZIP", "200", NULL },
+	/* sending the schedule to the crews (tests/api/test_sendout.py) */
+	{ "POST", V1 "/schedule/send", api_schedule_send, AUTH_SESSION, ROLE_SCHEDULER, schedule_send_body, TX | W, "send a date's day sheets to the people assigned", "200", NULL },
+	{ "GET", V1 "/schedule/sheets", api_schedule_sheets, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "preview a date's day sheets", "200", NULL },
+	{ "POST", V1 "/employees/{id}/crew-link", api_crew_link_create, AUTH_SESSION, ROLE_ADMIN, NULL, TX | W | NOIMP, "make (or rotate) an employee's read-only crew link", "201", NULL },
+	{ "GET", V1 "/employees/{id}/crew-link", api_crew_link_get, AUTH_SESSION, ROLE_ADMIN, NULL, TX, "an employee's crew link, without its token", "200", NULL },
+	{ "DELETE", V1 "/employees/{id}/crew-link", api_crew_link_revoke, AUTH_SESSION, ROLE_ADMIN, NULL, TX | W | NOIMP, "revoke an employee's crew link at once", "204", NULL },
+
+	{ "POST", V1 "/crew/schedule", api_crew_schedule, AUTH_NONE, ROLE_NONE, token_body, TX | ROUTE_CREW, "the next 14 days of a crew link's employee", "200", NULL },
 
 	/* billing and jobs */
 	{ "POST", V1 "/billing/webhook", api_billing_webhook, AUTH_NONE, ROLE_NONE, NULL, TX | ROUTE_RAW_BODY | ROUTE_JOBS, "payment processor events (signed)", "200", NULL },

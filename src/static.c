@@ -78,6 +78,9 @@ int static_serve(req_t *r)
 		p++;
 	if (*p && safe(p) && serve_file(r, p) == 0)
 		return 0;
+	/* the crew page (a crew link, PUBLIC_URL/crew#token=...): a page of its own, outside the app */
+	if ((strcmp(r->path, "/crew") == 0 || strcmp(r->path, "/crew/") == 0) && serve_file(r, "crew.html") == 0)
+		return 0;
 	const char *last = strrchr(r->path, '/');
 	if (!*p || (last && !strchr(last, '.'))) {
 		if (serve_file(r, "index.html") == 0) {

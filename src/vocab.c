@@ -9,6 +9,7 @@ const char *const vocab_trades[] = { "placer", "finisher", "pump_operator", "dri
 const char *const vocab_pour_statuses[] = { "tentative", "confirmed", "completed", "canceled", NULL };
 const char *const vocab_reminder_statuses[] = { "pending", "sent", "failed", NULL };
 const char *const vocab_channels[] = { "email", "sms", NULL };
+const char *const vocab_employee_channels[] = { "email", "sms", "both", NULL };
 const char *const vocab_subject_types[] = { "customer", "project", "pour", NULL };
 
 enum role vocab_role(const char *s)

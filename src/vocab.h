@@ -13,6 +13,8 @@ extern const char *const vocab_trades[];
 extern const char *const vocab_pour_statuses[];
 extern const char *const vocab_reminder_statuses[];
 extern const char *const vocab_channels[];
+/* How an employee gets their day sheets. */
+extern const char *const vocab_employee_channels[];
 extern const char *const vocab_subject_types[];
 
 /* The role a word names; ROLE_NONE for NULL or an unknown word. */

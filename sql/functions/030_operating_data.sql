@@ -244,9 +244,9 @@ $$;
 CREATE OR REPLACE FUNCTION app.employees_create(b jsonb) RETURNS json
     LANGUAGE sql
     AS $$
-  insert into app.employees as c (tenant_id, name, trade, phone, email, region_id, active)
+  insert into app.employees as c (tenant_id, name, trade, phone, email, region_id, active, channel)
   values (app.current_tenant(), b->>'name', b->>'trade', b->>'phone', b->>'email', (b->>'region_id')::uuid,
-          coalesce((b->>'active')::boolean, true))
+          coalesce((b->>'active')::boolean, true), coalesce(b->>'channel', 'both'))
   returning app.employees_json(c)
 $$;
 
@@ -267,7 +267,7 @@ CREATE OR REPLACE FUNCTION app.employees_json(c app.employees) RETURNS json
     LANGUAGE sql STABLE
     AS $$
   select json_build_object('id', c.id, 'name', c.name, 'trade', c.trade, 'phone', c.phone, 'email', c.email,
-    'region_id', c.region_id, 'active', c.active, 'created_at', app.ts(c.created_at),
+    'region_id', c.region_id, 'active', c.active, 'channel', c.channel, 'created_at', app.ts(c.created_at),
     'updated_at', app.ts(c.updated_at))
 $$;
 
@@ -295,6 +295,7 @@ CREATE OR REPLACE FUNCTION app.employees_update(p_id uuid, b jsonb) RETURNS json
     email = case when b ? 'email' then b->>'email' else c.email end,
     region_id = case when b ? 'region_id' then (b->>'region_id')::uuid else c.region_id end,
     active = case when b ? 'active' then coalesce((b->>'active')::boolean, true) else c.active end,
+    channel = coalesce(b->>'channel', c.channel),
     updated_at = now()
   where c.tenant_id = (select app.current_tenant()) and c.id = p_id
   returning app.employees_json(c)

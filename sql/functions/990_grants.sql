@@ -88,6 +88,19 @@ GRANT EXECUTE ON FUNCTION app.outbox_claim(integer, integer), app.outbox_done(bi
   app.reminders_claim(integer, integer, uuid[]), app.reminder_done(uuid, uuid, boolean, text, integer, text, bytea),
   app.retention_run(), app.billing_apply(jsonb)
   TO planyard_jobs;
+-- Sending the schedule (sql/functions/085_sendout.sql): a scheduler's send and an admin's
+-- crew links act for the caller's own live session only; a crew link's request hands over
+-- the link's token (crew_begin) and the policies read whose it is (crew_context, also under
+-- the tenants policy that the pre-session role reads through); the automatic send-out is the
+-- cron path's.
+GRANT EXECUTE ON FUNCTION app.sheet_send(date, uuid, text, text[], text[], text[], bytea[]),
+  app.crew_link_create(uuid), app.crew_link_get(uuid), app.crew_link_revoke(uuid), app.crew_begin(text),
+  app.sheet_notice_targets(uuid), app.sheet_notice_send(uuid, text, text[], text[], text[], bytea[])
+  TO planyard_app;
+GRANT EXECUTE ON FUNCTION app.crew_context() TO planyard_app, planyard_auth;
+GRANT EXECUTE ON FUNCTION app.sheets_due(), app.sheets_claim(uuid, date),
+  app.sheet_send_job(uuid, date, uuid, text, text[], text[], text[], bytea[])
+  TO planyard_jobs;
 -- Staff tooling.
 GRANT EXECUTE ON FUNCTION platform.impersonate(text, text, text, text, bytea) TO planyard_platform;
 
@@ -156,6 +169,8 @@ GRANT UPDATE(timezone) ON TABLE app.tenants TO planyard_app;
 GRANT UPDATE(primary_color) ON TABLE app.tenants TO planyard_app;
 
 GRANT UPDATE(require_mfa_for_admins) ON TABLE app.tenants TO planyard_app;
+
+GRANT UPDATE(sheets_send_at) ON TABLE app.tenants TO planyard_app;
 
 GRANT UPDATE(updated_at) ON TABLE app.tenants TO planyard_app;
 

@@ -10,6 +10,7 @@
 #include "../gate.h"
 #include "../vocab.h"
 #include "reply.h"
+#include "sendout.h"
 
 
 static const jsonv_field_t no_filters[] = { JV_END };
@@ -318,7 +319,17 @@ int rec_update(req_t *r)
 		return rec_get(r);
 	const char *p[] = { req_param(r, 0), req_body_text(r) };
 	PGresult *res;
+	/* a pour whose people got their sheet: they hear of a move or a cancel */
+	sendout_watch_t *w = NULL;
+	if (rs == &res_pours && sendout_watch_pour(r, req_param(r, 0), &w) < 0)
+		return reply_db_fault(r);
 	bool ok = db_run(r->db, (db_stmt_t *)&rs->update, 2, p, &res) == 0;
+	if (!ok)
+		sendout_watch_drop(w);
+	else if (sendout_pour_changed(r, w) < 0) {
+		PQclear(res);
+		return reply_db_fault(r);
+	}
 	return one(r, rs, res, 200, ok);
 }
 
@@ -350,7 +361,16 @@ int rec_pour_cancel(req_t *r)
 		return 0;
 	const char *p[] = { req_param(r, 0), req_body_text(r) };
 	PGresult *res;
+	sendout_watch_t *w = NULL;
+	if (sendout_watch_pour(r, req_param(r, 0), &w) < 0)
+		return reply_db_fault(r);
 	bool ok = db_run(r->db, &q, 2, p, &res) == 0;
+	if (!ok)
+		sendout_watch_drop(w);
+	else if (sendout_pour_changed(r, w) < 0) {
+		PQclear(res);
+		return reply_db_fault(r);
+	}
 	return one(r, &res_pours, res, 200, ok);
 }
 

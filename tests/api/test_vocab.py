@@ -14,7 +14,8 @@ BODY_FIELDS = {
     "role": [("/api/v1/members/{user_id}", "patch", "role"), ("/api/v1/invitations", "post", "role")],
     "trade": [("/api/v1/employees", "post", "trade")],
     "pours.status": [("/api/v1/pours", "post", "status")],
-    "channel": [("/api/v1/reminders", "post", "channel")],
+    "reminders.channel": [("/api/v1/reminders", "post", "channel")],
+    "employees.channel": [("/api/v1/employees", "post", "channel")],
     "subject_type": [("/api/v1/reminders", "post", "subject_type")],
 }
 # column -> a list filter of the same set (path, query without the value)

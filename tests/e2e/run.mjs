@@ -778,6 +778,125 @@ await step('exports: manpower .xlsx and the whole workspace as JSON', async () =
   assert(JSON.stringify(data).includes('Harbor View Homes'), 'the workspace export lacks the customers');
 });
 
+// ---------- day sheets and the crew page (web/screens/send.js, web/crew.js) ----------
+let crewUrl = null;
+let crewTomorrow = null;
+
+await step('day sheets: an employee\'s channel, and their crew link made and copied from the employee form', async () => {
+  // a pour tomorrow, made through the app's own API module (the same signed-in session)
+  crewTomorrow = await page.evaluate(async () => {
+    const { api, listAll } = await import('/api.js');
+    const { today, addDays } = await import('/dates.js');
+    const tomorrow = addDays(today(), 1);
+    const projects = await listAll('/projects');
+    const pour = await api('POST', '/pours', { project_id: projects[0].id, scheduled_date: tomorrow, start_time: '06:30', volume_cy: '22.50', mix: '3500 psi', pump: true });
+    window.__crewPour = pour.id;
+    return tomorrow;
+  });
+  await nav(page, 'Employees');
+  await page.getByRole('button', { name: 'New employee' }).click();
+  const d = await dialogOpen(page);
+  await d.getByLabel('Name').fill('Casey Crew');
+  await d.getByLabel('Phone', { exact: true }).fill('+15550107777');
+  await d.getByLabel('Day sheets by').selectOption('sms');
+  await d.getByRole('button', { name: 'Create employee' }).click();
+  await d.waitFor({ state: 'detached' });
+  const emp = await page.evaluate(async () => {
+    const { api, listAll } = await import('/api.js');
+    const e = (await listAll('/employees')).find(x => x.name === 'Casey Crew');
+    await api('POST', '/assignments', { employee_id: e.id, pour_id: window.__crewPour, role: 'finisher' });
+    return e;
+  });
+  assert(emp.channel === 'sms', 'the channel was not saved: ' + emp.channel);
+  await page.locator('#employees-table').getByRole('button', { name: 'Casey Crew', exact: true }).click();
+  const e = await dialogOpen(page);
+  assert(await e.getByLabel('Day sheets by').inputValue() === 'sms', 'the form does not show the channel');
+  const panel = e.locator('fieldset.crew-link');
+  await panel.getByText('No active crew link').waitFor();
+  await panel.getByRole('button', { name: 'Create link' }).click();
+  const input = panel.getByLabel('Crew link');
+  await input.waitFor();
+  crewUrl = await input.inputValue();
+  assert(/\/crew#token=[A-Za-z0-9_-]{43}$/.test(crewUrl), 'not a crew link: ' + crewUrl);
+  await panel.getByRole('button', { name: 'Rotate link' }).waitFor();
+  await shot(page, 'crew-link-panel.png');
+  await e.getByRole('button', { name: 'Close' }).last().click();
+  await page.locator('dialog[open]').waitFor({ state: 'detached' });
+});
+
+await step('the crew page on a phone: that person\'s next 14 days, without signing in, nothing else reachable', async () => {
+  const phone = await newPage('crew-phone', { viewport: { width: 390, height: 844 }, context: { isMobile: true, hasTouch: true } });
+  await phone.goto(crewUrl);
+  await phone.getByRole('heading', { name: 'Casey Crew' }).waitFor();
+  assert(await phone.locator('.crew-day').count() === 14, 'the page does not show 14 days');
+  const day = phone.locator(`.crew-day[data-date="${crewTomorrow}"]`);
+  const text = await day.textContent();
+  assert(/06:30/.test(text) && /Lot 7 foundation/.test(text) && /3500 psi, 22\.50 cy, pump/.test(text) && /finisher/.test(text),
+    'tomorrow lacks the pour: ' + text);
+  const body = await phone.locator('body').textContent();
+  assert(!/Harbor View Homes/.test(body), 'the crew page shows the customer');
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+  assert(overflow <= 0, `the crew page is ${overflow}px wider than a phone`);
+  assert(await phone.locator('[style]').count() === 0, 'an element carries a style attribute');
+  // the link's token is no key to the API
+  allow('GET', /^\/api\/v1\/employees$/, 401);
+  const status = await phone.evaluate(async token => (await fetch('/api/v1/employees', { headers: { Authorization: 'Bearer ' + token } })).status,
+    crewUrl.split('#token=')[1]);
+  assert(status === 401, 'the crew token opened the API: ' + status);
+  await shot(phone, 'crew-phone.png');
+  await phone.checkCsp();
+  await phone.context().close();
+});
+
+await step('revoking the crew link: the page says it no longer works', async () => {
+  await page.locator('#employees-table').getByRole('button', { name: 'Casey Crew', exact: true }).click();
+  const e = await dialogOpen(page);
+  const panel = e.locator('fieldset.crew-link');
+  await panel.getByText('A read-only link is active').waitFor();
+  await panel.getByRole('button', { name: 'Revoke' }).click();
+  await page.getByRole('dialog', { name: 'Revoke the crew link?' }).getByRole('button', { name: 'Revoke' }).click();
+  await toastSays(page, 'Crew link revoked');
+  await panel.getByText('No active crew link').waitFor();
+  await e.getByRole('button', { name: 'Close' }).last().click();
+  await page.locator('dialog[open]').waitFor({ state: 'detached' });
+  const phone = await newPage('crew-revoked', { viewport: { width: 390, height: 844 } });
+  allow('POST', /^\/api\/v1\/crew\/schedule$/, 401);
+  await phone.goto(crewUrl);
+  await phone.getByRole('heading', { name: 'This link does not work' }).waitFor();
+  assert(!/Casey Crew/.test(await phone.locator('body').textContent()), 'a revoked link still shows the person');
+  await phone.checkCsp();
+  await phone.context().close();
+});
+
+await step("send tomorrow's sheets from the board: a preview per person, then queued; again: unchanged", async () => {
+  await nav(page, 'Week');
+  await page.getByRole('button', { name: "Send tomorrow's sheets" }).click();
+  const d = page.getByRole('dialog', { name: /^Send the sheets for / });
+  const row = d.locator('.sheet-row', { hasText: 'Casey Crew' });
+  await row.waitFor();
+  const rowText = await row.textContent();
+  assert(/\+15550107777/.test(rowText) && /prefers SMS/.test(rowText), 'the preview does not say where it goes: ' + rowText);
+  await row.getByText(/^SMS \(\d+ characters, 1 segment\)$/).click();
+  const sms = await row.locator('.sheet-sms').textContent();
+  assert(/06:30 Lot 7 foundation/.test(sms) && sms.length <= 160, 'the SMS preview: ' + sms);
+  await shot(page, 'send-dialog.png');
+  await d.getByRole('button', { name: /^Send to \d+ (person|people)$/ }).click();
+  await d.locator('.send-outcome', { hasText: 'Casey Crew' }).waitFor();
+  assert(/Queued \(\d+\)/.test(await d.locator('.send-outcome').textContent()), 'nothing was queued');
+  await d.getByRole('button', { name: 'Close' }).last().click();
+  await page.getByRole('button', { name: "Send tomorrow's sheets" }).click();
+  const again = page.getByRole('dialog', { name: /^Send the sheets for / });
+  await again.locator('.sheet-row', { hasText: 'Casey Crew' }).waitFor();
+  await again.getByRole('button', { name: /^Send to / }).click();
+  const out = again.locator('.send-outcome');
+  await out.waitFor();
+  assert(/Unchanged since last sent \(\d+\): .*Casey Crew/.test(await out.textContent()), 'a second send sent again: ' + await out.textContent());
+  await again.getByRole('button', { name: 'Close' }).last().click();
+  await page.locator('dialog[open]').waitFor({ state: 'detached' });
+  await nav(page, 'Admin');
+  await page.locator('.tabs').waitFor();
+});
+
 // ---------- deletion dialogs say how long backups keep what is deleted ----------
 await step('deleting: the dialogs say backups keep deleted data until they expire (at most 30 days)', async () => {
   const says = /Backups keep deleted data until they expire, at most 30 days\./;

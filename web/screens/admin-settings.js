@@ -33,6 +33,7 @@ export default async function render(ctx) {
       field({ name: 'slug', label: 'Workspace address', value: ws.slug, readonly: true, hint: 'Used to sign in; it cannot change.' }),
       field({ name: 'timezone', label: 'Time zone', type: 'select', options: zones.map(z => [z, z.replace(/_/g, ' ')]), value: ws.timezone, hint: 'The week runs Monday to Sunday in this zone.' }),
       h('div', { class: 'field' }, colorText, swatch),
+      field({ name: 'sheets_send_at', label: "Send tomorrow's sheets at", type: 'time', value: ws.sheets_send_at || '', hint: 'In the time zone above; each person gets their day sheet once. Empty: only when sent from the board.' }),
       field({ name: 'require_mfa_for_admins', label: 'Require two-factor authentication for admins and owners', type: 'checkbox', value: ws.require_mfa_for_admins, class: 'span-2', hint: 'Admins without it can only reach My account until they set it up.' })),
     onSubmit: async (v, form) => {
       const body = {};
@@ -41,6 +42,8 @@ export default async function render(ctx) {
       const color = v.primary_color.trim() || null;
       if (color !== (ws.branding?.primary_color || null)) body.branding = { primary_color: color };
       if (v.require_mfa_for_admins !== ws.require_mfa_for_admins) body.require_mfa_for_admins = v.require_mfa_for_admins;
+      const sendAt = v.sheets_send_at || null;
+      if (sendAt !== (ws.sheets_send_at ?? null)) body.sheets_send_at = sendAt;
       if (!Object.keys(body).length) { toast('Nothing changed.'); return; }
       try {
         const saved = await api('PATCH', '/workspace', body);

@@ -28,6 +28,8 @@ export default async function render(ctx) {
   canceledToggle.checked = showCanceled;
   const exportBtn = button('Export .xlsx', { variant: 'secondary', class: 'btn-small', title: 'Download this week as a spreadsheet' }, 'download');
   const newBtn = canEdit ? button('New pour', { variant: 'primary', class: 'btn-small' }, 'plus') : null;
+  // day sheets: the dialog lives in send.js
+  const sendBtn = canEdit ? button("Send tomorrow's sheets", { variant: 'secondary', class: 'btn-small', onclick: () => import('./send.js').then(m => m.openSendDialog()) }) : null;
   const summary = h('div', { class: 'summary', 'aria-live': 'polite' });
   const grid = h('div', { class: 'week-grid', 'aria-labelledby': 'week-title' });
   const status = h('div', { class: 'week-status' });
@@ -40,7 +42,7 @@ export default async function render(ctx) {
         jump,
         h('div', { class: 'field' }, regionSel),
         h('div', { class: 'field field-check' }, h('label', { for: 'show-canceled' }, canceledToggle, h('span', { text: 'Show canceled' }))),
-        exportBtn, newBtn)),
+        exportBtn, sendBtn, newBtn)),
     h('div', { class: 'toolbar' }, summary, h('div', { class: 'legend', 'aria-label': 'Status colours' },
       STATUSES.map(([k, label]) => h('span', null, h('span', { class: 'swatch swatch-' + k }), label)))),
     status,
