@@ -153,7 +153,11 @@ CREATE TABLE app.audit_log (
     ip text,
     prev_hash bytea,
     hash bytea NOT NULL,
-    CONSTRAINT audit_log_actor_kind_check CHECK ((actor_kind = ANY (ARRAY['user'::text, 'platform'::text, 'system'::text])))
+    hash_version smallint DEFAULT 2 NOT NULL,
+    pii_nonce bytea[],
+    pii_digest bytea[],
+    CONSTRAINT audit_log_actor_kind_check CHECK ((actor_kind = ANY (ARRAY['user'::text, 'platform'::text, 'system'::text]))),
+    CONSTRAINT audit_log_pii CHECK (((hash_version = 1) OR ((array_length(pii_nonce, 1) = 3) AND (array_length(pii_digest, 1) = 3))))
 );
 
 ALTER TABLE ONLY app.audit_log FORCE ROW LEVEL SECURITY;
@@ -167,12 +171,116 @@ CREATE FUNCTION app.audit_content(a app.audit_log) RETURNS text
                    coalesce(a.entity_type, '\N'), coalesce(a.entity_id, '\N'), a.changes::text, coalesce(a.ip, '\N'))
 $$;
 
+CREATE FUNCTION app.audit_content_v2(a app.audit_log, d bytea[]) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+  select concat_ws(E'\x1f', 'v2', a.tenant_id::text, a.seq::text, a.id::text,
+                   to_char(a.at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'),
+                   coalesce(a.actor_id::text, '\N'), a.actor_kind, a.action,
+                   coalesce(a.entity_type, '\N'), coalesce(a.entity_id, '\N'),
+                   encode(d[1], 'hex'), encode(d[2], 'hex'), encode(d[3], 'hex'))
+$$;
+
+CREATE FUNCTION app.audit_erase_fields(p_tenant uuid, p_ids uuid[], p_fields integer[]) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  n integer;
+begin
+  update app.audit_log a set
+    actor_email = case when 1 = any (p_fields) then null else a.actor_email end,
+    changes = case when 2 = any (p_fields) then '{}'::jsonb else a.changes end,
+    ip = case when 3 = any (p_fields) then null else a.ip end,
+    pii_nonce = array[case when 1 = any (p_fields) then null else a.pii_nonce[1] end,
+                      case when 2 = any (p_fields) then null else a.pii_nonce[2] end,
+                      case when 3 = any (p_fields) then null else a.pii_nonce[3] end]
+  where a.tenant_id = p_tenant and a.id = any (p_ids) and a.hash_version = 2
+    and ((1 = any (p_fields) and a.pii_nonce[1] is not null) or (2 = any (p_fields) and a.pii_nonce[2] is not null)
+         or (3 = any (p_fields) and a.pii_nonce[3] is not null));
+  get diagnostics n = row_count;
+  return n;
+end $$;
+
+CREATE FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  n integer;
+  e text := lower(p_email);
+begin
+  delete from app.invitations i where lower(i.email) = e;
+  delete from app.outbox o where lower(o.recipient) = e or o.user_id = p_user;
+  delete from app.rate_events r where r.key in ('login:acct:' || e, 'forgot:acct:' || e, 'resend:acct:' || e);
+  for t in select distinct a.tenant_id from app.audit_log a
+           where a.actor_id = p_user or a.entity_id = p_user::text or strpos(lower(a.changes::text), e) > 0 loop
+    n := app.audit_erase_fields(t, array(select a.id from app.audit_log a where a.tenant_id = t and a.actor_id = p_user),
+                                array[1, 3]);
+    n := n + app.audit_erase_fields(t, array(
+           select a.id from app.audit_log a where a.tenant_id = t
+             and (strpos(lower(a.changes::text), e) > 0
+                  or (a.entity_id = p_user::text and strpos(a.changes::text, to_jsonb(p_name)::text) > 0))), array[2]);
+    perform app.audit_write(t, null, null, 'system', 'audit.personal_data_erased', 'user', p_user::text,
+                            jsonb_build_object('rows', jsonb_build_array(null, n)), null);
+  end loop;
+end $$;
+
+CREATE FUNCTION app.audit_erase_record(p_type text, p_id uuid) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid := app.session_tenant();
+  marks text[];
+  n integer;
+begin
+  perform app.definer_enter(false);
+  if t is null or p_type not in ('employee', 'customer') or p_id is null
+     or (p_type = 'employee' and exists (select 1 from app.employees x where x.tenant_id = t and x.id = p_id))
+     or (p_type = 'customer' and exists (select 1 from app.customers x where x.tenant_id = t and x.id = p_id)) then
+    return false;
+  end if;
+  select array_agg(distinct lower(v)) into marks
+  from app.audit_log a,
+       lateral (values (a.changes->'email'->>0), (a.changes->'email'->>1),
+                       (a.changes->'phone'->>0), (a.changes->'phone'->>1)) x(v)
+  where a.tenant_id = t and a.entity_type = p_type and a.entity_id = p_id::text and length(v) >= 5;
+  n := app.audit_erase_fields(t, array(
+         select a.id from app.audit_log a where a.tenant_id = t
+           and (a.entity_type = p_type and a.entity_id = p_id::text
+                or exists (select 1 from unnest(coalesce(marks, '{}')) m where strpos(lower(a.changes::text), m) > 0))),
+         array[2]);
+  delete from app.outbox o where o.tenant_id = t and lower(o.recipient) = any (coalesce(marks, '{}'));
+  perform app.audit_session('audit.personal_data_erased', p_type, p_id::text,
+                            jsonb_build_object('rows', jsonb_build_array(null, n)));
+  return true;
+end $$;
+
 CREATE FUNCTION app.audit_guard() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 begin
   if tg_op = 'DELETE' and not exists (select 1 from app.tenants t where t.id = old.tenant_id) then
     return old;
+  end if;
+  -- erasing personal fields (app.audit_erase): each field either stays as it was or loses its
+  -- nonce and its value together; nothing else of the row moves
+  if tg_op = 'UPDATE' and old.hash_version = 2 and new.hash_version = 2
+     and (new.tenant_id, new.id, new.seq, new.at, new.actor_id, new.actor_kind, new.action, new.entity_type,
+          new.entity_id, new.prev_hash, new.hash, new.pii_digest)
+         is not distinct from
+         (old.tenant_id, old.id, old.seq, old.at, old.actor_id, old.actor_kind, old.action, old.entity_type,
+          old.entity_id, old.prev_hash, old.hash, old.pii_digest)
+     and array_length(new.pii_nonce, 1) = 3
+     and ((new.pii_nonce[1] is not distinct from old.pii_nonce[1] and new.actor_email is not distinct from old.actor_email)
+          or (new.pii_nonce[1] is null and new.actor_email is null))
+     and ((new.pii_nonce[2] is not distinct from old.pii_nonce[2] and new.changes = old.changes)
+          or (new.pii_nonce[2] is null and new.changes = '{}'::jsonb))
+     and ((new.pii_nonce[3] is not distinct from old.pii_nonce[3] and new.ip is not distinct from old.ip)
+          or (new.pii_nonce[3] is null and new.ip is null)) then
+    return new;
   end if;
   raise exception 'the audit log is append-only' using errcode = '42501';
 end $$;
@@ -200,6 +308,38 @@ CREATE FUNCTION app.audit_page(f jsonb, lim integer, after text) RETURNS TABLE(j
     and (after is null or a.seq < app.cursor_seq(after))
   order by a.seq desc
   limit lim + 1
+$$;
+
+CREATE FUNCTION app.audit_pii_check(a app.audit_log) RETURNS bytea[]
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+declare
+  v text[] := app.audit_pii_values(a);
+  i int;
+begin
+  if array_length(a.pii_nonce, 1) is distinct from 3 or array_length(a.pii_digest, 1) is distinct from 3 then
+    return null;
+  end if;
+  for i in 1..3 loop
+    if a.pii_digest[i] is null then
+      return null;
+    elsif a.pii_nonce[i] is null then
+      if (i = 1 and a.actor_email is not null) or (i = 2 and a.changes <> '{}'::jsonb) or (i = 3 and a.ip is not null) then
+        return null;
+      end if;
+    elsif sha256(a.pii_nonce[i] || convert_to(v[i], 'UTF8')) <> a.pii_digest[i] then
+      return null;
+    end if;
+  end loop;
+  return a.pii_digest;
+end $$;
+
+CREATE FUNCTION app.audit_pii_values(a app.audit_log) RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    AS $$
+  select array['actor_email' || E'\x1f' || coalesce(a.actor_email, '\N'),
+               'changes' || E'\x1f' || a.changes::text,
+               'ip' || E'\x1f' || coalesce(a.ip, '\N')]
 $$;
 
 CREATE FUNCTION app.audit_row() RETURNS trigger
@@ -292,11 +432,18 @@ declare
   a app.audit_log;
   prev bytea := null;
   n bigint := 0;
+  d bytea[];
 begin
   for a in select * from app.audit_log where tenant_id = (select app.current_tenant()) order by seq loop
     n := n + 1;
+    if a.hash_version = 2 then
+      d := app.audit_pii_check(a);
+    end if;
     if a.seq <> n or a.prev_hash is distinct from prev
-       or a.hash <> sha256(coalesce(prev, ''::bytea) || convert_to(app.audit_content(a), 'UTF8')) then
+       or (a.hash_version = 2 and (d is null or a.hash <> sha256(coalesce(prev, ''::bytea)
+                                                              || convert_to(app.audit_content_v2(a, d), 'UTF8'))))
+       or (a.hash_version = 1 and a.hash <> sha256(coalesce(prev, ''::bytea) || convert_to(app.audit_content(a), 'UTF8')))
+       or a.hash_version not in (1, 2) then
       return json_build_object('ok', false, 'first_bad_id', a.id, 'rows', n - 1);
     end if;
     prev := a.hash;
@@ -330,7 +477,11 @@ begin
   a.changes := coalesce(p_changes, '{}');
   a.ip := p_ip;
   a.prev_hash := last.hash;
-  a.hash := sha256(coalesce(last.hash, ''::bytea) || convert_to(app.audit_content(a), 'UTF8'));
+  a.hash_version := 2;
+  a.pii_nonce := array[ext.gen_random_bytes(16), ext.gen_random_bytes(16), ext.gen_random_bytes(16)];
+  a.pii_digest := array(select sha256(a.pii_nonce[i] || convert_to((app.audit_pii_values(a))[i], 'UTF8'))
+                        from generate_series(1, 3) i order by i);
+  a.hash := sha256(coalesce(last.hash, ''::bytea) || convert_to(app.audit_content_v2(a, a.pii_digest), 'UTF8'));
   insert into app.audit_log select a.*;
 end $$;
 
@@ -1363,6 +1514,29 @@ begin
   return 'deleted';
 end $$;
 
+CREATE FUNCTION app.me_delete_erase() RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid := app.current_user_id();
+  who app.users;
+begin
+  perform app.definer_enter(false);
+  if u is null then
+    return 'no_session';
+  end if;
+  if exists (select 1 from app.memberships m where m.user_id = u and m.role = 'owner'
+             and not exists (select 1 from app.memberships o where o.tenant_id = m.tenant_id
+                             and o.role = 'owner' and o.user_id <> u)) then
+    return 'sole_owner';
+  end if;
+  select * into who from app.users where id = u;
+  delete from app.users where id = u;
+  perform app.audit_erase_person(u, who.email, who.name);
+  return 'deleted';
+end $$;
+
 CREATE FUNCTION app.me_password_material() RETURNS TABLE(password_hash text, history text[])
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -1948,6 +2122,54 @@ begin
     return (app.pours_json(c)::jsonb || jsonb_build_object('released', n))::json;
   end if;
   return app.pours_json(c);
+end $$;
+
+CREATE FUNCTION app.privacy_retention(p_session_days integer, p_invitation_days integer, p_mail_days integer, p_failed_login_days integer, p_audit_ip_days integer) RETURNS json
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  ids uuid[];
+  n_sessions integer;
+  n_invitations integer := 0;
+  n_mail integer;
+  n_failed integer := 0;
+  n_ips integer := 0;
+begin
+  perform app.definer_enter(true);
+  update app.sessions s set ip = null, user_agent = null
+  where (s.ip is not null or s.user_agent is not null)
+    and least(coalesce(s.revoked_at, 'infinity'), s.expires_at,
+              case when s.impersonation_id is null then s.last_used_at + interval '7 days' else 'infinity' end)
+        < now() - make_interval(days => p_session_days);
+  get diagnostics n_sessions = row_count;
+  for t in select distinct i.tenant_id from app.invitations i
+           where i.accepted_at is null and i.created_at < now() - make_interval(days => p_invitation_days) loop
+    perform set_config('app.definer_tenant', t::text, true);
+    with d as (delete from app.invitations i where i.tenant_id = t and i.accepted_at is null
+                 and i.created_at < now() - make_interval(days => p_invitation_days) returning i.id)
+    select array_agg(id) into ids from d;
+    n_invitations := n_invitations + coalesce(array_length(ids, 1), 0);
+    perform app.audit_erase_fields(t, array(select a.id from app.audit_log a where a.tenant_id = t
+                                             and a.entity_type = 'invitation' and a.entity_id = any (ids::text[])),
+                                   array[2]);
+  end loop;
+  perform set_config('app.definer_tenant', '', true);
+  delete from app.outbox o where o.sent_at < now() - make_interval(days => p_mail_days);
+  get diagnostics n_mail = row_count;
+  for t in select distinct a.tenant_id from app.audit_log a
+           where a.at < now() - least(make_interval(days => p_failed_login_days), make_interval(days => p_audit_ip_days))
+             and a.hash_version = 2 and (a.pii_nonce[2] is not null or a.pii_nonce[3] is not null) loop
+    n_failed := n_failed + app.audit_erase_fields(t, array(
+                  select a.id from app.audit_log a where a.tenant_id = t and a.action = 'auth.login_failed'
+                    and a.at < now() - make_interval(days => p_failed_login_days)), array[2]);
+    n_ips := n_ips + app.audit_erase_fields(t, array(
+               select a.id from app.audit_log a where a.tenant_id = t and a.ip is not null
+                 and a.at < now() - make_interval(days => p_audit_ip_days)), array[3]);
+  end loop;
+  return json_build_object('sessions', n_sessions, 'invitations', n_invitations, 'mail', n_mail,
+                           'failed_logins', n_failed, 'audit_ips', n_ips);
 end $$;
 
 CREATE FUNCTION app.projects_create(b jsonb) RETURNS json
@@ -2676,7 +2898,8 @@ CREATE TABLE app.user_tokens (
     expires_at timestamp with time zone NOT NULL,
     used_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT user_tokens_kind_check CHECK ((kind = ANY (ARRAY['confirm'::text, 'reset'::text])))
+    new_email text,
+    CONSTRAINT user_tokens_kind_check CHECK ((kind = ANY (ARRAY['confirm'::text, 'reset'::text, 'email_change'::text])))
 );
 
 ALTER TABLE ONLY app.user_tokens FORCE ROW LEVEL SECURITY;
@@ -3043,7 +3266,7 @@ CREATE POLICY audit_log_insert ON app.audit_log FOR INSERT WITH CHECK (app.is_de
 
 CREATE POLICY audit_log_select ON app.audit_log FOR SELECT USING ((app.is_definer() OR ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3))));
 
-CREATE POLICY audit_log_update ON app.audit_log FOR UPDATE USING (false) WITH CHECK (false);
+CREATE POLICY audit_log_update ON app.audit_log FOR UPDATE USING (app.is_definer()) WITH CHECK (app.is_definer());
 
 ALTER TABLE app.billing ENABLE ROW LEVEL SECURITY;
 
@@ -3294,6 +3517,24 @@ GRANT ALL ON FUNCTION app.audit_content(a app.audit_log) TO planyard_app;
 GRANT ALL ON FUNCTION app.audit_content(a app.audit_log) TO planyard_auth;
 GRANT ALL ON FUNCTION app.audit_content(a app.audit_log) TO planyard_jobs;
 
+REVOKE ALL ON FUNCTION app.audit_content_v2(a app.audit_log, d bytea[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit_content_v2(a app.audit_log, d bytea[]) TO planyard_app;
+GRANT ALL ON FUNCTION app.audit_content_v2(a app.audit_log, d bytea[]) TO planyard_auth;
+GRANT ALL ON FUNCTION app.audit_content_v2(a app.audit_log, d bytea[]) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.audit_erase_fields(p_tenant uuid, p_ids uuid[], p_fields integer[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit_erase_fields(p_tenant uuid, p_ids uuid[], p_fields integer[]) TO planyard_app;
+GRANT ALL ON FUNCTION app.audit_erase_fields(p_tenant uuid, p_ids uuid[], p_fields integer[]) TO planyard_auth;
+GRANT ALL ON FUNCTION app.audit_erase_fields(p_tenant uuid, p_ids uuid[], p_fields integer[]) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text) TO planyard_app;
+GRANT ALL ON FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.audit_erase_record(p_type text, p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit_erase_record(p_type text, p_id uuid) TO planyard_app;
+
 REVOKE ALL ON FUNCTION app.audit_guard() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.audit_guard() TO planyard_app;
 GRANT ALL ON FUNCTION app.audit_guard() TO planyard_auth;
@@ -3308,6 +3549,16 @@ REVOKE ALL ON FUNCTION app.audit_page(f jsonb, lim integer, after text) FROM PUB
 GRANT ALL ON FUNCTION app.audit_page(f jsonb, lim integer, after text) TO planyard_app;
 GRANT ALL ON FUNCTION app.audit_page(f jsonb, lim integer, after text) TO planyard_auth;
 GRANT ALL ON FUNCTION app.audit_page(f jsonb, lim integer, after text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.audit_pii_check(a app.audit_log) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit_pii_check(a app.audit_log) TO planyard_app;
+GRANT ALL ON FUNCTION app.audit_pii_check(a app.audit_log) TO planyard_auth;
+GRANT ALL ON FUNCTION app.audit_pii_check(a app.audit_log) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.audit_pii_values(a app.audit_log) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit_pii_values(a app.audit_log) TO planyard_app;
+GRANT ALL ON FUNCTION app.audit_pii_values(a app.audit_log) TO planyard_auth;
+GRANT ALL ON FUNCTION app.audit_pii_values(a app.audit_log) TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.audit_row() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.audit_row() TO planyard_app;
@@ -3629,6 +3880,9 @@ GRANT ALL ON FUNCTION app.manpower(p_from date, p_to date, p_region uuid) TO pla
 REVOKE ALL ON FUNCTION app.me_delete() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.me_delete() TO planyard_app;
 
+REVOKE ALL ON FUNCTION app.me_delete_erase() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.me_delete_erase() TO planyard_app;
+
 REVOKE ALL ON FUNCTION app.me_password_material() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.me_password_material() TO planyard_app;
 
@@ -3759,6 +4013,9 @@ REVOKE ALL ON FUNCTION app.pours_update(p_id uuid, b jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.pours_update(p_id uuid, b jsonb) TO planyard_app;
 GRANT ALL ON FUNCTION app.pours_update(p_id uuid, b jsonb) TO planyard_auth;
 GRANT ALL ON FUNCTION app.pours_update(p_id uuid, b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.privacy_retention(p_session_days integer, p_invitation_days integer, p_mail_days integer, p_failed_login_days integer, p_audit_ip_days integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.privacy_retention(p_session_days integer, p_invitation_days integer, p_mail_days integer, p_failed_login_days integer, p_audit_ip_days integer) TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.projects_create(b jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.projects_create(b jsonb) TO planyard_app;

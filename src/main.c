@@ -184,6 +184,7 @@ static int cmd_dev(settings_t *s, int argc, char **argv)
 	snprintf(path, sizeof path, "%s/outbox", abs);
 	set_default(&s->outbox_dir, path);
 	mkdir(s->outbox_dir, 0700);
+	set_default(&s->smtp_tls, "opportunistic");
 	if (settings_check(s, SETTINGS_DEV, err, sizeof err) < 0) {
 		fprintf(stderr, "planyard: %s\n", err);
 		rc = 2;

@@ -76,6 +76,11 @@ static const jsonv_field_t password_body[] = {
 	{ "password", JV_STRING, true, false, 1, 100000, NULL, NULL },
 	JV_END,
 };
+static const jsonv_field_t me_delete_body[] = {
+	{ "password", JV_STRING, true, false, 1, 100000, NULL, NULL },
+	{ "erase_history", JV_BOOL, false, false, 0, 0, NULL, NULL },
+	JV_END,
+};
 static const jsonv_field_t mfa_verify_body[] = {
 	{ "mfa_token", JV_STRING, true, false, 1, 200, NULL, NULL },
 	{ "code", JV_STRING, false, false, 1, 100, NULL, NULL },
@@ -183,7 +188,7 @@ const route_t routes[] = {
 	/* the signed-in user */
 	{ "GET", V1 "/me", api_me_get, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX, "who is signed in", "200", NULL },
 	{ "PATCH", V1 "/me", api_me_patch, AUTH_SESSION, ROLE_VIEWER, me_patch_body, TX | MFAX, "change my name", "200", NULL },
-	{ "DELETE", V1 "/me", api_me_delete, AUTH_SESSION, ROLE_VIEWER, password_body, TX | MFAX | NOIMP, "delete my account", "204", NULL },
+	{ "DELETE", V1 "/me", api_me_delete, AUTH_SESSION, ROLE_VIEWER, me_delete_body, TX | MFAX | NOIMP, "delete my account", "204", NULL },
 	{ "GET", V1 "/me/sessions", api_me_sessions, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX, "my sessions in this workspace", "200", NULL },
 	{ "DELETE", V1 "/me/sessions/{id}", api_me_session_delete, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX | NOIMP, "end one of my sessions", "204", NULL },
 
@@ -239,6 +244,7 @@ const route_t routes[] = {
 	{ "GET", V1 "/billing", api_billing_get, AUTH_SESSION, ROLE_OWNER, NULL, TX | NOIMP, "the subscription", "200", NULL },
 	{ "POST", V1 "/internal/cron/reminders", api_cron_reminders, AUTH_CRON, ROLE_NONE, NULL, TX, "send due reminders", "200", NULL },
 	{ "POST", V1 "/internal/cron/retention", api_cron_retention, AUTH_CRON, ROLE_NONE, NULL, TX, "delete workspaces suspended over 30 days", "200", NULL },
+	{ "POST", V1 "/internal/cron/privacy", api_cron_privacy, AUTH_CRON, ROLE_NONE, NULL, TX, "drop personal data past its retention period", "200", NULL },
 };
 
 const size_t routes_count = ARRAY_LEN(routes);

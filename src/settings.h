@@ -42,6 +42,15 @@ typedef struct {
 	long db_prepare;
 	long head_timeout_s;
 	long max_connections_per_ip;
+	char *smtp_tls;
+	char *smtp_ca_file;
+	char *security_contact;
+	char *security_expires;
+	long retention_session_days;
+	long retention_invitation_days;
+	long retention_mail_days;
+	long retention_failed_login_days;
+	long retention_audit_ip_days;
 } settings_t;
 
 enum settings_mode { SETTINGS_DEV, SETTINGS_SERVE };

@@ -68,6 +68,8 @@ GRANT EXECUTE ON FUNCTION app.me_delete(), app.me_password_material(), app.me_pa
   app.mfa_material(), app.mfa_recovery_regenerate(bigint, bytea, text[]), app.impersonation_revoke(uuid),
   app.workspace_delete(text), app.mail_enqueue(text, text, bytea), app.reauth_retry_after(), app.reauth_failed()
   TO planyard_app;
+-- Erasure from the history, for the caller's own live session (sql/functions/045_privacy.sql).
+GRANT EXECUTE ON FUNCTION app.me_delete_erase(), app.audit_erase_record(text, uuid) TO planyard_app;
 -- The forecast cache, filled by a signed-in request reading a pour's forecast (its only
 -- caller): both do nothing without a live session.
 GRANT EXECUTE ON FUNCTION app.weather_cached(text, date), app.weather_store(text, date, jsonb) TO planyard_app;
@@ -88,6 +90,7 @@ GRANT EXECUTE ON FUNCTION app.outbox_claim(integer), app.outbox_done(bigint, boo
   app.reminders_claim(integer), app.reminder_done(uuid, uuid, boolean, text, integer, text, bytea),
   app.retention_run(), app.billing_apply(jsonb)
   TO planyard_jobs;
+GRANT EXECUTE ON FUNCTION app.privacy_retention(integer, integer, integer, integer, integer) TO planyard_jobs;
 -- Staff tooling.
 GRANT EXECUTE ON FUNCTION platform.impersonate(text, text, text, text, bytea) TO planyard_platform;
 

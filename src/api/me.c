@@ -136,11 +136,14 @@ int api_me_session_delete(req_t *r)
 	return 0;
 }
 
-/* DELETE /me: the password (checked on the work pool), then the account. */
+/* DELETE /me: the password (checked on the work pool), then the account; with
+ * erase_history, also the person's traces in every workspace's audit history. */
 static int delete_finish(req_t *r)
 {
-	static db_stmt_t q = DB_STMT("select app.me_delete()");
+	static db_stmt_t keep = DB_STMT("select app.me_delete()");
+	static db_stmt_t erase = DB_STMT("select app.me_delete_erase()");
 	struct reauth *c = r->cont_data;
+	json_t *eh = json_object_get(r->json, "erase_history");
 	if (!c->verified) {
 		if (reauth_failed(r) || r->status >= 500)
 			return 0;
@@ -148,7 +151,7 @@ static int delete_finish(req_t *r)
 		return 0;
 	}
 	PGresult *res;
-	if (db_run(r->db, &q, 0, NULL, &res) < 0) {
+	if (db_run(r->db, json_is_true(eh) ? &erase : &keep, 0, NULL, &res) < 0) {
 		if (res)
 			PQclear(res);
 		return reply_db_fault(r);

@@ -1,0 +1,169 @@
+-- Each person's rights over their data: erasure from the audit history (the chain still
+-- verifies, see sql/007_privacy.sql), retention limits, the copy of one's own data, and the
+-- change of a login address.
+-- Re-applied whenever a file of sql/functions changes (see src/migrate.c): every statement
+-- here must be safe to run again.
+set local check_function_bodies = off;
+
+-- Erases fields of the given rows of one workspace (1 actor_email, 2 changes, 3 ip): the value
+-- becomes the empty marker and its nonce is forgotten, the digest stays (the trigger
+-- app.audit_guard lets exactly this through). Rows of an earlier hash version are left.
+-- Runs as its caller: only the SECURITY DEFINER flows below reach it.
+CREATE OR REPLACE FUNCTION app.audit_erase_fields(p_tenant uuid, p_ids uuid[], p_fields integer[]) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  n integer;
+begin
+  update app.audit_log a set
+    actor_email = case when 1 = any (p_fields) then null else a.actor_email end,
+    changes = case when 2 = any (p_fields) then '{}'::jsonb else a.changes end,
+    ip = case when 3 = any (p_fields) then null else a.ip end,
+    pii_nonce = array[case when 1 = any (p_fields) then null else a.pii_nonce[1] end,
+                      case when 2 = any (p_fields) then null else a.pii_nonce[2] end,
+                      case when 3 = any (p_fields) then null else a.pii_nonce[3] end]
+  where a.tenant_id = p_tenant and a.id = any (p_ids) and a.hash_version = 2
+    and ((1 = any (p_fields) and a.pii_nonce[1] is not null) or (2 = any (p_fields) and a.pii_nonce[2] is not null)
+         or (3 = any (p_fields) and a.pii_nonce[3] is not null));
+  get diagnostics n = row_count;
+  return n;
+end $$;
+
+-- A person's traces in every workspace's history: their address and client address on the
+-- rows they wrote, and the changes that name them (their address anywhere, their name on
+-- rows about them). Each workspace touched gets an audit.personal_data_erased row.
+-- Runs as its caller (app.me_delete_erase).
+CREATE OR REPLACE FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  n integer;
+  e text := lower(p_email);
+begin
+  delete from app.invitations i where lower(i.email) = e;
+  delete from app.outbox o where lower(o.recipient) = e or o.user_id = p_user;
+  delete from app.rate_events r where r.key in ('login:acct:' || e, 'forgot:acct:' || e, 'resend:acct:' || e);
+  for t in select distinct a.tenant_id from app.audit_log a
+           where a.actor_id = p_user or a.entity_id = p_user::text or strpos(lower(a.changes::text), e) > 0 loop
+    n := app.audit_erase_fields(t, array(select a.id from app.audit_log a where a.tenant_id = t and a.actor_id = p_user),
+                                array[1, 3]);
+    n := n + app.audit_erase_fields(t, array(
+           select a.id from app.audit_log a where a.tenant_id = t
+             and (strpos(lower(a.changes::text), e) > 0
+                  or (a.entity_id = p_user::text and strpos(a.changes::text, to_jsonb(p_name)::text) > 0))), array[2]);
+    perform app.audit_write(t, null, null, 'system', 'audit.personal_data_erased', 'user', p_user::text,
+                            jsonb_build_object('rows', jsonb_build_array(null, n)), null);
+  end loop;
+end $$;
+
+-- DELETE /me with erase_history: app.me_delete, then the person's traces in the history.
+CREATE OR REPLACE FUNCTION app.me_delete_erase() RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid := app.current_user_id();
+  who app.users;
+begin
+  perform app.definer_enter(false);
+  if u is null then
+    return 'no_session';
+  end if;
+  if exists (select 1 from app.memberships m where m.user_id = u and m.role = 'owner'
+             and not exists (select 1 from app.memberships o where o.tenant_id = m.tenant_id
+                             and o.role = 'owner' and o.user_id <> u)) then
+    return 'sole_owner';
+  end if;
+  select * into who from app.users where id = u;
+  delete from app.users where id = u;
+  perform app.audit_erase_person(u, who.email, who.name);
+  return 'deleted';
+end $$;
+
+-- DELETE /employees/{id} or /customers/{id} with erase_history, after the record is gone: the
+-- changes of every row about it, and of rows elsewhere that carry its address or phone number,
+-- and the mail sent to it, in the session's workspace. False when the record still exists.
+CREATE OR REPLACE FUNCTION app.audit_erase_record(p_type text, p_id uuid) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid := app.session_tenant();
+  marks text[];
+  n integer;
+begin
+  perform app.definer_enter(false);
+  if t is null or p_type not in ('employee', 'customer') or p_id is null
+     or (p_type = 'employee' and exists (select 1 from app.employees x where x.tenant_id = t and x.id = p_id))
+     or (p_type = 'customer' and exists (select 1 from app.customers x where x.tenant_id = t and x.id = p_id)) then
+    return false;
+  end if;
+  select array_agg(distinct lower(v)) into marks
+  from app.audit_log a,
+       lateral (values (a.changes->'email'->>0), (a.changes->'email'->>1),
+                       (a.changes->'phone'->>0), (a.changes->'phone'->>1)) x(v)
+  where a.tenant_id = t and a.entity_type = p_type and a.entity_id = p_id::text and length(v) >= 5;
+  n := app.audit_erase_fields(t, array(
+         select a.id from app.audit_log a where a.tenant_id = t
+           and (a.entity_type = p_type and a.entity_id = p_id::text
+                or exists (select 1 from unnest(coalesce(marks, '{}')) m where strpos(lower(a.changes::text), m) > 0))),
+         array[2]);
+  delete from app.outbox o where o.tenant_id = t and lower(o.recipient) = any (coalesce(marks, '{}'));
+  perform app.audit_session('audit.personal_data_erased', p_type, p_id::text,
+                            jsonb_build_object('rows', jsonb_build_array(null, n)));
+  return true;
+end $$;
+
+-- The retention periods (days; DESIGN.md settings, docs/PRIVACY.md): client address and
+-- browser of sessions that ended, invitations never accepted, sent mail, the addresses typed
+-- in failed sign-ins, client addresses in the audit log. Returns what each step removed.
+CREATE OR REPLACE FUNCTION app.privacy_retention(p_session_days integer, p_invitation_days integer, p_mail_days integer, p_failed_login_days integer, p_audit_ip_days integer) RETURNS json
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  ids uuid[];
+  n_sessions integer;
+  n_invitations integer := 0;
+  n_mail integer;
+  n_failed integer := 0;
+  n_ips integer := 0;
+begin
+  perform app.definer_enter(true);
+  update app.sessions s set ip = null, user_agent = null
+  where (s.ip is not null or s.user_agent is not null)
+    and least(coalesce(s.revoked_at, 'infinity'), s.expires_at,
+              case when s.impersonation_id is null then s.last_used_at + interval '7 days' else 'infinity' end)
+        < now() - make_interval(days => p_session_days);
+  get diagnostics n_sessions = row_count;
+  for t in select distinct i.tenant_id from app.invitations i
+           where i.accepted_at is null and i.created_at < now() - make_interval(days => p_invitation_days) loop
+    perform set_config('app.definer_tenant', t::text, true);
+    with d as (delete from app.invitations i where i.tenant_id = t and i.accepted_at is null
+                 and i.created_at < now() - make_interval(days => p_invitation_days) returning i.id)
+    select array_agg(id) into ids from d;
+    n_invitations := n_invitations + coalesce(array_length(ids, 1), 0);
+    perform app.audit_erase_fields(t, array(select a.id from app.audit_log a where a.tenant_id = t
+                                             and a.entity_type = 'invitation' and a.entity_id = any (ids::text[])),
+                                   array[2]);
+  end loop;
+  perform set_config('app.definer_tenant', '', true);
+  delete from app.outbox o where o.sent_at < now() - make_interval(days => p_mail_days);
+  get diagnostics n_mail = row_count;
+  for t in select distinct a.tenant_id from app.audit_log a
+           where a.at < now() - least(make_interval(days => p_failed_login_days), make_interval(days => p_audit_ip_days))
+             and a.hash_version = 2 and (a.pii_nonce[2] is not null or a.pii_nonce[3] is not null) loop
+    n_failed := n_failed + app.audit_erase_fields(t, array(
+                  select a.id from app.audit_log a where a.tenant_id = t and a.action = 'auth.login_failed'
+                    and a.at < now() - make_interval(days => p_failed_login_days)), array[2]);
+    n_ips := n_ips + app.audit_erase_fields(t, array(
+               select a.id from app.audit_log a where a.tenant_id = t and a.ip is not null
+                 and a.at < now() - make_interval(days => p_audit_ip_days)), array[3]);
+  end loop;
+  return json_build_object('sessions', n_sessions, 'invitations', n_invitations, 'mail', n_mail,
+                           'failed_logins', n_failed, 'audit_ips', n_ips);
+end $$;

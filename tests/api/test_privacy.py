@@ -1,0 +1,339 @@
+"""Each person's rights over their data, black-box over real HTTPS against the real server,
+its real PostgreSQL and a real SMTP sink.
+
+Erasure: DELETE /me and deleting an employee or customer with erase_history leave no trace
+of the person in any table (every table of the schema searched from the catalog, the audit
+log included), while GET /audit/verify still proves the rest of the chain; the verifier, at
+the SQL level, accepts exactly erasure and still names any other change. Retention jobs with a
+faked clock (rows dated back, audit rows re-sealed as if written then). GET /me/export; the
+change of a login address."""
+import json
+import os
+import subprocess
+import time
+import unittest
+import uuid
+
+from harness import Server
+from smtp_sink import SmtpSink
+
+PASSWORD = "Tr1cky-Horse-Battery-42"
+PUBLIC_URL = "https://planyard.test"
+
+
+def uid():
+    return uuid.uuid4().hex[:10]
+
+
+class Ws:
+    """A signed-in member of a workspace."""
+
+    def __init__(self, server, slug, email, body, password=PASSWORD):
+        self.server, self.slug, self.email, self.password = server, slug, email, password
+        self.login = body
+        self.token = body["access_token"]
+        self.id = body["workspace"]["id"]
+        self.user_id = body["user"]["id"]
+
+    def api(self, method, path, body=None, **kw):
+        kw.setdefault("token", self.token)
+        return self.server.api(method, path, body, **kw)
+
+
+class PrivacyCase(unittest.TestCase):
+    extra_env = {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sink = SmtpSink().start()
+        env = {"PLANYARD_SMTP_URL": cls.sink.url, "PLANYARD_PBKDF2_ITERATIONS": "1000",
+               "PLANYARD_PUBLIC_URL": PUBLIC_URL}
+        env.update(cls.extra_env)
+        cls.server = Server(env=env)
+        try:
+            cls.server.start()
+        except BaseException:
+            cls.server.cleanup()
+            cls.sink.stop()
+            raise
+        cls.cron = cls.server.secret("cron_secret")
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.server.stop()
+        errors = cls.server.sanitizer_errors()
+        cls.server.cleanup()
+        cls.sink.stop()
+        assert errors == [], "sanitizer errors:\n" + "\n".join(errors)
+        assert rc == 0, rc
+
+    # ---- helpers ----
+    def sql(self, q, user="postgres"):
+        return self.server.psql(q, user=user)
+
+    def signin(self, slug, email, password=PASSWORD):
+        r = self.server.api("POST", "/auth/login", {"workspace": slug, "email": email, "password": password})
+        self.assertEqual(r.status, 200, r)
+        return Ws(self.server, slug, email, r.json, password)
+
+    def workspace(self):
+        slug, email = "pv-" + uid(), "owner-%s@example.com" % uid()
+        r = self.server.api("POST", "/auth/signup", {"workspace_name": "Privacy " + slug, "workspace_slug": slug,
+                                                     "name": "Owner " + slug, "email": email, "password": PASSWORD})
+        self.assertEqual(r.status, 202, r)
+        token = self.sink.wait_for(to=email, subject="confirm").link_token("confirm")
+        self.assertEqual(self.server.api("POST", "/auth/confirm", {"token": token}).status, 200)
+        return self.signin(slug, email)
+
+    def invite(self, owner, role, name, email=None):
+        email = email or "%s-%s@example.com" % (role, uid())
+        r = owner.api("POST", "/invitations", {"email": email, "role": role})
+        self.assertEqual(r.status, 201, r)
+        token = self.sink.wait_for(to=email, subject="invit").link_token("invite")
+        r = self.server.api("POST", "/invitations/accept", {"token": token, "name": name, "password": PASSWORD})
+        self.assertEqual(r.status, 201, r)
+        return self.signin(owner.slug, email)
+
+    def verify(self, ws):
+        r = ws.api("GET", "/audit/verify")
+        self.assertEqual(r.status, 200, r)
+        return r.json
+
+    def traces(self, *needles):
+        """{table: rows} of every table of schema app whose row text holds one of the needles
+        (case-insensitive), as the cluster's superuser (past row security)."""
+        tables = self.sql("select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                          "where n.nspname = 'app' and c.relkind in ('r', 'p') order by 1").split()
+        found = {}
+        for t in tables:
+            cond = " or ".join("strpos(lower(x::text), lower($n$%s$n$)) > 0" % s for s in needles)
+            n = int(self.sql("select count(*) from app.%s x where %s" % (t, cond)))
+            if n:
+                found[t] = n
+        return found
+
+    def cron_call(self, job):
+        return self.server.api("POST", "/internal/cron/" + job, headers={"Authorization": "Bearer " + self.cron})
+
+    def reseal(self, tenant):
+        """Recomputes a workspace's chain as the server writes it: what a clock set back at
+        the time of writing would have produced for rows whose `at` a test moved."""
+        self.sql("alter table app.audit_log disable trigger audit_log_guard")
+        try:
+            self.sql("""do $$ declare a app.audit_log; prev bytea := null; begin
+              for a in select * from app.audit_log where tenant_id = '%s' order by seq loop
+                update app.audit_log x set prev_hash = prev,
+                  hash = sha256(coalesce(prev, ''::bytea) || convert_to(app.audit_content_v2(a, a.pii_digest), 'UTF8'))
+                  where x.tenant_id = a.tenant_id and x.id = a.id returning x.hash into prev;
+              end loop; end $$""" % tenant)
+        finally:
+            self.sql("alter table app.audit_log enable trigger audit_log_guard")
+
+
+class ErasureTest(PrivacyCase):
+    def test_delete_me_erasing_history_leaves_no_trace_and_the_chain_verifies(self):
+        owner = self.workspace()
+        name = "Quill Vantablack %s" % uid()
+        member = self.invite(owner, "scheduler", name)
+        email = member.email
+        # traces: rows they wrote, a failed sign-in with their address, a record they made
+        self.assertEqual(member.api("POST", "/customers", {"name": "Made by the member"}).status, 201)
+        self.assertEqual(self.server.api("POST", "/auth/login", {"workspace": owner.slug, "email": email,
+                                                                 "password": "Wrong-Password-123456"}).status, 401)
+        self.assertEqual(member.api("PATCH", "/me", {"name": name + " Jr"}).status, 200)
+        before = self.traces(email, name)
+        self.assertIn("audit_log", before)
+        self.assertIn("users", before)
+        n = self.verify(owner)["rows"]
+        # a bad value changes nothing
+        r = member.api("DELETE", "/me", {"password": PASSWORD, "erase_history": "yes"})
+        self.assertEqual(r.status, 400, r)
+        r = member.api("DELETE", "/me", {"password": PASSWORD, "erase_history": True})
+        self.assertEqual(r.status, 204, r)
+        self.assertEqual(self.traces(email, name), {})
+        v = self.verify(owner)
+        self.assertTrue(v["ok"], v)
+        self.assertGreater(v["rows"], n)
+        # what was erased is said, without the person
+        rows = owner.api("GET", "/audit?action=audit.personal_data_erased").json["data"]
+        self.assertEqual(len(rows), 1, rows)
+        self.assertEqual(rows[0]["entity_id"], member.user_id)
+        self.assertGreater(rows[0]["changes"]["rows"][1], 0)
+        # their rows stay, without their address; the owner's rows keep the owner's
+        mine = owner.api("GET", "/audit?actor_id=%s&limit=200" % member.user_id).json["data"]
+        self.assertTrue(mine)
+        self.assertTrue(all(a["actor"]["email"] is None and a["ip"] is None for a in mine), mine)
+        self.assertTrue(any(a["action"] == "customer.created" and a["changes"]["name"][1] == "Made by the member"
+                            for a in mine), mine)
+        own = owner.api("GET", "/audit?actor_id=%s&limit=200" % owner.user_id).json["data"]
+        self.assertTrue(own and all(a["actor"]["email"] == owner.email for a in own))
+
+    def test_delete_me_without_erasing_keeps_the_history(self):
+        owner = self.workspace()
+        member = self.invite(owner, "viewer", "Kept Person %s" % uid())
+        self.assertEqual(member.api("DELETE", "/me", {"password": PASSWORD}).status, 204)
+        self.assertNotIn("users", self.traces(member.email))
+        self.assertIn("audit_log", self.traces(member.email))
+        self.assertTrue(self.verify(owner)["ok"])
+
+    def test_deleting_an_employee_or_customer_erasing_history(self):
+        owner = self.workspace()
+        for path, body in (("/employees", {"name": "Ezra Umbrage %s" % uid(), "trade": "finisher",
+                                           "phone": "+1555%07d" % (int(uid()[:6], 16) % 10000000),
+                                           "email": "ezra-%s@example.com" % uid()}),
+                           ("/customers", {"name": "Ursula Kettle %s" % uid(), "contact_name": "Ulla %s" % uid(),
+                                           "phone": "+1444%07d" % (int(uid()[:6], 16) % 10000000),
+                                           "email": "ursula-%s@example.com" % uid()})):
+            with self.subTest(path=path):
+                r = owner.api("POST", path, body)
+                self.assertEqual(r.status, 201, r)
+                rid = r.json["id"]
+                old_phone = body["phone"]
+                self.assertEqual(owner.api("PATCH", "%s/%s" % (path, rid), {"phone": "+15550000001"}).status, 200)
+                needles = [v for k, v in body.items() if k != "trade"] + [old_phone]
+                self.assertIn("audit_log", self.traces(*needles))
+                # a bad value, or erasing where there is no person, is refused before anything
+                self.assertEqual(owner.api("DELETE", "%s/%s?erase_history=maybe" % (path, rid)).status, 400)
+                self.assertEqual(owner.api("GET", "%s/%s" % (path, rid)).status, 200)
+                r = owner.api("POST", "/regions", {"name": "R " + uid()})
+                self.assertEqual(owner.api("DELETE", "/regions/%s?erase_history=true" % r.json["id"]).status, 400)
+                r = owner.api("DELETE", "%s/%s?erase_history=true" % (path, rid))
+                self.assertEqual(r.status, 204, r)
+                self.assertEqual(self.traces(*needles), {})
+                self.assertTrue(self.verify(owner)["ok"])
+                rows = owner.api("GET", "/audit?entity_id=%s&limit=200" % rid).json["data"]
+                actions = [a["action"] for a in rows]
+                self.assertEqual(actions[0], "audit.personal_data_erased", actions)
+                self.assertTrue(all(a["changes"] == {} for a in rows[1:]), rows)
+                # an unknown id stays 404
+                self.assertEqual(owner.api("DELETE", "%s/%s?erase_history=true" % (path, uuid.uuid4())).status, 404)
+
+    def test_verifier_accepts_erasure_and_nothing_else(self):
+        """SQL level: with the guard out of the way, any change to a row other than an
+        erasure (value and nonce gone together) is named by the verifier, erased rows
+        included; the guard lets only erasure through, for the schema owner as well."""
+        owner = self.workspace()
+        for i in range(4):
+            self.assertEqual(owner.api("POST", "/customers", {"name": "Chain %d" % i, "email": "c%d@example.com" % i}).status, 201)
+        t = owner.id
+        n = self.verify(owner)["rows"]
+        seq = n - 1
+        victim = self.sql("select id from app.audit_log where tenant_id = '%s' and seq = %d" % (t, seq))
+        where = "tenant_id = '%s' and id = '%s'" % (t, victim)
+        # erasure by the schema owner: allowed by the guard, accepted by the verifier
+        self.sql("alter table app.audit_log no force row level security")
+        try:
+            out = self.server.psql("update app.audit_log set changes = '{}', pii_nonce[2] = null where " + where,
+                                   user="planyard_owner", check=False)
+            self.assertNotIn("ERROR", out)
+            self.assertEqual(self.verify(owner), {"ok": True, "rows": n})
+            # anything else is still refused by the guard
+            for stmt in ("update app.audit_log set action = 'x' where " + where,
+                         "update app.audit_log set changes = '{\"x\": 1}' where " + where,
+                         "update app.audit_log set actor_email = null where " + where,
+                         "update app.audit_log set pii_digest[1] = pii_digest[2] where " + where):
+                out = self.server.psql(stmt, user="planyard_owner", check=False)
+                self.assertIn("append-only", out, stmt)
+        finally:
+            self.sql("alter table app.audit_log force row level security")
+        saved = self.sql("select row_to_json(a) from app.audit_log a where " + where)
+        self.sql("alter table app.audit_log disable trigger audit_log_guard")
+        try:
+            for stmt in ("update app.audit_log set action = 'customer.updated' where " + where,
+                         "update app.audit_log set changes = '{\"name\": [null, \"forged\"]}' where " + where,
+                         "update app.audit_log set actor_email = 'someone@example.com' where " + where,
+                         "update app.audit_log set pii_digest[2] = sha256('x') where " + where,
+                         "update app.audit_log set pii_nonce[1] = null where " + where,
+                         "update app.audit_log set hash_version = 1 where " + where,
+                         "update app.audit_log set pii_digest = null where " + where):
+                with self.subTest(stmt=stmt):
+                    self.sql(stmt)
+                    v = self.verify(owner)
+                    self.assertEqual((v["ok"], v.get("first_bad_id")), (False, victim), v)
+                    self.sql("delete from app.audit_log where " + where)
+                    self.sql("insert into app.audit_log select * from json_populate_record(null::app.audit_log, "
+                             "$j$%s$j$)" % saved)
+                    self.assertEqual(self.verify(owner), {"ok": True, "rows": n})
+            # a kept field edited on another row is named too
+            other = self.sql("select id from app.audit_log where tenant_id = '%s' and seq = 2" % t)
+            self.sql("update app.audit_log set ip = '10.9.9.9' where tenant_id = '%s' and id = '%s'" % (t, other))
+            self.assertEqual(self.verify(owner)["first_bad_id"], other)
+            self.sql("update app.audit_log set ip = '127.0.0.1' where tenant_id = '%s' and id = '%s'" % (t, other))
+        finally:
+            self.sql("alter table app.audit_log enable trigger audit_log_guard")
+        self.assertEqual(self.verify(owner), {"ok": True, "rows": n})
+
+
+class RetentionTest(PrivacyCase):
+    def test_failed_login_addresses_and_audit_ips_expire(self):
+        owner = self.workspace()
+        old_typo, new_typo = "typo-old-%s@example.com" % uid(), "typo-new-%s@example.com" % uid()
+        for e in (old_typo, new_typo):
+            self.assertEqual(self.server.api("POST", "/auth/login", {"workspace": owner.slug, "email": e,
+                                                                     "password": "Wrong-Password-123456"}).status, 401)
+        t = owner.id
+        # the clock of the first one's writing set back 31 days, another row 181 days
+        self.sql("alter table app.audit_log disable trigger audit_log_guard")
+        self.sql("update app.audit_log set at = at - interval '31 days' where tenant_id = '%s' "
+                 "and changes::text like '%%%s%%'" % (t, old_typo))
+        self.sql("update app.audit_log set at = at - interval '181 days' where tenant_id = '%s' and seq = 1" % t)
+        self.sql("alter table app.audit_log enable trigger audit_log_guard")
+        self.reseal(t)
+        self.assertTrue(self.verify(owner)["ok"])
+        self.assertIn("audit_log", self.traces(old_typo))
+        r = self.cron_call("privacy")
+        self.assertEqual(r.status, 200, r)
+        self.assertGreaterEqual(r.json["failed_logins"], 1)
+        self.assertGreaterEqual(r.json["audit_ips"], 1)
+        # (the sign-in rate limit keeps its key for a day: not history)
+        self.assertNotIn("audit_log", self.traces(old_typo))
+        self.assertIn("audit_log", self.traces(new_typo))
+        self.assertEqual(self.sql("select ip is null from app.audit_log where tenant_id = '%s' and seq = 1" % t), "t")
+        self.assertEqual(self.sql("select ip from app.audit_log where tenant_id = '%s' and seq = 2" % t), "127.0.0.1")
+        self.assertTrue(self.verify(owner)["ok"])
+        # the cron guard
+        r = self.server.api("POST", "/internal/cron/privacy", headers={"Authorization": "Bearer nope"})
+        self.assertEqual(r.status, 401)
+
+    def test_sessions_invitations_and_sent_mail_expire(self):
+        owner = self.workspace()
+        t = owner.id
+        s_old, s_recent = (self.signin(owner.slug, owner.email) for _ in range(2))
+        for s in (s_old, s_recent):
+            self.assertEqual(s.api("POST", "/auth/logout").status, 204)
+        sid = lambda s: json.loads(__import__("base64").urlsafe_b64decode(
+            s.token.split(".")[1] + "==").decode())["sid"]
+        self.sql("update app.sessions set revoked_at = now() - interval '31 days' where id = '%s'" % sid(s_old))
+        self.sql("update app.sessions set revoked_at = now() - interval '29 days' where id = '%s'" % sid(s_recent))
+        # unaccepted invitations: one old, one recent
+        old_inv, new_inv = "inv-old-%s@example.com" % uid(), "inv-new-%s@example.com" % uid()
+        for e in (old_inv, new_inv):
+            self.assertEqual(owner.api("POST", "/invitations", {"email": e, "role": "viewer"}).status, 201)
+            self.sink.wait_for(to=e)
+        self.sql("update app.invitations set created_at = now() - interval '31 days', expires_at = now() - interval '24 days' "
+                 "where lower(email) = '%s'" % old_inv)
+        # sent mail: the old invitation's mail went out 91 days ago
+        deadline = time.time() + 10
+        while self.sql("select count(*) from app.outbox where recipient = '%s' and sent_at is not null" % old_inv) != "1":
+            self.assertLess(time.time(), deadline)
+            time.sleep(0.2)
+        self.sql("update app.outbox set sent_at = now() - interval '91 days' where recipient = '%s'" % old_inv)
+        r = self.cron_call("privacy")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(set(r.json), {"sessions", "invitations", "mail", "failed_logins", "audit_ips"})
+        self.assertGreaterEqual(r.json["sessions"], 1)
+        self.assertGreaterEqual(r.json["invitations"], 1)
+        self.assertGreaterEqual(r.json["mail"], 1)
+        self.assertEqual(self.sql("select ip is null and user_agent is null from app.sessions where id = '%s'" % sid(s_old)), "t")
+        self.assertEqual(self.sql("select ip is null from app.sessions where id = '%s'" % sid(s_recent)), "f")
+        self.assertEqual(self.traces(old_inv), {})
+        self.assertIn("invitations", self.traces(new_inv))
+        self.assertIn("outbox", self.traces(new_inv))
+        self.assertTrue(self.verify(owner)["ok"])
+        # a second run finds nothing more of these
+        r = self.cron_call("privacy")
+        self.assertEqual((r.json["invitations"], r.json["mail"]), (0, 0))
+
+
+if __name__ == "__main__":
+    unittest.main()
