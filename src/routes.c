@@ -81,6 +81,11 @@ static const jsonv_field_t me_delete_body[] = {
 	{ "erase_history", JV_BOOL, false, false, 0, 0, NULL, NULL },
 	JV_END,
 };
+static const jsonv_field_t me_email_body[] = {
+	{ "password", JV_STRING, true, false, 1, 100000, NULL, NULL },
+	{ "email", JV_EMAIL, true, false, 0, 0, NULL, NULL },
+	JV_END,
+};
 static const jsonv_field_t mfa_verify_body[] = {
 	{ "mfa_token", JV_STRING, true, false, 1, 200, NULL, NULL },
 	{ "code", JV_STRING, false, false, 1, 100, NULL, NULL },
@@ -190,6 +195,9 @@ const route_t routes[] = {
 	{ "PATCH", V1 "/me", api_me_patch, AUTH_SESSION, ROLE_VIEWER, me_patch_body, TX | MFAX, "change my name", "200", NULL },
 	{ "DELETE", V1 "/me", api_me_delete, AUTH_SESSION, ROLE_VIEWER, me_delete_body, TX | MFAX | NOIMP, "delete my account", "204", NULL },
 	{ "GET", V1 "/me/sessions", api_me_sessions, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX, "my sessions in this workspace", "200", NULL },
+	{ "GET", V1 "/me/export", api_me_export, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX | NOIMP, "a copy of my data", "200", NULL },
+	{ "POST", V1 "/me/email", api_me_email, AUTH_SESSION, ROLE_VIEWER, me_email_body, TX | MFAX | NOIMP, "change my sign-in address (a link to the new one)", "202", NULL },
+	{ "POST", V1 "/auth/email/confirm", api_email_confirm, AUTH_NONE, ROLE_NONE, token_body, TX, "confirm a new sign-in address", "200", NULL },
 	{ "DELETE", V1 "/me/sessions/{id}", api_me_session_delete, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX | NOIMP, "end one of my sessions", "204", NULL },
 
 	/* two-factor authentication */

@@ -167,3 +167,116 @@ begin
   return json_build_object('sessions', n_sessions, 'invitations', n_invitations, 'mail', n_mail,
                            'failed_logins', n_failed, 'audit_ips', n_ips);
 end $$;
+
+-- GET /me/export: what the service holds about the signed-in person, in every workspace they
+-- belong to (profile, memberships, sessions, the audit rows they wrote or that are about
+-- them), read in one snapshot and written down as user.data_exported.
+CREATE OR REPLACE FUNCTION app.me_export() RETURNS json
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid := app.current_user_id();
+  r json;
+begin
+  perform app.definer_enter(false);
+  if u is null then
+    return null;
+  end if;
+  perform app.audit_session('user.data_exported', 'user', u::text, '{}');
+  select json_build_object(
+    'exported_at', app.ts(now()),
+    'user', json_build_object('id', x.id, 'email', x.email, 'name', x.name,
+                              'email_confirmed_at', app.ts(x.email_confirmed_at),
+                              'mfa_enabled', x.totp_enabled_at is not null, 'mfa_enabled_at', app.ts(x.totp_enabled_at),
+                              'created_at', app.ts(x.created_at), 'updated_at', app.ts(x.updated_at)),
+    'memberships', coalesce((select json_agg(json_build_object(
+                       'workspace', json_build_object('id', t.id, 'slug', t.slug, 'name', t.name),
+                       'role', m.role, 'joined_at', app.ts(m.created_at)) order by m.created_at, t.id)
+                     from app.memberships m join app.tenants t on t.id = m.tenant_id where m.user_id = u), '[]'),
+    'sessions', coalesce((select json_agg(json_build_object(
+                    'id', s.id, 'workspace_id', s.tenant_id, 'created_at', app.ts(s.created_at),
+                    'last_used_at', app.ts(s.last_used_at), 'expires_at', app.ts(s.expires_at),
+                    'revoked_at', app.ts(s.revoked_at), 'ip', s.ip, 'user_agent', s.user_agent, 'aal', s.aal,
+                    'staff_access', s.impersonation_id is not null) order by s.created_at, s.id)
+                  from app.sessions s where s.user_id = u), '[]'),
+    'audit', coalesce((select json_agg((app.audit_json(a)::jsonb || jsonb_build_object('workspace_id', a.tenant_id))
+                                       order by a.tenant_id, a.seq)
+                       from app.audit_log a
+                       where a.tenant_id in (select m.tenant_id from app.memberships m where m.user_id = u)
+                         and (a.actor_id = u or (a.entity_type in ('user', 'member') and a.entity_id = u::text))), '[]'))
+  into r
+  from app.users x where x.id = u;
+  return r;
+end $$;
+
+-- POST /me/email, after the password: a single-use link (24 hours) to the new address, or,
+-- when that address has an account already, a mail saying so (the answer is the same).
+-- Returns 'sent', 'same' or 'no_session'. An earlier pending change is void.
+CREATE OR REPLACE FUNCTION app.me_email_change(p_new text, p_subject text, p_body bytea, p_subject_taken text, p_body_taken bytea) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid := app.current_user_id();
+  t uuid := app.session_tenant();
+  tok text;
+begin
+  perform app.definer_enter(false);
+  if u is null then
+    return 'no_session';
+  end if;
+  if exists (select 1 from app.users x where x.id = u and lower(x.email) = lower(p_new)) then
+    return 'same';
+  end if;
+  update app.user_tokens k set used_at = now()
+    where k.user_id = u and k.kind = 'email_change' and k.used_at is null;
+  if exists (select 1 from app.users x where lower(x.email) = lower(p_new)) then
+    insert into app.outbox (tenant_id, recipient, subject, body) values (t, p_new, p_subject_taken, p_body_taken);
+  else
+    tok := app.new_token();
+    insert into app.user_tokens (token_hash, user_id, tenant_id, kind, expires_at, new_email)
+      values (sha256(convert_to(tok, 'UTF8')), u, t, 'email_change', now() + interval '24 hours', p_new);
+    insert into app.outbox (tenant_id, user_id, recipient, subject, body, token)
+      values (t, u, p_new, p_subject, p_body, tok);
+  end if;
+  perform app.audit_session('user.email_change_requested', 'user', u::text, '{}');
+  return 'sent';
+end $$;
+
+-- POST /auth/email/confirm: the link of app.me_email_change makes its address the login
+-- address; the old address gets a notice; each workspace of the person logs user.email_changed.
+-- Returns 'changed', 'invalid' (unknown, used or expired) or 'taken'.
+CREATE OR REPLACE FUNCTION app.auth_email_confirm(p_token text, p_subject text, p_body bytea, p_ip text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  k app.user_tokens;
+  old text;
+  m record;
+begin
+  perform app.definer_enter(true);
+  select * into k from app.user_tokens x
+    where x.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and x.kind = 'email_change'
+      and x.used_at is null and x.expires_at > now()
+    for update;
+  if not found then
+    return 'invalid';
+  end if;
+  update app.user_tokens x set used_at = now() where x.token_hash = k.token_hash;
+  if exists (select 1 from app.users x where lower(x.email) = lower(k.new_email) and x.id <> k.user_id) then
+    return 'taken';
+  end if;
+  select x.email into old from app.users x where x.id = k.user_id;
+  if old is null then
+    return 'invalid';
+  end if;
+  update app.users x set email = k.new_email, email_confirmed_at = now(), updated_at = now() where x.id = k.user_id;
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body) values (k.tenant_id, null, old, p_subject, p_body);
+  for m in select x.tenant_id from app.memberships x where x.user_id = k.user_id loop
+    perform app.audit_write(m.tenant_id, k.user_id, k.new_email, 'user', 'user.email_changed', 'user', k.user_id::text,
+                            jsonb_build_object('email', jsonb_build_array(old, k.new_email)), p_ip);
+  end loop;
+  return 'changed';
+end $$;

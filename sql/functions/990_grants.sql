@@ -69,7 +69,9 @@ GRANT EXECUTE ON FUNCTION app.me_delete(), app.me_password_material(), app.me_pa
   app.workspace_delete(text), app.mail_enqueue(text, text, bytea), app.reauth_retry_after(), app.reauth_failed()
   TO planyard_app;
 -- Erasure from the history, for the caller's own live session (sql/functions/045_privacy.sql).
-GRANT EXECUTE ON FUNCTION app.me_delete_erase(), app.audit_erase_record(text, uuid) TO planyard_app;
+GRANT EXECUTE ON FUNCTION app.me_delete_erase(), app.audit_erase_record(text, uuid), app.me_export(),
+  app.me_email_change(text, text, bytea, text, bytea) TO planyard_app;
+GRANT EXECUTE ON FUNCTION app.auth_email_confirm(text, text, bytea, text) TO planyard_auth;
 -- The forecast cache, filled by a signed-in request reading a pour's forecast (its only
 -- caller): both do nothing without a live session.
 GRANT EXECUTE ON FUNCTION app.weather_cached(text, date), app.weather_store(text, date, jsonb) TO planyard_app;

@@ -335,5 +335,96 @@ class RetentionTest(PrivacyCase):
         self.assertEqual((r.json["invitations"], r.json["mail"]), (0, 0))
 
 
+class AccessTest(PrivacyCase):
+    """GET /me/export and the change of the sign-in address."""
+
+    def test_every_member_exports_their_own_data(self):
+        owner = self.workspace()
+        viewer = self.invite(owner, "viewer", "Vera Export %s" % uid())
+        second = self.workspace()   # the viewer belongs to a second workspace too
+        self.sql("insert into app.memberships (tenant_id, user_id, role) values ('%s', '%s', 'scheduler')"
+                 % (second.id, viewer.user_id), user="postgres")
+        self.assertEqual(owner.api("POST", "/customers", {"name": "Owner's own"}).status, 201)
+        self.assertEqual(viewer.api("PATCH", "/me", {"name": "Vera Renamed"}).status, 200)
+        # a viewer can't read the audit log or export the workspace, but gets their own copy
+        self.assertEqual(viewer.api("GET", "/audit").status, 403)
+        self.assertEqual(viewer.api("GET", "/exports/workspace.json").status, 403)
+        r = viewer.api("GET", "/me/export")
+        self.assertEqual(r.status, 200, r)
+        self.assertIn("attachment", r.header("content-disposition"))
+        d = r.json
+        self.assertEqual(set(d), {"exported_at", "user", "memberships", "sessions", "audit"})
+        self.assertEqual((d["user"]["id"], d["user"]["email"], d["user"]["name"]),
+                         (viewer.user_id, viewer.email, "Vera Renamed"))
+        self.assertNotIn("password_hash", json.dumps(d))
+        self.assertEqual(sorted((m["workspace"]["id"], m["role"]) for m in d["memberships"]),
+                         sorted([(owner.id, "viewer"), (second.id, "scheduler")]))
+        sids = {s["id"] for s in d["sessions"]}
+        self.assertIn(json.loads(__import__("base64").urlsafe_b64decode(viewer.token.split(".")[1] + "==").decode())["sid"], sids)
+        self.assertTrue(all(s["ip"] == "127.0.0.1" for s in d["sessions"]))
+        actions = [a["action"] for a in d["audit"]]
+        self.assertIn("member.joined", actions)
+        self.assertIn("user.data_exported", actions)
+        # nobody else's rows
+        self.assertTrue(all(a["actor"]["id"] == viewer.user_id or a["entity_id"] == viewer.user_id for a in d["audit"]), d["audit"])
+        self.assertNotIn("Owner's own", json.dumps(d))
+        # the export is in the log, in the same transaction
+        rows = owner.api("GET", "/audit?action=user.data_exported").json["data"]
+        self.assertEqual([a["actor"]["id"] for a in rows], [viewer.user_id])
+        self.assertEqual(self.server.api("GET", "/me/export").status, 401)
+
+    def test_changing_the_sign_in_address(self):
+        owner = self.workspace()
+        member = self.invite(owner, "scheduler", "Mover %s" % uid())
+        old, new = member.email, "moved-%s@example.com" % uid()
+        # the password is checked; bad addresses refused
+        r = member.api("POST", "/me/email", {"password": "Wrong-Password-123456", "email": new})
+        self.assertEqual(r.status, 401, r)
+        self.assertEqual(member.api("POST", "/me/email", {"password": PASSWORD, "email": "not-an-address"}).status, 400)
+        r = member.api("POST", "/me/email", {"password": PASSWORD, "email": old.upper()})
+        self.assertEqual(r.status, 400, r)
+        # a first request, then a second: only the second link works
+        r = member.api("POST", "/me/email", {"password": PASSWORD, "email": "first-" + new})
+        self.assertEqual((r.status, r.json), (202, {"status": "confirmation_sent"}))
+        first = self.sink.wait_for(to="first-" + new, subject="new Planyard sign-in").link_token("confirm-email")
+        r = member.api("POST", "/me/email", {"password": PASSWORD, "email": new})
+        self.assertEqual(r.status, 202, r)
+        mail = self.sink.wait_for(to=new, subject="new Planyard sign-in")
+        token = mail.link_token("confirm-email")
+        self.assertTrue(token and len(token) >= 22)
+        self.assertEqual(self.server.api("POST", "/auth/email/confirm", {"token": first}).status, 400)
+        # nothing changed yet: the old address still signs in
+        self.signin(member.slug, old)
+        # the token is stored only hashed, never in the log
+        self.assertEqual(self.sql("select count(*) from app.user_tokens where token_hash::text like '%%%s%%'" % token), "0")
+        self.assertNotIn(token, self.server.read_log())
+        r = self.server.api("POST", "/auth/email/confirm", {"token": token})
+        self.assertEqual((r.status, r.json), (200, {"status": "email_changed"}))
+        notice = self.sink.wait_for(to=old, subject="sign-in address was changed")
+        self.assertNotIn(new, notice.body)
+        # single use
+        r = self.server.api("POST", "/auth/email/confirm", {"token": token})
+        self.assertEqual((r.status, r.json["code"]), (400, "token_invalid"))
+        r = self.server.api("POST", "/auth/login", {"workspace": member.slug, "email": old, "password": PASSWORD})
+        self.assertEqual(r.status, 401)
+        again = self.signin(member.slug, new)
+        self.assertEqual(again.api("GET", "/me").json["user"]["email"], new)
+        rows = owner.api("GET", "/audit?action=user.email_changed").json["data"]
+        self.assertEqual(len(rows), 1)
+        self.assertEqual(rows[0]["changes"], {"email": [old, new]})
+        # an address that has an account gets a mail saying so, and no link; the answer is the same
+        r = again.api("POST", "/me/email", {"password": PASSWORD, "email": owner.email})
+        self.assertEqual((r.status, r.json), (202, {"status": "confirmation_sent"}))
+        taken = self.sink.wait_for(to=owner.email, subject="already on Planyard")
+        self.assertIsNone(taken.link_token("confirm-email"))
+        # an expired link is refused
+        r = again.api("POST", "/me/email", {"password": PASSWORD, "email": "late-" + new})
+        late = self.sink.wait_for(to="late-" + new, subject="new Planyard sign-in").link_token("confirm-email")
+        self.sql("update app.user_tokens set expires_at = now() - interval '1 second' where kind = 'email_change' "
+                 "and new_email = 'late-%s'" % new)
+        self.assertEqual(self.server.api("POST", "/auth/email/confirm", {"token": late}).status, 400)
+        self.assertTrue(self.verify(owner)["ok"])
+
+
 if __name__ == "__main__":
     unittest.main()
