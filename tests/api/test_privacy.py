@@ -14,7 +14,10 @@ import time
 import unittest
 import uuid
 
-from harness import Server
+from aiosmtpd.controller import Controller
+
+import smtp_sink
+from harness import BINARY, Server
 from smtp_sink import SmtpSink
 
 PASSWORD = "Tr1cky-Horse-Battery-42"
@@ -424,6 +427,80 @@ class AccessTest(PrivacyCase):
                  "and new_email = 'late-%s'" % new)
         self.assertEqual(self.server.api("POST", "/auth/email/confirm", {"token": late}).status, 400)
         self.assertTrue(self.verify(owner)["ok"])
+
+
+class TlsSink(SmtpSink):
+    """The SMTP sink offering (and requiring) STARTTLS with the given certificate."""
+
+    def __init__(self, port, cert, key):
+        super().__init__(port)
+        import ssl
+        self.ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.ctx.load_cert_chain(cert, key)
+
+    def start(self):
+        deadline = time.time() + 10
+        while True:
+            c = Controller(smtp_sink._Handler(self), hostname="127.0.0.1", port=self.port, ready_timeout=10,
+                           tls_context=self.ctx, require_starttls=True)
+            try:
+                c.start()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.2)
+        self._controller = c
+        return self
+
+
+class StarttlsTest(PrivacyCase):
+    """PLANYARD_SMTP_TLS=required: against a relay without STARTTLS the mail waits in the
+    outbox (never sent in clear) with a warning in the log, and goes out once the relay offers
+    STARTTLS (its certificate verified against PLANYARD_SMTP_CA_FILE)."""
+
+    @classmethod
+    def setUpClass(cls):
+        import tempfile
+        cls.tmp = tempfile.mkdtemp(prefix="planyard-smtp-tls-")
+        cls.cert, cls.key = os.path.join(cls.tmp, "cert.pem"), os.path.join(cls.tmp, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", cls.key, "-out", cls.cert,
+                        "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True)
+        os.chmod(cls.tmp, 0o755)
+        os.chmod(cls.cert, 0o644)
+        cls.extra_env = {"PLANYARD_SMTP_TLS": "required", "PLANYARD_SMTP_CA_FILE": cls.cert}
+        super().setUpClass()
+
+    def test_required_tls_never_sends_in_clear(self):
+        slug, email = "tls-" + uid(), "tls-%s@example.com" % uid()
+        r = self.server.api("POST", "/auth/signup", {"workspace_name": "TLS", "workspace_slug": slug,
+                                                     "name": "T", "email": email, "password": PASSWORD})
+        self.assertEqual(r.status, 202)
+        deadline = time.time() + 15
+        while "STARTTLS" not in (self.sql("select coalesce(last_error, '') from app.outbox where recipient = '%s'" % email)):
+            self.assertLess(time.time(), deadline, "the mail was not tried")
+            time.sleep(0.2)
+        self.assertEqual(self.sink.count(to=email), 0)
+        self.assertEqual(self.sql("select sent_at is null from app.outbox where recipient = '%s'" % email), "t")
+        self.assertTrue(any("STARTTLS" in json.dumps(l) for l in self.server.log_lines("warn")), "no warning logged")
+        # the relay now offers STARTTLS on the same port: the retry goes out, encrypted
+        self.sink.stop()
+        self.sink = TlsSink(self.sink.port, self.cert, self.key).start()
+        self.sql("update app.outbox set next_attempt_at = now() where recipient = '%s'" % email)
+        mail = self.sink.wait_for(to=email, subject="confirm", timeout=20)
+        self.assertTrue(mail.link_token("confirm"))
+
+    def test_serve_refuses_opportunistic_tls(self):
+        env = dict(os.environ, PLANYARD_SMTP_TLS="opportunistic", PLANYARD_DATABASE_URL="postgresql:///x",
+                   PLANYARD_AUTH_DATABASE_URL="postgresql:///x", PLANYARD_JOBS_DATABASE_URL="postgresql:///x",
+                   PLANYARD_TLS_CERT=self.cert, PLANYARD_TLS_KEY=self.key, PLANYARD_PUBLIC_URL=PUBLIC_URL,
+                   PLANYARD_JWT_SECRET="j" * 40, PLANYARD_PASSWORD_PEPPER="p" * 40, PLANYARD_DATA_KEY="d" * 40,
+                   PLANYARD_STRIPE_WEBHOOK_SECRET="whsec_" + "s" * 40, PLANYARD_CRON_SECRET="c" * 40,
+                   PLANYARD_DATA_DIR=os.path.join(self.tmp, "none"))
+        r = subprocess.run([BINARY, "serve"], env=env, capture_output=True, text=True, timeout=30, cwd=self.tmp)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("PLANYARD_SMTP_TLS", r.stderr)
 
 
 if __name__ == "__main__":
