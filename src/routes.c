@@ -175,6 +175,7 @@ static const jsonv_field_t workspace_delete_body[] = {
 const route_t routes[] = {
 	/* service */
 	{ "GET", "/healthz", api_healthz, AUTH_NONE, ROLE_NONE, NULL, ROUTE_ROOT, "liveness", "200", NULL },
+	{ "GET", "/.well-known/security.txt", api_security_txt, AUTH_NONE, ROLE_NONE, NULL, ROUTE_ROOT, "where to report a vulnerability (RFC 9116)", "200", NULL },
 	{ "GET", "/readyz", api_readyz, AUTH_NONE, ROLE_NONE, NULL, ROUTE_ROOT, "readiness: the database answers", "200", NULL },
 	{ "GET", V1 "/openapi.json", api_openapi, AUTH_NONE, ROLE_NONE, NULL, 0, "this contract, OpenAPI 3.1", "200", NULL },
 	{ "POST", V1 "/csp-report", api_csp_report, AUTH_NONE, ROLE_NONE, NULL, ROUTE_RAW_BODY, "CSP violation reports", "204", NULL },

@@ -200,6 +200,16 @@ int settings_check(const settings_t *s, enum settings_mode mode, char *err, size
 		snprintf(err, errlen, "PLANYARD_SMTP_TLS=opportunistic could send mail in clear; `serve` sends only over TLS");
 		return -1;
 	}
+	if (s->security_expires && (strlen(s->security_expires) != 20 || s->security_expires[4] != '-' ||
+				    s->security_expires[10] != 'T' || s->security_expires[19] != 'Z')) {
+		snprintf(err, errlen, "PLANYARD_SECURITY_EXPIRES must be an RFC 3339 time in UTC, like 2027-06-30T00:00:00Z");
+		return -1;
+	}
+	if (s->security_contact && strncmp(s->security_contact, "mailto:", 7) != 0 &&
+	    strncmp(s->security_contact, "https://", 8) != 0) {
+		snprintf(err, errlen, "PLANYARD_SECURITY_CONTACT must be a mailto: or https: URI");
+		return -1;
+	}
 	if (s->public_url && strncmp(s->public_url, "https://", 8) != 0 && strncmp(s->public_url, "http://", 7) != 0) {
 		snprintf(err, errlen, "PLANYARD_PUBLIC_URL must start with https://");
 		return -1;

@@ -17,7 +17,7 @@ import uuid
 from aiosmtpd.controller import Controller
 
 import smtp_sink
-from harness import BINARY, Server
+from harness import BINARY, ROOT, Server
 from smtp_sink import SmtpSink
 
 PASSWORD = "Tr1cky-Horse-Battery-42"
@@ -501,6 +501,63 @@ class StarttlsTest(PrivacyCase):
         r = subprocess.run([BINARY, "serve"], env=env, capture_output=True, text=True, timeout=30, cwd=self.tmp)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("PLANYARD_SMTP_TLS", r.stderr)
+
+
+class DisclosureTest(PrivacyCase):
+    extra_env = {"PLANYARD_SECURITY_CONTACT": "mailto:security@planyard.test",
+                 "PLANYARD_SECURITY_EXPIRES": "2031-01-31T00:00:00Z"}
+
+    def test_security_txt(self):
+        r = self.server.request("GET", "/.well-known/security.txt")
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(r.header("content-type").startswith("text/plain"), r.header("content-type"))
+        self.assertIsNotNone(r.header("strict-transport-security"))
+        fields = {}
+        for line in r.body.decode().splitlines():
+            if line and not line.startswith("#"):
+                k, v = line.split(": ", 1)
+                fields.setdefault(k, []).append(v)
+        self.assertEqual(fields["Contact"], ["mailto:security@planyard.test"])
+        self.assertEqual(fields["Expires"], ["2031-01-31T00:00:00Z"])
+        self.assertEqual(fields["Canonical"], [PUBLIC_URL + "/.well-known/security.txt"])
+        self.assertIn("Preferred-Languages", fields)
+        self.assertTrue(os.path.exists(os.path.join(ROOT, "SECURITY.md")))
+
+    def test_security_txt_defaults(self):
+        s = Server(env={"PLANYARD_PUBLIC_URL": "https://plan.example.net"})
+        try:
+            s.start()
+            text = s.request("GET", "/.well-known/security.txt").body.decode()
+        finally:
+            s.stop()
+            s.cleanup()
+        self.assertIn("Contact: mailto:security@plan.example.net\n", text)
+        exp = [l for l in text.splitlines() if l.startswith("Expires: ")][0][9:]
+        import datetime
+        days = (datetime.datetime.strptime(exp, "%Y-%m-%dT%H:%M:%SZ") - datetime.datetime.utcnow()).days
+        self.assertTrue(150 < days < 366, exp)
+
+    def test_the_scanners_find_what_they_look_for(self):
+        import tempfile
+        scan = os.path.join(ROOT, "scripts", "scan.sh")
+        self.assertEqual(subprocess.run(["bash", scan, "secrets"], capture_output=True).returncode, 0)
+        self.assertEqual(subprocess.run(["bash", scan, "deps"], capture_output=True).returncode, 0)
+        with tempfile.TemporaryDirectory() as d:
+            subprocess.run(["git", "init", "-q", d], check=True)
+            with open(os.path.join(d, "settings.env"), "w") as f:
+                f.write("AWS_KEY=" + "AKIA" + "Q7" * 8 + "\n")
+            subprocess.run(["git", "-C", d, "add", "settings.env"], check=True)
+            r = subprocess.run(["bash", scan, "secrets", d], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 1, r.stdout)
+            self.assertIn("settings.env", r.stdout)
+            with open(os.path.join(d, "package.json"), "w") as f:
+                json.dump({"name": "x", "dependencies": {"left-pad": "^1.3.0"}}, f)
+            with open(os.path.join(d, "package-lock.json"), "w") as f:
+                json.dump({"lockfileVersion": 3, "packages": {"": {}, "node_modules/left-pad": {"version": "1.3.0"}}}, f)
+            r = subprocess.run(["bash", scan, "deps", d], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 1, r.stdout)
+            self.assertIn("not an exact version", r.stdout)
+            self.assertIn("no sha512 integrity", r.stdout)
 
 
 if __name__ == "__main__":
