@@ -1821,6 +1821,36 @@ begin
   return next;
 end $$;
 
+CREATE FUNCTION app.mfa_confirm(p_step bigint, p_recovery bytea) RETURNS TABLE(status text, retry_after integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid := app.current_user_id();
+begin
+  perform app.definer_enter(false);
+  retry_after := 0;
+  if u is null or not exists (select 1 from app.users x where x.id = u and x.totp_enabled_at is not null) then
+    status := 'not_enabled';
+    return next;
+    return;
+  end if;
+  retry_after := app.mfa_retry_after(u);
+  if retry_after > 0 then
+    status := 'rate_limited';
+    return next;
+    return;
+  end if;
+  if not app.mfa_factor_use(u, p_step, p_recovery) then
+    perform app.rate_hit('mfa:acct:' || u::text);
+    status := 'invalid_code';
+    return next;
+    return;
+  end if;
+  status := 'ok';
+  return next;
+end $$;
+
 CREATE FUNCTION app.mfa_disable(p_step bigint, p_recovery bytea) RETURNS TABLE(status text, retry_after integer)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -4028,6 +4058,9 @@ GRANT ALL ON FUNCTION app.mfa_challenge_secret(p_token text) TO planyard_auth;
 
 REVOKE ALL ON FUNCTION app.mfa_challenge_verify(p_token text, p_step bigint, p_recovery bytea, p_ip text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.mfa_challenge_verify(p_token text, p_step bigint, p_recovery bytea, p_ip text) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.mfa_confirm(p_step bigint, p_recovery bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.mfa_confirm(p_step bigint, p_recovery bytea) TO planyard_app;
 
 REVOKE ALL ON FUNCTION app.mfa_disable(p_step bigint, p_recovery bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.mfa_disable(p_step bigint, p_recovery bytea) TO planyard_app;

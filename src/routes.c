@@ -79,6 +79,7 @@ static const jsonv_field_t password_body[] = {
 static const jsonv_field_t me_delete_body[] = {
 	{ "password", JV_STRING, true, false, 1, 100000, NULL, NULL },
 	{ "erase_history", JV_BOOL, false, false, 0, 0, NULL, NULL },
+	{ "code", JV_STRING, false, false, 1, 100, NULL, NULL },
 	JV_END,
 };
 static const jsonv_field_t me_email_body[] = {
@@ -159,7 +160,7 @@ static const jsonv_field_t accept_body[] = {
 };
 static const jsonv_field_t workspace_delete_body[] = {
 	{ "slug", JV_STRING, true, false, 1, 100, NULL, NULL }, { "password", JV_STRING, true, false, 1, 100000, NULL, NULL },
-	JV_END,
+	{ "code", JV_STRING, false, false, 1, 100, NULL, NULL }, JV_END,
 };
 
 /* The five routes of a collection of API.md "Operating data". */

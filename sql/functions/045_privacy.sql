@@ -280,3 +280,36 @@ begin
   end loop;
   return 'changed';
 end $$;
+
+-- Deleting the account or the workspace: the second factor of a user who has one (a TOTP
+-- step the server matched, or a recovery code's hash), used up like at sign-in. Returns
+-- 'ok', 'not_enabled', 'invalid_code' or 'rate_limited' (with the seconds to wait).
+CREATE OR REPLACE FUNCTION app.mfa_confirm(p_step bigint, p_recovery bytea) RETURNS TABLE(status text, retry_after integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid := app.current_user_id();
+begin
+  perform app.definer_enter(false);
+  retry_after := 0;
+  if u is null or not exists (select 1 from app.users x where x.id = u and x.totp_enabled_at is not null) then
+    status := 'not_enabled';
+    return next;
+    return;
+  end if;
+  retry_after := app.mfa_retry_after(u);
+  if retry_after > 0 then
+    status := 'rate_limited';
+    return next;
+    return;
+  end if;
+  if not app.mfa_factor_use(u, p_step, p_recovery) then
+    perform app.rate_hit('mfa:acct:' || u::text);
+    status := 'invalid_code';
+    return next;
+    return;
+  end if;
+  status := 'ok';
+  return next;
+end $$;

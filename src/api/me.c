@@ -9,6 +9,7 @@
 #include "../mail.h"
 #include "../db.h"
 #include "../jsonv.h"
+#include "mfa.h"
 #include "session.h"
 #include "reauth.h"
 #include "reply.h"
@@ -152,6 +153,8 @@ static int delete_finish(req_t *r)
 		req_problem(r, 401, "invalid_credentials", "the workspace, email or password is not right");
 		return 0;
 	}
+	if (mfa_require_code(r, req_json_str(r, "code")) < 0)
+		return 0;
 	PGresult *res;
 	if (db_run(r->db, json_is_true(eh) ? &erase : &keep, 0, NULL, &res) < 0) {
 		if (res)

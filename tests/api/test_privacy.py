@@ -429,6 +429,59 @@ class AccessTest(PrivacyCase):
         self.assertTrue(self.verify(owner)["ok"])
 
 
+def oath(secret, step):
+    """The 6-digit TOTP code of a base32 secret at a time step, by oathtool."""
+    out = subprocess.run(["oathtool", "--totp", "-b", secret, "-N", "@%d" % (step * 30)],
+                         capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+class SecondFactorTest(PrivacyCase):
+    """Deleting the workspace or the account asks for the second factor of a user who has one."""
+
+    def enable_totp(self, ws):
+        r = ws.api("POST", "/me/mfa/totp", {"password": PASSWORD})
+        self.assertEqual(r.status, 200, r)
+        secret = r.json["secret"]
+        left = 30 - time.time() % 30
+        if left < 6:
+            time.sleep(left + 0.3)
+        r = ws.api("POST", "/me/mfa/totp/activate", {"code": oath(secret, int(time.time()) // 30)})
+        self.assertEqual(r.status, 200, r)
+        self.sql("update app.users set totp_last_step = null where id = '%s'" % ws.user_id)
+        return secret, r.json["recovery_codes"]
+
+    def test_workspace_deletion_needs_the_code(self):
+        owner = self.workspace()
+        secret, _ = self.enable_totp(owner)
+        body = {"slug": owner.slug, "password": PASSWORD}
+        r = owner.api("DELETE", "/workspace", body)
+        self.assertEqual((r.status, r.json["code"]), (403, "mfa_code_required"), r)
+        now = int(time.time()) // 30
+        near = {oath(secret, now + d) for d in range(-2, 3)}
+        wrong = next(c for c in ("%06d" % i for i in range(1000000)) if c not in near)
+        r = owner.api("DELETE", "/workspace", dict(body, code=wrong))
+        self.assertEqual((r.status, r.json["code"]), (400, "invalid_code"), r)
+        self.assertEqual(owner.api("GET", "/workspace").status, 200)
+        r = owner.api("DELETE", "/workspace", dict(body, code=oath(secret, int(time.time()) // 30)))
+        self.assertEqual(r.status, 204, r)
+        self.assertEqual(self.sql("select count(*) from app.tenants where id = '%s'" % owner.id), "0")
+
+    def test_account_deletion_needs_the_code(self):
+        owner = self.workspace()
+        member = self.invite(owner, "viewer", "Two Factor %s" % uid())
+        _, codes = self.enable_totp(member)
+        r = member.api("DELETE", "/me", {"password": PASSWORD})
+        self.assertEqual((r.status, r.json["code"]), (403, "mfa_code_required"), r)
+        self.assertEqual(member.api("GET", "/me").status, 200)
+        r = member.api("DELETE", "/me", {"password": PASSWORD, "code": codes[0]})
+        self.assertEqual(r.status, 204, r)
+        self.assertEqual(self.sql("select count(*) from app.users where id = '%s'" % member.user_id), "0")
+        # a user without a second factor needs only the password
+        plain = self.invite(owner, "viewer", "One Factor %s" % uid())
+        self.assertEqual(plain.api("DELETE", "/me", {"password": PASSWORD}).status, 204)
+
+
 class TlsSink(SmtpSink):
     """The SMTP sink offering (and requiring) STARTTLS with the given certificate."""
 
