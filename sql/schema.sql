@@ -504,6 +504,26 @@ begin
   return true;
 end $$;
 
+CREATE FUNCTION app.auth_device_notice(p_session uuid, p_subject text, p_body bytea) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  s app.sessions;
+begin
+  perform app.definer_enter(true);
+  select * into s from app.sessions x where x.id = p_session and x.created_at > now() - interval '1 minute';
+  if not found or s.impersonation_id is not null
+     or not exists (select 1 from app.sessions x where x.user_id = s.user_id and x.id <> s.id and x.impersonation_id is null)
+     or exists (select 1 from app.sessions x where x.user_id = s.user_id and x.id <> s.id
+                and x.user_agent is not distinct from s.user_agent) then
+    return false;
+  end if;
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
+    select s.tenant_id, u.id, u.email, p_subject, p_body from app.users u where u.id = s.user_id;
+  return true;
+end $$;
+
 CREATE FUNCTION app.auth_email_confirm(p_token text, p_subject text, p_body bytea, p_ip text) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -571,6 +591,21 @@ begin
   insert into app.outbox (tenant_id, user_id, recipient, subject, body, token)
     select t, u, email, p_subject, p_body, tok from app.users where id = u;
   return 0;
+end $$;
+
+CREATE FUNCTION app.auth_lockout_notice(p_email text, p_subject text, p_body bytea) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  perform app.definer_enter(true);
+  if (select count(*) from app.rate_events e where e.key = 'login:acct:' || lower(p_email)
+      and e.at > now() - interval '15 minutes') <> 10 then
+    return false;
+  end if;
+  insert into app.outbox (user_id, recipient, subject, body)
+    select u.id, u.email, p_subject, p_body from app.users u where lower(u.email) = lower(p_email);
+  return found;
 end $$;
 
 CREATE FUNCTION app.auth_login_failed(p_tenant uuid, p_user uuid, p_email text, p_ip text) RETURNS void
@@ -1250,6 +1285,27 @@ CREATE FUNCTION app.impersonation_json(i app.impersonations) RETURNS json
     'active', i.revoked_at is null and case when i.redeemed_at is null then i.link_expires_at > now()
                                             else i.expires_at > now() end)
 $$;
+
+CREATE FUNCTION app.impersonation_notice(p_impersonation uuid, p_subject text, p_body bytea) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  n integer;
+begin
+  perform app.definer_enter(true);
+  select i.tenant_id into t from app.impersonations i
+    where i.id = p_impersonation and i.redeemed_at > now() - interval '1 minute';
+  if t is null then
+    return 0;
+  end if;
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
+    select t, u.id, u.email, p_subject, p_body from app.memberships m join app.users u on u.id = m.user_id
+    where m.tenant_id = t and m.role in ('owner', 'admin');
+  get diagnostics n = row_count;
+  return n;
+end $$;
 
 CREATE FUNCTION app.impersonation_redeem(p_token text, p_key_hash bytea, p_key_sealed bytea, p_ip text, p_ua text) RETURNS TABLE(status text, impersonation_id uuid, tenant_id uuid, user_id uuid, session_id uuid, expires_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1992,6 +2048,25 @@ CREATE FUNCTION app.new_token() RETURNS text
     AS $$
   select rtrim(translate(encode(ext.gen_random_bytes(32), 'base64'), '+/', '-_'), '=')
 $$;
+
+CREATE FUNCTION app.notice_admins(p_subject text, p_body bytea) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid := app.session_tenant();
+  n integer;
+begin
+  perform app.definer_enter(false);
+  if t is null then
+    return 0;
+  end if;
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
+    select t, u.id, u.email, p_subject, p_body from app.memberships m join app.users u on u.id = m.user_id
+    where m.tenant_id = t and m.role in ('owner', 'admin');
+  get diagnostics n = row_count;
+  return n;
+end $$;
 
 CREATE FUNCTION app.outbox_claim(p_limit integer) RETURNS TABLE(id bigint, channel text, recipient text, subject text, body bytea, attempts integer, token text, sealed_legacy boolean)
     LANGUAGE sql SECURITY DEFINER
@@ -3713,11 +3788,17 @@ REVOKE ALL ON FUNCTION app.audit_write(p_tenant uuid, p_actor uuid, p_email text
 REVOKE ALL ON FUNCTION app.auth_confirm(p_token text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.auth_confirm(p_token text) TO planyard_auth;
 
+REVOKE ALL ON FUNCTION app.auth_device_notice(p_session uuid, p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_device_notice(p_session uuid, p_subject text, p_body bytea) TO planyard_auth;
+
 REVOKE ALL ON FUNCTION app.auth_email_confirm(p_token text, p_subject text, p_body bytea, p_ip text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.auth_email_confirm(p_token text, p_subject text, p_body bytea, p_ip text) TO planyard_auth;
 
 REVOKE ALL ON FUNCTION app.auth_forgot(p_slug text, p_email text, p_subject text, p_body bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.auth_forgot(p_slug text, p_email text, p_subject text, p_body bytea) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.auth_lockout_notice(p_email text, p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_lockout_notice(p_email text, p_subject text, p_body bytea) TO planyard_auth;
 
 REVOKE ALL ON FUNCTION app.auth_login_failed(p_tenant uuid, p_user uuid, p_email text, p_ip text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.auth_login_failed(p_tenant uuid, p_user uuid, p_email text, p_ip text) TO planyard_auth;
@@ -3924,6 +4005,9 @@ GRANT ALL ON FUNCTION app.impersonation_json(i app.impersonations) TO planyard_a
 GRANT ALL ON FUNCTION app.impersonation_json(i app.impersonations) TO planyard_auth;
 GRANT ALL ON FUNCTION app.impersonation_json(i app.impersonations) TO planyard_jobs;
 
+REVOKE ALL ON FUNCTION app.impersonation_notice(p_impersonation uuid, p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.impersonation_notice(p_impersonation uuid, p_subject text, p_body bytea) TO planyard_auth;
+
 REVOKE ALL ON FUNCTION app.impersonation_redeem(p_token text, p_key_hash bytea, p_key_sealed bytea, p_ip text, p_ua text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.impersonation_redeem(p_token text, p_key_hash bytea, p_key_sealed bytea, p_ip text, p_ua text) TO planyard_auth;
 
@@ -4084,6 +4168,9 @@ REVOKE ALL ON FUNCTION app.new_token() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.new_token() TO planyard_app;
 GRANT ALL ON FUNCTION app.new_token() TO planyard_auth;
 GRANT ALL ON FUNCTION app.new_token() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.notice_admins(p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.notice_admins(p_subject text, p_body bytea) TO planyard_app;
 
 REVOKE ALL ON FUNCTION app.outbox_claim(p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.outbox_claim(p_limit integer) TO planyard_jobs;

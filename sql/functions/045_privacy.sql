@@ -313,3 +313,85 @@ begin
   status := 'ok';
   return next;
 end $$;
+
+-- ---- security notices (mail; the bodies are composed and sealed by the server) ----
+
+-- To the owners and admins of the session's workspace (a role granted, MFA turned off).
+CREATE OR REPLACE FUNCTION app.notice_admins(p_subject text, p_body bytea) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid := app.session_tenant();
+  n integer;
+begin
+  perform app.definer_enter(false);
+  if t is null then
+    return 0;
+  end if;
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
+    select t, u.id, u.email, p_subject, p_body from app.memberships m join app.users u on u.id = m.user_id
+    where m.tenant_id = t and m.role in ('owner', 'admin');
+  get diagnostics n = row_count;
+  return n;
+end $$;
+
+-- The failed sign-in that locks an account (the 10th within 15 minutes): a notice to it.
+CREATE OR REPLACE FUNCTION app.auth_lockout_notice(p_email text, p_subject text, p_body bytea) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  perform app.definer_enter(true);
+  if (select count(*) from app.rate_events e where e.key = 'login:acct:' || lower(p_email)
+      and e.at > now() - interval '15 minutes') <> 10 then
+    return false;
+  end if;
+  insert into app.outbox (user_id, recipient, subject, body)
+    select u.id, u.email, p_subject, p_body from app.users u where lower(u.email) = lower(p_email);
+  return found;
+end $$;
+
+-- A session just made from a browser none of the user's other sessions used (not on a
+-- first sign-in, not for staff): a notice to the user.
+CREATE OR REPLACE FUNCTION app.auth_device_notice(p_session uuid, p_subject text, p_body bytea) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  s app.sessions;
+begin
+  perform app.definer_enter(true);
+  select * into s from app.sessions x where x.id = p_session and x.created_at > now() - interval '1 minute';
+  if not found or s.impersonation_id is not null
+     or not exists (select 1 from app.sessions x where x.user_id = s.user_id and x.id <> s.id and x.impersonation_id is null)
+     or exists (select 1 from app.sessions x where x.user_id = s.user_id and x.id <> s.id
+                and x.user_agent is not distinct from s.user_agent) then
+    return false;
+  end if;
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
+    select s.tenant_id, u.id, u.email, p_subject, p_body from app.users u where u.id = s.user_id;
+  return true;
+end $$;
+
+-- Staff access just redeemed: a notice to the workspace's owners and admins.
+CREATE OR REPLACE FUNCTION app.impersonation_notice(p_impersonation uuid, p_subject text, p_body bytea) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  n integer;
+begin
+  perform app.definer_enter(true);
+  select i.tenant_id into t from app.impersonations i
+    where i.id = p_impersonation and i.redeemed_at > now() - interval '1 minute';
+  if t is null then
+    return 0;
+  end if;
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
+    select t, u.id, u.email, p_subject, p_body from app.memberships m join app.users u on u.id = m.user_id
+    where m.tenant_id = t and m.role in ('owner', 'admin');
+  get diagnostics n = row_count;
+  return n;
+end $$;

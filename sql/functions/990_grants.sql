@@ -70,8 +70,10 @@ GRANT EXECUTE ON FUNCTION app.me_delete(), app.me_password_material(), app.me_pa
   TO planyard_app;
 -- Erasure from the history, for the caller's own live session (sql/functions/045_privacy.sql).
 GRANT EXECUTE ON FUNCTION app.me_delete_erase(), app.audit_erase_record(text, uuid), app.me_export(),
-  app.me_email_change(text, text, bytea, text, bytea), app.mfa_confirm(bigint, bytea) TO planyard_app;
-GRANT EXECUTE ON FUNCTION app.auth_email_confirm(text, text, bytea, text) TO planyard_auth;
+  app.me_email_change(text, text, bytea, text, bytea), app.mfa_confirm(bigint, bytea),
+  app.notice_admins(text, bytea) TO planyard_app;
+GRANT EXECUTE ON FUNCTION app.auth_email_confirm(text, text, bytea, text), app.auth_lockout_notice(text, text, bytea),
+  app.auth_device_notice(uuid, text, bytea), app.impersonation_notice(uuid, text, bytea) TO planyard_auth;
 -- The forecast cache, filled by a signed-in request reading a pour's forecast (its only
 -- caller): both do nothing without a live session.
 GRANT EXECUTE ON FUNCTION app.weather_cached(text, date), app.weather_store(text, date, jsonb) TO planyard_app;

@@ -18,6 +18,7 @@
 #include "session.h"
 #include "../auth/totp.h"
 #include "reauth.h"
+#include "notices.h"
 #include "reply.h"
 
 #define CHALLENGE_TTL 300
@@ -389,10 +390,13 @@ static int code_finish(req_t *r)
 	const char *status = PQgetvalue(res, 0, 0);
 	if (strcmp(status, "ok") == 0) {
 		PQclear(res);
-		if (codes)
+		if (codes) {
 			req_json(r, 200, json_pack("{s:o}", "recovery_codes", codes));
-		else
+		} else if (r->auth.role >= ROLE_ADMIN && notice_mfa_off(r) < 0) {
+			return reply_db_fault(r);
+		} else {
 			req_no_content(r);
+		}
 		return 0;
 	}
 	json_decref(codes);

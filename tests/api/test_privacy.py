@@ -118,6 +118,18 @@ class PrivacyCase(unittest.TestCase):
     def cron_call(self, job):
         return self.server.api("POST", "/internal/cron/" + job, headers={"Authorization": "Bearer " + self.cron})
 
+    def enable_totp(self, ws):
+        r = ws.api("POST", "/me/mfa/totp", {"password": PASSWORD})
+        self.assertEqual(r.status, 200, r)
+        secret = r.json["secret"]
+        left = 30 - time.time() % 30
+        if left < 6:
+            time.sleep(left + 0.3)
+        r = ws.api("POST", "/me/mfa/totp/activate", {"code": oath(secret, int(time.time()) // 30)})
+        self.assertEqual(r.status, 200, r)
+        self.sql("update app.users set totp_last_step = null where id = '%s'" % ws.user_id)
+        return secret, r.json["recovery_codes"]
+
     def reseal(self, tenant):
         """Recomputes a workspace's chain as the server writes it: what a clock set back at
         the time of writing would have produced for rows whose `at` a test moved."""
@@ -439,18 +451,6 @@ def oath(secret, step):
 class SecondFactorTest(PrivacyCase):
     """Deleting the workspace or the account asks for the second factor of a user who has one."""
 
-    def enable_totp(self, ws):
-        r = ws.api("POST", "/me/mfa/totp", {"password": PASSWORD})
-        self.assertEqual(r.status, 200, r)
-        secret = r.json["secret"]
-        left = 30 - time.time() % 30
-        if left < 6:
-            time.sleep(left + 0.3)
-        r = ws.api("POST", "/me/mfa/totp/activate", {"code": oath(secret, int(time.time()) // 30)})
-        self.assertEqual(r.status, 200, r)
-        self.sql("update app.users set totp_last_step = null where id = '%s'" % ws.user_id)
-        return secret, r.json["recovery_codes"]
-
     def test_workspace_deletion_needs_the_code(self):
         owner = self.workspace()
         secret, _ = self.enable_totp(owner)
@@ -480,6 +480,88 @@ class SecondFactorTest(PrivacyCase):
         # a user without a second factor needs only the password
         plain = self.invite(owner, "viewer", "One Factor %s" % uid())
         self.assertEqual(plain.api("DELETE", "/me", {"password": PASSWORD}).status, 204)
+
+
+class NoticeTest(PrivacyCase):
+    """Security notices by mail, each to whom it concerns."""
+
+    def test_a_new_admin_or_owner_is_told_to_owners_and_admins(self):
+        owner = self.workspace()
+        admin = self.invite(owner, "admin", "Ada Admin %s" % uid())
+        member = self.invite(owner, "viewer", "Mo Member %s" % uid())
+        n_owner, n_admin = self.sink.count(to=owner.email), self.sink.count(to=admin.email)
+        self.assertEqual(admin.api("PATCH", "/members/%s" % member.user_id, {"role": "scheduler"}).status, 200)
+        time.sleep(1.5)
+        self.assertEqual(self.sink.count(to=owner.email, subject="Security notice"), 0)
+        self.assertEqual(admin.api("PATCH", "/members/%s" % member.user_id, {"role": "admin"}).status, 200)
+        for who in (owner.email, admin.email, member.email):
+            m = self.sink.wait_for(to=who, subject="a new admin")
+            self.assertIn(member.email, m.body)
+            self.assertIn(admin.email, m.body)
+        # the same role again tells nobody anything new
+        self.assertEqual(owner.api("PATCH", "/members/%s" % member.user_id, {"role": "admin"}).status, 200)
+        self.assertEqual(owner.api("PATCH", "/members/%s" % member.user_id, {"role": "owner"}).status, 200)
+        self.sink.wait_for(to=admin.email, subject="a new owner")
+        time.sleep(1)
+        self.assertEqual(self.sink.count(to=owner.email, subject="a new admin"), 1)
+        self.assertGreater(self.sink.count(to=owner.email), n_owner)
+        self.assertGreater(self.sink.count(to=admin.email), n_admin)
+
+    def test_mfa_turned_off_by_an_admin_is_told(self):
+        owner = self.workspace()
+        admin = self.invite(owner, "admin", "Otto Admin %s" % uid())
+        viewer = self.invite(owner, "viewer", "Vic Viewer %s" % uid())
+        for ws in (admin, viewer):
+            secret, _ = self.enable_totp(ws)
+            r = ws.api("DELETE", "/me/mfa/totp", {"password": PASSWORD, "code": oath(secret, int(time.time()) // 30)})
+            self.assertEqual(r.status, 204, r)
+        m = self.sink.wait_for(to=owner.email, subject="two-factor authentication turned off")
+        self.assertIn(admin.email, m.body)
+        time.sleep(1)
+        self.assertEqual(self.sink.count(to=owner.email, subject="two-factor authentication turned off"), 1)
+        self.assertEqual(self.sink.count(to=viewer.email, subject="Security notice"), 0)
+
+    def test_a_lockout_is_told_to_the_account(self):
+        owner = self.workspace()
+        body = {"workspace": owner.slug, "email": owner.email, "password": "Wrong-Password-123456"}
+        for i in range(10):
+            self.assertEqual(self.server.api("POST", "/auth/login", body).status, 401, i)
+        self.assertEqual(self.server.api("POST", "/auth/login", body).status, 429)
+        m = self.sink.wait_for(to=owner.email, subject="account is locked")
+        self.assertIn("127.0.0.1", m.body)
+        self.assertNotIn("Wrong-Password", m.content.decode("utf-8", "replace"))
+        time.sleep(1)
+        self.assertEqual(self.sink.count(to=owner.email, subject="account is locked"), 1)
+
+    def test_a_sign_in_from_a_new_browser_is_told_to_the_user(self):
+        owner = self.workspace()   # its first sign-in: nothing to compare with, no notice
+        time.sleep(1)
+        self.assertEqual(self.sink.count(to=owner.email, subject="new browser"), 0)
+        body = {"workspace": owner.slug, "email": owner.email, "password": PASSWORD}
+        ua = {"User-Agent": "Mozilla/5.0 (X11; Linux) Firefox/199.0 %s" % uid()}
+        self.assertEqual(self.server.api("POST", "/auth/login", body, headers=ua).status, 200)
+        m = self.sink.wait_for(to=owner.email, subject="new browser")
+        self.assertIn(ua["User-Agent"], m.body)
+        # the same browser again: no second notice
+        self.assertEqual(self.server.api("POST", "/auth/login", body, headers=ua).status, 200)
+        self.assertEqual(self.server.api("POST", "/auth/login", body).status, 200)
+        time.sleep(1)
+        self.assertEqual(self.sink.count(to=owner.email, subject="new browser"), 1)
+
+    def test_staff_access_is_told_to_owners_and_admins(self):
+        owner = self.workspace()
+        admin = self.invite(owner, "admin", "Sue Admin %s" % uid())
+        viewer = self.invite(owner, "viewer", "Val Viewer %s" % uid())
+        r = subprocess.run([BINARY, "platform", "impersonate", "--workspace", owner.slug, "--user", viewer.email,
+                            "--staff", "Sam Support", "--reason", "ticket 1: pours missing"],
+                           env=self.server.env(), capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        token = r.stdout.strip().split("#token=")[1]
+        r = self.server.api("POST", "/auth/impersonation/redeem", {"token": token})
+        self.assertEqual(r.status, 200, r)
+        for who in (owner.email, admin.email):
+            self.sink.wait_for(to=who, subject="staff access")
+        self.assertEqual(self.sink.count(to=viewer.email, subject="staff access"), 0)
 
 
 class TlsSink(SmtpSink):
