@@ -2956,6 +2956,51 @@ begin
   return g;
 end $$;
 
+CREATE FUNCTION platform.impersonation_granted_notice(p_impersonation uuid, p_subject text, p_body bytea) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  n integer;
+begin
+  perform app.definer_enter(true);
+  select i.tenant_id into t from app.impersonations i
+    where i.id = p_impersonation and i.redeemed_at is null and i.created_at > now() - interval '1 minute';
+  if t is null then
+    return 0;
+  end if;
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
+    select t, u.id, u.email, p_subject, p_body from app.memberships m join app.users u on u.id = m.user_id
+    where m.tenant_id = t and m.role in ('owner', 'admin');
+  get diagnostics n = row_count;
+  return n;
+end $$;
+
+CREATE FUNCTION platform.notify_owners(p_subject text, p_body bytea) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  n integer;
+begin
+  perform app.definer_enter(true);
+  if length(btrim(coalesce(p_subject, ''))) = 0 then
+    raise exception 'the subject is required' using errcode = '22023';
+  end if;
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
+    select distinct on (u.id) m.tenant_id, u.id, u.email, p_subject, p_body
+    from app.memberships m join app.users u on u.id = m.user_id
+    where m.role = 'owner' order by u.id, m.created_at;
+  get diagnostics n = row_count;
+  for t in select x.id from app.tenants x loop
+    perform app.audit_write(t, null, null, 'platform', 'platform.owners_notified', 'workspace', t::text,
+                            jsonb_build_object('subject', jsonb_build_array(null, p_subject)), null);
+  end loop;
+  return n;
+end $$;
+
 CREATE TABLE app.billing (
     tenant_id uuid NOT NULL,
     customer_id text,
@@ -4461,6 +4506,12 @@ GRANT ALL ON FUNCTION app.workspace_update(b jsonb) TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION platform.impersonate(p_slug text, p_email text, p_staff text, p_reason text, p_token_hash bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION platform.impersonate(p_slug text, p_email text, p_staff text, p_reason text, p_token_hash bytea) TO planyard_platform;
+
+REVOKE ALL ON FUNCTION platform.impersonation_granted_notice(p_impersonation uuid, p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION platform.impersonation_granted_notice(p_impersonation uuid, p_subject text, p_body bytea) TO planyard_platform;
+
+REVOKE ALL ON FUNCTION platform.notify_owners(p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION platform.notify_owners(p_subject text, p_body bytea) TO planyard_platform;
 
 GRANT SELECT ON TABLE app.billing TO planyard_app;
 

@@ -395,3 +395,54 @@ begin
   get diagnostics n = row_count;
   return n;
 end $$;
+
+-- ---- the operator's notices ----
+
+-- Staff access granted (`planyard platform impersonate`): the workspace's owners and admins
+-- are told in the same transaction as the grant.
+CREATE OR REPLACE FUNCTION platform.impersonation_granted_notice(p_impersonation uuid, p_subject text, p_body bytea) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  n integer;
+begin
+  perform app.definer_enter(true);
+  select i.tenant_id into t from app.impersonations i
+    where i.id = p_impersonation and i.redeemed_at is null and i.created_at > now() - interval '1 minute';
+  if t is null then
+    return 0;
+  end if;
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
+    select t, u.id, u.email, p_subject, p_body from app.memberships m join app.users u on u.id = m.user_id
+    where m.tenant_id = t and m.role in ('owner', 'admin');
+  get diagnostics n = row_count;
+  return n;
+end $$;
+
+-- `planyard platform notify`: one message to every owner of a workspace (an owner of several
+-- gets it once), and a platform.owners_notified row in each workspace's audit log.
+CREATE OR REPLACE FUNCTION platform.notify_owners(p_subject text, p_body bytea) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  n integer;
+begin
+  perform app.definer_enter(true);
+  if length(btrim(coalesce(p_subject, ''))) = 0 then
+    raise exception 'the subject is required' using errcode = '22023';
+  end if;
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
+    select distinct on (u.id) m.tenant_id, u.id, u.email, p_subject, p_body
+    from app.memberships m join app.users u on u.id = m.user_id
+    where m.role = 'owner' order by u.id, m.created_at;
+  get diagnostics n = row_count;
+  for t in select x.id from app.tenants x loop
+    perform app.audit_write(t, null, null, 'platform', 'platform.owners_notified', 'workspace', t::text,
+                            jsonb_build_object('subject', jsonb_build_array(null, p_subject)), null);
+  end loop;
+  return n;
+end $$;

@@ -96,7 +96,8 @@ GRANT EXECUTE ON FUNCTION app.outbox_claim(integer), app.outbox_done(bigint, boo
   TO planyard_jobs;
 GRANT EXECUTE ON FUNCTION app.privacy_retention(integer, integer, integer, integer, integer) TO planyard_jobs;
 -- Staff tooling.
-GRANT EXECUTE ON FUNCTION platform.impersonate(text, text, text, text, bytea) TO planyard_platform;
+GRANT EXECUTE ON FUNCTION platform.impersonate(text, text, text, text, bytea),
+  platform.impersonation_granted_notice(uuid, text, bytea), platform.notify_owners(text, bytea) TO planyard_platform;
 
 -- What the pre-session handlers read of the session they have just made (the tokens body),
 -- under the same row-level security as a request.

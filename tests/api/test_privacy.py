@@ -557,11 +557,50 @@ class NoticeTest(PrivacyCase):
                            env=self.server.env(), capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
         token = r.stdout.strip().split("#token=")[1]
+        self.assertNotIn(token, r.stderr)
+        # granted: the staff member, the user and the reason
+        for who in (owner.email, admin.email):
+            m = self.sink.wait_for(to=who, subject="staff access")
+            self.assertIn("Sam Support", m.body)
+            self.assertIn("ticket 1: pours missing", m.body)
+            self.assertNotIn(token, m.content.decode())
         r = self.server.api("POST", "/auth/impersonation/redeem", {"token": token})
         self.assertEqual(r.status, 200, r)
+        # redeemed: a second notice
         for who in (owner.email, admin.email):
-            self.sink.wait_for(to=who, subject="staff access")
+            self.sink.wait_for(to=who, subject="staff access", count=2)
         self.assertEqual(self.sink.count(to=viewer.email, subject="staff access"), 0)
+
+    def test_the_operator_notifies_every_owner(self):
+        a, b = self.workspace(), self.workspace()
+        admin = self.invite(a, "admin", "Not An Owner %s" % uid())
+        # b's owner also owns a: one message for them all the same
+        self.sql("insert into app.memberships (tenant_id, user_id, role) values ('%s', '%s', 'owner')" % (a.id, b.user_id))
+        subject = "Planned maintenance %s" % uid()
+        path = os.path.join(self.server.data_dir, "notice.txt")
+        with open(path, "w") as f:
+            f.write("Hello,\n\nPlanyard will be down for 10 minutes on Sunday.\n")
+        r = subprocess.run([BINARY, "platform", "notify", "--subject", subject, "--body-file", path],
+                           env=self.server.env(), capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"^queued for \d+ owners\n$")
+        for who in (a.email, b.email):
+            m = self.sink.wait_for(to=who, subject=subject)
+            self.assertIn("down for 10 minutes", m.body)
+        time.sleep(1)
+        self.assertEqual(self.sink.count(to=b.email, subject=subject), 1)
+        self.assertEqual(self.sink.count(to=admin.email, subject=subject), 0)
+        rows = a.api("GET", "/audit?action=platform.owners_notified").json["data"]
+        self.assertEqual(len(rows), 1)
+        self.assertEqual((rows[0]["actor"]["kind"], rows[0]["changes"]), ("platform", {"subject": [None, subject]}))
+        self.assertTrue(self.verify(a)["ok"])
+        # bad input: nothing sent
+        r = subprocess.run([BINARY, "platform", "notify", "--subject", "", "--body-file", path],
+                           env=self.server.env(), capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 2)
+        r = subprocess.run([BINARY, "platform", "notify", "--subject", "x", "--body-file", path + ".missing"],
+                           env=self.server.env(), capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 1)
 
 
 class TlsSink(SmtpSink):
