@@ -4,7 +4,7 @@ import { TRADES, tradeLabel } from '../store.js';
 import { crudScreen, opt, req, nameOf, options } from './crud.js';
 
 export default crudScreen({
-  title: 'Employees', singular: 'employee', path: '/employees',
+  title: 'Employees', singular: 'employee', path: '/employees', erasable: true,
   lookups: ['/regions'],
   invalidates: ['/employees'],
   sort: (a, b) => a.name.localeCompare(b.name),
