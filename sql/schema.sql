@@ -202,7 +202,7 @@ begin
   return n;
 end $$;
 
-CREATE FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text) RETURNS void
+CREATE FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text, p_tenants uuid[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -215,12 +215,15 @@ begin
   delete from app.outbox o where lower(o.recipient) = e or o.user_id = p_user;
   delete from app.rate_events r where r.key in ('login:acct:' || e, 'forgot:acct:' || e, 'resend:acct:' || e);
   for t in select distinct a.tenant_id from app.audit_log a
-           where a.actor_id = p_user or a.entity_id = p_user::text or strpos(lower(a.changes::text), e) > 0 loop
+           where a.actor_id = p_user or a.entity_id = p_user::text
+              or (strpos(lower(a.changes::text), e) > 0
+                  and (a.tenant_id = any (p_tenants) or a.action = 'auth.login_failed' or a.entity_type = 'invitation')) loop
     n := app.audit_erase_fields(t, array(select a.id from app.audit_log a where a.tenant_id = t and a.actor_id = p_user),
                                 array[1, 3]);
     n := n + app.audit_erase_fields(t, array(
            select a.id from app.audit_log a where a.tenant_id = t
-             and (strpos(lower(a.changes::text), e) > 0
+             and ((strpos(lower(a.changes::text), e) > 0
+                   and (t = any (p_tenants) or a.action = 'auth.login_failed' or a.entity_type = 'invitation'))
                   or (a.entity_id = p_user::text and strpos(a.changes::text, to_jsonb(p_name)::text) > 0))), array[2]);
     perform app.audit_write(t, null, null, 'system', 'audit.personal_data_erased', 'user', p_user::text,
                             jsonb_build_object('rows', jsonb_build_array(null, n)), null);
@@ -237,6 +240,8 @@ declare
   n integer;
 begin
   perform app.definer_enter(false);
+  -- the records' policies read the workspace from app.definer_tenant here: the session's
+  perform set_config('app.definer_tenant', coalesce(t::text, ''), true);
   if t is null or p_type not in ('employee', 'customer') or p_id is null
      or (p_type = 'employee' and exists (select 1 from app.employees x where x.tenant_id = t and x.id = p_id))
      or (p_type = 'customer' and exists (select 1 from app.customers x where x.tenant_id = t and x.id = p_id)) then
@@ -1611,6 +1616,7 @@ CREATE FUNCTION app.me_delete_erase() RETURNS text
 declare
   u uuid := app.current_user_id();
   who app.users;
+  ts uuid[];
 begin
   perform app.definer_enter(false);
   if u is null then
@@ -1622,8 +1628,9 @@ begin
     return 'sole_owner';
   end if;
   select * into who from app.users where id = u;
+  ts := array(select m.tenant_id from app.memberships m where m.user_id = u);
   delete from app.users where id = u;
-  perform app.audit_erase_person(u, who.email, who.name);
+  perform app.audit_erase_person(u, who.email, who.name, ts);
   return 'deleted';
 end $$;
 
@@ -3781,10 +3788,10 @@ GRANT ALL ON FUNCTION app.audit_erase_fields(p_tenant uuid, p_ids uuid[], p_fiel
 GRANT ALL ON FUNCTION app.audit_erase_fields(p_tenant uuid, p_ids uuid[], p_fields integer[]) TO planyard_auth;
 GRANT ALL ON FUNCTION app.audit_erase_fields(p_tenant uuid, p_ids uuid[], p_fields integer[]) TO planyard_jobs;
 
-REVOKE ALL ON FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text) TO planyard_app;
-GRANT ALL ON FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text) TO planyard_auth;
-GRANT ALL ON FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text) TO planyard_jobs;
+REVOKE ALL ON FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text, p_tenants uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text, p_tenants uuid[]) TO planyard_app;
+GRANT ALL ON FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text, p_tenants uuid[]) TO planyard_auth;
+GRANT ALL ON FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text, p_tenants uuid[]) TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.audit_erase_record(p_type text, p_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.audit_erase_record(p_type text, p_id uuid) TO planyard_app;

@@ -30,11 +30,13 @@ begin
   return n;
 end $$;
 
--- A person's traces in every workspace's history: their address and client address on the
--- rows they wrote, and the changes that name them (their address anywhere, their name on
--- rows about them). Each workspace touched gets an audit.personal_data_erased row.
+-- A person's traces in the history: their address and client address on the rows they
+-- wrote, and the changes that name them: their address in the workspaces they belonged to
+-- (p_tenants), in failed sign-ins and invitations anywhere, and their name on rows about them.
+-- Another workspace's own records that happen to hold the address (a customer's email) are
+-- that workspace's, and stay. Each workspace touched gets an audit.personal_data_erased row.
 -- Runs as its caller (app.me_delete_erase).
-CREATE OR REPLACE FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text) RETURNS void
+CREATE OR REPLACE FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text, p_tenants uuid[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -47,12 +49,15 @@ begin
   delete from app.outbox o where lower(o.recipient) = e or o.user_id = p_user;
   delete from app.rate_events r where r.key in ('login:acct:' || e, 'forgot:acct:' || e, 'resend:acct:' || e);
   for t in select distinct a.tenant_id from app.audit_log a
-           where a.actor_id = p_user or a.entity_id = p_user::text or strpos(lower(a.changes::text), e) > 0 loop
+           where a.actor_id = p_user or a.entity_id = p_user::text
+              or (strpos(lower(a.changes::text), e) > 0
+                  and (a.tenant_id = any (p_tenants) or a.action = 'auth.login_failed' or a.entity_type = 'invitation')) loop
     n := app.audit_erase_fields(t, array(select a.id from app.audit_log a where a.tenant_id = t and a.actor_id = p_user),
                                 array[1, 3]);
     n := n + app.audit_erase_fields(t, array(
            select a.id from app.audit_log a where a.tenant_id = t
-             and (strpos(lower(a.changes::text), e) > 0
+             and ((strpos(lower(a.changes::text), e) > 0
+                   and (t = any (p_tenants) or a.action = 'auth.login_failed' or a.entity_type = 'invitation'))
                   or (a.entity_id = p_user::text and strpos(a.changes::text, to_jsonb(p_name)::text) > 0))), array[2]);
     perform app.audit_write(t, null, null, 'system', 'audit.personal_data_erased', 'user', p_user::text,
                             jsonb_build_object('rows', jsonb_build_array(null, n)), null);
@@ -67,6 +72,7 @@ CREATE OR REPLACE FUNCTION app.me_delete_erase() RETURNS text
 declare
   u uuid := app.current_user_id();
   who app.users;
+  ts uuid[];
 begin
   perform app.definer_enter(false);
   if u is null then
@@ -78,8 +84,9 @@ begin
     return 'sole_owner';
   end if;
   select * into who from app.users where id = u;
+  ts := array(select m.tenant_id from app.memberships m where m.user_id = u);
   delete from app.users where id = u;
-  perform app.audit_erase_person(u, who.email, who.name);
+  perform app.audit_erase_person(u, who.email, who.name, ts);
   return 'deleted';
 end $$;
 
@@ -96,6 +103,8 @@ declare
   n integer;
 begin
   perform app.definer_enter(false);
+  -- the records' policies read the workspace from app.definer_tenant here: the session's
+  perform set_config('app.definer_tenant', coalesce(t::text, ''), true);
   if t is null or p_type not in ('employee', 'customer') or p_id is null
      or (p_type = 'employee' and exists (select 1 from app.employees x where x.tenant_id = t and x.id = p_id))
      or (p_type = 'customer' and exists (select 1 from app.customers x where x.tenant_id = t and x.id = p_id)) then

@@ -183,6 +183,21 @@ class ErasureTest(PrivacyCase):
         own = owner.api("GET", "/audit?actor_id=%s&limit=200" % owner.user_id).json["data"]
         self.assertTrue(own and all(a["actor"]["email"] == owner.email for a in own))
 
+    def test_another_workspaces_own_records_stay(self):
+        """A workspace the person never belonged to keeps its own records holding the same
+        address (a customer's email) and their history; a failed sign-in there goes."""
+        owner, other = self.workspace(), self.workspace()
+        member = self.invite(owner, "viewer", "Cora Crossover %s" % uid())
+        self.assertEqual(other.api("POST", "/customers", {"name": "Their customer", "email": member.email}).status, 201)
+        self.assertEqual(self.server.api("POST", "/auth/login", {"workspace": other.slug, "email": member.email,
+                                                                 "password": "Wrong-Password-123456"}).status, 401)
+        self.assertEqual(member.api("DELETE", "/me", {"password": PASSWORD, "erase_history": True}).status, 204)
+        self.assertEqual(self.traces(member.email), {"customers": 1, "audit_log": 1})
+        self.assertEqual(self.sql("select tenant_id::text || ' ' || action from app.audit_log where strpos(changes::text, '%s') > 0"
+                                  % member.email), other.id + " customer.created")
+        self.assertTrue(self.verify(other)["ok"])
+        self.assertTrue(self.verify(owner)["ok"])
+
     def test_delete_me_without_erasing_keeps_the_history(self):
         owner = self.workspace()
         member = self.invite(owner, "viewer", "Kept Person %s" % uid())

@@ -176,6 +176,7 @@ const owner = { workspace: `cedar-${tag}`, company: 'Cedar & Stone Concrete', na
 const page = await newPage('owner');
 let monday = null;
 let mfaSecret = null;
+let mfaRecovery = null;  // one recovery code, kept for the workspace deletion
 
 await step('sign-in page: security headers and the form', async () => {
   const r = await page.goto(BASE + '/signin');
@@ -654,6 +655,7 @@ await step('two-factor enrolment: QR code, code, recovery codes shown once', asy
   await card.getByRole('button', { name: 'Turn on' }).click();
   await card.locator('#recovery-codes li').first().waitFor();
   assert(await card.locator('#recovery-codes li').count() === 10, 'there should be 10 recovery codes');
+  mfaRecovery = (await card.locator('#recovery-codes li').first().textContent()).trim();
   await card.getByRole('button', { name: 'I saved them' }).click();
   await card.getByText('Signing in asks for a code').waitFor();
 });
@@ -786,6 +788,8 @@ await step('delete the workspace: the slug must be typed; then it is gone', asyn
   assert(await del.isDisabled(), 'deleting is possible without the slug');
   await zone.getByLabel(/Type the workspace address/).fill(owner.workspace);
   await zone.getByLabel('Your password').fill(owner.password);
+  // an owner with two-factor authentication confirms with a code (here a recovery code)
+  if (mfaRecovery) await zone.getByLabel(/authenticator app, or a recovery code/).fill(mfaRecovery);
   await del.click();
   await page.getByText(`The workspace ${owner.workspace} was deleted.`).waitFor();
   allow('POST', /^\/api\/v1\/auth\/login$/, 401);
