@@ -29,6 +29,8 @@ count() { # ok?, name
 stage "build (gcc)" make -j2 --no-print-directory build/planyard; count $? "build (gcc)"
 stage "build (clang, ASan+UBSan)" make -j2 --no-print-directory build/asan/planyard; count $? "asan build"
 stage "source rules" bash scripts/checksrc.sh; count $? "source rules"
+stage "secret scan of the tracked tree" bash scripts/scan.sh secrets; count $? "secret scan"
+stage "npm dependencies pinned, locked and audited" bash scripts/scan.sh deps; count $? "npm dependencies"
 stage "sql/schema.sql is the migrated schema" bash scripts/schema.sh check; count $? "sql/schema.sql"
 
 echo "== unit tests (cmocka, ASan+UBSan)"

@@ -82,7 +82,11 @@ static int smtp_send(const char *to, const char *msg, size_t len, long timeout_s
 	struct curl_slist *rcpts = curl_slist_append(NULL, rcpt);
 	struct upload u = { msg, len, 0 };
 	curl_easy_setopt(c, CURLOPT_URL, S->smtp_url);
-	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	/* STARTTLS is required (the relay's certificate verified) unless `dev` runs opportunistic */
+	bool required = !S->smtp_tls || strcmp(S->smtp_tls, "opportunistic") != 0;
+	curl_easy_setopt(c, CURLOPT_USE_SSL, required ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
+	if (S->smtp_ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, S->smtp_ca_file);
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpts);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
@@ -92,7 +96,10 @@ static int smtp_send(const char *to, const char *msg, size_t len, long timeout_s
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	CURLcode rc = curl_easy_perform(c);
-	if (rc != CURLE_OK)
+	if (rc == CURLE_USE_SSL_FAILED)
+		snprintf(err, errlen, "the SMTP relay offers no STARTTLS; PLANYARD_SMTP_TLS=required keeps the mail "
+			 "in the outbox rather than send it in clear");
+	else if (rc != CURLE_OK)
 		snprintf(err, errlen, "%s", curl_easy_strerror(rc));
 	curl_slist_free_all(rcpts);
 	curl_easy_cleanup(c);

@@ -45,6 +45,8 @@ static void usage(void)
 	      "  restore --to TIME --into DIR [--in-place]\n"
 	      "  platform impersonate --workspace SLUG --user EMAIL --staff NAME --reason TEXT\n"
 	      "                    print a single-use link (5 minutes) to a staff session of that member\n"
+	      "  platform notify --subject TEXT --body-file FILE\n"
+	      "                    queue one message to every owner of a workspace (audited)\n"
 	      "  settings          print the settings table (Markdown)\n",
 	      stderr);
 }
@@ -184,6 +186,7 @@ static int cmd_dev(settings_t *s, int argc, char **argv)
 	snprintf(path, sizeof path, "%s/outbox", abs);
 	set_default(&s->outbox_dir, path);
 	mkdir(s->outbox_dir, 0700);
+	set_default(&s->smtp_tls, "opportunistic");
 	if (settings_check(s, SETTINGS_DEV, err, sizeof err) < 0) {
 		fprintf(stderr, "planyard: %s\n", err);
 		rc = 2;
@@ -351,8 +354,11 @@ int main(int argc, char **argv)
 	int rc = 2;
 	if (strcmp(cmd, "dev") == 0)
 		rc = cmd_dev(&s, argc - 2, argv + 2);
-	else if (strcmp(cmd, "platform") == 0)
+	else if (strcmp(cmd, "platform") == 0) {
+		dev_layout(&s);  /* the data key of a dev layout seals its notices */
+		sealed_init(s.data_key);
 		rc = platform_main(&s, argc - 2, argv + 2);
+	}
 	else if (strcmp(cmd, "serve") == 0)
 		rc = cmd_serve(&s);
 	else if (strcmp(cmd, "migrate") == 0)

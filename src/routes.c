@@ -77,6 +77,17 @@ static const jsonv_field_t password_body[] = {
 	{ "password", JV_STRING, true, false, 1, 100000, NULL, NULL },
 	JV_END,
 };
+static const jsonv_field_t me_delete_body[] = {
+	{ "password", JV_STRING, true, false, 1, 100000, NULL, NULL },
+	{ "erase_history", JV_BOOL, false, false, 0, 0, NULL, NULL },
+	{ "code", JV_STRING, false, false, 1, 100, NULL, NULL },
+	JV_END,
+};
+static const jsonv_field_t me_email_body[] = {
+	{ "password", JV_STRING, true, false, 1, 100000, NULL, NULL },
+	{ "email", JV_EMAIL, true, false, 0, 0, NULL, NULL },
+	JV_END,
+};
 static const jsonv_field_t mfa_verify_body[] = {
 	{ "mfa_token", JV_STRING, true, false, 1, 200, NULL, NULL },
 	{ "code", JV_STRING, false, false, 1, 100, NULL, NULL },
@@ -157,7 +168,7 @@ static const jsonv_field_t accept_body[] = {
 };
 static const jsonv_field_t workspace_delete_body[] = {
 	{ "slug", JV_STRING, true, false, 1, 100, NULL, NULL }, { "password", JV_STRING, true, false, 1, 100000, NULL, NULL },
-	JV_END,
+	{ "code", JV_STRING, false, false, 1, 100, NULL, NULL }, JV_END,
 };
 
 /* The five routes of a collection of API.md "Operating data". */
@@ -173,6 +184,7 @@ static const jsonv_field_t workspace_delete_body[] = {
 const route_t routes[] = {
 	/* service */
 	{ "GET", "/healthz", api_healthz, AUTH_NONE, ROLE_NONE, NULL, ROUTE_ROOT, "liveness", "200", NULL },
+	{ "GET", "/.well-known/security.txt", api_security_txt, AUTH_NONE, ROLE_NONE, NULL, ROUTE_ROOT, "where to report a vulnerability (RFC 9116)", "200", NULL },
 	{ "GET", "/readyz", api_readyz, AUTH_NONE, ROLE_NONE, NULL, ROUTE_ROOT, "readiness: the database answers", "200", NULL },
 	{ "GET", V1 "/openapi.json", api_openapi, AUTH_NONE, ROLE_NONE, NULL, 0, "this contract, OpenAPI 3.1", "200", NULL },
 	{ "POST", V1 "/csp-report", api_csp_report, AUTH_NONE, ROLE_NONE, NULL, ROUTE_RAW_BODY, "CSP violation reports", "204", NULL },
@@ -191,8 +203,11 @@ const route_t routes[] = {
 	/* the signed-in user */
 	{ "GET", V1 "/me", api_me_get, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX, "who is signed in", "200", NULL },
 	{ "PATCH", V1 "/me", api_me_patch, AUTH_SESSION, ROLE_VIEWER, me_patch_body, TX | MFAX, "change my name", "200", NULL },
-	{ "DELETE", V1 "/me", api_me_delete, AUTH_SESSION, ROLE_VIEWER, password_body, TX | MFAX | NOIMP, "delete my account", "204", NULL },
+	{ "DELETE", V1 "/me", api_me_delete, AUTH_SESSION, ROLE_VIEWER, me_delete_body, TX | MFAX | NOIMP, "delete my account", "204", NULL },
 	{ "GET", V1 "/me/sessions", api_me_sessions, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX, "my sessions in this workspace", "200", NULL },
+	{ "GET", V1 "/me/export", api_me_export, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX | NOIMP, "a copy of my data", "200", NULL },
+	{ "POST", V1 "/me/email", api_me_email, AUTH_SESSION, ROLE_VIEWER, me_email_body, TX | MFAX | NOIMP, "change my sign-in address (a link to the new one)", "202", NULL },
+	{ "POST", V1 "/auth/email/confirm", api_email_confirm, AUTH_NONE, ROLE_NONE, token_body, TX, "confirm a new sign-in address", "200", NULL },
 	{ "DELETE", V1 "/me/sessions/{id}", api_me_session_delete, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX | NOIMP, "end one of my sessions", "204", NULL },
 
 	/* two-factor authentication */
@@ -255,6 +270,7 @@ const route_t routes[] = {
 	{ "GET", V1 "/billing", api_billing_get, AUTH_SESSION, ROLE_OWNER, NULL, TX | NOIMP, "the subscription", "200", NULL },
 	{ "POST", V1 "/internal/cron/reminders", api_cron_reminders, AUTH_CRON, ROLE_NONE, NULL, 0, "send due reminders", "200", NULL },
 	{ "POST", V1 "/internal/cron/retention", api_cron_retention, AUTH_CRON, ROLE_NONE, NULL, TX, "delete workspaces suspended over 30 days", "200", NULL },
+	{ "POST", V1 "/internal/cron/privacy", api_cron_privacy, AUTH_CRON, ROLE_NONE, NULL, TX, "drop personal data past its retention period", "200", NULL },
 };
 
 const size_t routes_count = ARRAY_LEN(routes);

@@ -373,7 +373,7 @@ static bool is_api_path(const char *p)
 
 static bool is_root_endpoint(const char *p)
 {
-	return strcmp(p, "/healthz") == 0 || strcmp(p, "/readyz") == 0;
+	return strcmp(p, "/healthz") == 0 || strcmp(p, "/readyz") == 0 || strcmp(p, "/.well-known/security.txt") == 0;
 }
 
 /* A streamed body as libmicrohttpd reads it. */

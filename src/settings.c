@@ -102,6 +102,25 @@ static const struct setting table[] = {
 	  "production schedules `backup create --snapshot` and `backup expire`)" },
 	{ "PLANYARD_DB_STATEMENT_TIMEOUT_MS", K_INT, S(db_statement_timeout_ms), "10000", 100, 600000, false,
 	  "`10000`", "statement timeout of request transactions" },
+	{ "PLANYARD_SMTP_TLS", K_STR, S(smtp_tls), NULL, 0, 0, false, "`opportunistic`",
+	  "`required`: mail goes only over STARTTLS (it waits in the outbox otherwise); `opportunistic`: "
+	  "STARTTLS when offered, which `serve` refuses; `serve` defaults to `required`" },
+	{ "PLANYARD_SMTP_CA_FILE", K_STR, S(smtp_ca_file), NULL, 0, 0, false, "unset: the system's CAs",
+	  "PEM file of the CAs that may sign the SMTP relay's certificate" },
+	{ "PLANYARD_SECURITY_CONTACT", K_STR, S(security_contact), NULL, 0, 0, false,
+	  "`mailto:security@` the public URL's host", "`Contact:` of `/.well-known/security.txt` (a `mailto:` or `https:` URI)" },
+	{ "PLANYARD_SECURITY_EXPIRES", K_STR, S(security_expires), NULL, 0, 0, false, "180 days from now",
+	  "`Expires:` of `/.well-known/security.txt` (RFC 3339, e.g. `2027-06-30T00:00:00Z`)" },
+	{ "PLANYARD_RETENTION_SESSION_DAYS", K_INT, S(retention_session_days), "30", 0, 3650, false, "`30`",
+	  "days a session that ended keeps its client address and browser (`/internal/cron/privacy`)" },
+	{ "PLANYARD_RETENTION_INVITATION_DAYS", K_INT, S(retention_invitation_days), "30", 0, 3650, false, "`30`",
+	  "days before an invitation never accepted is deleted, its address erased from the audit log" },
+	{ "PLANYARD_RETENTION_MAIL_DAYS", K_INT, S(retention_mail_days), "90", 0, 3650, false, "`90`",
+	  "days sent mail keeps its recipient and subject in the outbox" },
+	{ "PLANYARD_RETENTION_FAILED_LOGIN_DAYS", K_INT, S(retention_failed_login_days), "30", 0, 3650, false, "`30`",
+	  "days the audit log keeps the address typed in a failed sign-in" },
+	{ "PLANYARD_RETENTION_AUDIT_IP_DAYS", K_INT, S(retention_audit_ip_days), "180", 0, 3650, false, "`180`",
+	  "days the audit log keeps client addresses" },
 };
 
 static char **str_field(settings_t *s, const struct setting *e)
@@ -184,6 +203,24 @@ int settings_check(const settings_t *s, enum settings_mode mode, char *err, size
 	}
 	if (strcmp(s->listen_http, "off") != 0 && settings_parse_listen(s->listen_http, host, sizeof host, &port) < 0) {
 		snprintf(err, errlen, "PLANYARD_LISTEN_HTTP must be host:port or off");
+		return -1;
+	}
+	if (s->smtp_tls && strcmp(s->smtp_tls, "required") != 0 && strcmp(s->smtp_tls, "opportunistic") != 0) {
+		snprintf(err, errlen, "PLANYARD_SMTP_TLS must be required or opportunistic");
+		return -1;
+	}
+	if (mode == SETTINGS_SERVE && s->smtp_tls && strcmp(s->smtp_tls, "required") != 0) {
+		snprintf(err, errlen, "PLANYARD_SMTP_TLS=opportunistic could send mail in clear; `serve` sends only over TLS");
+		return -1;
+	}
+	if (s->security_expires && (strlen(s->security_expires) != 20 || s->security_expires[4] != '-' ||
+				    s->security_expires[10] != 'T' || s->security_expires[19] != 'Z')) {
+		snprintf(err, errlen, "PLANYARD_SECURITY_EXPIRES must be an RFC 3339 time in UTC, like 2027-06-30T00:00:00Z");
+		return -1;
+	}
+	if (s->security_contact && strncmp(s->security_contact, "mailto:", 7) != 0 &&
+	    strncmp(s->security_contact, "https://", 8) != 0) {
+		snprintf(err, errlen, "PLANYARD_SECURITY_CONTACT must be a mailto: or https: URI");
 		return -1;
 	}
 	if (s->public_url && strncmp(s->public_url, "https://", 8) != 0 && strncmp(s->public_url, "http://", 7) != 0) {

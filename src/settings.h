@@ -44,6 +44,15 @@ typedef struct {
 	long max_connections_per_ip;
 	long send_lease_s;
 	long dev_snapshot_interval_s;
+	char *smtp_tls;
+	char *smtp_ca_file;
+	char *security_contact;
+	char *security_expires;
+	long retention_session_days;
+	long retention_invitation_days;
+	long retention_mail_days;
+	long retention_failed_login_days;
+	long retention_audit_ip_days;
 } settings_t;
 
 enum settings_mode { SETTINGS_DEV, SETTINGS_SERVE };

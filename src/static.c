@@ -55,7 +55,7 @@ static int serve_file(req_t *r, const char *name)
  * their paths, with or without a trailing slash, get the app with 200; any other page path
  * gets it with 404, so the app says "No such page" and a crawler or a script sees no page. */
 static const char *const screens[] = {
-	"/", "/signin", "/signup", "/confirm", "/forgot", "/reset", "/invite", "/impersonate", "/week",
+	"/", "/signin", "/signup", "/confirm", "/confirm-email", "/forgot", "/reset", "/invite", "/impersonate", "/week",
 	"/customers", "/projects", "/crews", "/employees", "/assignments", "/reminders", "/regions",
 	"/admin/members", "/admin/settings", "/admin/audit", "/admin/access", "/admin/exports", "/account",
 };

@@ -10,6 +10,7 @@ const ROUTES = {
   '/signin': { screen: 'signin', public: true, title: 'Sign in' },
   '/signup': { screen: 'signup', public: true, title: 'Create a workspace' },
   '/confirm': { screen: 'confirm', public: true, title: 'Confirm your email' },
+  '/confirm-email': { screen: 'confirm-email', public: true, title: 'Confirm your new email' },
   '/forgot': { screen: 'forgot', public: true, title: 'Forgot password' },
   '/reset': { screen: 'reset', public: true, title: 'Choose a new password' },
   '/invite': { screen: 'invite', public: true, title: 'Accept invitation' },
@@ -323,7 +324,7 @@ onProblem(err => {
 // ---- start ----
 async function boot() {
   const path = location.pathname;
-  const tokenPage = ['/impersonate', '/confirm', '/reset'].includes(path);
+  const tokenPage = ['/impersonate', '/confirm', '/confirm-email', '/reset'].includes(path);
   if (!tokenPage) {
     try {
       await refresh();

@@ -46,6 +46,53 @@ CREATE OR REPLACE FUNCTION app.audit_content(a app.audit_log) RETURNS text
                    coalesce(a.entity_type, '\N'), coalesce(a.entity_id, '\N'), a.changes::text, coalesce(a.ip, '\N'))
 $$;
 
+-- Version 2 (sql/007_privacy.sql): the personal fields through their digests d, which are the
+-- stored ones for an erased field and recomputed from the value for the others.
+CREATE OR REPLACE FUNCTION app.audit_content_v2(a app.audit_log, d bytea[]) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+  select concat_ws(E'\x1f', 'v2', a.tenant_id::text, a.seq::text, a.id::text,
+                   to_char(a.at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'),
+                   coalesce(a.actor_id::text, '\N'), a.actor_kind, a.action,
+                   coalesce(a.entity_type, '\N'), coalesce(a.entity_id, '\N'),
+                   encode(d[1], 'hex'), encode(d[2], 'hex'), encode(d[3], 'hex'))
+$$;
+
+-- The personal fields of a row as the text their digests cover, in pii_nonce order.
+CREATE OR REPLACE FUNCTION app.audit_pii_values(a app.audit_log) RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    AS $$
+  select array['actor_email' || E'\x1f' || coalesce(a.actor_email, '\N'),
+               'changes' || E'\x1f' || a.changes::text,
+               'ip' || E'\x1f' || coalesce(a.ip, '\N')]
+$$;
+
+-- The digests a version-2 row's hash covers, or null when a field does not fit: a kept field
+-- must match its digest, an erased one (nonce gone) must hold only the empty marker.
+CREATE OR REPLACE FUNCTION app.audit_pii_check(a app.audit_log) RETURNS bytea[]
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+declare
+  v text[] := app.audit_pii_values(a);
+  i int;
+begin
+  if array_length(a.pii_nonce, 1) is distinct from 3 or array_length(a.pii_digest, 1) is distinct from 3 then
+    return null;
+  end if;
+  for i in 1..3 loop
+    if a.pii_digest[i] is null then
+      return null;
+    elsif a.pii_nonce[i] is null then
+      if (i = 1 and a.actor_email is not null) or (i = 2 and a.changes <> '{}'::jsonb) or (i = 3 and a.ip is not null) then
+        return null;
+      end if;
+    elsif sha256(a.pii_nonce[i] || convert_to(v[i], 'UTF8')) <> a.pii_digest[i] then
+      return null;
+    end if;
+  end loop;
+  return a.pii_digest;
+end $$;
+
 -- Rows are never changed; they go only with their workspace (the tenant row is gone by then).
 CREATE OR REPLACE FUNCTION app.audit_guard() RETURNS trigger
     LANGUAGE plpgsql
@@ -53,6 +100,23 @@ CREATE OR REPLACE FUNCTION app.audit_guard() RETURNS trigger
 begin
   if tg_op = 'DELETE' and not exists (select 1 from app.tenants t where t.id = old.tenant_id) then
     return old;
+  end if;
+  -- erasing personal fields (app.audit_erase): each field either stays as it was or loses its
+  -- nonce and its value together; nothing else of the row moves
+  if tg_op = 'UPDATE' and old.hash_version = 2 and new.hash_version = 2
+     and (new.tenant_id, new.id, new.seq, new.at, new.actor_id, new.actor_kind, new.action, new.entity_type,
+          new.entity_id, new.prev_hash, new.hash, new.pii_digest)
+         is not distinct from
+         (old.tenant_id, old.id, old.seq, old.at, old.actor_id, old.actor_kind, old.action, old.entity_type,
+          old.entity_id, old.prev_hash, old.hash, old.pii_digest)
+     and array_length(new.pii_nonce, 1) = 3
+     and ((new.pii_nonce[1] is not distinct from old.pii_nonce[1] and new.actor_email is not distinct from old.actor_email)
+          or (new.pii_nonce[1] is null and new.actor_email is null))
+     and ((new.pii_nonce[2] is not distinct from old.pii_nonce[2] and new.changes = old.changes)
+          or (new.pii_nonce[2] is null and new.changes = '{}'::jsonb))
+     and ((new.pii_nonce[3] is not distinct from old.pii_nonce[3] and new.ip is not distinct from old.ip)
+          or (new.pii_nonce[3] is null and new.ip is null)) then
+    return new;
   end if;
   raise exception 'the audit log is append-only' using errcode = '42501';
 end $$;
@@ -151,11 +215,18 @@ declare
   a app.audit_log;
   prev bytea := null;
   n bigint := 0;
+  d bytea[];
 begin
   for a in select * from app.audit_log where tenant_id = (select app.current_tenant()) order by seq loop
     n := n + 1;
+    if a.hash_version = 2 then
+      d := app.audit_pii_check(a);
+    end if;
     if a.seq <> n or a.prev_hash is distinct from prev
-       or a.hash <> sha256(coalesce(prev, ''::bytea) || convert_to(app.audit_content(a), 'UTF8')) then
+       or (a.hash_version = 2 and (d is null or a.hash <> sha256(coalesce(prev, ''::bytea)
+                                                              || convert_to(app.audit_content_v2(a, d), 'UTF8'))))
+       or (a.hash_version = 1 and a.hash <> sha256(coalesce(prev, ''::bytea) || convert_to(app.audit_content(a), 'UTF8')))
+       or a.hash_version not in (1, 2) then
       return json_build_object('ok', false, 'first_bad_id', a.id, 'rows', n - 1);
     end if;
     prev := a.hash;
@@ -191,7 +262,11 @@ begin
   a.changes := coalesce(p_changes, '{}');
   a.ip := p_ip;
   a.prev_hash := last.hash;
-  a.hash := sha256(coalesce(last.hash, ''::bytea) || convert_to(app.audit_content(a), 'UTF8'));
+  a.hash_version := 2;
+  a.pii_nonce := array[ext.gen_random_bytes(16), ext.gen_random_bytes(16), ext.gen_random_bytes(16)];
+  a.pii_digest := array(select sha256(a.pii_nonce[i] || convert_to((app.audit_pii_values(a))[i], 'UTF8'))
+                        from generate_series(1, 3) i order by i);
+  a.hash := sha256(coalesce(last.hash, ''::bytea) || convert_to(app.audit_content_v2(a, a.pii_digest), 'UTF8'));
   insert into app.audit_log select a.*;
 end $$;
 

@@ -26,7 +26,8 @@ DROP POLICY IF EXISTS audit_log_select ON app.audit_log;
 CREATE POLICY audit_log_select ON app.audit_log FOR SELECT USING ((app.is_definer() OR ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3))));
 
 DROP POLICY IF EXISTS audit_log_update ON app.audit_log;
-CREATE POLICY audit_log_update ON app.audit_log FOR UPDATE USING (false) WITH CHECK (false);
+-- only erasure of personal fields gets past the trigger app.audit_guard
+CREATE POLICY audit_log_update ON app.audit_log FOR UPDATE USING (app.is_definer()) WITH CHECK (app.is_definer());
 
 DROP POLICY IF EXISTS billing_delete ON app.billing;
 CREATE POLICY billing_delete ON app.billing FOR DELETE USING (app.is_definer());

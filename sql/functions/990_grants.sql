@@ -68,6 +68,12 @@ GRANT EXECUTE ON FUNCTION app.me_delete(), app.me_password_material(), app.me_pa
   app.mfa_material(), app.mfa_recovery_regenerate(bigint, bytea, text[]), app.impersonation_revoke(uuid),
   app.workspace_delete(text), app.mail_enqueue(text, text, bytea), app.reauth_retry_after(), app.reauth_failed()
   TO planyard_app;
+-- Erasure from the history, for the caller's own live session (sql/functions/045_privacy.sql).
+GRANT EXECUTE ON FUNCTION app.me_delete_erase(), app.audit_erase_record(text, uuid), app.me_export(),
+  app.me_email_change(text, text, bytea, text, bytea), app.mfa_confirm(bigint, bytea),
+  app.notice_admins(text, bytea) TO planyard_app;
+GRANT EXECUTE ON FUNCTION app.auth_email_confirm(text, text, bytea, text), app.auth_lockout_notice(text, text, bytea),
+  app.auth_device_notice(uuid, text, bytea), app.impersonation_notice(uuid, text, bytea) TO planyard_auth;
 -- The forecast cache, filled by a signed-in request reading a pour's forecast (its only
 -- caller): both do nothing without a live session.
 GRANT EXECUTE ON FUNCTION app.weather_cached(text, date), app.weather_store(text, date, jsonb) TO planyard_app;
@@ -101,8 +107,10 @@ GRANT EXECUTE ON FUNCTION app.crew_context() TO planyard_app, planyard_auth;
 GRANT EXECUTE ON FUNCTION app.sheets_due(), app.sheets_claim(uuid, date),
   app.sheet_send_job(uuid, date, uuid, text, text[], text[], text[], bytea[])
   TO planyard_jobs;
+GRANT EXECUTE ON FUNCTION app.privacy_retention(integer, integer, integer, integer, integer) TO planyard_jobs;
 -- Staff tooling.
-GRANT EXECUTE ON FUNCTION platform.impersonate(text, text, text, text, bytea) TO planyard_platform;
+GRANT EXECUTE ON FUNCTION platform.impersonate(text, text, text, text, bytea),
+  platform.impersonation_granted_notice(uuid, text, bytea), platform.notify_owners(text, bytea) TO planyard_platform;
 
 -- What the pre-session handlers read of the session they have just made (the tokens body),
 -- under the same row-level security as a request.

@@ -17,6 +17,7 @@
 #include "session.h"
 #include "mfa.h"
 #include "reauth.h"
+#include "notices.h"
 #include "reply.h"
 #include "../gate.h"
 
@@ -238,7 +239,7 @@ static int login_finish(req_t *r)
 	struct pw_job *j = r->cont_data;
 	if (!j->check.verified || !j->member) {
 		const char *p[] = { j->tenant, j->user, j->email, r->ip };
-		if (db_run(r->db, &failed, 4, p, NULL) < 0)
+		if (db_run(r->db, &failed, 4, p, NULL) < 0 || notice_lockout(r, j->email) < 0)
 			return reply_db_fault(r);
 		r->commit_on_error = true;
 		return invalid_credentials(r);

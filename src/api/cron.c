@@ -156,3 +156,27 @@ int api_cron_retention(req_t *r)
 	req_json(r, 200, json_pack("{s:i}", "deleted", deleted));
 	return 0;
 }
+
+/* ---- privacy: the retention periods of personal data (settings, docs/PRIVACY.md) ---- */
+
+int api_cron_privacy(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select app.privacy_retention($1::int, $2::int, $3::int, $4::int, $5::int)");
+	const settings_t *s = app_settings;
+	char d[5][24];
+	snprintf(d[0], sizeof d[0], "%ld", s->retention_session_days);
+	snprintf(d[1], sizeof d[1], "%ld", s->retention_invitation_days);
+	snprintf(d[2], sizeof d[2], "%ld", s->retention_mail_days);
+	snprintf(d[3], sizeof d[3], "%ld", s->retention_failed_login_days);
+	snprintf(d[4], sizeof d[4], "%ld", s->retention_audit_ip_days);
+	const char *p[] = { d[0], d[1], d[2], d[3], d[4] };
+	PGresult *res;
+	if (db_run(r->db, &q, 5, p, &res) < 0)
+		return reply_db_error(r, NULL, res, false);
+	json_t *j = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	PQclear(res);
+	if (!j)
+		return reply_db_fault(r);
+	req_json(r, 200, j);
+	return 0;
+}

@@ -10,6 +10,10 @@
 int api_cron_reminders(req_t *r);
 int api_cron_retention(req_t *r);
 
+/* POST /internal/cron/privacy: personal data past its retention period goes (settings
+ * PLANYARD_RETENTION_*); 200 {sessions, invitations, mail, failed_logins, audit_ips}. */
+int api_cron_privacy(req_t *r);
+
 /* The work of the cron endpoints, for `planyard jobs` too: in db's open transaction.
  * 0, or -1 when the database failed. */
 int cron_send_reminders(db_t *db, const settings_t *s, int *sent, int *failed) WUR;

@@ -4,9 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../app.h"
 #include "../crypto.h"
+#include "../mail.h"
 #include "../db.h"
 #include "../jsonv.h"
+#include "mfa.h"
 #include "session.h"
 #include "reauth.h"
 #include "reply.h"
@@ -136,19 +139,24 @@ int api_me_session_delete(req_t *r)
 	return 0;
 }
 
-/* DELETE /me: the password (checked on the work pool), then the account. */
+/* DELETE /me: the password (checked on the work pool), then the account; with
+ * erase_history, also the person's traces in every workspace's audit history. */
 static int delete_finish(req_t *r)
 {
-	static db_stmt_t q = DB_STMT("select app.me_delete()");
+	static db_stmt_t keep = DB_STMT("select app.me_delete()");
+	static db_stmt_t erase = DB_STMT("select app.me_delete_erase()");
 	struct reauth *c = r->cont_data;
+	json_t *eh = json_object_get(r->json, "erase_history");
 	if (!c->verified) {
 		if (reauth_failed(r) || r->status >= 500)
 			return 0;
 		req_problem(r, 401, "invalid_credentials", "the workspace, email or password is not right");
 		return 0;
 	}
+	if (mfa_require_code(r, req_json_str(r, "code")) < 0)
+		return 0;
 	PGresult *res;
-	if (db_run(r->db, &q, 0, NULL, &res) < 0) {
+	if (db_run(r->db, json_is_true(eh) ? &erase : &keep, 0, NULL, &res) < 0) {
 		if (res)
 			PQclear(res);
 		return reply_db_fault(r);
@@ -190,4 +198,115 @@ int api_me_delete(req_t *r)
 	r->job = reauth_job;
 	r->cont = delete_finish;
 	return REQ_SUSPENDED;
+}
+
+int api_me_export(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select app.me_export()");
+	PGresult *res;
+	if (db_run(r->db, &q, 0, NULL, &res) < 0)
+		return reply_db_error(r, NULL, res, false);
+	json_t *j = PQgetisnull(res, 0, 0) ? NULL : json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	PQclear(res);
+	if (!j)
+		return reply_db_fault(r);
+	req_header(r, "Content-Disposition", "attachment; filename=\"planyard-my-data.json\"");
+	req_json(r, 200, j);
+	return 0;
+}
+
+/* ---- changing the login address ---- */
+
+struct email_job {
+	struct reauth check; /* first: reauth_job reads it */
+	char *email;
+};
+
+static int email_finish(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select app.me_email_change($1, $2, $3, $4, $5)");
+	struct email_job *j = r->cont_data;
+	if (!j->check.verified) {
+		if (reauth_failed(r) || r->status >= 500)
+			return 0;
+		reply_field_problem(r, 401, "invalid_credentials", "the password is not right",
+				    "password", "invalid_credentials", "the password is not right");
+		return 0;
+	}
+	char *body = arena_printf(&r->arena,
+		"Hello,\n\nto make %s the sign-in address of your Planyard account, open this link:\n\n%s\n\n"
+		"The link works once, for 24 hours. If you did not ask for this, ignore this mail: "
+		"nothing changes.\n", j->email, mail_link(&r->arena, "confirm-email", MAIL_TOKEN));
+	char *taken = arena_printf(&r->arena,
+		"Hello,\n\nsomeone signed in to Planyard asked to use %s as their sign-in address, but this "
+		"address already has an account, so nothing changed. If this was not you, no action is "
+		"needed.\n", j->email);
+	const char *p[] = { j->email, "Confirm your new Planyard sign-in address", mail_sealed(&r->arena, body),
+			    "Your address is already on Planyard", mail_sealed(&r->arena, taken) };
+	PGresult *res;
+	if (db_run(r->db, &q, 5, p, &res) < 0)
+		return reply_db_error(r, NULL, res, false);
+	bool same = strcmp(PQgetvalue(res, 0, 0), "same") == 0;
+	PQclear(res);
+	if (same) {
+		reply_field_error(r, "email", "unchanged", "that is already your sign-in address");
+		return 0;
+	}
+	req_json(r, 202, json_pack("{s:s}", "status", "confirmation_sent"));
+	return 0;
+}
+
+int api_me_email(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select password_hash from app.me_password_material()");
+	if (reauth_limited(r))
+		return 0;
+	PGresult *res;
+	if (db_run(r->db, &q, 0, NULL, &res) < 0 || PQntuples(res) != 1) {
+		if (res)
+			PQclear(res);
+		return reply_db_fault(r);
+	}
+	struct email_job *j = arena_alloc(&r->arena, sizeof *j);
+	if (j) {
+		j->check.password = arena_strdup(&r->arena, req_json_str(r, "password"));
+		j->check.hash = arena_strdup(&r->arena, PQgetvalue(res, 0, 0));
+		j->check.verified = false;
+		j->email = arena_strdup(&r->arena, req_json_str(r, "email"));
+	}
+	PQclear(res);
+	if (!j || !j->check.password || !j->check.hash || !j->email)
+		return reply_db_fault(r);
+	r->cont_data = j;
+	r->job = reauth_job;
+	r->cont = email_finish;
+	return REQ_SUSPENDED;
+}
+
+int api_email_confirm(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select app.auth_email_confirm($1, $2, $3, $4)");
+	static const char notice[] =
+		"Hello,\n\nthe sign-in address of your Planyard account was just changed from this address to "
+		"another one, confirmed from that address. If this was not you, tell your workspace's admin "
+		"at once: they can remove the account from the workspace.\n";
+	const char *p[] = { req_json_str(r, "token"), "Your Planyard sign-in address was changed",
+			    mail_sealed(&r->arena, notice), r->ip };
+	PGresult *res;
+	if (db_run(r->db, &q, 4, p, &res) < 0)
+		return reply_db_error(r, NULL, res, false);
+	char status[16];
+	snprintf(status, sizeof status, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (strcmp(status, "invalid") == 0) {
+		req_problem(r, 400, "token_invalid", "the link is unknown, used or expired");
+		return 0;
+	}
+	if (strcmp(status, "taken") == 0) {
+		r->commit_on_error = true; /* the link is used up */
+		req_problem(r, 409, "email_taken", "that address has an account of its own by now");
+		return 0;
+	}
+	req_json(r, 200, json_pack("{s:s}", "status", "email_changed"));
+	return 0;
 }

@@ -6,6 +6,7 @@
 
 #include "../db.h"
 #include "../jsonv.h"
+#include "notices.h"
 #include "reply.h"
 
 static bool user_param(req_t *r)
@@ -22,8 +23,15 @@ static int member_change(req_t *r, const char *role)
 	static db_stmt_t get = DB_STMT("select app.member_json($1::uuid)");
 	if (!user_param(r))
 		return 0;
+	static db_stmt_t before = DB_STMT("select role from app.memberships where tenant_id = app.current_tenant() "
+					  "and user_id = $1::uuid");
 	const char *p[] = { req_param(r, 0), role };
 	PGresult *res;
+	if (db_run(r->db, &before, 1, p, &res) < 0)
+		return reply_db_error(r, NULL, res, false);
+	bool promoted = role && (strcmp(role, "admin") == 0 || strcmp(role, "owner") == 0) &&
+			(PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 0), role) != 0);
+	PQclear(res);
 	if (db_run(r->db, &change, 2, p, &res) < 0)
 		return reply_db_error(r, NULL, res, false);
 	char status[32];
@@ -47,6 +55,16 @@ static int member_change(req_t *r, const char *role)
 	}
 	if (db_run(r->db, &get, 1, p, &res) < 0)
 		return reply_db_error(r, NULL, res, false);
+	if (promoted) {
+		json_t *m = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+		const char *email = json_string_value(json_object_get(m, "email"));
+		int rc = notice_role_granted(r, email ? arena_strdup(&r->arena, email) : "a member", role);
+		json_decref(m);
+		if (rc < 0) {
+			PQclear(res);
+			return reply_db_fault(r);
+		}
+	}
 	return reply_cell(r, res, 0, 200, "no such member of this workspace");
 }
 

@@ -18,6 +18,7 @@
 #include "session.h"
 #include "../auth/totp.h"
 #include "reauth.h"
+#include "notices.h"
 #include "reply.h"
 
 #define CHALLENGE_TTL 300
@@ -389,10 +390,13 @@ static int code_finish(req_t *r)
 	const char *status = PQgetvalue(res, 0, 0);
 	if (strcmp(status, "ok") == 0) {
 		PQclear(res);
-		if (codes)
+		if (codes) {
 			req_json(r, 200, json_pack("{s:o}", "recovery_codes", codes));
-		else
+		} else if (r->auth.role >= ROLE_ADMIN && notice_mfa_off(r) < 0) {
+			return reply_db_fault(r);
+		} else {
 			req_no_content(r);
+		}
 		return 0;
 	}
 	json_decref(codes);
@@ -419,4 +423,49 @@ int api_mfa_totp_delete(req_t *r)
 int api_mfa_recovery_codes(req_t *r)
 {
 	return with_password(r, OP_REGENERATE, code_finish);
+}
+
+/* ---- the second factor of a sensitive change ---- */
+
+int mfa_require_code(req_t *r, const char *code)
+{
+	static db_stmt_t material = DB_STMT("select secret, enabled from app.mfa_material()");
+	static db_stmt_t confirm = DB_STMT("select status, retry_after from app.mfa_confirm($1, $2)");
+	PGresult *res = one_row(r, &material, 0, NULL);
+	if (!res)
+		return -1;
+	bool enabled = PQgetvalue(res, 0, 1)[0] == 't';
+	const char *step = NULL, *rec = NULL;
+	if (enabled && code && totp_is_code(code) && !PQgetisnull(res, 0, 0))
+		step = matched_step(r, r->auth.user_id, PQgetvalue(res, 0, 0), code);
+	else if (enabled && code && !totp_is_code(code))
+		rec = recovery_param(r, code);
+	PQclear(res);
+	if (!enabled)
+		return 0;
+	if (!code) {
+		reply_field_problem(r, 403, "mfa_code_required",
+				    "this account has two-factor authentication: give a current code or a recovery code",
+				    "code", "required", "a code from the authenticator app, or a recovery code");
+		return -1;
+	}
+	const char *p[] = { step, rec };
+	res = one_row(r, &confirm, 2, p);
+	if (!res)
+		return -1;
+	const char *status = PQgetvalue(res, 0, 0);
+	if (strcmp(status, "ok") == 0 || strcmp(status, "not_enabled") == 0) {
+		PQclear(res);
+		return 0;
+	}
+	if (strcmp(status, "rate_limited") == 0) {
+		const char *wait = arena_strdup(&r->arena, PQgetvalue(res, 0, 1));
+		PQclear(res);
+		reply_too_many(r, wait ? wait : "60");
+		return -1;
+	}
+	PQclear(res);
+	r->commit_on_error = true; /* the wrong code counts */
+	invalid_code(r);
+	return -1;
 }

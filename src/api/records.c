@@ -333,10 +333,30 @@ int rec_update(req_t *r)
 	return one(r, rs, res, 200, ok);
 }
 
+/* ?erase_history=true on deleting a person's record (an employee, a customer): their personal
+ * data leaves the audit history too (app.audit_erase_record). 1 set, 0 not, -1 answered 400. */
+static int erase_param(req_t *r, const struct resource *rs)
+{
+	const char *v = req_query(r, "erase_history");
+	if (!v || strcmp(v, "false") == 0)
+		return 0;
+	bool person = strcmp(rs->singular, "employee") == 0 || strcmp(rs->singular, "customer") == 0;
+	if (strcmp(v, "true") != 0 || !person) {
+		reply_field_problem(r, 400, "validation_failed", "erase_history is true or false, on employees and customers",
+				    "erase_history", "invalid", "erase_history is true or false, on employees and customers");
+		return -1;
+	}
+	return 1;
+}
+
 int rec_delete(req_t *r)
 {
+	static db_stmt_t erase = DB_STMT("select app.audit_erase_record($1, $2::uuid)");
 	const struct resource *rs = res_of(r);
 	if (!id_param(r, rs))
+		return 0;
+	int erasing = erase_param(r, rs);
+	if (erasing < 0)
 		return 0;
 	const char *p[] = { req_param(r, 0) };
 	PGresult *res;
@@ -349,6 +369,15 @@ int rec_delete(req_t *r)
 		snprintf(msg, sizeof msg, "no such %s in this workspace", rs->singular);
 		req_problem(r, 404, "not_found", msg);
 		return 0;
+	}
+	if (erasing) {
+		const char *ep[] = { rs->singular, req_param(r, 0) };
+		if (db_run(r->db, &erase, 2, ep, &res) < 0 || PQgetvalue(res, 0, 0)[0] != 't') {
+			if (res)
+				PQclear(res);
+			return reply_db_fault(r);
+		}
+		PQclear(res);
 	}
 	req_no_content(r);
 	return 0;

@@ -7,6 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <stdio.h>
+
+#include "../app.h"
 #include "../db.h"
 #include "../log.h"
 #include "../openapi.h"
@@ -27,6 +30,43 @@ int api_readyz(req_t *r)
 	}
 	static const char ok[] = "{\"status\":\"ready\"}";
 	req_static(r, 200, "application/json", ok, sizeof ok - 1);
+	return 0;
+}
+
+/* RFC 9116: where to report a vulnerability, until when this holds (PLANYARD_SECURITY_*). */
+int api_security_txt(req_t *r)
+{
+	const settings_t *s = app_settings;
+	const char *base = s && s->public_url ? s->public_url : "https://localhost:8443";
+	size_t n = strlen(base);
+	while (n && base[n - 1] == '/')
+		n--;
+	const char *host = strstr(base, "://");
+	host = host ? host + 3 : base;
+	size_t hn = strcspn(host, ":/");
+	char expires[32];
+	if (s && s->security_expires) {
+		snprintf(expires, sizeof expires, "%s", s->security_expires);
+	} else {
+		time_t t = time(NULL) + 180L * 24 * 3600;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(expires, sizeof expires, "%Y-%m-%dT00:00:00Z", &tm);
+	}
+	const char *contact = s && s->security_contact ? s->security_contact
+						       : arena_printf(&r->arena, "mailto:security@%.*s", (int)hn, host);
+	char *body = NULL;
+	int len = asprintf(&body,
+			   "# Report a security problem in Planyard here; we answer within 3 working days.\n"
+			   "Contact: %s\nExpires: %s\nPreferred-Languages: en\nCanonical: %.*s/.well-known/security.txt\n",
+			   contact ? contact : "", expires, (int)n, base);
+	if (len < 0 || !contact) {
+		if (len >= 0)
+			free(body);
+		req_problem(r, 500, "internal_error", NULL);
+		return 0;
+	}
+	req_body(r, 200, "text/plain; charset=utf-8", body, (size_t)len);
 	return 0;
 }
 

@@ -5,6 +5,8 @@
 #include "../http.h"
 
 int api_healthz(req_t *r);
+/* GET /.well-known/security.txt (RFC 9116): Contact and Expires from the settings. */
+int api_security_txt(req_t *r);
 int api_readyz(req_t *r);
 int api_openapi(req_t *r);
 int api_csp_report(req_t *r);

@@ -11,6 +11,7 @@
 #include "../db.h"
 #include "../auth/jwt.h"
 #include "../auth/sealed.h"
+#include "notices.h"
 
 #define ACCESS_TTL 900
 #define COOKIE "__Host-planyard_refresh"
@@ -167,7 +168,12 @@ int session_issue(req_t *r, const char *tenant, const char *user, const char *pr
 		req_problem(r, 503, "db_unavailable", NULL);
 		return -1;
 	}
+	const char *sid = PQntuples(res) == 1 ? arena_strdup(&r->arena, PQgetvalue(res, 0, 0)) : NULL;
 	PQclear(res);
+	if (sid && notice_new_device(r, sid) < 0) {
+		req_problem(r, 503, "db_unavailable", NULL);
+		return -1;
+	}
 	int rc = respond_tokens(r, sk, refresh, 200, NULL, 0);
 	OPENSSL_cleanse(sk, sizeof sk);
 	OPENSSL_cleanse(refresh, sizeof refresh);
@@ -208,6 +214,10 @@ int session_impersonate(req_t *r, const char *token)
 	char *imp = arena_strdup(&r->arena, PQgetvalue(res, 0, 1));
 	time_t ends = (time_t)strtoll(PQgetvalue(res, 0, 2), NULL, 10);
 	PQclear(res);
+	if (imp && notice_staff_access(r, imp) < 0) {
+		req_problem(r, 503, "db_unavailable", NULL);
+		goto out;
+	}
 	rc = imp ? respond_tokens(r, sk, NULL, 200, imp, ends) : -1;
 	if (!imp)
 		req_problem(r, 500, "internal_error", NULL);

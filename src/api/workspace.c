@@ -7,6 +7,7 @@
 #include "../db.h"
 #include "session.h"
 #include "reauth.h"
+#include "mfa.h"
 #include "reply.h"
 
 int api_workspace_get(req_t *r)
@@ -50,6 +51,8 @@ static int delete_finish(req_t *r)
 					"password", "invalid_credentials", "the password is not right");
 		return 0;
 	}
+	if (mfa_require_code(r, req_json_str(r, "code")) < 0)
+		return 0;
 	const char *p[] = { j->slug };
 	PGresult *res;
 	if (db_run(r->db, &q, 1, p, &res) < 0)

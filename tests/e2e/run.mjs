@@ -176,6 +176,7 @@ const owner = { workspace: `cedar-${tag}`, company: 'Cedar & Stone Concrete', na
 const page = await newPage('owner');
 let monday = null;
 let mfaSecret = null;
+let mfaRecovery = null;  // one recovery code, kept for the workspace deletion
 
 await step('sign-in page: security headers and the form', async () => {
   const r = await page.goto(BASE + '/signin');
@@ -654,6 +655,7 @@ await step('two-factor enrolment: QR code, code, recovery codes shown once', asy
   await card.getByRole('button', { name: 'Turn on' }).click();
   await card.locator('#recovery-codes li').first().waitFor();
   assert(await card.locator('#recovery-codes li').count() === 10, 'there should be 10 recovery codes');
+  mfaRecovery = (await card.locator('#recovery-codes li').first().textContent()).trim();
   await card.getByRole('button', { name: 'I saved them' }).click();
   await card.getByText('Signing in asks for a code').waitFor();
 });
@@ -927,6 +929,44 @@ await step('deleting: the dialogs say backups keep deleted data until they expir
   assert(says.test(await zone.innerText()), 'the workspace deletion does not say how long backups keep it');
 });
 
+await step('my data: a copy downloaded, the email changed through the mailed link, an employee erased from the history', async () => {
+  if (!await routeExists('GET', '/me/export')) return skip('GET /me/export is not on this server yet');
+  await page.goto(BASE + '/account');
+  await page.locator('#my-data').waitFor();
+  const { readFileSync } = await import('node:fs');
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download my data' }).click()]);
+  const mine = JSON.parse(readFileSync(await dl.path(), 'utf8'));
+  assert(mine.user.email === owner.email, 'the copy is not of the signed-in user');
+  assert(mine.memberships.some(m => m.workspace.slug === owner.workspace && m.role === 'owner'), 'the copy lacks the membership');
+  assert(mine.audit.some(a => a.action === 'user.data_exported'), 'the copy lacks its own audit row');
+  const card = page.locator('#email-card');
+  const newEmail = `riley-new-${tag}@example.com`;
+  await card.getByLabel('New email').fill(newEmail);
+  await card.getByLabel('Your password').fill(owner.password);
+  await card.getByRole('button', { name: 'Change email' }).click();
+  await card.getByText(`We sent a link to ${newEmail}`).waitFor();
+  const { token } = await bridge(`/mail?to=${encodeURIComponent(newEmail)}&page=confirm-email`);
+  await page.goto(`${BASE}/confirm-email#token=${token}`);
+  await page.getByRole('heading', { name: 'Email changed' }).waitFor();
+  owner.email = newEmail;
+  await page.goto(BASE + '/employees');
+  await page.getByRole('button', { name: 'New employee' }).click();
+  const d = await dialogOpen(page);
+  const who = `Erin Erasable ${tag}`;
+  await d.getByLabel('Name').fill(who);
+  await d.getByRole('button', { name: 'Create employee' }).click();
+  await page.locator('#employees-table').getByText(who).waitFor();
+  await page.getByRole('button', { name: `Delete ${who}` }).click();
+  const c = await dialogOpen(page);
+  await c.getByLabel('Also erase their personal data from the audit history').check();
+  const [req] = await Promise.all([page.waitForRequest(r => r.method() === 'DELETE' && r.url().includes('/employees/')),
+    c.getByRole('button', { name: 'Delete', exact: true }).click()]);
+  assert(req.url().endsWith('?erase_history=true'), `the delete did not ask for erasure: ${req.url()}`);
+  await page.getByText('Employee deleted.').waitFor();
+  await page.goto(BASE + '/admin/exports');   // where the next step starts
+  await page.locator('.tabs').waitFor();
+});
+
 await step('delete the workspace: the slug must be typed; then it is gone', async () => {
   await page.locator('.tabs').getByRole('link', { name: 'Settings' }).click();
   const zone = page.locator('#delete-workspace');
@@ -935,6 +975,8 @@ await step('delete the workspace: the slug must be typed; then it is gone', asyn
   assert(await del.isDisabled(), 'deleting is possible without the slug');
   await zone.getByLabel(/Type the workspace address/).fill(owner.workspace);
   await zone.getByLabel('Your password').fill(owner.password);
+  // an owner with two-factor authentication confirms with a code (here a recovery code)
+  if (mfaRecovery) await zone.getByLabel(/authenticator app, or a recovery code/).fill(mfaRecovery);
   await del.click();
   await page.getByText(`The workspace ${owner.workspace} was deleted.`).waitFor();
   allow('POST', /^\/api\/v1\/auth\/login$/, 401);

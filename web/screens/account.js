@@ -1,6 +1,6 @@
 // My account: name, password, sessions, two-factor (TOTP with QR code and recovery codes
-// shown once), delete my account.
-import { api, listAll, clearSession, ApiError } from '../api.js';
+// shown once), a copy of my data, a new sign-in address, delete my account.
+import { api, listAll, clearSession, ApiError, download } from '../api.js';
 import { h, clear, icon, button, busy, field, form, toast, loading, errorBox, pill, setFieldError, confirmDialog, setFormAlert } from '../ui.js';
 import { dateTime, relative } from '../dates.js';
 import { updateSession, loadMe } from '../app.js';
@@ -46,6 +46,31 @@ export default async function render(ctx) {
     },
   });
 
+  const myData = h('div', null,
+    h('p', null, 'Your profile, your memberships, your sessions and the audit entries about you, in every workspace, as one JSON file.'),
+    h('div', { class: 'form-actions' }, button('Download my data', {
+      variant: 'secondary', id: 'download-my-data',
+      onclick: async ev => {
+        await busy(ev.currentTarget, async () => {
+          try { await download('/me/export', 'planyard-my-data.json'); toast('Your data was downloaded.'); } catch (e) { toast(e.friendly || String(e), 'error'); }
+        });
+      },
+    }, 'download')));
+
+  const email = form({
+    submit: 'Change email',
+    fields: [
+      username(me.user.email),
+      field({ name: 'email', label: 'New email', type: 'email', required: true, autocomplete: 'email' }),
+      field({ name: 'password', label: 'Your password', type: 'password', required: true, autocomplete: 'current-password' }),
+    ],
+    onSubmit: async (v, f) => {
+      await api('POST', '/me/email', { email: v.email.trim(), password: v.password });
+      f.reset();
+      setFormAlert(f, `We sent a link to ${v.email.trim()}. Your sign-in address changes when you open it (within 24 hours); until then, keep using ${me.user.email}.`, 'ok');
+    },
+  });
+
   const sessionsHost = h('div', null, loading());
   const mfaHost = h('div', { id: 'mfa' });
 
@@ -55,10 +80,14 @@ export default async function render(ctx) {
       username(me.user.email),
       h('p', null, 'Your user, your memberships in every workspace and your sessions are deleted. Workspaces you solely own must be handed over or deleted first.'),
       field({ name: 'password', label: 'Your password', type: 'password', required: true, autocomplete: 'current-password' }),
+      me.user.mfa_enabled ? field({ name: 'code', label: 'Code from your authenticator app, or a recovery code', required: true, autocomplete: 'one-time-code' }) : null,
+      field({ name: 'erase_history', label: 'Also erase my name and email from the audit history', type: 'checkbox', hint: 'The entries stay (what was done, and when) without who you are.' }),
     ],
     onSubmit: async v => {
       if (!await confirmDialog({ title: 'Delete your account?', message: 'This cannot be undone. Backups keep deleted data until they expire, at most 30 days.', confirm: 'Delete my account', danger: true })) return;
-      await api('DELETE', '/me', { password: v.password });
+      const body = { password: v.password, erase_history: !!v.erase_history };
+      if (v.code) body.code = v.code.trim();
+      await api('DELETE', '/me', body);
       clearSession();
       invalidate();
       location.assign('/signin?notice=' + encodeURIComponent('Your account was deleted.'));
@@ -73,6 +102,8 @@ export default async function render(ctx) {
       h('section', { class: 'card' }, h('h2', { text: 'Profile' }), profile),
       h('section', { class: 'card', id: 'mfa-card' }, h('h2', { text: 'Two-factor authentication' }), mfaHost),
       h('section', { class: 'card' }, h('h2', { text: 'Password' }), password),
+      h('section', { class: 'card', id: 'email-card' }, h('h2', { text: 'Email' }), email),
+      h('section', { class: 'card', id: 'my-data' }, h('h2', { text: 'Your data' }), myData),
       h('section', { class: 'card', id: 'sessions' }, h('h2', { text: 'Where you are signed in' }), sessionsHost),
       h('section', { class: 'card danger-zone' }, h('h2', { text: 'Delete my account' }), del))));
 

@@ -87,10 +87,13 @@ function deleteCard(ws, ctx) {
       h('p', null, 'Every customer, project, pour, person, assignment, reminder, member and audit row of ', h('strong', { text: ws.name }), ' is deleted at once. Export it first if you may need it. Backups keep deleted data until they expire, at most 30 days.'),
       field({ name: 'slug', label: `Type the workspace address “${ws.slug}” to confirm`, required: true, autocomplete: 'off', spellcheck: 'false' }),
       field({ name: 'password', label: 'Your password', type: 'password', required: true, autocomplete: 'current-password' }),
+      ctx.session.user.mfa_enabled ? field({ name: 'code', label: 'Code from your authenticator app, or a recovery code', required: true, autocomplete: 'one-time-code' }) : null,
     ],
     onSubmit: async (v, form) => {
       if (v.slug.trim() !== ws.slug) { setFieldError(form, 'slug', `Type “${ws.slug}” exactly.`); form.elements.slug.focus(); return; }
-      await api('DELETE', '/workspace', { slug: v.slug.trim(), password: v.password });
+      const body = { slug: v.slug.trim(), password: v.password };
+      if (v.code) body.code = v.code.trim();
+      await api('DELETE', '/workspace', body);
       clearSession();
       invalidate();
       location.assign('/signin?notice=' + encodeURIComponent(`The workspace ${ws.slug} was deleted.`));

@@ -2,7 +2,7 @@
 // with the API's validation errors beside the fields. customers.js, projects.js ... describe
 // their columns and fields and hand the rest to this module.
 import { api, listAll, listPage, ApiError } from '../api.js';
-import { h, clear, icon, button, busy, form, dialog, toast, confirmDialog, loading, errorBox, empty } from '../ui.js';
+import { h, clear, icon, button, busy, field, form, dialog, toast, confirmDialog, loading, errorBox, empty } from '../ui.js';
 import { lookup, invalidate, roleAtLeast } from '../store.js';
 
 export function crudScreen(cfg) {
@@ -138,10 +138,13 @@ export function crudScreen(cfg) {
 
     async function remove(row, btn) {
       const name = textOf(cfg.columns[0].cell(row, lk));
-      if (!await confirmDialog({ title: `Delete ${cfg.singular}?`, message: `“${name}” will be deleted. The audit log keeps a record of it. Backups keep deleted data until they expire, at most 30 days.`, confirm: 'Delete', danger: true })) return;
+      // a person's record (an employee, a customer) may also leave the audit history
+      const erase = cfg.erasable ? field({ name: 'erase_history', label: 'Also erase their personal data from the audit history', type: 'checkbox' }) : null;
+      if (!await confirmDialog({ title: `Delete ${cfg.singular}?`, message: `“${name}” will be deleted. The audit log keeps a record of it. Backups keep deleted data until they expire, at most 30 days.`, confirm: 'Delete', danger: true, extra: erase })) return;
+      const erasing = !!(erase && erase.querySelector('input').checked);
       await busy(btn, async () => {
         try {
-          await api('DELETE', `${cfg.path}/${row.id}`);
+          await api('DELETE', `${cfg.path}/${row.id}${erasing ? '?erase_history=true' : ''}`);
           invalidate(cfg.path, ...(cfg.invalidates || []));
           state.rows = state.rows.filter(r => r.id !== row.id);
           draw();

@@ -4,7 +4,7 @@ import { field } from '../ui.js';
 import { crudScreen, opt, req } from './crud.js';
 
 export default crudScreen({
-  title: 'Customers', singular: 'customer', path: '/customers', serverSearch: 'q', paged: true,
+  title: 'Customers', singular: 'customer', path: '/customers', erasable: true, serverSearch: 'q', paged: true,
   searchPlaceholder: 'Search customers by name',
   invalidates: ['/customers'],
   sort: (a, b) => a.name.localeCompare(b.name),

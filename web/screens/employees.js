@@ -7,7 +7,7 @@ import { crewLinkPanel } from './send.js';
 const CHANNELS = [['both', 'Email and SMS'], ['email', 'Email'], ['sms', 'SMS']];
 
 export default crudScreen({
-  title: 'Employees', singular: 'employee', path: '/employees',
+  title: 'Employees', singular: 'employee', path: '/employees', erasable: true,
   lookups: ['/regions'],
   invalidates: ['/employees'],
   sort: (a, b) => a.name.localeCompare(b.name),
