@@ -357,7 +357,7 @@ export default async function render(ctx) {
       h('thead', null, h('tr', null, h('th', { scope: 'col', text: 'Person' }),
         dates.map(d => h('th', { scope: 'col', class: d === t ? 'today' : null, text: dayLabel(d, { weekday: 'short', day: 'numeric' }) })))),
       h('tbody', null, people.map(e => h('tr', { dataset: { employee: e.id } },
-        h('th', { scope: 'row' }, h('span', { class: 'person-name', text: e.name }), h('span', { class: 'muted small', text: ' ' + tradeLabel(e.trade) })),
+        h('th', { scope: 'row' }, h('span', { class: 'person-name', text: e.name }), h('span', { class: 'muted small', text: tradeLabel(e.trade) })),
         dates.map(d => {
           const a = data.assignments.find(x => x.employee_id === e.id && x.date === d);
           if (a) {
@@ -453,7 +453,7 @@ export default async function render(ctx) {
         p.pump ? h('span', { class: 'pour-pump nowrap' }, icon('pump'), ' Pump') : null),
       h('div', { class: 'pour-crew' }, icon('crew'),
         h('span', { class: 'nowrap', text: crew ? crew.name : 'No crew' }),
-        p.crew_size_needed || people.length ? h('span', { class: 'muted nowrap', text: ` · ${people.length}${p.crew_size_needed ? ' of ' + p.crew_size_needed : ''} on it` }) : null),
+        p.crew_size_needed || people.length ? h('span', { class: 'muted nowrap', text: ` · ${people.length}${p.crew_size_needed ? ' of ' + p.crew_size_needed : ''}`, title: `${people.length} assigned${p.crew_size_needed ? ` of ${p.crew_size_needed} needed` : ''}` }) : null),
       people.length ? h('div', { class: 'pour-people print-only', text: people.map(e => e.name).sort().join(', ') }) : null,
       p.notes ? h('div', { class: 'pour-notes print-only', text: p.notes }) : null,
       p.status === 'canceled' && p.cancel_reason ? h('div', { class: 'pour-notes print-only', text: 'Canceled: ' + p.cancel_reason }) : null,
