@@ -1013,6 +1013,23 @@ await step('a role changes only when confirmed: an arrow key on a focused role s
   assert(await sel.inputValue() === 'scheduler', 'the select shows a role that was not saved: ' + await sel.inputValue());
 });
 
+await step('every dialog guards unsaved edits: a typed customer is not thrown away without asking', async () => {
+  await nav(page, 'Customers');
+  await page.getByRole('button', { name: 'New customer' }).click();
+  const d = await dialogOpen(page);
+  await d.getByLabel('Name').fill('Half-typed Builders');
+  await d.getByRole('button', { name: 'Close', exact: true }).last().click();
+  const ask = page.locator('dialog[open]', { hasText: 'Discard your changes?' });
+  await ask.waitFor();
+  await ask.getByRole('button', { name: 'Keep editing' }).click();
+  assert(await d.getByLabel('Name').inputValue() === 'Half-typed Builders', 'the typed name was lost');
+  await page.keyboard.press('Escape');
+  await ask.waitFor();
+  await ask.getByRole('button', { name: 'Discard changes' }).click();
+  await page.locator('dialog[open]').waitFor({ state: 'detached' });
+  assert(await page.locator('#customers-table').getByText('Half-typed Builders').count() === 0, 'a discarded customer was saved');
+});
+
 await step('accessibility (desktop): axe-core finds no serious or critical violation on any screen; Tab reaches the week buttons', async () => {
   await go(page, '/week');
   await page.locator('.week-grid .pour').first().waitFor();
