@@ -66,8 +66,8 @@ else
 fi
 
 # the web app's end-to-end test (tests/api/test_e2e.py) drives Debian's Chromium with
-# playwright-core, pinned in tests/e2e/package-lock.json
-if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+# playwright-core and axe-core, pinned in tests/e2e/package-lock.json
+if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/axe-core ]; then
   npm ci --prefix tests/e2e --no-audit --no-fund >/tmp/planyard-npm.log 2>&1 || tail -n 20 /tmp/planyard-npm.log
 fi
 echo "== black-box suites (HTTPS, PostgreSQL, ASan+UBSan server)"

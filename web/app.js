@@ -108,7 +108,25 @@ document.addEventListener('click', ev => {
   else if (url.hash) document.getElementById(url.hash.slice(1))?.scrollIntoView();
   closeNav();
 });
-window.addEventListener('popstate', () => route());
+// Back and Forward within one screen (the week's days, views, filters and dialogs) go to the
+// screen itself when it asked for them (ctx.onUrl); otherwise the screen is drawn again.
+let urlHandler = null;
+window.addEventListener('popstate', () => {
+  const path = location.pathname.replace(/\/+$/, '') || '/';
+  if (urlHandler && urlHandler.path === path) {
+    try { urlHandler.fn(new URLSearchParams(location.search)); return; } catch (e) { console.warn(e); }
+  }
+  route();
+});
+// Esc closes the phone menu and gives the focus back to its button
+document.addEventListener('keydown', ev => {
+  if (ev.key !== 'Escape' || document.querySelector('dialog[open]')) return;
+  const nav = document.getElementById('nav');
+  if (nav && nav.classList.contains('open')) {
+    closeNav();
+    document.querySelector('.nav-toggle')?.focus();
+  }
+});
 
 async function route() {
   const seq = ++renderSeq;
@@ -119,6 +137,7 @@ async function route() {
   }
   const r = ROUTES[path];
   if (cleanup) { try { cleanup(); } catch (e) { console.warn(e); } cleanup = null; }
+  urlHandler = null;
   if (!r) return renderNotFound();
   if (!r.public && !session.current) {
     const next = encodeURIComponent(location.pathname + location.search);
@@ -156,6 +175,7 @@ async function route() {
   const ctx = {
     main, session: session.current, params: new URLSearchParams(location.search), navigate, route, title: r.title,
     isCurrent: () => seq === renderSeq,
+    onUrl: fn => { if (seq === renderSeq) urlHandler = { path, fn }; },
     signedIn: startSession, safeNext,
   };
   try {

@@ -57,6 +57,8 @@ const ICONS = {
   user: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21c0-4.4 3.6-7 8-7s8 2.6 8 7',
   trash: 'M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13',
   edit: 'M4 20h4L19 9l-4-4L4 16zM13 7l4 4',
+  print: 'M7 9V3h10v6M7 17H4v-7h16v7h-3M7 14h10v7H7z',
+  move: 'M12 3v18M3 12h18M12 3l-3 3M12 3l3 3M12 21l-3-3M12 21l3-3M3 12l3-3M3 12l3 3M21 12l-3-3M21 12l-3 3',
   refresh: 'M20 11a8 8 0 0 0-14.5-4.5L4 8M4 4v4h4M4 13a8 8 0 0 0 14.5 4.5L20 16M20 20v-4h-4',
 };
 
@@ -88,6 +90,10 @@ export function icon(name, label) {
 // ---- toasts (aria-live) ----
 export function toast(message, kind = 'ok') {
   const host = document.getElementById('toasts');
+  // an open modal dialog sits in the top layer, above any z-index: the toasts go inside the
+  // topmost one (fixed to the viewport all the same), and back to the page when it closes
+  const top = [...document.querySelectorAll('dialog[open]')].pop();
+  if ((top || document.body) !== host.parentElement) (top || document.body).append(host);
   const t = h('div', { class: ['toast', 'toast-' + kind], role: kind === 'error' ? 'alert' : 'status' },
     kind === 'error' ? icon('alert') : icon('check'), h('span', { text: message }));
   host.append(t);
@@ -191,6 +197,7 @@ export function form({ fields = [], submit = 'Save', onSubmit, extra = [], cls, 
     await busy(submitBtn, async () => {
       try {
         await onSubmit(values(f), f);
+        f.classList.remove('dirty');   // saved: nothing left to lose
       } catch (err) {
         showError(f, err);
       }
@@ -292,20 +299,50 @@ function humanFieldMessage(fe) {
 }
 
 // ---- dialogs (native <dialog>: focus trap and Esc for free) ----
+// Closing by Esc, the close button or the backdrop asks first when a form in the dialog holds
+// edits that were not saved (d.requestClose() does the same for a dialog's own Close button);
+// d.close() closes at once. Focus goes back to the control that opened the dialog.
 export function dialog({ title, body, wide = false, onClose }) {
   const titleId = 'dlg-' + (++fieldSeq);
+  const opener = document.activeElement;
   const closeBtn = h('button', { type: 'button', class: 'icon-btn dialog-close', 'aria-label': 'Close' }, icon('close'));
   const content = h('div', { class: 'dialog-body' }, body);
   const d = h('dialog', { class: ['dialog', wide && 'dialog-wide'], 'aria-labelledby': titleId },
     h('header', { class: 'dialog-head' }, h('h2', { id: titleId, text: title }), closeBtn),
     content);
-  closeBtn.addEventListener('click', () => d.close());
-  d.addEventListener('close', () => { d.remove(); onClose && onClose(); });
-  // a click on the backdrop closes only when nothing was typed
-  d.addEventListener('mousedown', ev => {
-    if (ev.target === d && !d.querySelector('form.dirty')) d.close();
+  let asking = false;
+  d.isDirty = () => !!d.querySelector('form.dirty');
+  d.requestClose = async () => {
+    if (asking) return false;
+    if (d.isDirty()) {
+      asking = true;
+      const discard = await confirmDialog({
+        title: 'Discard your changes?', message: 'What you typed in this dialog is not saved yet.',
+        confirm: 'Discard changes', keep: 'Keep editing', danger: true,
+      });
+      asking = false;
+      if (!discard) return false;
+    }
+    if (d.open) d.close();
+    return true;
+  };
+  closeBtn.addEventListener('click', () => d.requestClose());
+  d.addEventListener('cancel', ev => {
+    if (!d.isDirty()) return;
+    ev.preventDefault();
+    d.requestClose();
   });
+  d.addEventListener('close', () => {
+    const host = document.getElementById('toasts');
+    if (host && d.contains(host)) document.body.append(host);
+    d.remove();
+    const top = [...document.querySelectorAll('dialog[open]')].pop();
+    if (opener && opener.isConnected && opener !== document.body && (!top || top.contains(opener))) opener.focus();
+    onClose && onClose();
+  });
+  d.addEventListener('mousedown', ev => { if (ev.target === d) d.requestClose(); });
   d.addEventListener('input', ev => ev.target.closest('form')?.classList.add('dirty'));
+  d.addEventListener('reset', ev => ev.target.classList?.remove('dirty'));
   document.body.append(d);
   d.showModal();
   const first = d.querySelector('input:not([type=hidden]):not([disabled]), select, textarea');
@@ -316,11 +353,11 @@ export function dialog({ title, body, wide = false, onClose }) {
 }
 
 // A yes/no question; resolves true when confirmed.
-export function confirmDialog({ title, message, confirm = 'Confirm', danger = false, extra = null }) {
+export function confirmDialog({ title, message, confirm = 'Confirm', keep = 'Keep it', danger = false, extra = null }) {
   return new Promise(resolve => {
     let answered = false;
     const yes = button(confirm, { variant: danger ? 'danger' : 'primary' });
-    const no = button('Keep it', { variant: 'ghost' });
+    const no = button(keep, { variant: 'ghost' });
     const d = dialog({
       title,
       body: [h('p', { text: message }), extra, h('div', { class: 'form-actions' }, yes, no)],

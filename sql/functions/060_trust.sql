@@ -14,20 +14,22 @@ CREATE OR REPLACE FUNCTION app.export_manpower(p_from date, p_to date) RETURNS T
 $$;
 
 -- One row per pour of [p_from, p_to]: where, for whom, who.
-CREATE OR REPLACE FUNCTION app.export_schedule(p_from date, p_to date) RETURNS TABLE(scheduled_date date, start_time time without time zone, project text, address text, customer text, region text, crew text, people text, volume_cy numeric, mix text, pump boolean, crew_size_needed integer, status text, notes text)
+-- p_region (the project's region, as on the week) may be null: every region.
+CREATE OR REPLACE FUNCTION app.export_schedule(p_from date, p_to date, p_region uuid) RETURNS TABLE(scheduled_date date, start_time time without time zone, project text, address text, customer text, region text, crew text, people text, volume_cy numeric, mix text, pump boolean, crew_size_needed integer, status text, cancel_reason text, notes text)
     LANGUAGE sql STABLE
     AS $$
   select p.scheduled_date, p.start_time, pr.name, pr.address, c.name, rg.name, cr.name,
          (select string_agg(e.name, ', ' order by e.name)
           from app.assignments a join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
           where a.tenant_id = p.tenant_id and a.pour_id = p.id),
-         p.volume_cy, p.mix, p.pump, p.crew_size_needed, p.status, p.notes
+         p.volume_cy, p.mix, p.pump, p.crew_size_needed, p.status, p.cancel_reason, p.notes
   from app.pours p
   join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
   join app.customers c on c.tenant_id = pr.tenant_id and c.id = pr.customer_id
   left join app.regions rg on rg.tenant_id = pr.tenant_id and rg.id = pr.region_id
   left join app.crews cr on cr.tenant_id = p.tenant_id and cr.id = p.crew_id
   where p.tenant_id = (select app.current_tenant()) and p.scheduled_date between p_from and p_to
+    and (p_region is null or pr.region_id = p_region)
   order by p.scheduled_date, p.start_time nulls last, pr.name, p.id
 $$;
 

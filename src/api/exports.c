@@ -139,16 +139,22 @@ out:
 	return rc;
 }
 
-/* Runs q over [from, to] and answers the workbook as an attachment. */
+/* Runs q over [from, to] (and, when region is set, the optional region_id as $3) and
+ * answers the workbook as an attachment. */
 static int export_xlsx(req_t *r, db_stmt_t *q, const char *name, const char *sheet, const struct column *cols,
-		       int ncols)
+		       int ncols, bool region)
 {
 	const char *from, *to;
 	if (date_range(r, &from, &to) < 0)
 		return 0;
-	const char *p[] = { from, to };
+	const char *region_id = region ? req_query(r, "region_id") : NULL;
+	if (region_id && !jsonv_is_uuid(region_id)) {
+		range_error(r, "region_id", "invalid", "region_id must be the id of a region");
+		return 0;
+	}
+	const char *p[] = { from, to, region_id };
 	PGresult *res;
-	if (db_run(r->db, q, 2, p, &res) < 0)
+	if (db_run(r->db, q, region ? 3 : 2, p, &res) < 0)
 		return reply_db_error(r, NULL, res, false);
 	char *body = NULL;
 	size_t len = 0;
@@ -169,13 +175,14 @@ int api_export_schedule(req_t *r)
 {
 	static db_stmt_t q = DB_STMT(
 		"select scheduled_date, start_time, project, address, customer, region, crew, people, volume_cy, mix, pump, "
-		"crew_size_needed, status, notes from app.export_schedule($1::date, $2::date)");
+		"crew_size_needed, status, cancel_reason, notes from app.export_schedule($1::date, $2::date, $3::uuid)");
 	static const struct column cols[] = {
 		{ "Date", DATE }, { "Start", TIME }, { "Project", TEXT }, { "Address", TEXT }, { "Customer", TEXT },
 		{ "Region", TEXT }, { "Crew", TEXT }, { "Assigned", TEXT }, { "Volume (cy)", NUMBER }, { "Mix", TEXT },
-		{ "Pump", BOOL }, { "Crew size needed", INTEGER }, { "Status", TEXT }, { "Notes", TEXT },
+		{ "Pump", BOOL }, { "Crew size needed", INTEGER }, { "Status", TEXT }, { "Cancel reason", TEXT },
+		{ "Notes", TEXT },
 	};
-	return export_xlsx(r, &q, "schedule", "Schedule", cols, (int)ARRAY_LEN(cols));
+	return export_xlsx(r, &q, "schedule", "Schedule", cols, (int)ARRAY_LEN(cols), true);
 }
 
 int api_export_manpower(req_t *r)
@@ -185,7 +192,7 @@ int api_export_manpower(req_t *r)
 	static const struct column cols[] = {
 		{ "Date", DATE }, { "Region", TEXT }, { "Needed", INTEGER }, { "Assigned", INTEGER }, { "Available", INTEGER },
 	};
-	return export_xlsx(r, &q, "manpower", "Manpower", cols, (int)ARRAY_LEN(cols));
+	return export_xlsx(r, &q, "manpower", "Manpower", cols, (int)ARRAY_LEN(cols), false);
 }
 
 /* ---- the whole workspace, streamed ---- */

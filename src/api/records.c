@@ -187,6 +187,11 @@ static json_t *filters(req_t *r, const jsonv_field_t *spec, unsigned flags)
 	return f;
 }
 
+json_t *rec_filters(req_t *r, const struct resource *rs)
+{
+	return filters(r, rs->filters, rs->flags);
+}
+
 static int limit_param(req_t *r, long *limit)
 {
 	const char *v = req_query(r, "limit");

@@ -32,6 +32,10 @@ extern struct resource res_audit, res_members, res_invitations;
 #define REC_CURSOR_MAX 200
 int rec_cursor_decode(const char *v, char *out, size_t cap);
 
+/* The list filters of rs from the query string as a JSON object (the caller frees it), the
+ * way rec_list reads them; NULL after answering 400. */
+json_t *rec_filters(req_t *r, const struct resource *rs);
+
 /* Builds the statements of every collection; call once at start. */
 void records_init(void);
 

@@ -29,7 +29,7 @@ CHROMIUM = os.environ.get("PLANYARD_CHROMIUM", "/usr/bin/chromium")
 
 def ensure_node_modules():
     """npm ci when tests/e2e/node_modules is missing (check.sh does it too)."""
-    if os.path.isdir(os.path.join(E2E, "node_modules", "playwright-core")):
+    if all(os.path.isdir(os.path.join(E2E, "node_modules", m)) for m in ("playwright-core", "axe-core")):
         return
     subprocess.run(["npm", "ci", "--prefix", E2E, "--no-audit", "--no-fund"], check=True,
                    stdout=subprocess.DEVNULL)

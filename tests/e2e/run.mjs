@@ -738,7 +738,7 @@ await step('demo workspace: the week and the customers (screenshots)', async () 
   await phone.getByLabel('Email').fill(demo.email);
   await phone.getByLabel('Password').fill(demo.password);
   await phone.getByRole('button', { name: 'Sign in' }).click();
-  await phone.locator('.week-grid .pour').first().waitFor();
+  await phone.locator('.week-grid .day').first().waitFor();
   const cols = await phone.locator('.week-grid').evaluate(el => getComputedStyle(el).gridTemplateColumns.split(' ').length);
   assert(cols === 1, 'on a phone the days should stack, got columns: ' + cols);
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - innerWidth);
@@ -755,6 +755,373 @@ await step('keyboard: the pour dialog opens and closes from the keyboard', async
   await dialogOpen(page);
   await page.keyboard.press('Escape');
   await page.locator('dialog[open]').waitFor({ state: 'detached' });
+});
+
+// ---------- the week as a dispatcher's tool ----------
+// drag and "Move to…", people × days, unsaved edits, history and addresses, print, the phone's
+// day view, honest notices, role confirmations, and axe-core on every screen at both sizes
+const { readFileSync: readAxe } = await import('node:fs');
+const AXE = readAxe(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+// axe runs through the inspector protocol (as the test's own script, like page.evaluate): the
+// page's CSP stays as strict as it is for users
+async function axeCheck(p, where) {
+  if (!await p.evaluate(() => !!window.axe)) await p.evaluate(AXE);
+  const r = await p.evaluate(() => window.axe.run(document, {
+    resultTypes: ['violations'], rules: { 'label-content-name-mismatch': { enabled: true } },
+  }));
+  const bad = r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical');
+  assert(!bad.length, `axe on ${where}: ` + bad.map(v => `${v.id} (${v.impact}, ${v.nodes.length}×): ${v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\n').slice(1, 2).join('')).join(' | ')}`).join('; '));
+}
+// in-app navigation, as a link click does it (no reload)
+async function go(p, path) {
+  await p.evaluate(u => { history.pushState(null, '', u); dispatchEvent(new PopStateEvent('popstate')); }, path);
+  await p.locator('main h1').first().waitFor();
+  await p.waitForFunction(() => !document.querySelector('main .loading'));
+}
+// a drag with the mouse, through the page's input (native drag and drop)
+async function mouseDrag(p, from, to) {
+  await from.scrollIntoViewIfNeeded();
+  const a = await from.boundingBox();
+  await p.mouse.move(a.x + a.width / 2, a.y + 12);
+  await p.mouse.down();
+  await p.mouse.move(a.x + a.width / 2 + 8, a.y + 22, { steps: 3 });
+  const b = await to.boundingBox();
+  await p.mouse.move(b.x + b.width / 2, b.y + Math.min(40, b.height / 2), { steps: 10 });
+  await p.mouse.up();
+}
+const plusDays = (d, n) => iso(new Date(Date.parse(d + 'T00:00:00Z') + n * 86400000));
+const firstDay = p => p.locator('.week-grid .day').first().getAttribute('data-date');
+const waitFirstDay = (p, d) => p.waitForFunction(x => document.querySelector('.week-grid .day')?.dataset.date === x && !document.querySelector('.week-grid .loading'), d);
+const view = (p, name) => p.locator('.view-switch').getByRole('button', { name, exact: true }).click();
+let pourA = null; // the 07:30 pour with four people on it
+
+await step('the Week link opens this week at a bare /week', async () => {
+  await go(page, `/week?start=${plusDays(monday, 21)}`);
+  await waitFirstDay(page, plusDays(monday, 21));
+  await nav(page, 'Week');
+  await waitFirstDay(page, monday);
+  const u = new URL(page.url());
+  assert(u.pathname + u.search === '/week', 'the Week link went to ' + u.pathname + u.search);
+  days.thu = plusDays(monday, 3);
+  days.sat = plusDays(monday, 5);
+  pourA = await page.locator(`.day[data-date="${days.tue}"] .pour`).first().getAttribute('data-id');
+});
+
+await step('people × days: who is free when; one pick assigns from the grid; the trade filter is in the address', async () => {
+  await view(page, 'People');
+  await page.locator('#people-grid').waitFor();
+  assert(new URL(page.url()).searchParams.get('view') === 'people', 'the view is not in the address');
+  const ana = page.locator('#people-grid tbody tr', { hasText: 'Ana Brooks' });
+  const tue = await ana.locator(`td[data-date="${days.tue}"]`).textContent();
+  assert(tue.includes('Lot 7 foundation 07:30'), 'Tuesday does not show the pour Ana is on: ' + tue);
+  assert(await ana.locator(`td[data-date="${days.wed}"]`).getAttribute('data-state') === 'free', 'Ana should be free on Wednesday');
+  await ana.locator(`td[data-date="${days.wed}"] button`).click();
+  const d = await dialogOpen(page);
+  await d.getByRole('button', { name: /^Lot 7 foundation · 06:00/ }).click();
+  await toastSays(page, 'Ana Brooks assigned to Lot 7 foundation');
+  await page.waitForFunction(date => document.querySelector(`#people-grid tr[data-employee] td[data-date="${date}"][data-state="busy"]`), days.wed);
+  assert((await ana.locator(`td[data-date="${days.wed}"]`).textContent()).includes('Lot 7 foundation 06:00'), 'the grid does not show the new assignment');
+  await page.getByLabel('Trade').selectOption('finisher');
+  await page.waitForFunction(() => document.querySelectorAll('#people-grid tbody tr').length === 1);
+  assert((await page.locator('#people-grid tbody tr').textContent()).includes('Ben Chen'), 'the finisher filter shows someone else');
+  assert(new URL(page.url()).searchParams.get('trade') === 'finisher', 'the trade is not in the address');
+  await page.getByLabel('Trade').selectOption('');
+  await shot(page, 'week-people.png', { fit: '#people-grid' });
+  await axeCheck(page, 'the people × days grid (desktop)');
+});
+
+await step('drag a pour to another day: a double booking is refused naming who, and the card goes back; a free day takes it', async () => {
+  await view(page, 'Week');
+  await page.locator(`.day[data-date="${days.tue}"] .pour-item`).first().waitFor();
+  allow('PATCH', /^\/api\/v1\/pours\/[0-9a-f-]+$/, 409);
+  await mouseDrag(page, page.locator(`.day[data-date="${days.tue}"] .pour-item`).first(), page.locator(`.day[data-date="${days.wed}"]`));
+  await page.locator('#move-error', { hasText: 'Ana Brooks (Lot 7 foundation 06:00) is already assigned' }).waitFor();
+  assert(await page.locator(`.day[data-date="${days.tue}"] .pour[data-id="${pourA}"]`).count() === 1, 'the refused card did not go back');
+  assert(await page.locator(`.day[data-date="${days.wed}"] .pour`).count() === 1, 'Wednesday holds the refused pour');
+  await mouseDrag(page, page.locator(`.day[data-date="${days.tue}"] .pour-item`).first(), page.locator(`.day[data-date="${days.thu}"]`));
+  await toastSays(page, 'its 4 people moved with it');
+  await page.waitForFunction(([id, date]) => document.querySelector(`.day[data-date="${date}"] .pour[data-id="${id}"]`), [pourA, days.thu]);
+  await page.waitForFunction(date => document.querySelector(`.day[data-date="${date}"] .mp`)?.dataset.assigned === '4', days.thu);
+  assert(await page.locator(`.day[data-date="${days.tue}"] .pour`).count() === 0, 'the pour is still on Tuesday');
+  assert(await page.locator('#move-error').count() === 0, 'the old refusal is still shown');
+});
+
+await step('"Move to…" from the keyboard; in the crew lanes a drag changes the crew', async () => {
+  const mv = page.locator(`.pour-item[data-id="${pourA}"] .pour-move`);
+  await mv.focus();
+  await page.keyboard.press('Enter');
+  const d = await dialogOpen(page);
+  await d.getByLabel('Day').fill(days.sat);
+  await d.getByRole('button', { name: 'Move pour' }).focus();
+  await page.keyboard.press('Enter');
+  await d.waitFor({ state: 'detached' });
+  await page.waitForFunction(([id, date]) => document.querySelector(`.day[data-date="${date}"] .pour[data-id="${id}"]`), [pourA, days.sat]);
+  await view(page, 'Crews');
+  await page.locator('.lanes').waitFor();
+  assert(new URL(page.url()).searchParams.get('view') === 'crews', 'the lanes are not in the address');
+  const lane = crew => page.locator(`.lane[data-crew="${crew}"] .lane-cell[data-date="${days.sat}"]`);
+  await mouseDrag(page, page.locator(`.pour-item[data-id="${pourA}"]`), lane(''));
+  await toastSays(page, 'moved to no crew');
+  await page.waitForFunction(([id, date]) => document.querySelector(`.lane[data-crew=""] .lane-cell[data-date="${date}"] .pour[data-id="${id}"]`), [pourA, days.sat]);
+  await shot(page, 'week-crews.png', { fit: '.lanes' });
+  await axeCheck(page, 'the crew lanes (desktop)');
+  // and back to its crew, from the keyboard
+  await page.locator(`.pour-item[data-id="${pourA}"] .pour-move`).focus();
+  await page.keyboard.press('Enter');
+  const d2 = await dialogOpen(page);
+  await d2.getByLabel('Crew').selectOption({ label: 'Crew North' });
+  await d2.getByRole('button', { name: 'Move pour' }).click();
+  await d2.waitFor({ state: 'detached' });
+  await page.waitForFunction(([id, date]) => document.querySelector(`.lane:not([data-crew=""]) .lane-cell[data-date="${date}"] .pour[data-id="${id}"]`), [pourA, days.sat]);
+  await view(page, 'Week');
+});
+
+await step('unsaved edits: Esc asks first; "Confirm pour" saves what was typed with it; focus comes back; notify tells the truth', async () => {
+  await page.locator(`.pour[data-id="${pourA}"]`).click();
+  const d = await dialogOpen(page);
+  assert(new URL(page.url()).searchParams.get('pour') === pourA, 'the dialog is not in the address');
+  await d.getByLabel('Notes').fill('Bring the vibrator');
+  await page.keyboard.press('Escape');
+  const ask = page.locator('dialog[open]', { hasText: 'Discard your changes?' });
+  await ask.waitFor();
+  await ask.getByRole('button', { name: 'Keep editing' }).click();
+  await ask.waitFor({ state: 'detached' });
+  assert(await d.isVisible(), 'the pour dialog closed with unsaved edits');
+  assert(await d.getByLabel('Notes').inputValue() === 'Bring the vibrator', 'the notes were lost');
+  // the close button asks too
+  await d.getByRole('button', { name: 'Close' }).first().click();
+  await ask.waitFor();
+  await ask.getByRole('button', { name: 'Keep editing' }).click();
+  await d.getByLabel('Start time').fill('07:45');
+  await d.getByRole('button', { name: 'Confirm pour' }).click();
+  await page.locator('dialog[open] .toast', { hasText: 'your changes were saved with it' }).waitFor(); // above the dialog, not under it
+  await d.getByRole('button', { name: 'Mark completed' }).waitFor();
+  assert(await d.getByLabel('Notes').inputValue() === 'Bring the vibrator', '"Confirm pour" reset the notes');
+  assert(await d.getByLabel('Start time').inputValue() === '07:45', '"Confirm pour" reset the start time');
+  await d.getByRole('button', { name: 'Notify crew' }).click();
+  await toastSays(page, 'Nobody was emailed: nobody in Crew North has an email address.');
+  await page.keyboard.press('Escape');
+  await d.waitFor({ state: 'detached' });
+  await page.waitForFunction(id => document.activeElement && document.activeElement.matches(`.pour[data-id="${id}"]`), pourA);
+  await page.waitForFunction(() => !new URLSearchParams(location.search).has('pour'));   // the closed dialog left the address
+  await page.waitForFunction(id => /07:45.*Confirmed/.test(document.querySelector(`.pour[data-id="${id}"]`)?.textContent), pourA);   // the card shows the saved edits
+});
+
+await step('history: Back and Forward walk weeks, views and dialogs; a deep link reloads; a bad date is refused; offline paging shows no old cards', async () => {
+  await page.goto(BASE + '/week');
+  await waitFirstDay(page, monday);
+  await page.getByRole('button', { name: 'Next week' }).click();
+  await waitFirstDay(page, plusDays(monday, 7));
+  await page.getByRole('button', { name: 'Next week' }).click();
+  await waitFirstDay(page, plusDays(monday, 14));
+  await view(page, 'People');
+  await page.locator('#people-grid').waitFor();
+  await page.goBack();
+  await page.locator('.week-grid .day').first().waitFor();
+  await waitFirstDay(page, plusDays(monday, 14));
+  await page.goBack();
+  await waitFirstDay(page, plusDays(monday, 7));
+  await page.goBack();
+  await waitFirstDay(page, monday);
+  assert(new URL(page.url()).pathname === '/week', 'Back left the app: ' + page.url());
+  await page.goForward();
+  await waitFirstDay(page, plusDays(monday, 7));
+  assert(new URL(page.url()).searchParams.get('start') === plusDays(monday, 7), 'the address does not name the week: ' + page.url());
+  await page.goForward();
+  await waitFirstDay(page, plusDays(monday, 14));
+  await page.goForward();
+  await page.locator('#people-grid').waitFor();
+  // a dialog is a history entry of its own
+  await page.getByRole('button', { name: 'This week' }).click();
+  await view(page, 'Week');
+  await waitFirstDay(page, monday);
+  await page.locator(`.pour[data-id="${pourA}"]`).click();
+  await dialogOpen(page);
+  await page.goBack();
+  await page.locator('dialog[open]').waitFor({ state: 'detached' });
+  await page.goForward();
+  await (await dialogOpen(page)).getByRole('button', { name: 'Mark completed' }).waitFor();
+  await page.keyboard.press('Escape');
+  await page.locator('dialog[open]').waitFor({ state: 'detached' });
+  await page.waitForFunction(() => !new URLSearchParams(location.search).has('pour'));
+  // deep links survive a reload
+  await page.goto(`${BASE}/week?view=people&trade=finisher`);
+  await page.waitForFunction(() => document.querySelectorAll('#people-grid tbody tr').length === 1);
+  assert(await page.getByLabel('Trade').inputValue() === 'finisher', 'the trade filter was not restored');
+  await page.goto(`${BASE}/week?pour=${pourA}`);
+  const d = await dialogOpen(page);
+  await d.getByRole('heading', { name: /Lot 7 foundation/ }).waitFor();
+  await page.keyboard.press('Escape');
+  await d.waitFor({ state: 'detached' });
+  // an impossible date is refused, visibly, and no other week is shown
+  await page.goto(`${BASE}/week?start=2026-02-31`);
+  await page.locator('#week-url-error', { hasText: '“2026-02-31” is not a date' }).waitFor();
+  assert(await page.locator('.week-grid .day').count() === 0, 'another week is shown for a date that does not exist');
+  await page.locator('#week-url-error').getByRole('link', { name: 'Go to this week' }).click();
+  await waitFirstDay(page, monday);
+  // offline: the next week's title never stands over this week's cards
+  await page.locator('.week-grid .pour').first().waitFor();
+  offline = true;
+  await page.context().setOffline(true);
+  await page.getByRole('button', { name: 'Next week' }).click();
+  await page.locator('.week-grid .error-box').waitFor();
+  assert(await page.locator('.week-grid .pour').count() === 0, 'the old week\'s cards are shown under the new title');
+  assert(new URL(page.url()).searchParams.get('start') === plusDays(monday, 7), 'the address does not follow');
+  await page.context().setOffline(false);
+  offline = false;
+  await page.locator('.week-grid .error-box').getByRole('button', { name: 'Try again' }).click();
+  await waitFirstDay(page, plusDays(monday, 7));
+});
+
+await step('print: the week and one day print as clean sheets, without navigation, buttons or "Add pour"', async () => {
+  await go(page, `/week?start=${monday}`);
+  await page.locator(`.pour[data-id="${pourA}"]`).waitFor();
+  await page.emulateMedia({ media: 'print' });
+  const shown = sel => page.locator(sel).evaluateAll(els => els.filter(e => e.checkVisibility()).length);
+  for (const sel of ['.topbar', '.week-nav', '.week-head .toolbar', '.view-switch', '.day-add', '.pour-move', '.toasts'])
+    assert(await shown(sel) === 0, `${sel} is printed`);
+  assert(await page.getByRole('button', { name: 'New pour' }).isVisible() === false, '"New pour" is printed');
+  const people = await page.locator(`.pour[data-id="${pourA}"] .pour-people`);
+  assert(await people.isVisible(), 'the crew\'s people are not printed');
+  for (const n of ['Ana Brooks', 'Ben Chen', 'Cy Patel', 'Dee Ortiz']) assert((await people.textContent()).includes(n), `${n} is not on the sheet`);
+  const breaks = await page.locator('.week-grid .day').evaluateAll(ds => ds.slice(0, -1).every(d => getComputedStyle(d).breakAfter === 'page'));
+  assert(breaks, 'the days do not print one a sheet');
+  await page.screenshot({ path: join(SHOTS, 'week-print.png'), fullPage: true });
+  await go(page, `/week?start=${monday}&view=day&day=${days.sat}`);
+  await page.locator(`.pour[data-id="${pourA}"]`).waitFor();
+  assert(await shown('.week-grid .day') === 1, 'a day prints more than itself');
+  assert(await shown('.day-strip') === 0, 'the day strip is printed');
+  await page.screenshot({ path: join(SHOTS, 'day-print.png'), fullPage: true });
+  await page.emulateMedia({ media: 'screen' });
+  await view(page, 'Week');
+});
+
+await step('a role changes only when confirmed: an arrow key on a focused role select promotes nobody', async () => {
+  await nav(page, 'Admin');
+  await page.locator('#members-table').waitFor();
+  let patches = 0;
+  const count = r => { if (r.method() === 'PATCH' && /\/api\/v1\/members\//.test(r.url())) patches++; };
+  page.on('request', count);
+  const sel = page.getByLabel(`Role of ${sam.name}`);
+  await sel.focus();
+  await page.keyboard.press('ArrowDown');
+  const ask = page.locator('dialog[open]', { hasText: `Make ${sam.name} an admin?` });
+  await ask.waitFor();
+  await ask.getByRole('button', { name: 'Keep it' }).click();
+  await ask.waitFor({ state: 'detached' });
+  await page.waitForTimeout(200);
+  page.off('request', count);
+  assert(patches === 0, 'the role was changed without confirmation');
+  assert(await sel.inputValue() === 'scheduler', 'the select shows a role that was not saved: ' + await sel.inputValue());
+});
+
+await step('every dialog guards unsaved edits: a typed customer is not thrown away without asking', async () => {
+  await nav(page, 'Customers');
+  await page.getByRole('button', { name: 'New customer' }).click();
+  const d = await dialogOpen(page);
+  await d.getByLabel('Name').fill('Half-typed Builders');
+  await d.getByRole('button', { name: 'Close', exact: true }).last().click();
+  const ask = page.locator('dialog[open]', { hasText: 'Discard your changes?' });
+  await ask.waitFor();
+  await ask.getByRole('button', { name: 'Keep editing' }).click();
+  assert(await d.getByLabel('Name').inputValue() === 'Half-typed Builders', 'the typed name was lost');
+  await page.keyboard.press('Escape');
+  await ask.waitFor();
+  await ask.getByRole('button', { name: 'Discard changes' }).click();
+  await page.locator('dialog[open]').waitFor({ state: 'detached' });
+  assert(await page.locator('#customers-table').getByText('Half-typed Builders').count() === 0, 'a discarded customer was saved');
+});
+
+await step('accessibility (desktop): axe-core finds no serious or critical violation on any screen; Tab reaches the week buttons', async () => {
+  await go(page, '/week');
+  await page.locator('.week-grid .pour').first().waitFor();
+  // the checker itself works: a button with no name, put there on purpose, is found
+  await page.evaluate(() => document.querySelector('main').append(Object.assign(document.createElement('button'), { className: 'axe-probe' })));
+  let probe = null;
+  try { await axeCheck(page, 'the probe'); } catch (e) { probe = String(e.message); }
+  await page.evaluate(() => document.querySelector('.axe-probe').remove());
+  assert(probe && /button-name \(critical/.test(probe), 'axe did not see a button without a name: ' + probe);
+  // from the heading (where the focus lands), Tab goes to the week's buttons first
+  await page.locator('#week-title').focus();
+  await page.keyboard.press('Tab');
+  assert(await page.evaluate(() => document.activeElement.getAttribute('aria-label')) === 'Previous week', 'Tab from the heading skips the week buttons');
+  await axeCheck(page, '/week');
+  await page.locator(`.pour[data-id="${pourA}"]`).click();
+  await dialogOpen(page);
+  await axeCheck(page, 'the pour dialog');
+  await page.keyboard.press('Escape');
+  await page.locator('dialog[open]').waitFor({ state: 'detached' });
+  for (const path of ['/week?view=day', '/customers', '/projects', '/crews', '/employees', '/assignments', '/reminders', '/regions',
+    '/admin/members', '/admin/settings', '/admin/audit', '/admin/access', '/admin/exports', '/account']) {
+    await go(page, path);
+    await axeCheck(page, path);
+  }
+  await page.checkCsp();
+});
+
+await step('phone (390×844): a day view with a strip of days; the menu closes on Esc; axe-core finds nothing serious', async () => {
+  let demo;
+  try { demo = await bridge('/demo'); } catch { return skip('no demo workspace on this server'); }
+  const phone = await newPage('phone-day', { viewport: { width: 390, height: 844 }, context: { isMobile: true, hasTouch: true, deviceScaleFactor: 1 } });
+  await phone.goto(BASE + '/signin');
+  await axeCheck(phone, 'the sign-in page (phone)');
+  await phone.getByLabel('Workspace').fill(demo.workspace);
+  await phone.getByLabel('Email').fill(demo.email);
+  await phone.getByLabel('Password').fill(demo.password);
+  await phone.getByRole('button', { name: 'Sign in' }).click();
+  await phone.locator('.day-strip .strip-day').first().waitFor();
+  assert(await phone.locator('.week-grid .day').count() === 1, 'a phone opens on more than one day');
+  const mon = await firstDay(phone);
+  const wk = await phone.locator('.day-strip .strip-day').first().getAttribute('data-date');
+  const wed = plusDays(wk, 2), thu = plusDays(wk, 3);
+  await phone.locator(`.day-strip .strip-day[data-date="${thu}"]`).tap();
+  await phone.waitForFunction(d => document.querySelector('.week-grid .day')?.dataset.date === d, thu);
+  assert(new URL(phone.url()).searchParams.get('day') === thu, 'the day is not in the address');
+  assert(await phone.locator(`.strip-day[data-date="${thu}"]`).getAttribute('aria-current') === 'date', 'the strip does not mark the day shown');
+  const top = await phone.locator('.week-grid .day').evaluate(el => el.getBoundingClientRect().top + scrollY);
+  assert(top < 844, `Thursday starts ${top}px down the page`);
+  await phone.locator(`.day-strip .strip-day[data-date="${wed}"]`).tap();
+  await phone.waitForFunction(d => document.querySelector('.week-grid .day')?.dataset.date === d, wed);
+  await phone.goBack();
+  await phone.waitForFunction(d => document.querySelector('.week-grid .day')?.dataset.date === d, thu);
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+  assert(overflow <= 0, `the day view is ${overflow}px wider than a phone`);
+  await shot(phone, 'week-phone-day.png');
+  await axeCheck(phone, 'the day view (phone)');
+  // the menu: opens, and Esc closes it and gives the focus back to its button
+  const toggle = phone.getByRole('button', { name: 'Menu' });
+  await toggle.tap();
+  await phone.locator('#nav.open').waitFor();
+  await axeCheck(phone, 'the open menu (phone)');
+  await phone.keyboard.press('Escape');
+  await phone.locator('#nav.open').waitFor({ state: 'detached' });
+  assert(await toggle.getAttribute('aria-expanded') === 'false', 'the menu button still says expanded');
+  assert(await toggle.evaluate(el => el === document.activeElement), 'the focus did not go back to the menu button');
+  for (const path of ['/week?view=people', '/week?view=crews', '/week?view=week', '/customers', '/employees', '/assignments', '/account']) {
+    await go(phone, path);
+    await axeCheck(phone, path + ' (phone)');
+    const o = await phone.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+    assert(o <= 0, `${path} is ${o}px wider than a phone`);
+  }
+  void mon;
+  await phone.checkCsp();
+  await phone.context().close();
+  // the busy demo week at 1280×800
+  const desk = await newPage('demo-axe', { viewport: { width: 1280, height: 800 } });
+  await desk.goto(BASE + '/signin');
+  await desk.getByLabel('Workspace').fill(demo.workspace);
+  await desk.getByLabel('Email').fill(demo.email);
+  await desk.getByLabel('Password').fill(demo.password);
+  await desk.getByRole('button', { name: 'Sign in' }).click();
+  await desk.locator('.week-grid .pour').first().waitFor();
+  await axeCheck(desk, 'the demo week (1280×800)');
+  for (const v of ['people', 'crews']) { await go(desk, '/week?view=' + v); await axeCheck(desk, `the demo ${v} view (1280×800)`); }
+  await go(desk, '/week?view=people');
+  await shot(desk, 'week-people-demo.png');
+  await go(desk, '/week?view=crews');
+  await shot(desk, 'week-crews-demo.png');
+  await desk.checkCsp();
+  await desk.context().close();
 });
 
 await step('branding colour: saved in settings, the top bar takes it (through the CSSOM, CSP intact)', async () => {

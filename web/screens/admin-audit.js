@@ -53,7 +53,9 @@ export default async function render(ctx) {
   }));
   csvBtn.addEventListener('click', () => busy(csvBtn, async () => {
     try {
-      await download('/audit/export.csv', 'audit.csv');
+      // the rows the screen shows: the same filters as the list
+      const q = new URLSearchParams(params()).toString();
+      await download('/audit/export.csv' + (q ? '?' + q : ''), 'audit.csv');
       toast('Audit log downloaded.');
     } catch (e) { toast(e instanceof ApiError ? 'Export failed: ' + e.friendly : String(e), 'error'); }
   }));

@@ -50,6 +50,15 @@ export default async function render(ctx) {
     sel.disabled = !isOwner && m.role === 'owner';
     sel.addEventListener('change', async () => {
       const to = sel.value;
+      // a role changes only when confirmed: an arrow key on a focused select must not promote anyone
+      const label = r => (ROLES.find(x => x[0] === r) || [r, r])[1];
+      const ok = await confirmDialog({
+        title: `Make ${m.name || m.email} ${/^[aeiou]/i.test(label(to)) ? 'an' : 'a'} ${label(to).toLowerCase()}?`,
+        message: `${m.name || m.email} is ${label(m.role).toLowerCase()} now. The new role applies to their next request.`,
+        confirm: `Change role to ${label(to)}`,
+        danger: to === 'owner' || to === 'admin',
+      });
+      if (!ok) { sel.value = m.role; sel.focus(); return; }
       sel.disabled = true;
       try {
         await api('PATCH', `/members/${m.user_id}`, { role: to });

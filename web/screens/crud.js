@@ -161,7 +161,7 @@ export function crudScreen(cfg) {
       const f = form({
         submit: row ? 'Save changes' : `Create ${cfg.singular}`,
         fields: h('div', { class: 'form-grid' }, cfg.fields(row, lk, ctx)),
-        secondary: [button('Close', { variant: 'ghost', onclick: () => d.close() })],
+        secondary: [button('Close', { variant: 'ghost', onclick: () => d.requestClose() })],
         onSubmit: async v => {
           const full = cfg.toBody(v, row, f);
           let saved;

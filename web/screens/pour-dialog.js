@@ -1,14 +1,16 @@
 // The pour dialog of the week: create or edit a pour, confirm, complete, cancel (with a
 // reason) or delete it, and assign people to it.
 import { api, listAll, ApiError } from '../api.js';
-import { h, clear, icon, button, busy, field, form, dialog, toast, confirmDialog, loading, errorBox, setFormAlert } from '../ui.js';
+import { h, clear, icon, button, busy, field, form, values, dialog, toast, confirmDialog, loading, errorBox, setFormAlert } from '../ui.js';
 import { dateLong } from '../dates.js';
 import { lookup, byName, STATUSES, statusLabel, tradeLabel } from '../store.js';
 
 const MIXES = ['3000 psi', '3500 psi', '4000 psi', '4500 psi', '5000 psi', 'flowable fill', 'pump mix 4000 psi', 'fiber 4000 psi'];
 
-export async function openPourDialog({ pour, date, canEdit, onChange }) {
-  const d = dialog({ title: pour ? 'Pour' : 'New pour', body: loading(), wide: true, onClose: () => { if (changed) onChange(); } });
+// Resolves to the <dialog> once it is built; onClosed runs when it closes, however that is.
+export async function openPourDialog({ pour, date, canEdit, onChange, onClosed }) {
+  const d = dialog({ title: pour ? 'Pour' : 'New pour', body: loading(), wide: true, onClose: () => { if (changed) onChange(); if (onClosed) onClosed(); } });
+  let formEl = null;        // the pour's own form: status buttons save what it holds
   let changed = false;
   let current = pour;
   let released = null;      // how many people the cancel just released
@@ -21,9 +23,10 @@ export async function openPourDialog({ pour, date, canEdit, onChange }) {
     lk = { projects, customers: new Map(customers.map(c => [c.id, c])), crews: [...crews].sort(byName), employees: [...employees].sort(byName) };
   } catch (e) {
     d.setBody(errorBox(e));
-    return;
+    return d;
   }
   build();
+  return d;
 
   function projectOptions() {
     const groups = new Map();
@@ -55,7 +58,7 @@ export async function openPourDialog({ pour, date, canEdit, onChange }) {
         field({ name: 'pump', label: 'Pump truck needed', type: 'checkbox', value: !!p.pump, disabled: ro, class: 'field-pump' }),
         field({ name: 'notes', label: 'Notes', type: 'textarea', value: p.notes || '', class: 'span-2', rows: 2, disabled: ro }),
         h('datalist', { id: 'mixes' }, MIXES.map(m => h('option', { value: m })))),
-      secondary: [button(canEdit ? 'Close' : 'Close', { variant: 'ghost', onclick: () => d.close() })],
+      secondary: [button('Close', { variant: 'ghost', onclick: () => d.requestClose() })],
       onSubmit: async v => {
         const body = bodyOf(v, current);
         if (current && !Object.keys(body).length) { d.close(); return; }
@@ -88,6 +91,7 @@ export async function openPourDialog({ pour, date, canEdit, onChange }) {
       },
     });
     if (!canEdit) f.submitButton.hidden = true;
+    formEl = f;
     // the crew chosen fills in how many people are needed, when that was still empty
     f.elements.crew_id.addEventListener('change', () => {
       const crew = lk.crews.find(c => c.id === f.elements.crew_id.value);
@@ -160,10 +164,19 @@ export async function openPourDialog({ pour, date, canEdit, onChange }) {
     const setStatus = (status, label, variant) => {
       const b = button(label, { variant, class: 'btn-small' }, status === 'confirmed' ? 'check' : null);
       b.addEventListener('click', () => busy(b, async () => {
+        // edits typed in the form above and not saved yet go with the new status, not lost
+        const pending = formEl && formEl.classList.contains('dirty') ? bodyOf(values(formEl), current) : {};
+        delete pending.status;
+        const body = { ...pending, status };
         try {
-          current = await api('PATCH', `/pours/${p.id}`, { status });
+          try {
+            current = await api('PATCH', `/pours/${p.id}`, body);
+          } catch (e) {
+            throw e instanceof ApiError && e.code === 'double_booked' && body.scheduled_date ? await bookedElsewhere(e, body.scheduled_date) : e;
+          }
           markChanged();
-          toast(`Pour ${statusLabel(status).toLowerCase()}.`);
+          const more = Object.keys(pending).length;
+          toast(`Pour ${statusLabel(status).toLowerCase()}${more ? '; your changes were saved with it' : ''}.`);
           build();
         } catch (e) { fail(e); }
       }));
@@ -174,7 +187,18 @@ export async function openPourDialog({ pour, date, canEdit, onChange }) {
     if (canEdit && p.status !== 'canceled') {
       const notify = button('Notify crew', { variant: 'secondary', class: 'btn-small', title: 'Email the crew members the pour details' });
       notify.addEventListener('click', () => busy(notify, async () => {
-        try { await api('POST', `/pours/${p.id}/notify`); toast('The crew was emailed the details.'); } catch (e) { fail(e); }
+        try {
+          const r = await api('POST', `/pours/${p.id}/notify`);
+          const n = r && Number.isInteger(r.recipients) ? r.recipients : 0;
+          const crew = lk.crews.find(c => c.id === p.crew_id);
+          const members = crew ? (crew.member_ids || []).map(id => lk.employees.find(e => e.id === id)).filter(Boolean) : [];
+          const noAddress = members.filter(e => !e.email).map(e => e.name);
+          const missing = noAddress.length ? ` No email address: ${noAddress.join(', ')}.` : '';
+          if (n === 0) {
+            const why = !crew ? 'the pour has no crew.' : !members.length ? `${crew.name} has no members.` : `nobody in ${crew.name} has an email address.`;
+            toast(`Nobody was emailed: ${why}${noAddress.length && members.length ? ' No email address: ' + noAddress.join(', ') + '.' : ''}`, 'error');
+          } else toast(`Emailed ${n === 1 ? '1 crew member' : `${n} crew members`} the details.${missing}`);
+        } catch (e) { fail(e); }
       }));
       row.append(notify);
     }
