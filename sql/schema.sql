@@ -153,7 +153,11 @@ CREATE TABLE app.audit_log (
     ip text,
     prev_hash bytea,
     hash bytea NOT NULL,
-    CONSTRAINT audit_log_actor_kind_check CHECK ((actor_kind = ANY (ARRAY['user'::text, 'platform'::text, 'system'::text])))
+    hash_version smallint DEFAULT 2 NOT NULL,
+    pii_nonce bytea[],
+    pii_digest bytea[],
+    CONSTRAINT audit_log_actor_kind_check CHECK ((actor_kind = ANY (ARRAY['user'::text, 'platform'::text, 'system'::text]))),
+    CONSTRAINT audit_log_pii CHECK (((hash_version = 1) OR ((array_length(pii_nonce, 1) = 3) AND (array_length(pii_digest, 1) = 3))))
 );
 
 ALTER TABLE ONLY app.audit_log FORCE ROW LEVEL SECURITY;
@@ -167,12 +171,121 @@ CREATE FUNCTION app.audit_content(a app.audit_log) RETURNS text
                    coalesce(a.entity_type, '\N'), coalesce(a.entity_id, '\N'), a.changes::text, coalesce(a.ip, '\N'))
 $$;
 
+CREATE FUNCTION app.audit_content_v2(a app.audit_log, d bytea[]) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+  select concat_ws(E'\x1f', 'v2', a.tenant_id::text, a.seq::text, a.id::text,
+                   to_char(a.at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'),
+                   coalesce(a.actor_id::text, '\N'), a.actor_kind, a.action,
+                   coalesce(a.entity_type, '\N'), coalesce(a.entity_id, '\N'),
+                   encode(d[1], 'hex'), encode(d[2], 'hex'), encode(d[3], 'hex'))
+$$;
+
+CREATE FUNCTION app.audit_erase_fields(p_tenant uuid, p_ids uuid[], p_fields integer[]) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  n integer;
+begin
+  update app.audit_log a set
+    actor_email = case when 1 = any (p_fields) then null else a.actor_email end,
+    changes = case when 2 = any (p_fields) then '{}'::jsonb else a.changes end,
+    ip = case when 3 = any (p_fields) then null else a.ip end,
+    pii_nonce = array[case when 1 = any (p_fields) then null else a.pii_nonce[1] end,
+                      case when 2 = any (p_fields) then null else a.pii_nonce[2] end,
+                      case when 3 = any (p_fields) then null else a.pii_nonce[3] end]
+  where a.tenant_id = p_tenant and a.id = any (p_ids) and a.hash_version = 2
+    and ((1 = any (p_fields) and a.pii_nonce[1] is not null) or (2 = any (p_fields) and a.pii_nonce[2] is not null)
+         or (3 = any (p_fields) and a.pii_nonce[3] is not null));
+  get diagnostics n = row_count;
+  return n;
+end $$;
+
+CREATE FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text, p_tenants uuid[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  n integer;
+  e text := lower(p_email);
+begin
+  delete from app.invitations i where lower(i.email) = e;
+  delete from app.outbox o where lower(o.recipient) = e or o.user_id = p_user;
+  delete from app.rate_events r where r.key in ('login:acct:' || e, 'forgot:acct:' || e, 'resend:acct:' || e);
+  for t in select distinct a.tenant_id from app.audit_log a
+           where a.actor_id = p_user or a.entity_id = p_user::text
+              or (strpos(lower(a.changes::text), e) > 0
+                  and (a.tenant_id = any (p_tenants) or a.action = 'auth.login_failed' or a.entity_type = 'invitation')) loop
+    n := app.audit_erase_fields(t, array(select a.id from app.audit_log a where a.tenant_id = t and a.actor_id = p_user),
+                                array[1, 3]);
+    n := n + app.audit_erase_fields(t, array(
+           select a.id from app.audit_log a where a.tenant_id = t
+             and ((strpos(lower(a.changes::text), e) > 0
+                   and (t = any (p_tenants) or a.action = 'auth.login_failed' or a.entity_type = 'invitation'))
+                  or (a.entity_id = p_user::text and strpos(a.changes::text, to_jsonb(p_name)::text) > 0))), array[2]);
+    perform app.audit_write(t, null, null, 'system', 'audit.personal_data_erased', 'user', p_user::text,
+                            jsonb_build_object('rows', jsonb_build_array(null, n)), null);
+  end loop;
+end $$;
+
+CREATE FUNCTION app.audit_erase_record(p_type text, p_id uuid) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid := app.session_tenant();
+  marks text[];
+  n integer;
+begin
+  perform app.definer_enter(false);
+  -- the records' policies read the workspace from app.definer_tenant here: the session's
+  perform set_config('app.definer_tenant', coalesce(t::text, ''), true);
+  if t is null or p_type not in ('employee', 'customer') or p_id is null
+     or (p_type = 'employee' and exists (select 1 from app.employees x where x.tenant_id = t and x.id = p_id))
+     or (p_type = 'customer' and exists (select 1 from app.customers x where x.tenant_id = t and x.id = p_id)) then
+    return false;
+  end if;
+  select array_agg(distinct lower(v)) into marks
+  from app.audit_log a,
+       lateral (values (a.changes->'email'->>0), (a.changes->'email'->>1),
+                       (a.changes->'phone'->>0), (a.changes->'phone'->>1)) x(v)
+  where a.tenant_id = t and a.entity_type = p_type and a.entity_id = p_id::text and length(v) >= 5;
+  n := app.audit_erase_fields(t, array(
+         select a.id from app.audit_log a where a.tenant_id = t
+           and (a.entity_type = p_type and a.entity_id = p_id::text
+                or exists (select 1 from unnest(coalesce(marks, '{}')) m where strpos(lower(a.changes::text), m) > 0))),
+         array[2]);
+  delete from app.outbox o where o.tenant_id = t and lower(o.recipient) = any (coalesce(marks, '{}'));
+  perform app.audit_session('audit.personal_data_erased', p_type, p_id::text,
+                            jsonb_build_object('rows', jsonb_build_array(null, n)));
+  return true;
+end $$;
+
 CREATE FUNCTION app.audit_guard() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 begin
   if tg_op = 'DELETE' and not exists (select 1 from app.tenants t where t.id = old.tenant_id) then
     return old;
+  end if;
+  -- erasing personal fields (app.audit_erase): each field either stays as it was or loses its
+  -- nonce and its value together; nothing else of the row moves
+  if tg_op = 'UPDATE' and old.hash_version = 2 and new.hash_version = 2
+     and (new.tenant_id, new.id, new.seq, new.at, new.actor_id, new.actor_kind, new.action, new.entity_type,
+          new.entity_id, new.prev_hash, new.hash, new.pii_digest)
+         is not distinct from
+         (old.tenant_id, old.id, old.seq, old.at, old.actor_id, old.actor_kind, old.action, old.entity_type,
+          old.entity_id, old.prev_hash, old.hash, old.pii_digest)
+     and array_length(new.pii_nonce, 1) = 3
+     and ((new.pii_nonce[1] is not distinct from old.pii_nonce[1] and new.actor_email is not distinct from old.actor_email)
+          or (new.pii_nonce[1] is null and new.actor_email is null))
+     and ((new.pii_nonce[2] is not distinct from old.pii_nonce[2] and new.changes = old.changes)
+          or (new.pii_nonce[2] is null and new.changes = '{}'::jsonb))
+     and ((new.pii_nonce[3] is not distinct from old.pii_nonce[3] and new.ip is not distinct from old.ip)
+          or (new.pii_nonce[3] is null and new.ip is null)) then
+    return new;
   end if;
   raise exception 'the audit log is append-only' using errcode = '42501';
 end $$;
@@ -200,6 +313,38 @@ CREATE FUNCTION app.audit_page(f jsonb, lim integer, after text) RETURNS TABLE(j
     and (after is null or a.seq < app.cursor_seq(after))
   order by a.seq desc
   limit lim + 1
+$$;
+
+CREATE FUNCTION app.audit_pii_check(a app.audit_log) RETURNS bytea[]
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+declare
+  v text[] := app.audit_pii_values(a);
+  i int;
+begin
+  if array_length(a.pii_nonce, 1) is distinct from 3 or array_length(a.pii_digest, 1) is distinct from 3 then
+    return null;
+  end if;
+  for i in 1..3 loop
+    if a.pii_digest[i] is null then
+      return null;
+    elsif a.pii_nonce[i] is null then
+      if (i = 1 and a.actor_email is not null) or (i = 2 and a.changes <> '{}'::jsonb) or (i = 3 and a.ip is not null) then
+        return null;
+      end if;
+    elsif sha256(a.pii_nonce[i] || convert_to(v[i], 'UTF8')) <> a.pii_digest[i] then
+      return null;
+    end if;
+  end loop;
+  return a.pii_digest;
+end $$;
+
+CREATE FUNCTION app.audit_pii_values(a app.audit_log) RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    AS $$
+  select array['actor_email' || E'\x1f' || coalesce(a.actor_email, '\N'),
+               'changes' || E'\x1f' || a.changes::text,
+               'ip' || E'\x1f' || coalesce(a.ip, '\N')]
 $$;
 
 CREATE FUNCTION app.audit_row() RETURNS trigger
@@ -292,11 +437,18 @@ declare
   a app.audit_log;
   prev bytea := null;
   n bigint := 0;
+  d bytea[];
 begin
   for a in select * from app.audit_log where tenant_id = (select app.current_tenant()) order by seq loop
     n := n + 1;
+    if a.hash_version = 2 then
+      d := app.audit_pii_check(a);
+    end if;
     if a.seq <> n or a.prev_hash is distinct from prev
-       or a.hash <> sha256(coalesce(prev, ''::bytea) || convert_to(app.audit_content(a), 'UTF8')) then
+       or (a.hash_version = 2 and (d is null or a.hash <> sha256(coalesce(prev, ''::bytea)
+                                                              || convert_to(app.audit_content_v2(a, d), 'UTF8'))))
+       or (a.hash_version = 1 and a.hash <> sha256(coalesce(prev, ''::bytea) || convert_to(app.audit_content(a), 'UTF8')))
+       or a.hash_version not in (1, 2) then
       return json_build_object('ok', false, 'first_bad_id', a.id, 'rows', n - 1);
     end if;
     prev := a.hash;
@@ -330,7 +482,11 @@ begin
   a.changes := coalesce(p_changes, '{}');
   a.ip := p_ip;
   a.prev_hash := last.hash;
-  a.hash := sha256(coalesce(last.hash, ''::bytea) || convert_to(app.audit_content(a), 'UTF8'));
+  a.hash_version := 2;
+  a.pii_nonce := array[ext.gen_random_bytes(16), ext.gen_random_bytes(16), ext.gen_random_bytes(16)];
+  a.pii_digest := array(select sha256(a.pii_nonce[i] || convert_to((app.audit_pii_values(a))[i], 'UTF8'))
+                        from generate_series(1, 3) i order by i);
+  a.hash := sha256(coalesce(last.hash, ''::bytea) || convert_to(app.audit_content_v2(a, a.pii_digest), 'UTF8'));
   insert into app.audit_log select a.*;
 end $$;
 
@@ -351,6 +507,60 @@ begin
   end if;
   update app.users set email_confirmed_at = coalesce(email_confirmed_at, now()), updated_at = now() where id = u;
   return true;
+end $$;
+
+CREATE FUNCTION app.auth_device_notice(p_session uuid, p_subject text, p_body bytea) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  s app.sessions;
+begin
+  perform app.definer_enter(true);
+  select * into s from app.sessions x where x.id = p_session and x.created_at > now() - interval '1 minute';
+  if not found or s.impersonation_id is not null
+     or not exists (select 1 from app.sessions x where x.user_id = s.user_id and x.id <> s.id and x.impersonation_id is null)
+     or exists (select 1 from app.sessions x where x.user_id = s.user_id and x.id <> s.id
+                and x.user_agent is not distinct from s.user_agent) then
+    return false;
+  end if;
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
+    select s.tenant_id, u.id, u.email, p_subject, p_body from app.users u where u.id = s.user_id;
+  return true;
+end $$;
+
+CREATE FUNCTION app.auth_email_confirm(p_token text, p_subject text, p_body bytea, p_ip text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  k app.user_tokens;
+  old text;
+  m record;
+begin
+  perform app.definer_enter(true);
+  select * into k from app.user_tokens x
+    where x.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and x.kind = 'email_change'
+      and x.used_at is null and x.expires_at > now()
+    for update;
+  if not found then
+    return 'invalid';
+  end if;
+  update app.user_tokens x set used_at = now() where x.token_hash = k.token_hash;
+  if exists (select 1 from app.users x where lower(x.email) = lower(k.new_email) and x.id <> k.user_id) then
+    return 'taken';
+  end if;
+  select x.email into old from app.users x where x.id = k.user_id;
+  if old is null then
+    return 'invalid';
+  end if;
+  update app.users x set email = k.new_email, email_confirmed_at = now(), updated_at = now() where x.id = k.user_id;
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body) values (k.tenant_id, null, old, p_subject, p_body);
+  for m in select x.tenant_id from app.memberships x where x.user_id = k.user_id loop
+    perform app.audit_write(m.tenant_id, k.user_id, k.new_email, 'user', 'user.email_changed', 'user', k.user_id::text,
+                            jsonb_build_object('email', jsonb_build_array(old, k.new_email)), p_ip);
+  end loop;
+  return 'changed';
 end $$;
 
 CREATE FUNCTION app.auth_forgot(p_slug text, p_email text, p_subject text, p_body bytea) RETURNS integer
@@ -386,6 +596,21 @@ begin
   insert into app.outbox (tenant_id, user_id, recipient, subject, body, token)
     select t, u, email, p_subject, p_body, tok from app.users where id = u;
   return 0;
+end $$;
+
+CREATE FUNCTION app.auth_lockout_notice(p_email text, p_subject text, p_body bytea) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  perform app.definer_enter(true);
+  if (select count(*) from app.rate_events e where e.key = 'login:acct:' || lower(p_email)
+      and e.at > now() - interval '15 minutes') <> 10 then
+    return false;
+  end if;
+  insert into app.outbox (user_id, recipient, subject, body)
+    select u.id, u.email, p_subject, p_body from app.users u where lower(u.email) = lower(p_email);
+  return found;
 end $$;
 
 CREATE FUNCTION app.auth_login_failed(p_tenant uuid, p_user uuid, p_email text, p_ip text) RETURNS void
@@ -1312,6 +1537,27 @@ CREATE FUNCTION app.impersonation_json(i app.impersonations) RETURNS json
                                             else i.expires_at > now() end)
 $$;
 
+CREATE FUNCTION app.impersonation_notice(p_impersonation uuid, p_subject text, p_body bytea) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  n integer;
+begin
+  perform app.definer_enter(true);
+  select i.tenant_id into t from app.impersonations i
+    where i.id = p_impersonation and i.redeemed_at > now() - interval '1 minute';
+  if t is null then
+    return 0;
+  end if;
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
+    select t, u.id, u.email, p_subject, p_body from app.memberships m join app.users u on u.id = m.user_id
+    where m.tenant_id = t and m.role in ('owner', 'admin');
+  get diagnostics n = row_count;
+  return n;
+end $$;
+
 CREATE FUNCTION app.impersonation_redeem(p_token text, p_key_hash bytea, p_key_sealed bytea, p_ip text, p_ua text) RETURNS TABLE(status text, impersonation_id uuid, tenant_id uuid, user_id uuid, session_id uuid, expires_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -1609,6 +1855,101 @@ begin
   return 'deleted';
 end $$;
 
+CREATE FUNCTION app.me_delete_erase() RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid := app.current_user_id();
+  who app.users;
+  ts uuid[];
+begin
+  perform app.definer_enter(false);
+  if u is null then
+    return 'no_session';
+  end if;
+  if exists (select 1 from app.memberships m where m.user_id = u and m.role = 'owner'
+             and not exists (select 1 from app.memberships o where o.tenant_id = m.tenant_id
+                             and o.role = 'owner' and o.user_id <> u)) then
+    return 'sole_owner';
+  end if;
+  select * into who from app.users where id = u;
+  ts := array(select m.tenant_id from app.memberships m where m.user_id = u);
+  delete from app.users where id = u;
+  perform app.audit_erase_person(u, who.email, who.name, ts);
+  return 'deleted';
+end $$;
+
+CREATE FUNCTION app.me_email_change(p_new text, p_subject text, p_body bytea, p_subject_taken text, p_body_taken bytea) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid := app.current_user_id();
+  t uuid := app.session_tenant();
+  tok text;
+begin
+  perform app.definer_enter(false);
+  if u is null then
+    return 'no_session';
+  end if;
+  if exists (select 1 from app.users x where x.id = u and lower(x.email) = lower(p_new)) then
+    return 'same';
+  end if;
+  update app.user_tokens k set used_at = now()
+    where k.user_id = u and k.kind = 'email_change' and k.used_at is null;
+  if exists (select 1 from app.users x where lower(x.email) = lower(p_new)) then
+    insert into app.outbox (tenant_id, recipient, subject, body) values (t, p_new, p_subject_taken, p_body_taken);
+  else
+    tok := app.new_token();
+    insert into app.user_tokens (token_hash, user_id, tenant_id, kind, expires_at, new_email)
+      values (sha256(convert_to(tok, 'UTF8')), u, t, 'email_change', now() + interval '24 hours', p_new);
+    insert into app.outbox (tenant_id, user_id, recipient, subject, body, token)
+      values (t, u, p_new, p_subject, p_body, tok);
+  end if;
+  perform app.audit_session('user.email_change_requested', 'user', u::text, '{}');
+  return 'sent';
+end $$;
+
+CREATE FUNCTION app.me_export() RETURNS json
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid := app.current_user_id();
+  r json;
+begin
+  perform app.definer_enter(false);
+  if u is null then
+    return null;
+  end if;
+  perform app.audit_session('user.data_exported', 'user', u::text, '{}');
+  select json_build_object(
+    'exported_at', app.ts(now()),
+    'user', json_build_object('id', x.id, 'email', x.email, 'name', x.name,
+                              'email_confirmed_at', app.ts(x.email_confirmed_at),
+                              'mfa_enabled', x.totp_enabled_at is not null, 'mfa_enabled_at', app.ts(x.totp_enabled_at),
+                              'created_at', app.ts(x.created_at), 'updated_at', app.ts(x.updated_at)),
+    'memberships', coalesce((select json_agg(json_build_object(
+                       'workspace', json_build_object('id', t.id, 'slug', t.slug, 'name', t.name),
+                       'role', m.role, 'joined_at', app.ts(m.created_at)) order by m.created_at, t.id)
+                     from app.memberships m join app.tenants t on t.id = m.tenant_id where m.user_id = u), '[]'),
+    'sessions', coalesce((select json_agg(json_build_object(
+                    'id', s.id, 'workspace_id', s.tenant_id, 'created_at', app.ts(s.created_at),
+                    'last_used_at', app.ts(s.last_used_at), 'expires_at', app.ts(s.expires_at),
+                    'revoked_at', app.ts(s.revoked_at), 'ip', s.ip, 'user_agent', s.user_agent, 'aal', s.aal,
+                    'staff_access', s.impersonation_id is not null) order by s.created_at, s.id)
+                  from app.sessions s where s.user_id = u), '[]'),
+    'audit', coalesce((select json_agg((app.audit_json(a)::jsonb || jsonb_build_object('workspace_id', a.tenant_id))
+                                       order by a.tenant_id, a.seq)
+                       from app.audit_log a
+                       where a.tenant_id in (select m.tenant_id from app.memberships m where m.user_id = u)
+                         and (a.actor_id = u or (a.entity_type in ('user', 'member') and a.entity_id = u::text))), '[]'))
+  into r
+  from app.users x where x.id = u;
+  return r;
+end $$;
+
 CREATE FUNCTION app.me_password_material() RETURNS TABLE(password_hash text, history text[])
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -1789,6 +2130,36 @@ begin
   return next;
 end $$;
 
+CREATE FUNCTION app.mfa_confirm(p_step bigint, p_recovery bytea) RETURNS TABLE(status text, retry_after integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  u uuid := app.current_user_id();
+begin
+  perform app.definer_enter(false);
+  retry_after := 0;
+  if u is null or not exists (select 1 from app.users x where x.id = u and x.totp_enabled_at is not null) then
+    status := 'not_enabled';
+    return next;
+    return;
+  end if;
+  retry_after := app.mfa_retry_after(u);
+  if retry_after > 0 then
+    status := 'rate_limited';
+    return next;
+    return;
+  end if;
+  if not app.mfa_factor_use(u, p_step, p_recovery) then
+    perform app.rate_hit('mfa:acct:' || u::text);
+    status := 'invalid_code';
+    return next;
+    return;
+  end if;
+  status := 'ok';
+  return next;
+end $$;
+
 CREATE FUNCTION app.mfa_disable(p_step bigint, p_recovery bytea) RETURNS TABLE(status text, retry_after integer)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -1930,6 +2301,25 @@ CREATE FUNCTION app.new_token() RETURNS text
     AS $$
   select rtrim(translate(encode(ext.gen_random_bytes(32), 'base64'), '+/', '-_'), '=')
 $$;
+
+CREATE FUNCTION app.notice_admins(p_subject text, p_body bytea) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid := app.session_tenant();
+  n integer;
+begin
+  perform app.definer_enter(false);
+  if t is null then
+    return 0;
+  end if;
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
+    select t, u.id, u.email, p_subject, p_body from app.memberships m join app.users u on u.id = m.user_id
+    where m.tenant_id = t and m.role in ('owner', 'admin');
+  get diagnostics n = row_count;
+  return n;
+end $$;
 
 CREATE FUNCTION app.outbox_claim(p_limit integer, p_lease_s integer) RETURNS TABLE(id bigint, channel text, recipient text, subject text, body bytea, attempts integer, token text, sealed_legacy boolean, created_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
@@ -2203,6 +2593,54 @@ begin
     return (app.pours_json(c)::jsonb || jsonb_build_object('released', n))::json;
   end if;
   return app.pours_json(c);
+end $$;
+
+CREATE FUNCTION app.privacy_retention(p_session_days integer, p_invitation_days integer, p_mail_days integer, p_failed_login_days integer, p_audit_ip_days integer) RETURNS json
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  ids uuid[];
+  n_sessions integer;
+  n_invitations integer := 0;
+  n_mail integer;
+  n_failed integer := 0;
+  n_ips integer := 0;
+begin
+  perform app.definer_enter(true);
+  update app.sessions s set ip = null, user_agent = null
+  where (s.ip is not null or s.user_agent is not null)
+    and least(coalesce(s.revoked_at, 'infinity'), s.expires_at,
+              case when s.impersonation_id is null then s.last_used_at + interval '7 days' else 'infinity' end)
+        < now() - make_interval(days => p_session_days);
+  get diagnostics n_sessions = row_count;
+  for t in select distinct i.tenant_id from app.invitations i
+           where i.accepted_at is null and i.created_at < now() - make_interval(days => p_invitation_days) loop
+    perform set_config('app.definer_tenant', t::text, true);
+    with d as (delete from app.invitations i where i.tenant_id = t and i.accepted_at is null
+                 and i.created_at < now() - make_interval(days => p_invitation_days) returning i.id)
+    select array_agg(id) into ids from d;
+    n_invitations := n_invitations + coalesce(array_length(ids, 1), 0);
+    perform app.audit_erase_fields(t, array(select a.id from app.audit_log a where a.tenant_id = t
+                                             and a.entity_type = 'invitation' and a.entity_id = any (ids::text[])),
+                                   array[2]);
+  end loop;
+  perform set_config('app.definer_tenant', '', true);
+  delete from app.outbox o where o.sent_at < now() - make_interval(days => p_mail_days);
+  get diagnostics n_mail = row_count;
+  for t in select distinct a.tenant_id from app.audit_log a
+           where a.at < now() - least(make_interval(days => p_failed_login_days), make_interval(days => p_audit_ip_days))
+             and a.hash_version = 2 and (a.pii_nonce[2] is not null or a.pii_nonce[3] is not null) loop
+    n_failed := n_failed + app.audit_erase_fields(t, array(
+                  select a.id from app.audit_log a where a.tenant_id = t and a.action = 'auth.login_failed'
+                    and a.at < now() - make_interval(days => p_failed_login_days)), array[2]);
+    n_ips := n_ips + app.audit_erase_fields(t, array(
+               select a.id from app.audit_log a where a.tenant_id = t and a.ip is not null
+                 and a.at < now() - make_interval(days => p_audit_ip_days)), array[3]);
+  end loop;
+  return json_build_object('sessions', n_sessions, 'invitations', n_invitations, 'mail', n_mail,
+                           'failed_logins', n_failed, 'audit_ips', n_ips);
 end $$;
 
 CREATE FUNCTION app.projects_create(b jsonb) RETURNS json
@@ -2927,6 +3365,51 @@ begin
   return g;
 end $$;
 
+CREATE FUNCTION platform.impersonation_granted_notice(p_impersonation uuid, p_subject text, p_body bytea) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  n integer;
+begin
+  perform app.definer_enter(true);
+  select i.tenant_id into t from app.impersonations i
+    where i.id = p_impersonation and i.redeemed_at is null and i.created_at > now() - interval '1 minute';
+  if t is null then
+    return 0;
+  end if;
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
+    select t, u.id, u.email, p_subject, p_body from app.memberships m join app.users u on u.id = m.user_id
+    where m.tenant_id = t and m.role in ('owner', 'admin');
+  get diagnostics n = row_count;
+  return n;
+end $$;
+
+CREATE FUNCTION platform.notify_owners(p_subject text, p_body bytea) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  n integer;
+begin
+  perform app.definer_enter(true);
+  if length(btrim(coalesce(p_subject, ''))) = 0 then
+    raise exception 'the subject is required' using errcode = '22023';
+  end if;
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
+    select distinct on (u.id) m.tenant_id, u.id, u.email, p_subject, p_body
+    from app.memberships m join app.users u on u.id = m.user_id
+    where m.role = 'owner' order by u.id, m.created_at;
+  get diagnostics n = row_count;
+  for t in select x.id from app.tenants x loop
+    perform app.audit_write(t, null, null, 'platform', 'platform.owners_notified', 'workspace', t::text,
+                            jsonb_build_object('subject', jsonb_build_array(null, p_subject)), null);
+  end loop;
+  return n;
+end $$;
+
 CREATE TABLE app.billing (
     tenant_id uuid NOT NULL,
     customer_id text,
@@ -3097,7 +3580,8 @@ CREATE TABLE app.user_tokens (
     expires_at timestamp with time zone NOT NULL,
     used_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT user_tokens_kind_check CHECK ((kind = ANY (ARRAY['confirm'::text, 'reset'::text])))
+    new_email text,
+    CONSTRAINT user_tokens_kind_check CHECK ((kind = ANY (ARRAY['confirm'::text, 'reset'::text, 'email_change'::text])))
 );
 
 ALTER TABLE ONLY app.user_tokens FORCE ROW LEVEL SECURITY;
@@ -3497,7 +3981,7 @@ CREATE POLICY audit_log_insert ON app.audit_log FOR INSERT WITH CHECK (app.is_de
 
 CREATE POLICY audit_log_select ON app.audit_log FOR SELECT USING ((app.is_definer() OR ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3))));
 
-CREATE POLICY audit_log_update ON app.audit_log FOR UPDATE USING (false) WITH CHECK (false);
+CREATE POLICY audit_log_update ON app.audit_log FOR UPDATE USING (app.is_definer()) WITH CHECK (app.is_definer());
 
 ALTER TABLE app.billing ENABLE ROW LEVEL SECURITY;
 
@@ -3778,6 +4262,24 @@ GRANT ALL ON FUNCTION app.audit_content(a app.audit_log) TO planyard_app;
 GRANT ALL ON FUNCTION app.audit_content(a app.audit_log) TO planyard_auth;
 GRANT ALL ON FUNCTION app.audit_content(a app.audit_log) TO planyard_jobs;
 
+REVOKE ALL ON FUNCTION app.audit_content_v2(a app.audit_log, d bytea[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit_content_v2(a app.audit_log, d bytea[]) TO planyard_app;
+GRANT ALL ON FUNCTION app.audit_content_v2(a app.audit_log, d bytea[]) TO planyard_auth;
+GRANT ALL ON FUNCTION app.audit_content_v2(a app.audit_log, d bytea[]) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.audit_erase_fields(p_tenant uuid, p_ids uuid[], p_fields integer[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit_erase_fields(p_tenant uuid, p_ids uuid[], p_fields integer[]) TO planyard_app;
+GRANT ALL ON FUNCTION app.audit_erase_fields(p_tenant uuid, p_ids uuid[], p_fields integer[]) TO planyard_auth;
+GRANT ALL ON FUNCTION app.audit_erase_fields(p_tenant uuid, p_ids uuid[], p_fields integer[]) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text, p_tenants uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text, p_tenants uuid[]) TO planyard_app;
+GRANT ALL ON FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text, p_tenants uuid[]) TO planyard_auth;
+GRANT ALL ON FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name text, p_tenants uuid[]) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.audit_erase_record(p_type text, p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit_erase_record(p_type text, p_id uuid) TO planyard_app;
+
 REVOKE ALL ON FUNCTION app.audit_guard() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.audit_guard() TO planyard_app;
 GRANT ALL ON FUNCTION app.audit_guard() TO planyard_auth;
@@ -3792,6 +4294,16 @@ REVOKE ALL ON FUNCTION app.audit_page(f jsonb, lim integer, after text) FROM PUB
 GRANT ALL ON FUNCTION app.audit_page(f jsonb, lim integer, after text) TO planyard_app;
 GRANT ALL ON FUNCTION app.audit_page(f jsonb, lim integer, after text) TO planyard_auth;
 GRANT ALL ON FUNCTION app.audit_page(f jsonb, lim integer, after text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.audit_pii_check(a app.audit_log) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit_pii_check(a app.audit_log) TO planyard_app;
+GRANT ALL ON FUNCTION app.audit_pii_check(a app.audit_log) TO planyard_auth;
+GRANT ALL ON FUNCTION app.audit_pii_check(a app.audit_log) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.audit_pii_values(a app.audit_log) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit_pii_values(a app.audit_log) TO planyard_app;
+GRANT ALL ON FUNCTION app.audit_pii_values(a app.audit_log) TO planyard_auth;
+GRANT ALL ON FUNCTION app.audit_pii_values(a app.audit_log) TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.audit_row() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.audit_row() TO planyard_app;
@@ -3812,8 +4324,17 @@ REVOKE ALL ON FUNCTION app.audit_write(p_tenant uuid, p_actor uuid, p_email text
 REVOKE ALL ON FUNCTION app.auth_confirm(p_token text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.auth_confirm(p_token text) TO planyard_auth;
 
+REVOKE ALL ON FUNCTION app.auth_device_notice(p_session uuid, p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_device_notice(p_session uuid, p_subject text, p_body bytea) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.auth_email_confirm(p_token text, p_subject text, p_body bytea, p_ip text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_email_confirm(p_token text, p_subject text, p_body bytea, p_ip text) TO planyard_auth;
+
 REVOKE ALL ON FUNCTION app.auth_forgot(p_slug text, p_email text, p_subject text, p_body bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.auth_forgot(p_slug text, p_email text, p_subject text, p_body bytea) TO planyard_auth;
+
+REVOKE ALL ON FUNCTION app.auth_lockout_notice(p_email text, p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_lockout_notice(p_email text, p_subject text, p_body bytea) TO planyard_auth;
 
 REVOKE ALL ON FUNCTION app.auth_login_failed(p_tenant uuid, p_user uuid, p_email text, p_ip text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.auth_login_failed(p_tenant uuid, p_user uuid, p_email text, p_ip text) TO planyard_auth;
@@ -4080,6 +4601,9 @@ GRANT ALL ON FUNCTION app.impersonation_json(i app.impersonations) TO planyard_a
 GRANT ALL ON FUNCTION app.impersonation_json(i app.impersonations) TO planyard_auth;
 GRANT ALL ON FUNCTION app.impersonation_json(i app.impersonations) TO planyard_jobs;
 
+REVOKE ALL ON FUNCTION app.impersonation_notice(p_impersonation uuid, p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.impersonation_notice(p_impersonation uuid, p_subject text, p_body bytea) TO planyard_auth;
+
 REVOKE ALL ON FUNCTION app.impersonation_redeem(p_token text, p_key_hash bytea, p_key_sealed bytea, p_ip text, p_ua text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.impersonation_redeem(p_token text, p_key_hash bytea, p_key_sealed bytea, p_ip text, p_ua text) TO planyard_auth;
 
@@ -4173,6 +4697,15 @@ GRANT ALL ON FUNCTION app.manpower(p_from date, p_to date, p_region uuid) TO pla
 REVOKE ALL ON FUNCTION app.me_delete() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.me_delete() TO planyard_app;
 
+REVOKE ALL ON FUNCTION app.me_delete_erase() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.me_delete_erase() TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.me_email_change(p_new text, p_subject text, p_body bytea, p_subject_taken text, p_body_taken bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.me_email_change(p_new text, p_subject text, p_body bytea, p_subject_taken text, p_body_taken bytea) TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.me_export() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.me_export() TO planyard_app;
+
 REVOKE ALL ON FUNCTION app.me_password_material() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.me_password_material() TO planyard_app;
 
@@ -4206,6 +4739,9 @@ GRANT ALL ON FUNCTION app.mfa_challenge_secret(p_token text) TO planyard_auth;
 REVOKE ALL ON FUNCTION app.mfa_challenge_verify(p_token text, p_step bigint, p_recovery bytea, p_ip text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.mfa_challenge_verify(p_token text, p_step bigint, p_recovery bytea, p_ip text) TO planyard_auth;
 
+REVOKE ALL ON FUNCTION app.mfa_confirm(p_step bigint, p_recovery bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.mfa_confirm(p_step bigint, p_recovery bytea) TO planyard_app;
+
 REVOKE ALL ON FUNCTION app.mfa_disable(p_step bigint, p_recovery bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.mfa_disable(p_step bigint, p_recovery bytea) TO planyard_app;
 
@@ -4228,6 +4764,9 @@ REVOKE ALL ON FUNCTION app.new_token() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.new_token() TO planyard_app;
 GRANT ALL ON FUNCTION app.new_token() TO planyard_auth;
 GRANT ALL ON FUNCTION app.new_token() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.notice_admins(p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.notice_admins(p_subject text, p_body bytea) TO planyard_app;
 
 REVOKE ALL ON FUNCTION app.outbox_claim(p_limit integer, p_lease_s integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.outbox_claim(p_limit integer, p_lease_s integer) TO planyard_jobs;
@@ -4303,6 +4842,9 @@ REVOKE ALL ON FUNCTION app.pours_update(p_id uuid, b jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.pours_update(p_id uuid, b jsonb) TO planyard_app;
 GRANT ALL ON FUNCTION app.pours_update(p_id uuid, b jsonb) TO planyard_auth;
 GRANT ALL ON FUNCTION app.pours_update(p_id uuid, b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.privacy_retention(p_session_days integer, p_invitation_days integer, p_mail_days integer, p_failed_login_days integer, p_audit_ip_days integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.privacy_retention(p_session_days integer, p_invitation_days integer, p_mail_days integer, p_failed_login_days integer, p_audit_ip_days integer) TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.projects_create(b jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.projects_create(b jsonb) TO planyard_app;
@@ -4540,6 +5082,12 @@ GRANT ALL ON FUNCTION app.workspace_update(b jsonb) TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION platform.impersonate(p_slug text, p_email text, p_staff text, p_reason text, p_token_hash bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION platform.impersonate(p_slug text, p_email text, p_staff text, p_reason text, p_token_hash bytea) TO planyard_platform;
+
+REVOKE ALL ON FUNCTION platform.impersonation_granted_notice(p_impersonation uuid, p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION platform.impersonation_granted_notice(p_impersonation uuid, p_subject text, p_body bytea) TO planyard_platform;
+
+REVOKE ALL ON FUNCTION platform.notify_owners(p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION platform.notify_owners(p_subject text, p_body bytea) TO planyard_platform;
 
 GRANT SELECT ON TABLE app.billing TO planyard_app;
 
