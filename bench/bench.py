@@ -4,7 +4,9 @@
   freeport                                  a free loopback TCP port
   wait-ready PORT SECONDS [PID]             polls https://127.0.0.1:PORT/healthz while PID lives
   account DATA_DIR PORT OUT.json            signs up, confirms through the outbox, signs in
-  tokens DATA_DIR PG_DIR OUT FIRST LAST     access JWTs of the bench sessions FIRST..LAST
+  tokens DATA_DIR PG_DIR OUT FIRST LAST     access JWTs of the bench sessions FIRST..LAST, and in
+                                            OUT.ids the ids of a record of each kind, line by line
+  weeks OUT_DIR SCRIPT                      SCRIPT once per loaded week, the filter a parameter
   rate PORT TOKEN RPS SECONDS CONNS OUT     GET /api/v1/me at a fixed rate (open loop)
   cpu PLANYARD_PID PG_DIR SCRIPT_PID        CPU ticks of planyard, the cluster, the load generators, the machine
   idle PID [SECONDS]                        waits until PID is idle (the work pool drained)
@@ -125,18 +127,23 @@ def b64url(b):
 
 def cmd_tokens(data_dir, pg_dir, out, first, last):
     secret = open(os.path.join(data_dir, "secrets", "jwt_secret")).read().strip().encode()
-    sql = ("select substr(t.slug, 7), s.tenant_id, s.id, s.user_id from app.sessions s "
+    # with each session, one record of each kind of its workspace (for the gets and the writes)
+    kinds = ["customers", "projects", "employees", "crews", "pours", "assignments"]
+    sql = ("select substr(t.slug, 7), s.tenant_id, s.id, s.user_id, %s from app.sessions s "
            "join app.tenants t on t.id = s.tenant_id "
-           "where s.user_agent = 'bench'")
+           "where s.user_agent = 'bench'" % ", ".join(
+               "(select x.id from app.%s x where x.tenant_id = s.tenant_id order by x.id limit 1)" % k
+               for k in kinds))
+    # as the superuser: the schema owner sees no workspace's operating data outside a definer
     rows = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", ",", "-v", "ON_ERROR_STOP=1", "-h", pg_dir,
-                           "-U", "planyard_owner", "-d", "planyard", "-c", sql],
+                           "-U", "postgres", "-d", "planyard", "-c", sql],
                           check=True, capture_output=True, text=True).stdout.split()
     now = int(time.time())
     header = b64url(b'{"alg":"HS256","typ":"JWT"}')
     n_out = 0
-    with open(out, "w") as f:
-        for row in rows:
-            n, tid, sid, uid = row.split(",")
+    with open(out, "w") as f, open(out + ".ids", "w") as g:
+        for row in sorted(rows, key=lambda r: int(r.split(",")[0])):
+            n, tid, sid, uid = row.split(",")[:4]
             if not int(first) <= int(n) <= int(last):
                 continue
             n_out += 1
@@ -145,7 +152,27 @@ def cmd_tokens(data_dir, pg_dir, out, first, last):
             signing = header + "." + b64url(json.dumps(claims, separators=(",", ":")).encode())
             sig = b64url(hmac.new(secret, signing.encode(), hashlib.sha256).digest())
             f.write(signing + "." + sig + "\n")
+            g.write(" ".join(row.split(",")[4:]) + "\n")
     print(n_out)
+    return 0
+
+
+def cmd_weeks(out_dir, script):
+    """SCRIPT (a file of bench/ that names the week's filter :f) once per loaded week, each
+    naming its own variable :fNN; prints the pgbench arguments that run them, one a line. The
+    filter is then bound as the server binds it, a jsonb parameter: an expression in its place
+    would be evaluated again at each use in the inlined page function."""
+    src = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), script)).read()
+    os.makedirs(out_dir, exist_ok=True)
+    base = datetime.date(2025, 1, 6)
+    args = []
+    for w in range(52):
+        a, b = base + datetime.timedelta(days=7 * w), base + datetime.timedelta(days=7 * w + 6)
+        name = os.path.join(out_dir, "%s.w%02d" % (script, w))
+        with open(name, "w") as f:
+            f.write(src.replace(":f::jsonb", ":f%02d::jsonb" % w))
+        args += ["-f", name + "@1", "-D", 'f%02d={"from":"%s","to":"%s"}' % (w, a, b)]
+    print("\n".join(args))
     return 0
 
 
@@ -413,7 +440,8 @@ def cmd_report(results, readme, server_log=None):
     wrk_row("login_c1", "POST /auth/login, 1 connection (bcrypt cost 12 + session)", route="/api/v1/auth/login")
     wrk_row("login_c32", "POST /auth/login, 32 connections", route="/api/v1/auth/login")
     rate_row("me_idle", "GET /me at a fixed rate, no other load")
-    rate_row("me_login", "GET /me at a fixed rate, while 32 connections POST /auth/login", cpu=False)
+    rate_row("me_login", "GET /me at a fixed rate, while %d connections POST /auth/login"
+             % R.get("meta_flood", {}).get("connections", 32), cpu=False)
     wrk_row("login_bg", "  (the login load during that run)")
     n1 = m.get("workspaces_1", 1000)
     n2 = m.get("workspaces_2", 10000)
@@ -429,6 +457,17 @@ def cmd_report(results, readme, server_log=None):
     pgb_row("pgb4_1k_c16", "pgbench, same SQL in BEGIN/COMMIT (4 round trips), %d workspaces, -c 16" % n1)
     pgb_row("ref_1k_workers", "reference: the same page, transaction-local tenant setting and policy, one round trip, "
             "%d workspaces, -c %d" % (n1, m.get("workers", 4)))
+    reads = [("customers", "GET /customers"), ("projects", "GET /projects"), ("employees", "GET /employees"),
+             ("crews", "GET /crews"), ("assignments", "GET /assignments (7-day window)"),
+             ("manpower", "GET /manpower (7-day window)"), ("me", "GET /me"),
+             ("customer", "GET /customers/{id}"), ("project", "GET /projects/{id}"),
+             ("employee", "GET /employees/{id}"), ("crew", "GET /crews/{id}"), ("pour", "GET /pours/{id}"),
+             ("assignment", "GET /assignments/{id}")]
+    for k, what in reads:
+        wrk_row("read_" + k, "%s, %d workspaces, 16 connections" % (what, n1))
+    for w, what in (("post", "POST /pours"), ("patch", "PATCH /pours/{id} (notes)")):
+        wrk_row("write_%s_many" % w, "%s, 16 connections, %d workspaces" % (what, n1))
+        wrk_row("write_%s_one" % w, "%s, 16 connections, all in one workspace" % what)
     wrk_row("pours_10k_c16", "GET /pours (7-day window), %d workspaces, 16 connections" % n2, route="/api/v1/pours")
     wrk_row("pours_10k_c16_2", "  the same, again", route="/api/v1/pours")
     pgb_row("pgb_10k_c16", "ceiling: pgbench, same SQL pipelined, %d workspaces, -c 16" % n2)
@@ -472,6 +511,24 @@ def cmd_report(results, readme, server_log=None):
             pa, pb = pg_us("pours_1k_c16"), pg_us("pours_10k_c16")
             derived.append("  (PostgreSQL CPU per request, which other load on the machine moves less: %s vs %s, %+.0f%%)"
                            % (dur(pb), dur(pa), (pb / pa - 1) * 100))
+    def pg_per(key):
+        c, w = R.get(key + ".cpu"), R.get(key)
+        if not c or not w or not w["requests"]:
+            return None
+        return (c["after"]["postgres"] - c["before"]["postgres"]) / c["after"]["hz"] * 1e6 / w["requests"]
+    base = [v for v in (pg_per("pours_1k_c16"), pg_per("pours_1k_c16_2")) if v]
+    if base:
+        b = sum(base) / len(base)
+        parts = []
+        for k, what in reads:
+            v = pg_per("read_" + k)
+            if v is not None:
+                parts.append("%s %s (%.1f×)" % (what.split(" (")[0], dur(v), v / b))
+        if parts:
+            over = [p for p in parts if float(p.rsplit("(", 1)[1].rstrip("×)")) > 2]
+            derived.append("- PostgreSQL CPU per request of each read against GET /pours' %s: %s; %s"
+                           % (dur(b), ", ".join(parts), "**none above 2×**" if not over else
+                              "**above 2×: %s**" % ", ".join(p.split(" ")[0] + " " + p.split(" ")[1] for p in over)))
     i, l = R.get("me_idle"), R.get("me_login")
     if i and l:
         derived.append("- GET /me p99 under login load vs idle: %s vs %s" % (ms(l["p99_us"]), ms(i["p99_us"])))

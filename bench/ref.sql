@@ -15,11 +15,12 @@ create unique index on ref.tenants (slug);
 create table ref.pours (like app.pours including defaults);
 insert into ref.pours select * from app.pours;
 create index pours_date on ref.pours (tenant_id, scheduled_date, id);
+create index pours_crew on ref.pours (tenant_id, crew_id, scheduled_date);
 alter table ref.pours enable row level security;
 alter table ref.pours force row level security;
 create policy tenant on ref.pours for select
   using (tenant_id = nullif(current_setting('ref.tenant', true), '')::uuid);
 grant usage on schema ref, app to planyard_bench_ref;
 grant select on ref.tenants, ref.pours to planyard_bench_ref;
-grant execute on function app.ts(timestamptz), app.hhmm(time) to planyard_bench_ref;
+grant execute on function app.ts(timestamptz), app.hhmm(time), app.jtext(text) to planyard_bench_ref;
 vacuum analyze ref.tenants, ref.pours;

@@ -7,12 +7,14 @@
 #   2. schedule read: GET /pours (a random workspace and week) at 16 and 64 connections with
 #      BENCH_WORKSPACES workspaces loaded in SQL, next to pgbench running the same statements
 #      the same way, pipelined (the ceiling), and once in BEGIN/COMMIT; the reference (the
-#      same page behind the cheapest sound isolation, bench/ref.sql); then
-#      BENCH_WORKSPACES_LARGE workspaces and 16 connections again.
+#      same page behind the cheapest sound isolation, bench/ref.sql); every other list and
+#      get once, briefly; the writes POST /pours and PATCH /pours/{id} across the workspaces
+#      and within one; then BENCH_WORKSPACES_LARGE workspaces and 16 connections again.
 #   3. the server's resident memory after the runs.
 #
 # Settings (environment): BENCH_WORKSPACES (1000), BENCH_WORKSPACES_LARGE (10000),
-# BENCH_SECONDS per run (15), BENCH_ME_RATE (50 req/s), BENCH_EXPERIMENT_SQL: a SQL file run
+# BENCH_SECONDS per run (15), BENCH_SHORT_SECONDS per list, get and write run (5),
+# BENCH_LOGIN_FLOOD (64 connections signing in while GET /me is measured), BENCH_ME_RATE (50 req/s), BENCH_EXPERIMENT_SQL: a SQL file run
 # as the schema owner after the migrations, to measure a change to the schema; the report
 # then goes to build/bench/README-experiment.md and bench/README.md is left alone.
 set -euo pipefail
@@ -22,6 +24,8 @@ ROOT=$PWD
 WS1=${BENCH_WORKSPACES:-1000}
 WS2=${BENCH_WORKSPACES_LARGE:-10000}
 SECS=${BENCH_SECONDS:-15}
+SHORT=${BENCH_SHORT_SECONDS:-5}
+FLOOD=${BENCH_LOGIN_FLOOD:-64}
 ME_RATE=${BENCH_ME_RATE:-50}
 EXPERIMENT=${BENCH_EXPERIMENT_SQL:-}
 # shared_buffers holds the 10,000 workspaces (about 3 GB with indexes) mostly in memory;
@@ -147,7 +151,8 @@ print(json.dumps({
 EOF
 )"
 
-# wrk KEY CONNECTIONS SECONDS SCRIPT: one wrk run, figures stored under KEY
+# wrk KEY CONNECTIONS SECONDS SCRIPT: one wrk run, figures stored under KEY (the environment
+# of the call, e.g. BENCH_PATH, reaches the script)
 wrk_run() {
   local key=$1 c=$2 secs=$3 script=$4 t=2
   [ "$c" -lt 2 ] && t=1
@@ -165,10 +170,12 @@ measured() {
   put "$key.cpu" "{\"before\":$before,\"after\":$after}"
 }
 # pgbench_run KEY CLIENTS WORKSPACES [SCRIPT [ROLE]]: the ceiling, the statements of GET /pours
-# without the server (or the reference read, as its own role)
+# without the server (or the reference read, as its own role); SCRIPT once per loaded week,
+# the week's filter bound as a parameter (bench.py weeks)
 pgbench_run() {
-  local key=$1 c=$2 nws=$3 script=${4:-pours.pgbench} role=${5:-planyard_app}
-  (cd "$OUT" && pgbench -n -h "$PG" -U "$role" -d planyard -M prepared -f "$ROOT/bench/$script" \
+  local key=$1 c=$2 nws=$3 script=${4:-pours.pgbench} role=${5:-planyard_app} weeks
+  mapfile -t weeks < <("${PY[@]}" weeks "$OUT/weeks" "$script")
+  (cd "$OUT" && pgbench -n -h "$PG" -U "$role" -d planyard -M prepared "${weeks[@]}" \
     -D nws="$nws" -c "$c" -j 2 -T "$SECS" -l --log-prefix="$OUT/$key.log" >"$OUT/$key.txt" 2>&1)
   "${PY[@]}" pgbench-pct "$OUT/$key.log" "$OUT/$key.txt" "$OUT/$key.json"
   rm -f "$OUT/$key.log".*
@@ -203,8 +210,8 @@ measured login_c32 wrk_run login_c32 32 "$SECS" login.lua
 # the pool goes on hashing for the clients wrk dropped at the end: wait for it
 idle
 analyze_sessions
-say "GET /me at $ME_RATE req/s while 32 connections sign in, ${SECS}s"
-BENCH_OUT=$OUT/login_bg.json wrk -t2 -c32 -d"$((SECS + 4))s" --timeout 30s --latency -s "$ROOT/bench/login.lua" "$URL" \
+say "GET /me at $ME_RATE req/s while $FLOOD connections sign in, ${SECS}s"
+BENCH_OUT=$OUT/login_bg.json wrk -t2 -c"$FLOOD" -d"$((SECS + 4))s" --timeout 30s --latency -s "$ROOT/bench/login.lua" "$URL" \
   >"$OUT/login_bg.txt" &
 BG+=($!)
 sleep 2
@@ -212,7 +219,9 @@ measured me_login "${NICE[@]}" "${PY[@]}" rate "$HTTPS_PORT" "$ME_TOKEN" "$ME_RA
 wait "${BG[-1]}"
 put me_login "$(cat "$OUT/me_login.json")"
 put login_bg "$(cat "$OUT/login_bg.json")"
+put meta_flood "{\"connections\": $FLOOD}"
 idle
+analyze_sessions
 
 # ---- 2. schedule read ----
 # load FIRST LAST: workspaces FIRST..LAST in chunks of 500, two psql sessions at a time
@@ -285,6 +294,31 @@ measured ref_1k_workers pgbench_run ref_1k_workers "$WORKERS" "$WS1" pours-ref.p
 say "pgbench, the same statements in BEGIN/COMMIT (four round trips), -c 16, ${SECS}s"
 fresh_sessions
 measured pgb4_1k_c16 pgbench_run pgb4_1k_c16 16 "$WS1" pours-4rt.pgbench
+
+# every other list and get, once each, briefly (bench/list.lua; BENCH_ID: bench.py tokens)
+for spec in "customers /api/v1/customers 0 -" "projects /api/v1/projects 0 -" "employees /api/v1/employees 0 -" \
+            "crews /api/v1/crews 0 -" "assignments /api/v1/assignments 1 -" "manpower /api/v1/manpower 1 -" \
+            "me /api/v1/me 0 -" "customer /api/v1/customers 0 1" "project /api/v1/projects 0 2" \
+            "employee /api/v1/employees 0 3" "crew /api/v1/crews 0 4" "pour /api/v1/pours 0 5" \
+            "assignment /api/v1/assignments 0 6"; do
+  read -r name path week col <<<"$spec"
+  say "GET $path$([ "$col" != - ] && echo "/{id}"), $WS1 workspaces, 16 connections, ${SHORT}s"
+  fresh_sessions
+  export BENCH_PATH=$path BENCH_WEEK=$week BENCH_ID=
+  [ "$col" != - ] && BENCH_ID=$col
+  measured "read_$name" wrk_run "read_$name" 16 "$SHORT" list.lua
+done
+# the writes: across the workspaces, and all in one (its writers queue on its audit chain)
+for w in post patch; do
+  for scope in many one; do
+    say "${w^^} /pours, 16 connections, $([ $scope = one ] && echo "one workspace" || echo "$WS1 workspaces"), ${SHORT}s"
+    fresh_sessions
+    export BENCH_WRITE=$w BENCH_ONE=0
+    [ $scope = one ] && BENCH_ONE=1
+    measured "write_${w}_$scope" wrk_run "write_${w}_$scope" 16 "$SHORT" writes.lua
+  done
+done
+settle
 
 say "loading workspaces $((WS1 + 1))..$WS2"
 t0=$(date +%s%N)

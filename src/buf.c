@@ -97,6 +97,38 @@ int buf_json_escape(buf_t *b, const char *s, size_t n)
 	return 0;
 }
 
+size_t json_compact(char *out, const char *s, size_t n)
+{
+	size_t o = 0;
+	bool in_string = false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (in_string) {
+			out[o++] = c;
+			if (c == '\\' && i + 1 < n)
+				out[o++] = s[++i];
+			else if (c == '"')
+				in_string = false;
+		} else if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+			continue;
+		} else {
+			out[o++] = c;
+			in_string = c == '"';
+		}
+	}
+	return o;
+}
+
+int buf_json_compact(buf_t *b, const char *s, size_t n)
+{
+	size_t before = b->len;
+	if (buf_append(b, s, n) < 0)   /* room for all of it, then compacted in place */
+		return -1;
+	b->len = before + json_compact(b->data + before, s, n);
+	b->data[b->len] = '\0';
+	return 0;
+}
+
 void buf_reset(buf_t *b)
 {
 	b->len = 0;

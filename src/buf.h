@@ -22,6 +22,11 @@ int buf_puts(buf_t *b, const char *s);
 int buf_printf(buf_t *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /* Appends s escaped as the inside of a JSON string. */
 int buf_json_escape(buf_t *b, const char *s, size_t n);
+/* Appends the JSON text s without the whitespace between its tokens (PostgreSQL's
+ * json_build_object writes "k" : v, "k2" : v2); strings are copied as they are. */
+int buf_json_compact(buf_t *b, const char *s, size_t n);
+/* The same into out, which holds n bytes: the length written. */
+size_t json_compact(char *out, const char *s, size_t n);
 void buf_reset(buf_t *b);
 void buf_free(buf_t *b);
 void buf_wipe_free(buf_t *b);

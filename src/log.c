@@ -87,21 +87,123 @@ static void field(buf_t *b, const char *name, const char *v)
 	buf_puts(b, "\"");
 }
 
+/* The access line is written once per request, so it is formatted by hand into a buffer on
+ * the stack (no printf, no malloc), and the time up to the second is formatted once a
+ * second per thread. */
+struct line {
+	char data[2048];
+	size_t len;
+	bool over;
+};
+
+static void line_put(struct line *l, const char *s, size_t n)
+{
+	if (l->over || n > sizeof l->data - l->len) {
+		l->over = true;
+		return;
+	}
+	memcpy(l->data + l->len, s, n);
+	l->len += n;
+}
+
+static void line_str(struct line *l, const char *s)
+{
+	line_put(l, s, strlen(s));
+}
+
+static void line_uint(struct line *l, unsigned long v, int min_digits)
+{
+	char d[24];
+	int n = 0;
+	do {
+		d[sizeof d - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v || n < min_digits);
+	line_put(l, d + sizeof d - n, (size_t)n);
+}
+
+static void line_field(struct line *l, const char *name, const char *v)
+{
+	if (!v)
+		return;
+	line_str(l, ",\"");
+	line_str(l, name);
+	line_str(l, "\":\"");
+	buf_t b = BUF_INIT(sizeof l->data);
+	const char *p = v;
+	for (; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f)
+			break;
+	}
+	if (!*p) {
+		line_put(l, v, (size_t)(p - v));
+	} else {  /* something to escape: rare in these fields */
+		if (buf_json_escape(&b, v, strlen(v)) == 0)
+			line_put(l, b.data, b.len);
+		else
+			l->over = true;
+		buf_free(&b);
+	}
+	line_str(l, "\"");
+}
+
+static _Thread_local time_t stamp_sec = -1;
+static _Thread_local char stamp_text[24];
+
 void log_access(const struct log_access *a)
 {
 	if (quiet)
 		return;
-	buf_t b = BUF_INIT(4096);
-	stamp(&b);
-	buf_puts(&b, ",\"level\":\"access\"");
-	field(&b, "request_id", a->request_id);
-	field(&b, "ip", a->ip);
-	field(&b, "method", a->method);
-	field(&b, "route", a->route);
-	buf_printf(&b, ",\"status\":%d,\"duration_ms\":%.3f", a->status, a->duration_ms);
-	field(&b, "user", a->user);
-	field(&b, "workspace", a->workspace);
-	emit(&b);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != stamp_sec) {
+		struct tm tm;
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(stamp_text, sizeof stamp_text, "%Y-%m-%dT%H:%M:%S", &tm);
+		stamp_sec = ts.tv_sec;
+	}
+	struct line l;
+	l.len = 0;
+	l.over = false;
+	line_str(&l, "{\"time\":\"");
+	line_str(&l, stamp_text);
+	line_str(&l, ".");
+	line_uint(&l, (unsigned long)(ts.tv_nsec / 1000000), 3);
+	line_str(&l, "Z\",\"level\":\"access\"");
+	line_field(&l, "request_id", a->request_id);
+	line_field(&l, "ip", a->ip);
+	line_field(&l, "method", a->method);
+	line_field(&l, "route", a->route);
+	line_str(&l, ",\"status\":");
+	line_uint(&l, (unsigned long)(a->status > 0 ? a->status : 0), 1);
+	double us = a->duration_ms > 0 ? a->duration_ms * 1000.0 + 0.5 : 0;
+	unsigned long whole = (unsigned long)us;
+	line_str(&l, ",\"duration_ms\":");
+	line_uint(&l, whole / 1000, 1);
+	line_str(&l, ".");
+	line_uint(&l, whole % 1000, 3);
+	line_field(&l, "user", a->user);
+	line_field(&l, "workspace", a->workspace);
+	line_str(&l, "}\n");
+	if (l.over) {  /* a field too long for the line: the general path */
+		buf_t b = BUF_INIT(1u << 20);
+		stamp(&b);
+		buf_puts(&b, ",\"level\":\"access\"");
+		field(&b, "request_id", a->request_id);
+		field(&b, "ip", a->ip);
+		field(&b, "method", a->method);
+		field(&b, "route", a->route);
+		buf_printf(&b, ",\"status\":%d,\"duration_ms\":%.3f", a->status, a->duration_ms);
+		field(&b, "user", a->user);
+		field(&b, "workspace", a->workspace);
+		emit(&b);
+		return;
+	}
+	pthread_mutex_lock(&lock);
+	fwrite(l.data, 1, l.len, stderr);
+	fflush(stderr);
+	pthread_mutex_unlock(&lock);
 }
 
 void fatal(const char *fmt, ...)

@@ -31,7 +31,7 @@
 #define MAX_BODY (1u << 20)
 /* The limits of a request's head, below what the connection's memory (MEMORY_LIMIT) holds,
  * so that it is this server that refuses, with a problem, and not libmicrohttpd. */
-#define MEMORY_LIMIT ((size_t)256 * 1024)
+#define MEMORY_LIMIT ((size_t)64 * 1024)
 #define MAX_URI 8192
 #define MAX_QUERY_PARAMS 100
 #define MAX_HEAD 16384

@@ -269,7 +269,7 @@ int rec_list(req_t *r)
 	for (int i = 0; i < rows && i < limit; i++) {
 		if (i)
 			buf_puts(&b, ",");
-		buf_append(&b, PQgetvalue(res, i, 0), (size_t)PQgetlength(res, i, 0));
+		buf_json_compact(&b, PQgetvalue(res, i, 0), (size_t)PQgetlength(res, i, 0));
 	}
 	buf_puts(&b, "],\"next_cursor\":");
 	if (rows > limit) {
