@@ -73,8 +73,10 @@ ALTER TABLE ONLY app.assignments FORCE ROW LEVEL SECURITY;
 CREATE FUNCTION app.assignments_json(c app.assignments) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select json_build_object('id', c.id, 'employee_id', c.employee_id, 'date', c.date::text, 'pour_id', c.pour_id,
-    'role', c.role, 'created_at', app.ts(c.created_at), 'updated_at', app.ts(c.updated_at))
+  select ('{"id":' || app.juuid(c.id) || ',"employee_id":' || app.juuid(c.employee_id)
+    || ',"date":' || coalesce('"' || c.date || '"', 'null') || ',"pour_id":' || app.juuid(c.pour_id)
+    || ',"role":' || app.jtext(c.role) || ',"created_at":' || app.jts(c.created_at)
+    || ',"updated_at":' || app.jts(c.updated_at) || '}')::json
 $$;
 
 CREATE FUNCTION app.assignments_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
@@ -1177,10 +1179,11 @@ ALTER TABLE ONLY app.crews FORCE ROW LEVEL SECURITY;
 CREATE FUNCTION app.crews_json(c app.crews) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select json_build_object('id', c.id, 'name', c.name, 'region_id', c.region_id, 'foreman_id', c.foreman_id,
-    'member_ids', coalesce((select json_agg(m.employee_id order by m.created_at, m.employee_id)
-                            from app.crew_members m where m.tenant_id = c.tenant_id and m.crew_id = c.id), '[]'::json),
-    'created_at', app.ts(c.created_at), 'updated_at', app.ts(c.updated_at))
+  select ('{"id":' || app.juuid(c.id) || ',"name":' || app.jtext(c.name) || ',"region_id":' || app.juuid(c.region_id)
+    || ',"foreman_id":' || app.juuid(c.foreman_id) || ',"member_ids":['
+    || coalesce((select string_agg('"' || m.employee_id || '"', ',' order by m.created_at, m.employee_id)
+                 from app.crew_members m where m.tenant_id = c.tenant_id and m.crew_id = c.id), '')
+    || '],"created_at":' || app.jts(c.created_at) || ',"updated_at":' || app.jts(c.updated_at) || '}')::json
 $$;
 
 CREATE FUNCTION app.crews_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
@@ -1334,8 +1337,9 @@ ALTER TABLE ONLY app.customers FORCE ROW LEVEL SECURITY;
 CREATE FUNCTION app.customers_json(c app.customers) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select json_build_object('id', c.id, 'name', c.name, 'contact_name', c.contact_name, 'email', c.email,
-    'phone', c.phone, 'notes', c.notes, 'created_at', app.ts(c.created_at), 'updated_at', app.ts(c.updated_at))
+  select ('{"id":' || app.juuid(c.id) || ',"name":' || app.jtext(c.name) || ',"contact_name":' || app.jtext(c.contact_name)
+    || ',"email":' || app.jtext(c.email) || ',"phone":' || app.jtext(c.phone) || ',"notes":' || app.jtext(c.notes)
+    || ',"created_at":' || app.jts(c.created_at) || ',"updated_at":' || app.jts(c.updated_at) || '}')::json
 $$;
 
 CREATE FUNCTION app.customers_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
@@ -1442,9 +1446,10 @@ ALTER TABLE ONLY app.employees FORCE ROW LEVEL SECURITY;
 CREATE FUNCTION app.employees_json(c app.employees) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select json_build_object('id', c.id, 'name', c.name, 'trade', c.trade, 'phone', c.phone, 'email', c.email,
-    'region_id', c.region_id, 'active', c.active, 'channel', c.channel, 'created_at', app.ts(c.created_at),
-    'updated_at', app.ts(c.updated_at))
+  select ('{"id":' || app.juuid(c.id) || ',"name":' || app.jtext(c.name) || ',"trade":' || app.jtext(c.trade)
+    || ',"phone":' || app.jtext(c.phone) || ',"email":' || app.jtext(c.email) || ',"region_id":' || app.juuid(c.region_id)
+    || ',"active":' || coalesce(c.active::text, 'null') || ',"channel":' || app.jtext(c.channel) || ',"created_at":' || app.jts(c.created_at)
+    || ',"updated_at":' || app.jts(c.updated_at) || '}')::json
 $$;
 
 CREATE FUNCTION app.employees_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
@@ -1765,6 +1770,18 @@ CREATE FUNCTION app.is_definer() RETURNS boolean
     LANGUAGE sql STABLE
     AS $$select current_user = 'planyard_owner'::name$$;
 
+CREATE FUNCTION app.jtext(v text) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$ select coalesce(to_json(v)::text, 'null') $$;
+
+CREATE FUNCTION app.jts(v timestamp with time zone) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$ select coalesce('"' || app.ts(v) || '"', 'null') $$;
+
+CREATE FUNCTION app.juuid(v uuid) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$ select coalesce('"' || v || '"', 'null') $$;
+
 CREATE TABLE app.sessions (
     tenant_id uuid NOT NULL,
     id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -1803,27 +1820,30 @@ CREATE FUNCTION app.mail_enqueue(p_recipient text, p_subject text, p_body bytea)
 $$;
 
 CREATE FUNCTION app.manpower(p_from date, p_to date, p_region uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  with days as (select d::date as day from generate_series(p_from, p_to, interval '1 day') d),
+declare
+  t uuid := (select app.current_tenant());   -- once, not once per table
+begin
+  return (with days as (select d::date as day from generate_series(p_from, p_to, interval '1 day') d),
   regs as (select r.tenant_id, r.id, r.name from app.regions r
-           where r.tenant_id = (select app.current_tenant()) and (p_region is null or r.id = p_region)),
+           where r.tenant_id = t and (p_region is null or r.id = p_region)),
   needed as (select pr.region_id, p.scheduled_date as day, sum(p.crew_size_needed) as n
              from app.pours p join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
-             where p.tenant_id = (select app.current_tenant()) and p.scheduled_date between p_from and p_to
+             where p.tenant_id = t and p.scheduled_date between p_from and p_to
                and p.status <> 'canceled'
              group by 1, 2),
   assigned as (select pr.region_id, a.date as day, count(distinct a.employee_id) as n
                from app.assignments a join app.pours p on p.tenant_id = a.tenant_id and p.id = a.pour_id
                join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
-               where a.tenant_id = (select app.current_tenant()) and a.date between p_from and p_to
+               where a.tenant_id = t and a.date between p_from and p_to
                  and p.status <> 'canceled'
                group by 1, 2),
   active as (select e.region_id, count(*) as n from app.employees e
-             where e.tenant_id = (select app.current_tenant()) and e.active group by 1),
+             where e.tenant_id = t and e.active group by 1),
   busy as (select e.region_id, a.date as day, count(distinct a.employee_id) as n
            from app.assignments a join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
-           where a.tenant_id = (select app.current_tenant()) and a.date between p_from and p_to and e.active
+           where a.tenant_id = t and a.date between p_from and p_to and e.active
            group by 1, 2)
   select coalesce(json_agg(json_build_object('date', d.day::text, 'region_id', r.id,
            'needed', coalesce(n.n, 0), 'assigned', coalesce(a.n, 0),
@@ -1832,8 +1852,8 @@ CREATE FUNCTION app.manpower(p_from date, p_to date, p_region uuid) RETURNS json
   left join needed n on n.region_id = r.id and n.day = d.day
   left join assigned a on a.region_id = r.id and a.day = d.day
   left join active ac on ac.region_id = r.id
-  left join busy b on b.region_id = r.id and b.day = d.day
-$$;
+  left join busy b on b.region_id = r.id and b.day = d.day);
+end $$;
 
 CREATE FUNCTION app.me_delete() RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
@@ -2500,28 +2520,37 @@ ALTER TABLE ONLY app.pours FORCE ROW LEVEL SECURITY;
 CREATE FUNCTION app.pours_json(c app.pours) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select app.pours_json_with(c, coalesce((select json_agg(o.id order by o.start_time nulls last, o.id) from app.pours o
-                                     where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id
-                                       and o.scheduled_date = c.scheduled_date and o.id <> c.id
-                                       and o.status <> 'canceled' and c.status <> 'canceled'), '[]'::json))
+  select app.pours_json_with(c, (select ('[' || string_agg('"' || o.id || '"', ',' order by o.start_time nulls last, o.id)
+                                          || ']')::json
+                                 from app.pours o
+                                 where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id
+                                   and o.scheduled_date = c.scheduled_date and o.id <> c.id
+                                   and o.status <> 'canceled' and c.status <> 'canceled'))
 $$;
 
 CREATE FUNCTION app.pours_json_with(c app.pours, conflicts json) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select json_build_object('id', c.id, 'project_id', c.project_id, 'scheduled_date', c.scheduled_date::text,
-    'start_time', app.hhmm(c.start_time), 'volume_cy', c.volume_cy::text, 'mix', c.mix, 'pump', c.pump,
-    'crew_id', c.crew_id, 'crew_size_needed', c.crew_size_needed, 'status', c.status, 'notes', c.notes,
-    'cancel_reason', c.cancel_reason, 'conflicts', conflicts,
-    'created_at', app.ts(c.created_at), 'updated_at', app.ts(c.updated_at))
+  select ('{"id":"' || c.id || '","project_id":"' || c.project_id || '","scheduled_date":"' || c.scheduled_date
+    || '","start_time":' || coalesce('"' || app.hhmm(c.start_time) || '"', 'null')
+    || ',"volume_cy":' || coalesce('"' || c.volume_cy || '"', 'null')
+    || ',"mix":' || app.jtext(c.mix) || ',"pump":' || coalesce(c.pump::text, 'null')
+    || ',"crew_id":' || coalesce('"' || c.crew_id || '"', 'null')
+    || ',"crew_size_needed":' || coalesce(c.crew_size_needed::text, 'null')
+    || ',"status":' || app.jtext(c.status) || ',"notes":' || app.jtext(c.notes)
+    || ',"cancel_reason":' || app.jtext(c.cancel_reason) || ',"conflicts":' || coalesce(conflicts::text, '[]')
+    || ',"created_at":' || coalesce('"' || app.ts(c.created_at) || '"', 'null')
+    || ',"updated_at":' || coalesce('"' || app.ts(c.updated_at) || '"', 'null') || '}')::json
 $$;
 
 CREATE FUNCTION app.pours_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
     LANGUAGE sql STABLE
     AS $$
-  select app.pours_json_with(c, coalesce(k.ids, '[]'::json)), c.scheduled_date::text || '|' || c.id
+  select app.pours_json_with(c, k.ids), c.scheduled_date::text || '|' || c.id
   from app.pours c
-  left join lateral (select json_agg(o.id order by o.start_time nulls last, o.id) as ids from app.pours o
+  left join lateral (select ('[' || string_agg('"' || o.id || '"', ',' order by o.start_time nulls last, o.id)
+                             || ']')::json as ids
+                     from app.pours o
                      where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id and o.scheduled_date = c.scheduled_date
                        and o.id <> c.id and o.status <> 'canceled' and c.status <> 'canceled') k on true
   where c.tenant_id = (select app.current_tenant())
@@ -2683,9 +2712,10 @@ ALTER TABLE ONLY app.projects FORCE ROW LEVEL SECURITY;
 CREATE FUNCTION app.projects_json(c app.projects) RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select json_build_object('id', c.id, 'customer_id', c.customer_id, 'name', c.name, 'address', c.address,
-    'zip', c.zip, 'region_id', c.region_id, 'notes', c.notes, 'created_at', app.ts(c.created_at),
-    'updated_at', app.ts(c.updated_at))
+  select ('{"id":' || app.juuid(c.id) || ',"customer_id":' || app.juuid(c.customer_id) || ',"name":' || app.jtext(c.name)
+    || ',"address":' || app.jtext(c.address) || ',"zip":' || app.jtext(c.zip) || ',"region_id":' || app.juuid(c.region_id)
+    || ',"notes":' || app.jtext(c.notes) || ',"created_at":' || app.jts(c.created_at)
+    || ',"updated_at":' || app.jts(c.updated_at) || '}')::json
 $$;
 
 CREATE FUNCTION app.projects_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
@@ -4650,6 +4680,21 @@ REVOKE ALL ON FUNCTION app.is_definer() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.is_definer() TO planyard_app;
 GRANT ALL ON FUNCTION app.is_definer() TO planyard_auth;
 GRANT ALL ON FUNCTION app.is_definer() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.jtext(v text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.jtext(v text) TO planyard_app;
+GRANT ALL ON FUNCTION app.jtext(v text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.jtext(v text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.jts(v timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.jts(v timestamp with time zone) TO planyard_app;
+GRANT ALL ON FUNCTION app.jts(v timestamp with time zone) TO planyard_auth;
+GRANT ALL ON FUNCTION app.jts(v timestamp with time zone) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.juuid(v uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.juuid(v uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.juuid(v uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.juuid(v uuid) TO planyard_jobs;
 
 GRANT SELECT(tenant_id) ON TABLE app.sessions TO planyard_auth;
 GRANT SELECT(tenant_id) ON TABLE app.sessions TO planyard_app;
