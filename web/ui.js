@@ -364,7 +364,9 @@ export function confirmDialog({ title, message, confirm = 'Confirm', keep = 'Kee
       onClose: () => { if (!answered) resolve(false); },
     });
     yes.addEventListener('click', () => { answered = true; resolve(true); d.close(); });
-    no.addEventListener('click', () => d.close());
+    // answered at once, not when the dialog's close event comes (a task later): a key pressed
+    // in between would still find the question open (requestClose's "asking")
+    no.addEventListener('click', () => { answered = true; resolve(false); d.close(); });
     no.focus();
   });
 }
