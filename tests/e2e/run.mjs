@@ -796,8 +796,13 @@ const view = (p, name) => p.locator('.view-switch').getByRole('button', { name, 
 let pourA = null; // the 07:30 pour with four people on it
 
 await step('the Week link opens this week at a bare /week', async () => {
-  await page.goto(`${BASE}/week?start=${plusDays(monday, 21)}`);
-  await waitFirstDay(page, plusDays(monday, 21));
+  // three weeks ahead with the week's own buttons, then the Week link
+  await nav(page, 'Week');
+  await waitFirstDay(page, monday);
+  for (const n of [7, 14, 21]) {
+    await page.getByRole('button', { name: 'Next week' }).click();
+    await waitFirstDay(page, plusDays(monday, n));
+  }
   await nav(page, 'Week');
   await waitFirstDay(page, monday);
   const u = new URL(page.url());
