@@ -394,6 +394,7 @@ begin
                  else 'invitation_' || verb end;
   elsif noun = 'workspace' then
     verb := case when ch ? 'status' then case n ->> 'status' when 'suspended' then 'suspended' else 'reactivated' end
+                 when ch ? 'trial_stage' then 'trial_reminder_sent'
                  when ch ? 'primary_color' then 'branding_updated' else 'settings_updated' end;
     if tg_op = 'DELETE' then
       return null;
@@ -860,6 +861,17 @@ begin
   raise exception using errcode = 'PY400', message = field || '|' || code || '|' || message;
 end $$;
 
+CREATE FUNCTION app.billing_account() RETURNS TABLE(tenant_id uuid, customer_id text, subscribed boolean, trial_end bigint, email text)
+    LANGUAGE sql STABLE
+    AS $$
+  select t.id, b.customer_id, app.billing_live(b.status),
+         case when t.trial_ends_at > now() then extract(epoch from t.trial_ends_at)::bigint end, u.email
+  from app.tenants t
+  left join app.billing b on b.tenant_id = t.id
+  left join app.users u on u.id = (select app.current_user_id())
+  where t.id = (select app.current_tenant())
+$$;
+
 CREATE FUNCTION app.billing_apply(e jsonb) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -874,6 +886,9 @@ declare
   lapsed boolean;
   card jsonb := coalesce(o->'default_payment_method'->'card', o->'payment_method_details'->'card');
   cur app.tenants;
+  before app.billing;
+  after app.billing;
+  ch jsonb := '{}';
 begin
   perform app.definer_enter(true);
   if e->>'id' is null then
@@ -892,29 +907,44 @@ begin
   end if;
   perform set_config('app.definer_tenant', t::text, true);
   insert into app.billing (tenant_id) values (t) on conflict do nothing;
+  select * into before from app.billing where tenant_id = t for update;
   sub_status := case
     when typ = 'customer.subscription.deleted' then 'canceled'
     when typ like 'customer.subscription.%' then o->>'status'
-    when typ = 'checkout.session.completed' then 'active'
+    -- the subscription's own event may have come first (its order is not guaranteed): a
+    -- checkout of the subscription already known keeps the status that event gave
+    when typ = 'checkout.session.completed' then
+      case when before.status is not null and before.subscription_id = o->>'subscription' then before.status
+           else 'active' end
     when typ = 'invoice.paid' then 'active'
     when typ = 'invoice.payment_failed' then 'past_due' end;
   update app.billing b set
     customer_id = coalesce(o->>'customer', b.customer_id),
     subscription_id = coalesce(case when typ like 'customer.subscription.%' then o->>'id' else o->>'subscription' end,
                                b.subscription_id),
-    plan = coalesce(o->'plan'->>'nickname', o->'plan'->>'id', o->'items'->'data'->0->'price'->>'lookup_key',
-                    o->'items'->'data'->0->'price'->>'id', o->'metadata'->>'plan', b.plan),
+    plan = coalesce(o->'metadata'->>'plan', o->'plan'->>'nickname', o->'plan'->>'id',
+                    o->'items'->'data'->0->'price'->>'lookup_key', o->'items'->'data'->0->'price'->>'id', b.plan),
     status = coalesce(sub_status, b.status),
     card_brand = coalesce(card->>'brand', b.card_brand),
     card_last4 = coalesce(card->>'last4', b.card_last4),
     current_period_end = coalesce(to_timestamp((o->>'current_period_end')::double precision), b.current_period_end),
     updated_at = now()
-  where b.tenant_id = t;
-  select * into cur from app.tenants where id = t;
+  where b.tenant_id = t
+  returning * into after;
+  if before.status is distinct from after.status then
+    ch := ch || jsonb_build_object('status', jsonb_build_array(before.status, after.status));
+  end if;
+  if before.plan is distinct from after.plan then
+    ch := ch || jsonb_build_object('plan', jsonb_build_array(before.plan, after.plan));
+  end if;
+  if ch <> '{}' then
+    perform app.audit('billing.updated', 'workspace', t::text, ch);
+  end if;
+  select * into cur from app.tenants where id = t for update;
   lapsed := sub_status in ('canceled', 'unpaid', 'incomplete_expired');
-  if lapsed and cur.status = 'active' then
+  if lapsed and cur.status = 'active' and cur.trial_ends_at <= now() then
     update app.tenants set status = 'suspended', suspended_at = now(), updated_at = now() where id = t;
-  elsif sub_status in ('active', 'trialing', 'past_due') and cur.status = 'suspended' then
+  elsif app.billing_live(sub_status) and cur.status = 'suspended' then
     update app.tenants set status = 'active', suspended_at = null, updated_at = now() where id = t;
   end if;
   return (select status from app.tenants where id = t);
@@ -923,9 +953,19 @@ end $_$;
 CREATE FUNCTION app.billing_json() RETURNS json
     LANGUAGE sql STABLE
     AS $$
-  select json_build_object('status', b.status, 'plan', b.plan, 'card_brand', b.card_brand,
-    'card_last4', b.card_last4, 'current_period_end', app.ts(b.current_period_end))
-  from (select 1) one left join app.billing b on b.tenant_id = (select app.current_tenant())
+  select json_build_object(
+    'status', coalesce(b.status, case when t.trial_ends_at > now() then 'trialing' else 'trial_ended' end),
+    'plan', b.plan, 'card_brand', b.card_brand, 'card_last4', b.card_last4,
+    'current_period_end', app.ts(b.current_period_end), 'trial_ends_at', app.ts(t.trial_ends_at),
+    'portal_available', b.customer_id is not null)
+  from app.tenants t left join app.billing b on b.tenant_id = t.id
+  where t.id = (select app.current_tenant())
+$$;
+
+CREATE FUNCTION app.billing_live(p_status text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    AS $$
+  select coalesce(p_status in ('active', 'trialing', 'past_due'), false)
 $$;
 
 CREATE FUNCTION app.crew_begin(p_token text) RETURNS TABLE(tenant_id uuid, employee_id uuid)
@@ -3254,6 +3294,61 @@ CREATE FUNCTION app.tenant_writable() RETURNS boolean
   select coalesce((select t.status = 'active' from app.tenants t where t.id = (select app.current_tenant())), false)
 $$;
 
+CREATE FUNCTION app.trial_advance(p_tenant uuid, p_stage text, p_subject text, p_body bytea) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t app.tenants;
+begin
+  perform app.definer_enter(true);
+  perform set_config('app.definer_tenant', p_tenant::text, true);
+  select * into t from app.tenants where id = p_tenant for update;
+  if not found or t.status <> 'active' or app.trial_rank(p_stage) <= app.trial_rank(t.trial_stage)
+     or app.trial_rank(p_stage) > app.trial_rank(app.trial_stage_at(t.trial_ends_at))
+     or exists (select 1 from app.billing b where b.tenant_id = p_tenant and app.billing_live(b.status)) then
+    return 'done';
+  end if;
+  if p_stage = 'ended' then
+    update app.tenants set trial_stage = p_stage, status = 'suspended', suspended_at = now(), updated_at = now()
+      where id = p_tenant;
+  else
+    update app.tenants set trial_stage = p_stage, updated_at = now() where id = p_tenant;
+  end if;
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
+    select p_tenant, u.id, u.email, p_subject, p_body from app.memberships m join app.users u on u.id = m.user_id
+    where m.tenant_id = p_tenant and m.role = 'owner';
+  return p_stage;
+end $$;
+
+CREATE FUNCTION app.trial_due() RETURNS TABLE(tenant_id uuid, stage text, name text, trial_ends_at text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select t.id, app.trial_stage_at(t.trial_ends_at), t.name, app.ts(t.trial_ends_at)
+  from app.tenants t
+  where t.status = 'active' and t.trial_stage <> 'ended' and t.trial_ends_at <= now() + interval '3 days'
+    and app.trial_rank(app.trial_stage_at(t.trial_ends_at)) > app.trial_rank(t.trial_stage)
+    and not exists (select 1 from app.billing b where b.tenant_id = t.id and app.billing_live(b.status))
+  order by t.trial_ends_at
+  limit 500
+$$;
+
+CREATE FUNCTION app.trial_rank(p_stage text) RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    AS $$
+  select coalesce(array_position(array['running', 'reminded_3d', 'reminded_1d', 'ended'], p_stage), 0)
+$$;
+
+CREATE FUNCTION app.trial_stage_at(p_end timestamp with time zone) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+  select case when p_end <= now() then 'ended'
+              when p_end <= now() + interval '1 day' then 'reminded_1d'
+              when p_end <= now() + interval '3 days' then 'reminded_3d'
+              else 'running' end
+$$;
+
 CREATE FUNCTION app.ts(timestamp with time zone) RETURNS text
     LANGUAGE sql STABLE
     AS $_$
@@ -3329,7 +3424,10 @@ CREATE TABLE app.tenants (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     sheets_send_at time without time zone,
-    CONSTRAINT tenants_status_check CHECK ((status = ANY (ARRAY['active'::text, 'suspended'::text])))
+    trial_ends_at timestamp with time zone DEFAULT (now() + '14 days'::interval) NOT NULL,
+    trial_stage text DEFAULT 'running'::text NOT NULL,
+    CONSTRAINT tenants_status_check CHECK ((status = ANY (ARRAY['active'::text, 'suspended'::text]))),
+    CONSTRAINT tenants_trial_stage_check CHECK ((trial_stage = ANY (ARRAY['running'::text, 'reminded_3d'::text, 'reminded_1d'::text, 'ended'::text])))
 );
 
 ALTER TABLE ONLY app.tenants FORCE ROW LEVEL SECURITY;
@@ -4395,6 +4493,11 @@ GRANT ALL ON FUNCTION app.bad(field text, code text, message text) TO planyard_a
 GRANT ALL ON FUNCTION app.bad(field text, code text, message text) TO planyard_auth;
 GRANT ALL ON FUNCTION app.bad(field text, code text, message text) TO planyard_jobs;
 
+REVOKE ALL ON FUNCTION app.billing_account() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.billing_account() TO planyard_app;
+GRANT ALL ON FUNCTION app.billing_account() TO planyard_auth;
+GRANT ALL ON FUNCTION app.billing_account() TO planyard_jobs;
+
 REVOKE ALL ON FUNCTION app.billing_apply(e jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.billing_apply(e jsonb) TO planyard_jobs;
 
@@ -4402,6 +4505,11 @@ REVOKE ALL ON FUNCTION app.billing_json() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.billing_json() TO planyard_app;
 GRANT ALL ON FUNCTION app.billing_json() TO planyard_auth;
 GRANT ALL ON FUNCTION app.billing_json() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.billing_live(p_status text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.billing_live(p_status text) TO planyard_app;
+GRANT ALL ON FUNCTION app.billing_live(p_status text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.billing_live(p_status text) TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.crew_begin(p_token text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.crew_begin(p_token text) TO planyard_app;
@@ -5080,6 +5188,22 @@ REVOKE ALL ON FUNCTION app.tenant_writable() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.tenant_writable() TO planyard_app;
 GRANT ALL ON FUNCTION app.tenant_writable() TO planyard_auth;
 GRANT ALL ON FUNCTION app.tenant_writable() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.trial_advance(p_tenant uuid, p_stage text, p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.trial_advance(p_tenant uuid, p_stage text, p_subject text, p_body bytea) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.trial_due() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.trial_due() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.trial_rank(p_stage text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.trial_rank(p_stage text) TO planyard_app;
+GRANT ALL ON FUNCTION app.trial_rank(p_stage text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.trial_rank(p_stage text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.trial_stage_at(p_end timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.trial_stage_at(p_end timestamp with time zone) TO planyard_app;
+GRANT ALL ON FUNCTION app.trial_stage_at(p_end timestamp with time zone) TO planyard_auth;
+GRANT ALL ON FUNCTION app.trial_stage_at(p_end timestamp with time zone) TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.ts(timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.ts(timestamp with time zone) TO planyard_app;

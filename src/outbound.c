@@ -122,3 +122,53 @@ int outbound_get_json(const char *url, long timeout_ms, json_t **out, char *err,
 	}
 	return 0;
 }
+
+int outbound_call(const char *url, const char *bearer, const char *form, long timeout_ms, long *status, json_t **out,
+		  char *err, size_t errlen)
+{
+	*status = 0;
+	*out = NULL;
+	buf_t resp = BUF_INIT(2u << 20), auth = BUF_INIT(1024);
+	CURL *c = curl_easy_init();
+	struct curl_slist *headers = NULL;
+	if (bearer)
+		buf_printf(&auth, "Authorization: Bearer %s", bearer);
+	if (!c || auth.failed) {
+		snprintf(err, errlen, "cannot build the request");
+		if (c)
+			curl_easy_cleanup(c);
+		buf_wipe_free(&auth);
+		return -1;
+	}
+	if (bearer)
+		headers = curl_slist_append(headers, auth.data);
+	if (form) {
+		struct curl_slist *h = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded");
+		headers = h ? h : headers;
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 3000 ? timeout_ms : 3000L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	CURLcode rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(headers);
+	buf_wipe_free(&auth);
+	if (rc != CURLE_OK) {
+		snprintf(err, errlen, "%s", curl_easy_strerror(rc));
+		buf_free(&resp);
+		*status = 0;
+		return -1;
+	}
+	if (resp.data && !resp.failed)
+		*out = json_loadb(resp.data, resp.len, 0, NULL);
+	buf_free(&resp);
+	return 0;
+}

@@ -1,5 +1,6 @@
 /* Calls to outside services over HTTP(S) with libcurl: SMS through an API speaking Twilio's
- * Messages form, and JSON GETs (forecasts). Every call has a hard timeout. */
+ * Messages form, JSON GETs (forecasts), and form-encoded JSON APIs (the payment processor).
+ * Every call has a hard timeout. */
 #ifndef PLANYARD_OUTBOUND_H
 #define PLANYARD_OUTBOUND_H
 
@@ -21,6 +22,14 @@ int outbound_sms_once(const settings_t *s, const char *to, const char *body, con
 
 /* GETs url; *out is the parsed JSON of a 2xx answer (caller decrefs). 0, or -1 with err. */
 int outbound_get_json(const char *url, long timeout_ms, json_t **out, char *err, size_t errlen) WUR;
+
+/* One call of a JSON API: POST with form (application/x-www-form-urlencoded) as its body, or
+ * GET when form is NULL; with "Authorization: Bearer <bearer>" when bearer is not NULL (the
+ * key never leaves this call: it is in no error text). *status is the HTTP status (0 when
+ * there was no answer) and *out the parsed JSON answer whatever the status (NULL when it was
+ * not JSON; caller decrefs). 0 when an answer came, -1 with err when none did. */
+int outbound_call(const char *url, const char *bearer, const char *form, long timeout_ms, long *status, json_t **out,
+		  char *err, size_t errlen) WUR;
 
 /* URL-encodes s into the buffer (for query strings and forms). */
 #include "buf.h"

@@ -171,6 +171,8 @@ static const jsonv_field_t workspace_delete_body[] = {
 	{ "code", JV_STRING, false, false, 1, 100, NULL, NULL }, JV_END,
 };
 
+static const jsonv_field_t checkout_body[] = { { "plan", JV_STRING, false, false, 1, 40, NULL, NULL }, JV_END };
+
 /* The five routes of a collection of API.md "Operating data". */
 #define COLLECTION(path, res, body, what)                                                                     \
 	{ "GET", V1 path, rec_list, AUTH_SESSION, ROLE_VIEWER, NULL, TX | R1, "list " what, "200", &res },     \
@@ -268,6 +270,10 @@ const route_t routes[] = {
 	/* billing and jobs */
 	{ "POST", V1 "/billing/webhook", api_billing_webhook, AUTH_NONE, ROLE_NONE, NULL, TX | ROUTE_RAW_BODY | ROUTE_JOBS, "payment processor events (signed)", "200", NULL },
 	{ "GET", V1 "/billing", api_billing_get, AUTH_SESSION, ROLE_OWNER, NULL, TX | NOIMP, "the subscription", "200", NULL },
+	/* not ROUTE_WRITE: the owner of a suspended workspace subscribes to lift it (tests/api/test_billing.py) */
+	{ "POST", V1 "/billing/checkout", api_billing_checkout, AUTH_SESSION, ROLE_OWNER, checkout_body, TX | NOIMP | ROUTE_BODY_OPTIONAL, "a checkout page of the payment processor to subscribe", "200", NULL },
+	{ "POST", V1 "/billing/portal", api_billing_portal, AUTH_SESSION, ROLE_OWNER, NULL, TX | NOIMP, "the payment processor's portal: card, plan, cancellation", "200", NULL },
+	{ "GET", V1 "/billing/invoices", api_billing_invoices, AUTH_SESSION, ROLE_OWNER, NULL, TX | NOIMP, "the processor's invoices with their receipts", "200", NULL },
 	{ "POST", V1 "/internal/cron/reminders", api_cron_reminders, AUTH_CRON, ROLE_NONE, NULL, 0, "send due reminders", "200", NULL },
 	{ "POST", V1 "/internal/cron/retention", api_cron_retention, AUTH_CRON, ROLE_NONE, NULL, TX, "delete workspaces suspended over 30 days", "200", NULL },
 	{ "POST", V1 "/internal/cron/privacy", api_cron_privacy, AUTH_CRON, ROLE_NONE, NULL, TX, "drop personal data past its retention period", "200", NULL },

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "stripe.h"
+
 enum kind { K_STR, K_SECRET, K_INT };
 
 struct setting {
@@ -70,6 +72,14 @@ static const struct setting table[] = {
 	  "an Open-Meteo-compatible forecast API base" },
 	{ "PLANYARD_STRIPE_WEBHOOK_SECRET", K_SECRET, S(stripe_webhook_secret), NULL, 0, 0, true,
 	  "generated, kept in the data dir", "webhook signing secret (`whsec_...`)" },
+	{ "PLANYARD_STRIPE_SECRET_KEY", K_SECRET, S(stripe_secret_key), NULL, 0, 0, false,
+	  "unset: `503 billing_unavailable` on checkout, portal and invoices",
+	  "the payment processor's secret API key (`sk_...`), sent as a Bearer token to its HTTP API" },
+	{ "PLANYARD_STRIPE_PRICES", K_STR, S(stripe_prices), NULL, 0, 0, false, "unset",
+	  "the plans a workspace can choose: `plan=price_id` pairs separated by commas (`starter=price_1,pro=price_2`); "
+	  "the first is the default; needed with `PLANYARD_STRIPE_SECRET_KEY`" },
+	{ "PLANYARD_STRIPE_API_URL", K_STR, S(stripe_api_url), "https://api.stripe.com", 0, 0, false,
+	  "`https://api.stripe.com`", "base URL of the payment processor's HTTP API (Stripe's wire format)" },
 	{ "PLANYARD_CRON_SECRET", K_SECRET, S(cron_secret), NULL, 0, 0, true, "generated, printed at start",
 	  "bearer secret of `/internal/cron/*`, at least 32 bytes" },
 	{ "PLANYARD_TRUSTED_PROXIES", K_STR, S(trusted_proxies), "", 0, 0, false, "none",
@@ -221,6 +231,20 @@ int settings_check(const settings_t *s, enum settings_mode mode, char *err, size
 	if (s->security_contact && strncmp(s->security_contact, "mailto:", 7) != 0 &&
 	    strncmp(s->security_contact, "https://", 8) != 0) {
 		snprintf(err, errlen, "PLANYARD_SECURITY_CONTACT must be a mailto: or https: URI");
+		return -1;
+	}
+	if (s->stripe_prices && stripe_prices_valid(s->stripe_prices) < 0) {
+		snprintf(err, errlen, "PLANYARD_STRIPE_PRICES must be plan=price_id pairs separated by commas "
+				      "(plan: a-z, 0-9, _ or -, up to 40; price id: letters, digits and _)");
+		return -1;
+	}
+	if (s->stripe_secret_key && !s->stripe_prices) {
+		snprintf(err, errlen, "PLANYARD_STRIPE_SECRET_KEY is set but PLANYARD_STRIPE_PRICES names no plan");
+		return -1;
+	}
+	if (strncmp(s->stripe_api_url, "https://", 8) != 0 &&
+	    (mode == SETTINGS_SERVE || strncmp(s->stripe_api_url, "http://", 7) != 0)) {
+		snprintf(err, errlen, "PLANYARD_STRIPE_API_URL must start with https://");
 		return -1;
 	}
 	if (s->public_url && strncmp(s->public_url, "https://", 8) != 0 && strncmp(s->public_url, "http://", 7) != 0) {

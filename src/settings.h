@@ -29,6 +29,9 @@ typedef struct {
 	char *sms_from;
 	char *forecast_url;
 	char *stripe_webhook_secret;
+	char *stripe_secret_key;
+	char *stripe_prices;
+	char *stripe_api_url;
 	char *cron_secret;
 	char *trusted_proxies;
 	char *web_dir;

@@ -192,6 +192,7 @@ begin
                  else 'invitation_' || verb end;
   elsif noun = 'workspace' then
     verb := case when ch ? 'status' then case n ->> 'status' when 'suspended' then 'suspended' else 'reactivated' end
+                 when ch ? 'trial_stage' then 'trial_reminder_sent'
                  when ch ? 'primary_color' then 'branding_updated' else 'settings_updated' end;
     if tg_op = 'DELETE' then
       return null;

@@ -94,6 +94,8 @@ GRANT EXECUTE ON FUNCTION app.outbox_claim(integer, integer), app.outbox_done(bi
   app.reminders_claim(integer, integer, uuid[]), app.reminder_done(uuid, uuid, boolean, text, integer, text, bytea),
   app.retention_run(), app.billing_apply(jsonb)
   TO planyard_jobs;
+-- The trial clock (sql/functions/075_billing.sql), run by /internal/cron/reminders.
+GRANT EXECUTE ON FUNCTION app.trial_due(), app.trial_advance(uuid, text, text, bytea) TO planyard_jobs;
 -- Sending the schedule (sql/functions/085_sendout.sql): a scheduler's send and an admin's
 -- crew links act for the caller's own live session only; a crew link's request hands over
 -- the link's token (crew_begin) and the policies read whose it is (crew_context, also under

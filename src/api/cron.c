@@ -11,6 +11,7 @@
 #include "../log.h"
 #include "../mail.h"
 #include "../outbound.h"
+#include "billing.h"
 #include "reply.h"
 #include "sendout.h"
 
@@ -126,10 +127,29 @@ int api_cron_reminders(req_t *r)
 		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
 		return 0;
 	}
-	/* the answer stays API.md's {sent, failed}: the sheets of the automatic send-out are
-	 * counted in the log (and audited, schedule.sent) */
+	/* the trial clock: its reminders and ends, each step once (the workspace row is locked
+	 * while it is taken), in a transaction of its own */
+	int steps = 0;
+	jdb = db_thread_for(DB_JOBS);
+	if (!jdb || db_begin(jdb) < 0) {
+		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
+		return 0;
+	}
+	if (billing_trial_run(jdb, &steps) < 0) {
+		db_rollback(jdb);
+		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
+		return 0;
+	}
+	if (db_commit(jdb) < 0) {
+		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
+		return 0;
+	}
+	/* the answer stays API.md's {sent, failed}: the sheets of the automatic send-out and the
+	 * trial clock's steps are counted in the log (and audited, schedule.sent and workspace.*) */
 	if (sheets > 0)
 		log_info("day sheets queued by the automatic send-out: %d", sheets);
+	if (steps > 0)
+		log_info("trial clock steps taken: %d", steps);
 	req_json(r, 200, json_pack("{s:i,s:i}", "sent", sent, "failed", failed));
 	return 0;
 }
