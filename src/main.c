@@ -39,7 +39,7 @@ static void usage(void)
 	      "  dev [--no-demo]   private database, migrations, self-signed TLS, then serve\n"
 	      "  serve             production: every setting from PLANYARD_* variables\n"
 	      "  migrate           apply pending migrations (PLANYARD_ADMIN_DATABASE_URL)\n"
-	      "  jobs reminders    send due reminders once (for a system cron)\n"
+	      "  jobs reminders    send due reminders and take the trial clock's due steps once (for a system cron)\n"
 	      "  jobs retention    delete workspaces suspended for more than 30 days\n"
 	      "  backup create [--type full|incr|diff] [--snapshot] | list | verify | expire\n"
 	      "  restore --to TIME --into DIR [--in-place]\n"
@@ -324,6 +324,9 @@ static int cmd_jobs(settings_t *s, int argc, char **argv)
 		return 1;
 	}
 	rc = reminders ? cron_send_reminders(db, s, &a, &b) : cron_retention(db, &a);
+	int steps = 0;
+	if (rc == 0 && reminders)
+		rc = cron_trial_clock(&steps);
 	if (rc < 0 || (!reminders && db_commit(db) < 0)) {
 		if (!reminders)
 			db_rollback(db);

@@ -103,6 +103,21 @@ int cron_send_reminders(db_t *db, const settings_t *s, int *sent, int *failed)
 	return rc;
 }
 
+/* The trial clock: its reminders and ends, each step once (the workspace row is locked while
+ * it is taken), in a transaction of its own. */
+int cron_trial_clock(int *steps)
+{
+	*steps = 0;
+	db_t *jdb = db_thread_for(DB_JOBS);
+	if (!jdb || db_begin(jdb) < 0)
+		return -1;
+	if (billing_trial_run(jdb, steps) < 0) {
+		db_rollback(jdb);
+		return -1;
+	}
+	return db_commit(jdb) < 0 ? -1 : 0;
+}
+
 /* Not one transaction: every reminder commits on its own (above). */
 int api_cron_reminders(req_t *r)
 {
@@ -127,20 +142,8 @@ int api_cron_reminders(req_t *r)
 		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
 		return 0;
 	}
-	/* the trial clock: its reminders and ends, each step once (the workspace row is locked
-	 * while it is taken), in a transaction of its own */
 	int steps = 0;
-	jdb = db_thread_for(DB_JOBS);
-	if (!jdb || db_begin(jdb) < 0) {
-		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
-		return 0;
-	}
-	if (billing_trial_run(jdb, &steps) < 0) {
-		db_rollback(jdb);
-		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
-		return 0;
-	}
-	if (db_commit(jdb) < 0) {
+	if (cron_trial_clock(&steps) < 0) {
 		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
 		return 0;
 	}

@@ -18,5 +18,8 @@ int api_cron_privacy(req_t *r);
  * 0, or -1 when the database failed. */
 int cron_send_reminders(db_t *db, const settings_t *s, int *sent, int *failed) WUR;
 int cron_retention(db_t *db, int *deleted) WUR;
+/* Takes the trial clock's due steps (src/api/billing.c) in a transaction of the jobs role's
+ * own; *steps is how many. 0, or -1 when the database failed (nothing is taken). */
+int cron_trial_clock(int *steps) WUR;
 
 #endif
