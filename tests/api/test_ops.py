@@ -202,6 +202,11 @@ class BillingTest(OpsCase):
         obj.update(extra)
         return obj
 
+    def end_trial(self, ws):
+        """The workspace's trial over (the clock faked): a lapse now suspends it at once."""
+        self.server.psql("update app.tenants set trial_ends_at = now() - interval '1 minute' where id = '%s'" % ws.id,
+                         user="planyard_owner")
+
     def test_signature_is_checked(self):
         ws = self.workspace()
         ev = self.event("customer.subscription.deleted", self.subscription(ws, "canceled"))
@@ -218,12 +223,15 @@ class BillingTest(OpsCase):
 
     def test_lapse_suspends_and_payment_reactivates(self):
         ws = self.workspace()
+        self.end_trial(ws)
         r = self.post(self.event("customer.subscription.updated", self.subscription(ws, "active")),
                       extra=("0" * 64,))   # several v1 values: one right is enough
         self.assertEqual(r.status, 200, r)
         b = ws.api("GET", "/billing").json
-        self.assertEqual(b, {"status": "active", "plan": "pro", "card_brand": "visa", "card_last4": "4242",
-                             "current_period_end": "2027-01-01T00:00:00Z"})
+        self.assertEqual({k: b[k] for k in ("status", "plan", "card_brand", "card_last4", "current_period_end")},
+                         {"status": "active", "plan": "pro", "card_brand": "visa", "card_last4": "4242",
+                          "current_period_end": "2027-01-01T00:00:00Z"})
+        self.assertEqual(b["plans"], [])   # no processor key on this server: nothing to choose
         deleted = self.event("customer.subscription.deleted", self.subscription(ws, "canceled"))
         self.assertEqual(self.post(deleted).status, 200)
         self.assertEqual(ws.api("GET", "/workspace").json["status"], "suspended")
@@ -249,6 +257,7 @@ class BillingTest(OpsCase):
 
     def test_checkout_then_failed_payment_keeps_the_workspace(self):
         ws = self.workspace()
+        self.end_trial(ws)
         checkout = {"id": "cs_1", "object": "checkout.session", "client_reference_id": ws.id, "customer": "cus_NEW",
                     "subscription": "sub_NEW", "mode": "subscription", "payment_status": "paid",
                     "metadata": {"plan": "starter"}}
@@ -277,6 +286,12 @@ class BillingTest(OpsCase):
                                  {"id": "sub_9", "status": "canceled", "metadata": {"workspace_id": str(uuid.uuid4())}}))
         self.assertEqual((r.status, r.json["result"]), (200, "ignored"))
 
+    def test_without_a_processor_key_checkout_is_unavailable(self):
+        for method, path in (("POST", "/billing/checkout"), ("POST", "/billing/portal"), ("GET", "/billing/invoices")):
+            r = self.ws.api(method, path)
+            self.assertEqual((r.status, r.json["code"]), (503, "billing_unavailable"), (method, path))
+        self.assertEqual(self.ws.api("GET", "/billing").json["status"], "trialing")
+
     def test_billing_is_for_owners(self):
         other = self.workspace()
         self.server.psql("insert into app.memberships (tenant_id, user_id, role) values ('%s', '%s', 'admin')"
@@ -287,6 +302,7 @@ class BillingTest(OpsCase):
 
     def test_retention_deletes_after_30_days(self):
         ws = self.workspace()
+        self.end_trial(ws)
         self.post(self.event("customer.subscription.deleted", self.subscription(ws, "canceled")))
         self.assertEqual(self.cron_call("retention").json, {"deleted": 0})
         self.server.psql("update app.tenants set suspended_at = now() - interval '31 days' where id = '%s'" % ws.id,
