@@ -57,7 +57,7 @@ static int serve_file(req_t *r, const char *name)
 static const char *const screens[] = {
 	"/", "/signin", "/signup", "/confirm", "/confirm-email", "/forgot", "/reset", "/invite", "/impersonate", "/week",
 	"/customers", "/projects", "/crews", "/employees", "/assignments", "/reminders", "/regions",
-	"/admin/members", "/admin/settings", "/admin/audit", "/admin/access", "/admin/exports", "/account",
+	"/admin/members", "/admin/settings", "/admin/audit", "/admin/access", "/admin/exports", "/admin/billing", "/account",
 };
 
 bool static_is_screen(const char *path)

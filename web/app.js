@@ -28,6 +28,7 @@ const ROUTES = {
   '/admin/audit': { screen: 'admin-audit', title: 'Audit log', role: 'admin', nav: 'Admin' },
   '/admin/access': { screen: 'admin-access', title: 'Staff access', role: 'admin', nav: 'Admin' },
   '/admin/exports': { screen: 'admin-exports', title: 'Exports', nav: 'Admin' },
+  '/admin/billing': { screen: 'admin-billing', title: 'Billing', role: 'owner', nav: 'Admin' },
   '/account': { screen: 'account', title: 'My account' },
 };
 const NAV = [
@@ -88,7 +89,30 @@ export async function loadMe() {
     user: me.user, workspace: me.workspace, role: me.role, impersonation: me.impersonation || null, sessionInfo: me.session,
   };
   applyWorkspace(me.workspace);
+  // the owner's banner of a trial's last days or a lapsed payment (billing is theirs to see)
+  if (me.role === 'owner' && !me.impersonation) {
+    try { session.current.billing = await api('GET', '/billing'); } catch { session.current.billing = null; }
+  }
   return me;
+}
+
+// The owner's billing banner: the trial's last three days, a failed payment, a lapse.
+function billingBanner(s) {
+  const b = s.billing;
+  if (!b || s.role !== 'owner') return null;
+  const link = text => h('a', { href: '/admin/billing', text });
+  let msg = null;
+  if (s.workspace.status === 'suspended' && b.status === 'trial_ended') {
+    msg = ['Your free trial has ended: the workspace is read-only, and is deleted 30 days after the trial. ', link('Choose a plan'), ' to go on.'];
+  } else if (s.workspace.status === 'suspended') {
+    msg = ['Your subscription has lapsed: the workspace is read-only, and is deleted 30 days after the lapse. ', link('Subscribe again'), ' to go on.'];
+  } else if (b.status === 'past_due') {
+    msg = ['A payment failed. ', link('Update your card'), ' before the subscription lapses.'];
+  } else if (b.status === 'trialing' && !b.plan && Date.parse(b.trial_ends_at) - Date.now() < 3 * 86400000) {
+    const n = Math.max(0, Math.ceil((Date.parse(b.trial_ends_at) - Date.now()) / 86400000));
+    msg = [`Your free trial ends in ${n} ${n === 1 ? 'day' : 'days'}. `, link('Choose a plan'), ' to keep the workspace open.'];
+  }
+  return msg && h('div', { class: 'banner banner-warn', role: 'status', id: 'billing-banner' }, icon('alert'), h('span', null, msg));
 }
 
 // ---- routing ----
@@ -230,7 +254,10 @@ function renderShell(r) {
         `is signed in as ${s.user.name || s.user.email} until ${timeOnly(imp.expires_at)}`,
         imp.reason ? ` — reason: ${imp.reason}` : '', '. Every action is in the audit log.')));
   }
-  if (s.workspace && s.workspace.status === 'suspended') {
+  const billing = billingBanner(s);
+  if (billing) {
+    shell.banners.append(billing);
+  } else if (s.workspace && s.workspace.status === 'suspended') {
     shell.banners.append(h('div', { class: 'banner banner-warn', role: 'status' }, icon('alert'),
       h('span', { text: 'This workspace is suspended: you can read everything, but changes are refused.' })));
   }

@@ -20,6 +20,7 @@ import time
 import unittest
 import urllib.parse
 
+import fakes
 from harness import BINARY, ROOT, Server
 from smtp_sink import SmtpSink
 
@@ -142,8 +143,12 @@ class TestWebApp(unittest.TestCase):
             raise unittest.SkipTest("node is not installed")
         ensure_node_modules()
         cls.sink = SmtpSink().start()
+        cls.stripe = fakes.Stripe()           # the payment processor's stand-in (billing screen)
         cls.server = Server(args=())          # with the demo workspace, for the screenshots
         cls.server.extra_env.update({
+            "PLANYARD_STRIPE_SECRET_KEY": fakes.Stripe.KEY,
+            "PLANYARD_STRIPE_PRICES": "starter=price_starter_m,pro=price_pro_m",
+            "PLANYARD_STRIPE_API_URL": cls.stripe.url,
             "PLANYARD_SMTP_URL": cls.sink.url,
             "PLANYARD_PUBLIC_URL": "https://localhost:%d" % cls.server.https_port,
         })
@@ -157,6 +162,7 @@ class TestWebApp(unittest.TestCase):
         cls.bridge.server_close()
         cls.server.cleanup()
         cls.sink.stop()
+        cls.stripe.stop()
 
     def test_web_app_end_to_end(self):
         shots = os.environ.get("PLANYARD_E2E_SHOTS") or os.path.join(ROOT, "build", "e2e-screenshots")

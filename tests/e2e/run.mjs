@@ -1342,6 +1342,28 @@ await step('my data: a copy downloaded, the email changed through the mailed lin
   await page.locator('.tabs').waitFor();
 });
 
+// ---------- billing (web/screens/admin-billing.js) ----------
+await step("billing: the owner sees the trial's days left, subscribes on the processor's page and comes back", async () => {
+  if (!await routeExists('POST', '/billing/checkout')) return skip('POST /billing/checkout is not on this server yet');
+  await page.locator('.tabs').getByRole('link', { name: 'Billing' }).click();
+  const card = page.locator('#billing-card');
+  await card.getByText('Free trial').waitFor();
+  const left = await page.locator('#trial-left').innerText();
+  assert(/^1[34] days left/.test(left), 'the trial does not show its days left: ' + left);
+  assert(await card.getByRole('button', { name: 'Manage subscription and card' }).count() === 0, 'a portal button before any subscription');
+  await axeCheck(page, '/admin/billing');
+  await card.getByLabel('Plan').selectOption('pro');
+  // the processor's checkout page is not reached from here: its address is answered locally
+  await page.route('https://checkout.stripe.com/**', r => r.fulfill({ status: 200, contentType: 'text/html', body: '<title>Checkout</title>' }));
+  await Promise.all([page.waitForURL(/^https:\/\/checkout\.stripe\.com\/c\/pay\/cs_test_/),
+    card.getByRole('button', { name: 'Subscribe' }).click()]);
+  await page.unroute('https://checkout.stripe.com/**');
+  await page.goto(BASE + '/admin/billing?checkout=done');
+  await toastSays(page, 'Thank you');
+  await page.goto(BASE + '/admin/exports');   // where the next step starts
+  await page.locator('.tabs').waitFor();
+});
+
 await step('delete the workspace: the slug must be typed; then it is gone', async () => {
   await page.locator('.tabs').getByRole('link', { name: 'Settings' }).click();
   const zone = page.locator('#delete-workspace');

@@ -1,7 +1,6 @@
 // Workspace settings and branding colour; billing (owner); delete the workspace (owner).
 import { api, clearSession, ApiError } from '../api.js';
-import { h, clear, field, form, toast, loading, errorBox, setFieldError, pill } from '../ui.js';
-import { dateTime } from '../dates.js';
+import { h, clear, field, form, toast, loading, setFieldError } from '../ui.js';
 import { updateSession } from '../app.js';
 import { invalidate } from '../store.js';
 import { adminHead } from './admin-tabs.js';
@@ -64,20 +63,8 @@ export default async function render(ctx) {
 }
 
 function billingCard() {
-  const body = h('div', null, loading());
-  (async () => {
-    try {
-      const b = await api('GET', '/billing');
-      clear(body, h('dl', { class: 'kv' },
-        h('dt', { text: 'Status' }), h('dd', null, pill(b.status || 'none', b.status === 'active' || b.status === 'trialing' ? 'ok' : 'pending')),
-        h('dt', { text: 'Plan' }), h('dd', { text: b.plan || '—' }),
-        h('dt', { text: 'Card' }), h('dd', { text: b.card_brand ? `${b.card_brand} ending ${b.card_last4}` : '—' }),
-        h('dt', { text: 'Renews' }), h('dd', { text: b.current_period_end ? dateTime(b.current_period_end) : '—' })));
-    } catch (e) {
-      clear(body, e instanceof ApiError && e.notAvailable ? h('p', { class: 'muted', text: 'Billing is not available on this server yet.' }) : errorBox(e));
-    }
-  })();
-  return h('section', { class: 'card' }, h('h2', { text: 'Billing' }), body);
+  return h('section', { class: 'card' }, h('h2', { text: 'Billing' }),
+    h('p', null, 'The trial, the plan, the card and the receipts are under ', h('a', { href: '/admin/billing', text: 'Billing' }), '.'));
 }
 
 function deleteCard(ws, ctx) {

@@ -4,7 +4,7 @@ import { roleAtLeast } from '../store.js';
 
 const TABS = [
   ['/admin/members', 'Members', 'admin'], ['/admin/settings', 'Settings', 'admin'], ['/admin/audit', 'Audit log', 'admin'],
-  ['/admin/access', 'Staff access', 'admin'], ['/admin/exports', 'Exports', 'viewer'],
+  ['/admin/access', 'Staff access', 'admin'], ['/admin/exports', 'Exports', 'viewer'], ['/admin/billing', 'Billing', 'owner'],
 ];
 
 export function adminHead(session, title, ...extra) {
