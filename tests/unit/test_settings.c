@@ -181,6 +181,31 @@ static void test_serve_refuses_missing(void **state)
 	}
 }
 
+/* The processor's key needs its price table, the table must parse, and `serve` talks to the
+ * processor over HTTPS only (a stand-in on http:// is for `dev`). */
+static void test_stripe_settings(void **state)
+{
+	char err[256];
+	set_serve_env();
+	setenv("PLANYARD_STRIPE_SECRET_KEY", "sk_live_" SECRET32, 1);
+	assert_int_equal(check(SETTINGS_SERVE, err, sizeof err), -1);
+	assert_non_null(strstr(err, "PLANYARD_STRIPE_PRICES"));
+	assert_null(strstr(err, SECRET32));
+	setenv("PLANYARD_STRIPE_PRICES", "starter=price_1,pro", 1);
+	assert_int_equal(check(SETTINGS_SERVE, err, sizeof err), -1);
+	assert_non_null(strstr(err, "PLANYARD_STRIPE_PRICES"));
+	setenv("PLANYARD_STRIPE_PRICES", "starter=price_1,pro=price_2", 1);
+	if (check(SETTINGS_SERVE, err, sizeof err) != 0)
+		fail_msg("serve refused a complete processor setting: %s", err);
+	setenv("PLANYARD_STRIPE_SECRET_KEY", "sk_short", 1);
+	assert_int_equal(check(SETTINGS_SERVE, err, sizeof err), -1);
+	setenv("PLANYARD_STRIPE_SECRET_KEY", "sk_live_" SECRET32, 1);
+	setenv("PLANYARD_STRIPE_API_URL", "http://127.0.0.1:9", 1);
+	assert_int_equal(check(SETTINGS_SERVE, err, sizeof err), -1);
+	assert_non_null(strstr(err, "PLANYARD_STRIPE_API_URL"));
+	assert_int_equal(check(SETTINGS_DEV, err, sizeof err), 0);
+}
+
 static void test_serve_refuses_short_secrets(void **state)
 {
 	for (size_t i = 0; i < ARRAY_LEN(secrets); i++) {
@@ -304,6 +329,7 @@ int main(void)
 		cmocka_unit_test_setup(test_serve_accepts_complete_env, clear_env),
 		cmocka_unit_test_setup(test_serve_refuses_missing, clear_env),
 		cmocka_unit_test_setup(test_serve_refuses_short_secrets, clear_env),
+		cmocka_unit_test_setup(test_stripe_settings, clear_env),
 		cmocka_unit_test_setup(test_dev_short_secret, clear_env),
 		cmocka_unit_test_setup(test_serve_checks_listen_and_url, clear_env),
 		cmocka_unit_test_setup(test_parse_listen, clear_env),

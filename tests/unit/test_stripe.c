@@ -1,5 +1,6 @@
-/* The payment processor's webhook signature, as Stripe defines it. The expected value was
- * computed independently (Python's hmac) for t=1700000000, payload {"id":"evt_1"}. */
+/* The payment processor's webhook signature, as Stripe defines it (the expected value was
+ * computed independently, Python's hmac, for t=1700000000, payload {"id":"evt_1"}); the price
+ * table of PLANYARD_STRIPE_PRICES; the ids put into the processor's URLs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,11 +46,51 @@ static void refuses_everything_else(void **state)
 	assert_int_equal(stripe_verify("t=1700000000,v1=" SIG, payload, strlen(payload), secret + 6, 1700000000, 300), -1);
 }
 
+static void reads_the_price_table(void **state)
+{
+	(void)state;
+	const char *t = "starter=price_1Abc,pro-annual=price_2Def";
+	char plan[48], price[256];
+	assert_int_equal(stripe_prices_valid(t), 0);
+	assert_int_equal(stripe_price_for(t, NULL, plan, sizeof plan, price, sizeof price), 0);
+	assert_string_equal(plan, "starter");
+	assert_string_equal(price, "price_1Abc");
+	assert_int_equal(stripe_price_for(t, "pro-annual", plan, sizeof plan, price, sizeof price), 0);
+	assert_string_equal(price, "price_2Def");
+	assert_int_equal(stripe_price_for(t, "pro", plan, sizeof plan, price, sizeof price), -1);   /* a prefix is no plan */
+	assert_int_equal(stripe_price_for(t, "gold", plan, sizeof plan, price, sizeof price), -1);
+	json_t *names = stripe_plans_json(t);
+	assert_int_equal(json_array_size(names), 2);
+	assert_string_equal(json_string_value(json_array_get(names, 1)), "pro-annual");
+	json_decref(names);
+	names = stripe_plans_json(NULL);
+	assert_int_equal(json_array_size(names), 0);
+	json_decref(names);
+	static const char *const bad[] = { "", "starter", "=price_1", "starter=", "starter=price_1,", ",starter=price_1",
+					   "Starter=price_1", "starter=price 1", "starter=price_1&x=y", "a=b,c" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(stripe_prices_valid(bad[i]), -1);
+}
+
+static void only_plain_ids_reach_a_url(void **state)
+{
+	(void)state;
+	assert_true(stripe_id_valid("cus_NffrFeUfNV2Hib"));
+	assert_true(stripe_id_valid("in_1MtHbELkdIwHu7ixl4OzzPMv"));
+	assert_false(stripe_id_valid(NULL));
+	assert_false(stripe_id_valid(""));
+	assert_false(stripe_id_valid("cus_1&customer=cus_2"));
+	assert_false(stripe_id_valid("../v1/customers"));
+	assert_false(stripe_id_valid("in_1%2F"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(accepts_the_right_signature),
 		cmocka_unit_test(refuses_everything_else),
+		cmocka_unit_test(reads_the_price_table),
+		cmocka_unit_test(only_plain_ids_reach_a_url),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

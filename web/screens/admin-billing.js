@@ -64,7 +64,7 @@ export default async function render(ctx) {
   const parts = [h('dl', { class: 'kv' }, rows)];
   const live = ['active', 'trialing', 'past_due'].includes(b.status) && b.plan;
   if (!live && b.plans.length) {
-    const plan = b.plans.length > 1 ? field({ name: 'plan', label: 'Plan', options: b.plans.map(p => [p, p]), value: b.plans[0] }) : null;
+    const plan = b.plans.length > 1 ? field({ name: 'plan', label: 'Plan', type: 'select', options: b.plans.map(p => [p, p]), value: b.plans[0] }) : null;
     const sub = button('Subscribe', { variant: 'primary', id: 'subscribe' });
     sub.addEventListener('click', () => busy(sub, async () => {
       try { await goTo('/billing/checkout', { plan: plan ? plan.querySelector('select').value : b.plans[0] }); } catch (e) { toast(e.friendly || String(e), 'error'); }
