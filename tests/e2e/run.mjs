@@ -1354,11 +1354,12 @@ await step("billing: the owner sees the trial's days left, subscribes on the pro
   await axeCheck(page, '/admin/billing');
   await card.getByLabel('Plan').selectOption('pro');
   // the processor's checkout page is not reached from here: its address is answered locally
-  await page.route('https://checkout.stripe.com/**', r => r.fulfill({ status: 200, contentType: 'text/html', body: '<title>Checkout</title>' }));
+  await page.route('https://checkout.stripe.com/**', r => r.fulfill({ status: 200, contentType: 'text/html',
+    body: '<!doctype html><title>Checkout</title><link rel="icon" href="data:,">' }));
   await Promise.all([page.waitForURL(/^https:\/\/checkout\.stripe\.com\/c\/pay\/cs_test_/),
     card.getByRole('button', { name: 'Subscribe' }).click()]);
-  await page.unroute('https://checkout.stripe.com/**');
   await page.goto(BASE + '/admin/billing?checkout=done');
+  await page.unroute('https://checkout.stripe.com/**');
   await toastSays(page, 'Thank you');
   await page.goto(BASE + '/admin/exports');   // where the next step starts
   await page.locator('.tabs').waitFor();
