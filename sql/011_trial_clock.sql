@@ -7,3 +7,6 @@ ALTER TABLE app.tenants ADD COLUMN trial_ends_at timestamp with time zone DEFAUL
 ALTER TABLE app.tenants ADD COLUMN trial_stage text DEFAULT 'running'::text NOT NULL;
 ALTER TABLE app.tenants ADD CONSTRAINT tenants_trial_stage_check
     CHECK ((trial_stage = ANY (ARRAY['running'::text, 'reminded_3d'::text, 'reminded_1d'::text, 'ended'::text])));
+-- Events of a card (payment_method.attached, charge.succeeded) name only the processor's
+-- customer: the webhook finds its workspace by it.
+CREATE INDEX billing_customer_id ON app.billing USING btree (customer_id);

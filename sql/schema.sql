@@ -884,7 +884,9 @@ declare
   t uuid;
   sub_status text;
   lapsed boolean;
-  card jsonb := coalesce(o->'default_payment_method'->'card', o->'payment_method_details'->'card');
+  card jsonb := coalesce(o->'default_payment_method'->'card', o->'payment_method_details'->'card',
+                        case when o->>'object' = 'payment_method' then o->'card' end);
+  card_only boolean := typ in ('payment_method.attached', 'charge.succeeded');
   cur app.tenants;
   before app.billing;
   after app.billing;
@@ -897,12 +899,16 @@ begin
   if exists (select 1 from app.billing_events where event_id = e->>'id') then
     return 'duplicate';
   end if;
-  if ws ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+  if card_only then
+    select b.tenant_id into t from app.billing b where b.customer_id = o->>'customer' and o->>'customer' is not null
+      order by b.updated_at desc limit 1;
+  elsif ws ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
     select id into t from app.tenants where id = ws::uuid;
   end if;
   insert into app.billing_events (event_id, type, tenant_id) values (e->>'id', coalesce(typ, ''), t);
   if t is null or typ not in ('checkout.session.completed', 'customer.subscription.created',
-      'customer.subscription.updated', 'customer.subscription.deleted', 'invoice.paid', 'invoice.payment_failed') then
+      'customer.subscription.updated', 'customer.subscription.deleted', 'invoice.paid', 'invoice.payment_failed',
+      'payment_method.attached', 'charge.succeeded') then
     return 'ignored';
   end if;
   perform set_config('app.definer_tenant', t::text, true);
@@ -918,6 +924,17 @@ begin
            else 'active' end
     when typ = 'invoice.paid' then 'active'
     when typ = 'invoice.payment_failed' then 'past_due' end;
+  if card_only then
+    update app.billing b set card_brand = coalesce(card->>'brand', b.card_brand),
+      card_last4 = coalesce(card->>'last4', b.card_last4), updated_at = now()
+    where b.tenant_id = t
+    returning * into after;
+    if before.card_last4 is distinct from after.card_last4 or before.card_brand is distinct from after.card_brand then
+      perform app.audit('billing.updated', 'workspace', t::text, jsonb_build_object('card',
+        jsonb_build_array(before.card_brand || ' ' || before.card_last4, after.card_brand || ' ' || after.card_last4)));
+    end if;
+    return (select status from app.tenants where id = t);
+  end if;
   update app.billing b set
     customer_id = coalesce(o->>'customer', b.customer_id),
     subscription_id = coalesce(case when typ like 'customer.subscription.%' then o->>'id' else o->>'subscription' end,
@@ -3863,6 +3880,8 @@ ALTER TABLE ONLY app.weather_cache
 CREATE INDEX assignments_date ON app.assignments USING btree (tenant_id, date, id);
 
 CREATE INDEX assignments_pour ON app.assignments USING btree (tenant_id, pour_id);
+
+CREATE INDEX billing_customer_id ON app.billing USING btree (customer_id);
 
 CREATE UNIQUE INDEX crew_links_live ON app.crew_links USING btree (tenant_id, employee_id) WHERE (revoked_at IS NULL);
 

@@ -241,6 +241,7 @@ class Stripe(_Server):
         self.sessions = {}
         self.customers = set()
         self.invoices = {}          # customer -> invoice objects, newest first
+        self.payment_methods = {}   # customer -> their card's payment method
         super().__init__(_Stripe)
 
     @property
@@ -264,13 +265,20 @@ class Stripe(_Server):
                         "current_period_end": int(time.time()) + 30 * 86400,
                         "items": {"object": "list", "data": [{"price": {"id": form["line_items[0][price]"],
                                                                         "lookup_key": None}}]},
-                        "default_payment_method": {"id": "pm_" + uuid.uuid4().hex[:14], "object": "payment_method",
-                                                   "card": {"brand": "visa", "last4": "4242", "exp_month": 12,
-                                                            "exp_year": 2030, "fingerprint": "Xt5EWLLDS7FJjR1c",
-                                                            "funding": "credit", "country": "US"},
-                                                   "billing_details": {"name": "Pat Payer",
-                                                                       "email": sess["customer_email"]}}}
+                        # as in Stripe's events: the payment method's id, not the object
+                        "default_payment_method": "pm_" + uuid.uuid4().hex[:14]}
+        self.payment_methods[cus] = {
+            "id": subscription["default_payment_method"], "object": "payment_method", "type": "card", "customer": cus,
+            "card": {"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030,
+                     "fingerprint": "Xt5EWLLDS7FJjR1c", "funding": "credit", "country": "US",
+                     "wallet": None},
+            "billing_details": {"name": "Pat Payer", "email": sess["customer_email"],
+                                "address": {"country": "US", "postal_code": "60601"}}}
         return event("checkout.session.completed", done), subscription
+
+    def payment_method_attached(self, customer):
+        """The payment_method.attached event of the customer's card (checkout, or the portal)."""
+        return event("payment_method.attached", self.payment_methods[customer])
 
     def invoice(self, customer, number, status="paid", amount=4900):
         inv = {"id": "in_" + uuid.uuid4().hex[:20], "object": "invoice", "customer": customer, "number": number,

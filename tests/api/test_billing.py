@@ -246,11 +246,16 @@ class CheckoutTest(BillingCase):
         self.assertEqual(self.post(completed)["result"], "active")
         b = self.billing(ws)
         self.assertEqual((b["status"], b["plan"], b["portal_available"]), ("active", "pro", True))
-        # the subscription's own event: trialing until the trial's end, with the card shown
+        # the subscription's own event: trialing until the trial's end
         self.post(fakes.event("customer.subscription.created", sub))
         b = self.billing(ws)
-        self.assertEqual((b["status"], b["plan"], b["card_brand"], b["card_last4"]), ("trialing", "pro", "visa", "4242"))
+        self.assertEqual((b["status"], b["plan"], b["card_brand"], b["card_last4"]), ("trialing", "pro", None, None))
         self.assertIsNotNone(b["current_period_end"])
+        # the card's own event names only the customer: it is found by it
+        self.assertEqual(self.post(self.stripe.payment_method_attached(completed["data"]["object"]["customer"]))["result"],
+                         "active")
+        b = self.billing(ws)
+        self.assertEqual((b["status"], b["card_brand"], b["card_last4"]), ("trialing", "visa", "4242"))
         # a checkout event arriving after the subscription's keeps the subscription's status
         again = fakes.event("checkout.session.completed", completed["data"]["object"])
         self.post(again)
@@ -266,6 +271,7 @@ class CheckoutTest(BillingCase):
         ws = self.workspace()
         cus, sub = self.subscribe(ws)
         self.post(fakes.event("customer.subscription.updated", dict(sub, status="active")))
+        self.post(self.stripe.payment_method_attached(cus))
         row = json.loads(self.owner_sql("select row_to_json(b)::text from app.billing b where tenant_id = '%s'" % ws.id))
         self.assertEqual(sorted(row), ["card_brand", "card_last4", "current_period_end", "customer_id", "plan",
                                        "status", "subscription_id", "tenant_id", "updated_at"])
@@ -279,6 +285,17 @@ class CheckoutTest(BillingCase):
         cols = self.owner_sql("select string_agg(column_name, ',' order by column_name) from information_schema.columns "
                               "where table_schema = 'app' and table_name = 'billing_events'")
         self.assertEqual(cols, "event_id,received_at,tenant_id,type")
+
+    def test_a_card_event_of_an_unknown_customer_is_ignored(self):
+        ws = self.workspace()
+        cus, _ = self.subscribe(ws)
+        pm = dict(self.stripe.payment_methods[cus], customer="cus_someone_else")
+        self.assertEqual(self.post(fakes.event("payment_method.attached", pm))["result"], "ignored")
+        charge = {"id": "ch_1", "object": "charge", "customer": cus, "invoice": "in_1", "metadata": {},
+                  "payment_method_details": {"type": "card", "card": {"brand": "mastercard", "last4": "4444"}}}
+        self.post(fakes.event("charge.succeeded", charge))
+        b = self.billing(ws)
+        self.assertEqual((b["card_brand"], b["card_last4"]), ("mastercard", "4444"))
 
     def test_plans_and_bad_input(self):
         ws = self.workspace()
