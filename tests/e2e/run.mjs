@@ -1361,6 +1361,16 @@ await step("billing: the owner sees the trial's days left, subscribes on the pro
   await page.goto(BASE + '/admin/billing?checkout=done');
   await page.unroute('https://checkout.stripe.com/**');
   await toastSays(page, 'Thank you');
+  // the owner's banner, for answers of GET /billing the processor's events and the clock make
+  const ends = new Date(Date.now() + 2 * 86400000 - 60000).toISOString().replace(/\.\d+Z$/, 'Z');
+  for (const [answer, says] of [[{ status: 'trialing', plan: null, trial_ends_at: ends }, 'Your free trial ends in 2 days'],
+    [{ status: 'past_due', plan: 'pro', trial_ends_at: ends }, 'A payment failed']]) {
+    const body = JSON.stringify({ card_brand: null, card_last4: null, current_period_end: null, portal_available: true, plans: ['starter', 'pro'], ...answer });
+    await page.route(/\/api\/v1\/billing$/, r => r.fulfill({ status: 200, contentType: 'application/json', body }));
+    await page.goto(BASE + '/week');
+    await page.locator('#billing-banner', { hasText: says }).waitFor();
+    await page.unroute(/\/api\/v1\/billing$/);
+  }
   await page.goto(BASE + '/admin/exports');   // where the next step starts
   await page.locator('.tabs').waitFor();
 });
