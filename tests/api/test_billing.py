@@ -53,7 +53,7 @@ class BillingCase(unittest.TestCase):
             cls.sink.stop()
             cls.stripe.stop()
 
-    # ---- helpers ----
+    # ---- a workspace, its members, the clock, the processor ----
     def workspace(self):
         s = self.server
         slug = "bill-" + uuid.uuid4().hex[:8]
