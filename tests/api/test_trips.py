@@ -72,6 +72,7 @@ class Trips(unittest.TestCase):
     # ---- the workspace's kind ----
     def test_signup_chooses_the_kind_and_an_admin_changes_it(self):
         self.assertEqual(self.ws.api("GET", "/workspace").json["kind"], "trips")
+        self.assertEqual(self.ws.api("GET", "/me").json["workspace"]["kind"], "trips")
         field = new_workspace(self.server)
         self.assertEqual(field.api("GET", "/workspace").json["kind"], "field")
         r = field.api("PATCH", "/workspace", {"kind": "trips"})
