@@ -142,8 +142,9 @@ begin
     end if;
     insert into app.reminders as c (tenant_id, remind_at, channel, "to", message, subject_type, subject_id)
     values (t, due, b->>'channel', b->>'to',
-            case tpl when 'final_payment' then 'Final payment for ' || tr.name || ' is due (the trip starts ' || tr.start_date || ')'
-                     else 'Travel documents for ' || tr.name || ': the trip starts ' || tr.start_date end,
+            -- no date in the words: the reminder moves with the trip, its message stays true
+            case tpl when 'final_payment' then 'Final payment for ' || tr.name || ' is due: the trip starts in 30 days'
+                     else 'Travel documents for ' || tr.name || ': the trip starts in a week' end,
             'trip', p_id)
     returning c.* into rem;
     made := made || app.reminders_json(rem)::jsonb;
