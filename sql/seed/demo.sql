@@ -97,8 +97,9 @@ begin
 end $$;
 
 -- The agency of the demo: a travel planner's clients (families) and their trips around today,
--- with travelers and the reminders of a template. The same demo user owns it. Does nothing
--- when the workspace exists.
+-- with travelers and the reminders of a template. The same demo user owns it. Made with the
+-- contractor's workspace only (this file runs as one transaction, so that one was made at
+-- now()): a database whose demo is older keeps exactly what it has.
 do $$
 declare
   t uuid;
@@ -108,7 +109,8 @@ declare
   i int;
   start date;
 begin
-  if u is null or exists (select 1 from app.tenants where slug = 'demo-trips') then
+  if u is null or exists (select 1 from app.tenants where slug = 'demo-trips')
+     or not exists (select 1 from app.tenants where slug = 'demo' and created_at = now()) then
     return;
   end if;
   insert into app.tenants (slug, name, timezone, primary_color, kind)
