@@ -318,6 +318,22 @@ class Trips(unittest.TestCase):
         self.assertIn(t["id"], {x["id"] for x in dump["trips"]})
         self.assertIn("Tom Export", {x["name"] for x in dump["travelers"]})
 
+    def test_deleting_the_workspace_takes_its_trips_and_travelers(self):
+        doomed = new_workspace(self.server, kind="trips")
+        c = doomed.api("POST", "/customers", {"name": "Doomed family"}).json
+        t = doomed.api("POST", "/trips", {"customer_id": c["id"], "name": "Last trip", "start_date": days(50),
+                                          "end_date": days(52)}).json
+        doomed.api("POST", "/trips/%s/travelers" % t["id"], {"name": "Last traveler"})
+        doomed.api("POST", "/trips/%s/reminders" % t["id"], {"template": "documents", "channel": "email",
+                                                             "to": "doomed@example.com"})
+        count = lambda: self.sql("select (select count(*) from app.trips where tenant_id = '{0}') || '|' || "  # noqa: E731
+                                 "(select count(*) from app.travelers where tenant_id = '{0}') || '|' || "
+                                 "(select count(*) from app.reminders where tenant_id = '{0}')".format(doomed.id))
+        self.assertEqual(count(), "1|1|1")
+        r = doomed.api("DELETE", "/workspace", {"slug": doomed.slug, "password": PASSWORD})
+        self.assertEqual(r.status, 204, r)
+        self.assertEqual(count(), "0|0|0")
+
     # ---- personal data ----
     def traces(self, needle):
         tables = self.sql("select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
