@@ -265,6 +265,53 @@ begin
   return true;
 end $$;
 
+CREATE FUNCTION app.audit_erase_trip_record(p_type text, p_id uuid) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid := app.session_tenant();
+  trips text[];
+  people text[];
+  marks text[];
+  n integer;
+begin
+  perform app.definer_enter(false);
+  perform set_config('app.definer_tenant', coalesce(t::text, ''), true);
+  if t is null or p_type not in ('traveler', 'trip', 'customer') or p_id is null
+     or (p_type = 'traveler' and exists (select 1 from app.travelers x where x.tenant_id = t and x.id = p_id))
+     or (p_type = 'trip' and exists (select 1 from app.trips x where x.tenant_id = t and x.id = p_id))
+     or (p_type = 'customer' and exists (select 1 from app.customers x where x.tenant_id = t and x.id = p_id)) then
+    return false;
+  end if;
+  trips := case p_type when 'trip' then array[p_id::text]
+                       when 'customer' then array(select distinct a.entity_id from app.audit_log a
+                                                  where a.tenant_id = t and a.entity_type = 'trip'
+                                                    and p_id::text in (a.changes->'customer_id'->>0, a.changes->'customer_id'->>1))
+                       else '{}' end;
+  people := case when p_type = 'traveler' then array[p_id::text]
+                 else array(select distinct a.entity_id from app.audit_log a
+                            where a.tenant_id = t and a.entity_type = 'traveler'
+                              and (a.changes->'trip_id'->>0 = any (trips) or a.changes->'trip_id'->>1 = any (trips))) end;
+  select array_agg(distinct lower(v)) into marks
+  from app.audit_log a, lateral (values (a.changes->'contact'->>0), (a.changes->'contact'->>1)) x(v)
+  where a.tenant_id = t and a.entity_type = 'traveler' and a.entity_id = any (people) and length(v) >= 5;
+  n := app.audit_erase_fields(t, array(
+         select a.id from app.audit_log a where a.tenant_id = t
+           and ((a.entity_type = 'trip' and a.entity_id = any (trips))
+                or (a.entity_type = 'traveler' and a.entity_id = any (people))
+                or (a.entity_type = 'reminder' and (a.changes->'subject_id'->>0 = any (trips)
+                                                    or a.changes->'subject_id'->>1 = any (trips)))
+                or exists (select 1 from unnest(coalesce(marks, '{}')) m where strpos(lower(a.changes::text), m) > 0))),
+         array[2]);
+  delete from app.outbox o where o.tenant_id = t and lower(o.recipient) = any (coalesce(marks, '{}'));
+  if p_type <> 'customer' then
+    perform app.audit_session('audit.personal_data_erased', p_type, p_id::text,
+                              jsonb_build_object('rows', jsonb_build_array(null, n)));
+  end if;
+  return true;
+end $$;
+
 CREATE FUNCTION app.audit_guard() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -1564,6 +1611,25 @@ CREATE FUNCTION app.export_schedule(p_from date, p_to date, p_region uuid) RETUR
   where p.tenant_id = (select app.current_tenant()) and p.scheduled_date between p_from and p_to
     and (p_region is null or pr.region_id = p_region)
   order by p.scheduled_date, p.start_time nulls last, pr.name, p.id
+$$;
+
+CREATE FUNCTION app.export_travelers(p_from date, p_to date) RETURNS TABLE(trip text, start_date date, end_date date, name text, birth_date date, contact text, notes text)
+    LANGUAGE sql STABLE
+    AS $$
+  select x.name, x.start_date, x.end_date, v.name, v.birth_date, v.contact, v.notes
+  from app.travelers v join app.trips x on x.tenant_id = v.tenant_id and x.id = v.trip_id
+  where v.tenant_id = (select app.current_tenant()) and x.end_date >= p_from and x.start_date <= p_to
+  order by x.start_date, x.name, x.id, v.created_at, v.id
+$$;
+
+CREATE FUNCTION app.export_trips(p_from date, p_to date) RETURNS TABLE(start_date date, end_date date, name text, customer text, destination text, status text, travelers bigint, notes text)
+    LANGUAGE sql STABLE
+    AS $$
+  select x.start_date, x.end_date, x.name, c.name, x.destination, x.status,
+         (select count(*) from app.travelers v where v.tenant_id = x.tenant_id and v.trip_id = x.id), x.notes
+  from app.trips x join app.customers c on c.tenant_id = x.tenant_id and c.id = x.customer_id
+  where x.tenant_id = (select app.current_tenant()) and x.end_date >= p_from and x.start_date <= p_to
+  order by x.start_date, x.name, x.id
 $$;
 
 CREATE FUNCTION app.hhmm(t time without time zone) RETURNS text
@@ -2969,7 +3035,8 @@ begin
   if new.subject_id is not null and not (
        (new.subject_type = 'customer' and exists (select 1 from app.customers x where x.tenant_id = new.tenant_id and x.id = new.subject_id))
     or (new.subject_type = 'project' and exists (select 1 from app.projects x where x.tenant_id = new.tenant_id and x.id = new.subject_id))
-    or (new.subject_type = 'pour' and exists (select 1 from app.pours x where x.tenant_id = new.tenant_id and x.id = new.subject_id))) then
+    or (new.subject_type = 'pour' and exists (select 1 from app.pours x where x.tenant_id = new.tenant_id and x.id = new.subject_id))
+    or (new.subject_type = 'trip' and exists (select 1 from app.trips x where x.tenant_id = new.tenant_id and x.id = new.subject_id))) then
     perform app.bad('subject_id', 'not_found', 'no such ' || new.subject_type || ' in this workspace');
   end if;
   return new;
@@ -3036,7 +3103,7 @@ CREATE TABLE app.reminders (
     claimed_until timestamp with time zone,
     CONSTRAINT reminders_channel_check CHECK ((channel = ANY (ARRAY['email'::text, 'sms'::text]))),
     CONSTRAINT reminders_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text]))),
-    CONSTRAINT reminders_subject_type_check CHECK ((subject_type = ANY (ARRAY['customer'::text, 'project'::text, 'pour'::text])))
+    CONSTRAINT reminders_subject_type_check CHECK ((subject_type = ANY (ARRAY['customer'::text, 'project'::text, 'pour'::text, 'trip'::text])))
 );
 
 ALTER TABLE ONLY app.reminders FORCE ROW LEVEL SECURITY;
@@ -3311,6 +3378,86 @@ CREATE FUNCTION app.tenant_writable() RETURNS boolean
   select coalesce((select t.status = 'active' from app.tenants t where t.id = (select app.current_tenant())), false)
 $$;
 
+CREATE FUNCTION app.tenants_signup_kind() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+  k text := current_setting('planyard.signup_kind', true);
+begin
+  if k in ('field', 'trips') then
+    new.kind := k;
+  end if;
+  return new;
+end $$;
+
+CREATE FUNCTION app.travelers_create(b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  insert into app.travelers as c (tenant_id, trip_id, name, birth_date, contact, notes)
+  values (app.current_tenant(), (b->>'trip_id')::uuid, b->>'name', (b->>'birth_date')::date, b->>'contact', b->>'notes')
+  returning app.travelers_json(c)
+$$;
+
+CREATE FUNCTION app.travelers_delete(p_id uuid) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+  with d as (delete from app.travelers c where c.tenant_id = (select app.current_tenant()) and c.id = p_id returning 1)
+  select count(*) > 0 from d
+$$;
+
+CREATE FUNCTION app.travelers_get(p_id uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select app.travelers_json(c) from app.travelers c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
+$$;
+
+CREATE TABLE app.travelers (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    trip_id uuid NOT NULL,
+    name text NOT NULL,
+    birth_date date,
+    contact text,
+    notes text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY app.travelers FORCE ROW LEVEL SECURITY;
+
+CREATE FUNCTION app.travelers_json(c app.travelers) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', c.id, 'trip_id', c.trip_id, 'name', c.name, 'birth_date', c.birth_date,
+    'contact', c.contact, 'notes', c.notes, 'created_at', app.ts(c.created_at), 'updated_at', app.ts(c.updated_at))
+$$;
+
+CREATE FUNCTION app.travelers_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select app.travelers_json(c), c.created_at::text || '|' || c.id
+  from app.travelers c
+  where c.tenant_id = (select app.current_tenant())
+    and (f->>'trip_id' is null or c.trip_id = (f->>'trip_id')::uuid)
+    and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
+  order by c.created_at, c.id
+  limit lim + 1
+$$;
+
+CREATE FUNCTION app.travelers_update(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  update app.travelers c set
+    trip_id = case when b ? 'trip_id' then (b->>'trip_id')::uuid else c.trip_id end,
+    name = case when b ? 'name' then b->>'name' else c.name end,
+    birth_date = case when b ? 'birth_date' then (b->>'birth_date')::date else c.birth_date end,
+    contact = case when b ? 'contact' then b->>'contact' else c.contact end,
+    notes = case when b ? 'notes' then b->>'notes' else c.notes end,
+    updated_at = now()
+  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
+  returning app.travelers_json(c)
+$$;
+
 CREATE FUNCTION app.trial_advance(p_tenant uuid, p_stage text, p_subject text, p_body bytea) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -3364,6 +3511,176 @@ CREATE FUNCTION app.trial_stage_at(p_end timestamp with time zone) RETURNS text
               when p_end <= now() + interval '1 day' then 'reminded_1d'
               when p_end <= now() + interval '3 days' then 'reminded_3d'
               else 'running' end
+$$;
+
+CREATE FUNCTION app.trip_reminders_create(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE plpgsql
+    AS $$
+declare
+  t uuid := (select app.current_tenant());
+  tr app.trips;
+  tz text;
+  at time := coalesce((b->>'at')::time, time '09:00');
+  tpl text;
+  due timestamptz;
+  made jsonb := '[]';
+  skipped jsonb := '[]';
+  rem app.reminders;
+begin
+  select * into tr from app.trips x where x.tenant_id = t and x.id = p_id for update;
+  if not found then
+    return null;
+  end if;
+  tz := coalesce((select x.timezone from app.tenants x where x.id = t), 'UTC');
+  for tpl in select e from unnest(case b->>'template' when 'standard' then array['final_payment', 'documents']
+                                    else array[b->>'template'] end) e loop
+    due := ((case tpl when 'final_payment' then tr.start_date - 30
+                      when 'documents' then tr.start_date - 7 end) + at) at time zone tz;
+    if due is null then
+      perform app.bad('template', 'invalid', 'template is standard, final_payment or documents');
+    end if;
+    if due <= now() then
+      skipped := skipped || to_jsonb(tpl);
+      continue;
+    end if;
+    insert into app.reminders as c (tenant_id, remind_at, channel, "to", message, subject_type, subject_id)
+    values (t, due, b->>'channel', b->>'to',
+            -- no date in the words: the reminder moves with the trip, its message stays true
+            case tpl when 'final_payment' then 'Final payment for ' || tr.name || ' is due: the trip starts in 30 days'
+                     else 'Travel documents for ' || tr.name || ': the trip starts in a week' end,
+            'trip', p_id)
+    returning c.* into rem;
+    made := made || app.reminders_json(rem)::jsonb;
+  end loop;
+  return json_build_object('data', made, 'skipped', skipped);
+end $$;
+
+CREATE FUNCTION app.trip_travelers(p_id uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('data', coalesce((select json_agg(app.travelers_json(c) order by c.created_at, c.id)
+                                             from app.travelers c where c.tenant_id = x.tenant_id and c.trip_id = x.id),
+                                            '[]'::json), 'next_cursor', null)
+  from app.trips x where x.tenant_id = (select app.current_tenant()) and x.id = p_id
+$$;
+
+CREATE FUNCTION app.trip_travelers_create(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  select app.travelers_create(b || jsonb_build_object('trip_id', x.id))
+  from app.trips x where x.tenant_id = (select app.current_tenant()) and x.id = p_id
+$$;
+
+CREATE FUNCTION app.trips_check() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  if new.end_date < new.start_date then
+    perform app.bad('end_date', 'invalid', 'end_date must be on or after start_date');
+  end if;
+  return new;
+end $$;
+
+CREATE FUNCTION app.trips_create(b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  insert into app.trips as c (tenant_id, customer_id, name, start_date, end_date, destination, status, notes)
+  values (app.current_tenant(), (b->>'customer_id')::uuid, b->>'name', (b->>'start_date')::date,
+          (b->>'end_date')::date, b->>'destination', coalesce(b->>'status', 'inquiry'), b->>'notes')
+  returning app.trips_json(c)
+$$;
+
+CREATE FUNCTION app.trips_delete(p_id uuid) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+  with d as (delete from app.trips c where c.tenant_id = (select app.current_tenant()) and c.id = p_id returning 1)
+  select count(*) > 0 from d
+$$;
+
+CREATE FUNCTION app.trips_drop_reminders() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  delete from app.reminders r where r.tenant_id = old.tenant_id and r.subject_type = 'trip' and r.subject_id = old.id;
+  return old;
+end $$;
+
+CREATE FUNCTION app.trips_get(p_id uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select app.trips_json(c) from app.trips c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
+$$;
+
+CREATE TABLE app.trips (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    customer_id uuid NOT NULL,
+    name text NOT NULL,
+    start_date date NOT NULL,
+    end_date date NOT NULL,
+    destination text,
+    status text DEFAULT 'inquiry'::text NOT NULL,
+    notes text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT trips_dates_check CHECK ((end_date >= start_date)),
+    CONSTRAINT trips_status_check CHECK ((status = ANY (ARRAY['inquiry'::text, 'booked'::text, 'traveling'::text, 'done'::text, 'canceled'::text])))
+);
+
+ALTER TABLE ONLY app.trips FORCE ROW LEVEL SECURITY;
+
+CREATE FUNCTION app.trips_json(c app.trips) RETURNS json
+    LANGUAGE sql STABLE
+    AS $$
+  select json_build_object('id', c.id, 'customer_id', c.customer_id, 'name', c.name,
+    'start_date', c.start_date, 'end_date', c.end_date, 'destination', c.destination, 'status', c.status,
+    'notes', c.notes, 'created_at', app.ts(c.created_at), 'updated_at', app.ts(c.updated_at))
+$$;
+
+CREATE FUNCTION app.trips_move_reminders() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+  tz text := coalesce((select t.timezone from app.tenants t where t.id = new.tenant_id), 'UTC');
+  shift integer := new.start_date - old.start_date;
+begin
+  update app.reminders r set
+    remind_at = greatest(((r.remind_at at time zone tz) + make_interval(days => shift)) at time zone tz,
+                         now() + interval '1 minute'),
+    updated_at = now()
+  where r.tenant_id = new.tenant_id and r.subject_type = 'trip' and r.subject_id = new.id and r.status = 'pending';
+  return null;
+end $$;
+
+CREATE FUNCTION app.trips_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
+    LANGUAGE sql STABLE
+    AS $$
+  select app.trips_json(c), c.start_date::text || '|' || c.id
+  from app.trips c
+  where c.tenant_id = (select app.current_tenant())
+    and (f->>'from' is null or c.end_date >= (f->>'from')::date)
+    and (f->>'to' is null or c.start_date <= (f->>'to')::date)
+    and (f->>'customer_id' is null or c.customer_id = (f->>'customer_id')::uuid)
+    and (f->>'status' is null or c.status = f->>'status')
+    and (after is null or (c.start_date, c.id) > (app.cursor_date(after), app.cursor_id(after)))
+  order by c.start_date, c.id
+  limit lim + 1
+$$;
+
+CREATE FUNCTION app.trips_update(p_id uuid, b jsonb) RETURNS json
+    LANGUAGE sql
+    AS $$
+  update app.trips c set
+    customer_id = case when b ? 'customer_id' then (b->>'customer_id')::uuid else c.customer_id end,
+    name = case when b ? 'name' then b->>'name' else c.name end,
+    start_date = case when b ? 'start_date' then (b->>'start_date')::date else c.start_date end,
+    end_date = case when b ? 'end_date' then (b->>'end_date')::date else c.end_date end,
+    destination = case when b ? 'destination' then b->>'destination' else c.destination end,
+    status = coalesce(b->>'status', c.status),
+    notes = case when b ? 'notes' then b->>'notes' else c.notes end,
+    updated_at = now()
+  where c.tenant_id = (select app.current_tenant()) and c.id = p_id
+  returning app.trips_json(c)
 $$;
 
 CREATE FUNCTION app.ts(timestamp with time zone) RETURNS text
@@ -3443,6 +3760,8 @@ CREATE TABLE app.tenants (
     sheets_send_at time without time zone,
     trial_ends_at timestamp with time zone DEFAULT (now() + '14 days'::interval) NOT NULL,
     trial_stage text DEFAULT 'running'::text NOT NULL,
+    kind text DEFAULT 'field'::text NOT NULL,
+    CONSTRAINT tenants_kind_check CHECK ((kind = ANY (ARRAY['field'::text, 'trips'::text]))),
     CONSTRAINT tenants_status_check CHECK ((status = ANY (ARRAY['active'::text, 'suspended'::text]))),
     CONSTRAINT tenants_trial_stage_check CHECK ((trial_stage = ANY (ARRAY['running'::text, 'reminded_3d'::text, 'reminded_1d'::text, 'ended'::text])))
 );
@@ -3455,7 +3774,7 @@ CREATE FUNCTION app.workspace_json(t app.tenants) RETURNS json
   select json_build_object('id', t.id, 'slug', t.slug, 'name', t.name, 'timezone', t.timezone,
     'branding', json_build_object('primary_color', t.primary_color),
     'require_mfa_for_admins', t.require_mfa_for_admins, 'status', t.status,
-    'sheets_send_at', app.hhmm(t.sheets_send_at))
+    'sheets_send_at', app.hhmm(t.sheets_send_at), 'kind', t.kind)
 $$;
 
 CREATE FUNCTION app.workspace_update(b jsonb) RETURNS json
@@ -3476,6 +3795,7 @@ begin
     require_mfa_for_admins = case when b ? 'require_mfa_for_admins' then (b->>'require_mfa_for_admins')::boolean
                                   else t.require_mfa_for_admins end,
     sheets_send_at = case when b ? 'sheets_send_at' then (b->>'sheets_send_at')::time else t.sheets_send_at end,
+    kind = coalesce(b->>'kind', t.kind),
     updated_at = now()
   where t.id = (select app.current_tenant())
   returning app.workspace_json(t) into r;
@@ -3868,6 +4188,12 @@ ALTER TABLE ONLY app.tenants
 ALTER TABLE ONLY app.tenants
     ADD CONSTRAINT tenants_slug_key UNIQUE (slug);
 
+ALTER TABLE ONLY app.travelers
+    ADD CONSTRAINT travelers_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.trips
+    ADD CONSTRAINT trips_pkey PRIMARY KEY (tenant_id, id);
+
 ALTER TABLE ONLY app.user_tokens
     ADD CONSTRAINT user_tokens_pkey PRIMARY KEY (token_hash);
 
@@ -3933,6 +4259,14 @@ CREATE INDEX reminders_subject ON app.reminders USING btree (tenant_id, subject_
 
 CREATE INDEX sessions_user ON app.sessions USING btree (tenant_id, user_id);
 
+CREATE INDEX travelers_page ON app.travelers USING btree (tenant_id, created_at, id);
+
+CREATE INDEX travelers_trip ON app.travelers USING btree (tenant_id, trip_id);
+
+CREATE INDEX trips_customer ON app.trips USING btree (tenant_id, customer_id);
+
+CREATE INDEX trips_dates ON app.trips USING btree (tenant_id, start_date, id);
+
 CREATE INDEX user_tokens_user ON app.user_tokens USING btree (user_id);
 
 CREATE UNIQUE INDEX users_email_key ON app.users USING btree (lower(email));
@@ -3961,6 +4295,10 @@ CREATE TRIGGER audit AFTER INSERT OR DELETE OR UPDATE OF remind_at, channel, "to
 
 CREATE TRIGGER audit AFTER INSERT OR DELETE OR UPDATE ON app.tenants FOR EACH ROW EXECUTE FUNCTION app.audit_row('workspace');
 
+CREATE TRIGGER audit AFTER INSERT OR DELETE OR UPDATE ON app.travelers FOR EACH ROW EXECUTE FUNCTION app.audit_row('traveler');
+
+CREATE TRIGGER audit AFTER INSERT OR DELETE OR UPDATE ON app.trips FOR EACH ROW EXECUTE FUNCTION app.audit_row('trip');
+
 CREATE TRIGGER audit_log_guard BEFORE DELETE OR UPDATE ON app.audit_log FOR EACH ROW EXECUTE FUNCTION app.audit_guard();
 
 CREATE TRIGGER customers_reminder_subject BEFORE DELETE ON app.customers FOR EACH ROW EXECUTE FUNCTION app.reminder_subject_in_use('customer');
@@ -3972,6 +4310,14 @@ CREATE TRIGGER pours_reminder_subject BEFORE DELETE ON app.pours FOR EACH ROW EX
 CREATE TRIGGER projects_reminder_subject BEFORE DELETE ON app.projects FOR EACH ROW EXECUTE FUNCTION app.reminder_subject_in_use('project');
 
 CREATE TRIGGER reminders_check BEFORE INSERT OR UPDATE OF remind_at, channel, "to", subject_type, subject_id ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.reminders_check();
+
+CREATE TRIGGER tenants_signup_kind BEFORE INSERT ON app.tenants FOR EACH ROW EXECUTE FUNCTION app.tenants_signup_kind();
+
+CREATE TRIGGER trips_check BEFORE INSERT OR UPDATE OF start_date, end_date ON app.trips FOR EACH ROW EXECUTE FUNCTION app.trips_check();
+
+CREATE TRIGGER trips_drop_reminders BEFORE DELETE ON app.trips FOR EACH ROW EXECUTE FUNCTION app.trips_drop_reminders();
+
+CREATE TRIGGER trips_move_reminders AFTER UPDATE OF start_date ON app.trips FOR EACH ROW WHEN ((new.start_date <> old.start_date)) EXECUTE FUNCTION app.trips_move_reminders();
 
 ALTER TABLE ONLY app.assignments
     ADD CONSTRAINT assignments_employee_fk FOREIGN KEY (tenant_id, employee_id) REFERENCES app.employees(tenant_id, id);
@@ -4101,6 +4447,18 @@ ALTER TABLE ONLY app.sheet_sends
 
 ALTER TABLE ONLY app.sheet_sends
     ADD CONSTRAINT sheet_sends_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.travelers
+    ADD CONSTRAINT travelers_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.travelers
+    ADD CONSTRAINT travelers_trip_fk FOREIGN KEY (tenant_id, trip_id) REFERENCES app.trips(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.trips
+    ADD CONSTRAINT trips_customer_fk FOREIGN KEY (tenant_id, customer_id) REFERENCES app.customers(tenant_id, id);
+
+ALTER TABLE ONLY app.trips
+    ADD CONSTRAINT trips_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.user_tokens
     ADD CONSTRAINT user_tokens_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
@@ -4330,6 +4688,26 @@ CREATE POLICY tenants_select ON app.tenants FOR SELECT USING ((app.is_definer() 
 
 CREATE POLICY tenants_update ON app.tenants FOR UPDATE USING ((app.is_definer() OR ((id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3)))) WITH CHECK ((app.is_definer() OR ((id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3))));
 
+ALTER TABLE app.travelers ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY travelers_delete ON app.travelers FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY travelers_insert ON app.travelers FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY travelers_select ON app.travelers FOR SELECT USING ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)));
+
+CREATE POLICY travelers_update ON app.travelers FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+ALTER TABLE app.trips ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY trips_delete ON app.trips FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY trips_insert ON app.trips FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
+CREATE POLICY trips_select ON app.trips FOR SELECT USING ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)));
+
+CREATE POLICY trips_update ON app.trips FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
+
 ALTER TABLE app.user_tokens ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY user_tokens_definer ON app.user_tokens USING (app.is_definer()) WITH CHECK (app.is_definer());
@@ -4426,6 +4804,9 @@ GRANT ALL ON FUNCTION app.audit_erase_person(p_user uuid, p_email text, p_name t
 
 REVOKE ALL ON FUNCTION app.audit_erase_record(p_type text, p_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.audit_erase_record(p_type text, p_id uuid) TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.audit_erase_trip_record(p_type text, p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.audit_erase_trip_record(p_type text, p_id uuid) TO planyard_app;
 
 REVOKE ALL ON FUNCTION app.audit_guard() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.audit_guard() TO planyard_app;
@@ -4745,6 +5126,16 @@ REVOKE ALL ON FUNCTION app.export_schedule(p_from date, p_to date, p_region uuid
 GRANT ALL ON FUNCTION app.export_schedule(p_from date, p_to date, p_region uuid) TO planyard_app;
 GRANT ALL ON FUNCTION app.export_schedule(p_from date, p_to date, p_region uuid) TO planyard_auth;
 GRANT ALL ON FUNCTION app.export_schedule(p_from date, p_to date, p_region uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.export_travelers(p_from date, p_to date) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.export_travelers(p_from date, p_to date) TO planyard_app;
+GRANT ALL ON FUNCTION app.export_travelers(p_from date, p_to date) TO planyard_auth;
+GRANT ALL ON FUNCTION app.export_travelers(p_from date, p_to date) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.export_trips(p_from date, p_to date) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.export_trips(p_from date, p_to date) TO planyard_app;
+GRANT ALL ON FUNCTION app.export_trips(p_from date, p_to date) TO planyard_auth;
+GRANT ALL ON FUNCTION app.export_trips(p_from date, p_to date) TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.hhmm(t time without time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.hhmm(t time without time zone) TO planyard_app;
@@ -5208,6 +5599,43 @@ GRANT ALL ON FUNCTION app.tenant_writable() TO planyard_app;
 GRANT ALL ON FUNCTION app.tenant_writable() TO planyard_auth;
 GRANT ALL ON FUNCTION app.tenant_writable() TO planyard_jobs;
 
+REVOKE ALL ON FUNCTION app.tenants_signup_kind() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.tenants_signup_kind() TO planyard_app;
+GRANT ALL ON FUNCTION app.tenants_signup_kind() TO planyard_auth;
+GRANT ALL ON FUNCTION app.tenants_signup_kind() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.travelers_create(b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.travelers_create(b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.travelers_create(b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.travelers_create(b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.travelers_delete(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.travelers_delete(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.travelers_delete(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.travelers_delete(p_id uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.travelers_get(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.travelers_get(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.travelers_get(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.travelers_get(p_id uuid) TO planyard_jobs;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.travelers TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.travelers_json(c app.travelers) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.travelers_json(c app.travelers) TO planyard_app;
+GRANT ALL ON FUNCTION app.travelers_json(c app.travelers) TO planyard_auth;
+GRANT ALL ON FUNCTION app.travelers_json(c app.travelers) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.travelers_page(f jsonb, lim integer, after text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.travelers_page(f jsonb, lim integer, after text) TO planyard_app;
+GRANT ALL ON FUNCTION app.travelers_page(f jsonb, lim integer, after text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.travelers_page(f jsonb, lim integer, after text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.travelers_update(p_id uuid, b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.travelers_update(p_id uuid, b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.travelers_update(p_id uuid, b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.travelers_update(p_id uuid, b jsonb) TO planyard_jobs;
+
 REVOKE ALL ON FUNCTION app.trial_advance(p_tenant uuid, p_stage text, p_subject text, p_body bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.trial_advance(p_tenant uuid, p_stage text, p_subject text, p_body bytea) TO planyard_jobs;
 
@@ -5223,6 +5651,68 @@ REVOKE ALL ON FUNCTION app.trial_stage_at(p_end timestamp with time zone) FROM P
 GRANT ALL ON FUNCTION app.trial_stage_at(p_end timestamp with time zone) TO planyard_app;
 GRANT ALL ON FUNCTION app.trial_stage_at(p_end timestamp with time zone) TO planyard_auth;
 GRANT ALL ON FUNCTION app.trial_stage_at(p_end timestamp with time zone) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.trip_reminders_create(p_id uuid, b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.trip_reminders_create(p_id uuid, b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.trip_reminders_create(p_id uuid, b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.trip_reminders_create(p_id uuid, b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.trip_travelers(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.trip_travelers(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.trip_travelers(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.trip_travelers(p_id uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.trip_travelers_create(p_id uuid, b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.trip_travelers_create(p_id uuid, b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.trip_travelers_create(p_id uuid, b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.trip_travelers_create(p_id uuid, b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.trips_check() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.trips_check() TO planyard_app;
+GRANT ALL ON FUNCTION app.trips_check() TO planyard_auth;
+GRANT ALL ON FUNCTION app.trips_check() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.trips_create(b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.trips_create(b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.trips_create(b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.trips_create(b jsonb) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.trips_delete(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.trips_delete(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.trips_delete(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.trips_delete(p_id uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.trips_drop_reminders() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.trips_drop_reminders() TO planyard_app;
+GRANT ALL ON FUNCTION app.trips_drop_reminders() TO planyard_auth;
+GRANT ALL ON FUNCTION app.trips_drop_reminders() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.trips_get(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.trips_get(p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.trips_get(p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.trips_get(p_id uuid) TO planyard_jobs;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.trips TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.trips_json(c app.trips) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.trips_json(c app.trips) TO planyard_app;
+GRANT ALL ON FUNCTION app.trips_json(c app.trips) TO planyard_auth;
+GRANT ALL ON FUNCTION app.trips_json(c app.trips) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.trips_move_reminders() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.trips_move_reminders() TO planyard_app;
+GRANT ALL ON FUNCTION app.trips_move_reminders() TO planyard_auth;
+GRANT ALL ON FUNCTION app.trips_move_reminders() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.trips_page(f jsonb, lim integer, after text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.trips_page(f jsonb, lim integer, after text) TO planyard_app;
+GRANT ALL ON FUNCTION app.trips_page(f jsonb, lim integer, after text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.trips_page(f jsonb, lim integer, after text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.trips_update(p_id uuid, b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.trips_update(p_id uuid, b jsonb) TO planyard_app;
+GRANT ALL ON FUNCTION app.trips_update(p_id uuid, b jsonb) TO planyard_auth;
+GRANT ALL ON FUNCTION app.trips_update(p_id uuid, b jsonb) TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.ts(timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.ts(timestamp with time zone) TO planyard_app;
@@ -5257,6 +5747,8 @@ GRANT UPDATE(require_mfa_for_admins) ON TABLE app.tenants TO planyard_app;
 GRANT UPDATE(updated_at) ON TABLE app.tenants TO planyard_app;
 
 GRANT UPDATE(sheets_send_at) ON TABLE app.tenants TO planyard_app;
+
+GRANT UPDATE(kind) ON TABLE app.tenants TO planyard_app;
 
 REVOKE ALL ON FUNCTION app.workspace_json(t app.tenants) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.workspace_json(t app.tenants) TO planyard_app;

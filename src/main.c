@@ -202,6 +202,7 @@ static int cmd_dev(settings_t *s, int argc, char **argv)
 			goto out;
 		}
 		printf("demo workspace: sign in to \"demo\" as demo@planyard.localhost with password %s\n", password);
+		printf("demo agency (trips): sign in to \"demo-trips\" as demo@planyard.localhost with password %s\n", password);
 		free(password);
 	}
 	if (server_stopping())

@@ -34,6 +34,7 @@ static const jsonv_field_t signup_body[] = {
 	{ "name", JV_STRING, true, false, 1, 100, NULL, NULL },
 	{ "email", JV_EMAIL, true, false, 0, 0, NULL, NULL },
 	{ "password", JV_STRING, true, false, 0, 100000, NULL, NULL },
+	{ "kind", JV_ENUM, false, false, 0, 0, vocab_workspace_kinds, NULL },
 	JV_END,
 };
 static const jsonv_field_t token_body[] = {
@@ -145,6 +146,21 @@ static const jsonv_field_t reminder_body[] = {
 	{ "to", JV_STRING, true, false, 1, 320, NULL, NULL }, { "message", JV_STRING, true, false, 1, 2000, NULL, NULL },
 	{ "subject_type", JV_ENUM, false, true, 0, 0, vocab_subject_types, NULL }, REF("subject_id", false), JV_END,
 };
+static const jsonv_field_t trip_body[] = {
+	REF("customer_id", true), NAME(true), { "start_date", JV_DATE, true, false, 0, 0, NULL, NULL },
+	{ "end_date", JV_DATE, true, false, 0, 0, NULL, NULL }, TEXT("destination", 200),
+	{ "status", JV_ENUM, false, false, 0, 0, vocab_trip_statuses, NULL }, TEXT("notes", 5000), JV_END,
+};
+#define TRAVELER_FIELDS                                                                                      \
+	NAME(true), { "birth_date", JV_DATE, false, true, 0, 0, NULL, NULL }, TEXT("contact", 200),          \
+		TEXT("notes", 2000)
+static const jsonv_field_t traveler_body[] = { REF("trip_id", true), TRAVELER_FIELDS, JV_END };
+static const jsonv_field_t trip_traveler_body[] = { TRAVELER_FIELDS, JV_END };
+static const jsonv_field_t trip_reminders_body[] = {
+	{ "template", JV_ENUM, true, false, 0, 0, vocab_trip_templates, NULL },
+	{ "channel", JV_ENUM, true, false, 0, 0, vocab_channels, NULL }, { "to", JV_STRING, true, false, 1, 320, NULL, NULL },
+	{ "at", JV_TIME, false, false, 0, 0, NULL, NULL }, JV_END,
+};
 
 static const jsonv_field_t schedule_send_body[] = {
 	{ "date", JV_DATE, true, false, 0, 0, NULL, NULL },
@@ -156,7 +172,8 @@ static const jsonv_field_t workspace_body[] = {
 	{ "name", JV_STRING, false, false, 1, 100, NULL, NULL }, { "timezone", JV_STRING, false, false, 1, 64, NULL, NULL },
 	{ "branding", JV_OBJECT, false, false, 0, 0, NULL, branding_body },
 	{ "require_mfa_for_admins", JV_BOOL, false, false, 0, 0, NULL, NULL },
-	{ "sheets_send_at", JV_TIME, false, true, 0, 0, NULL, NULL }, JV_END,
+	{ "sheets_send_at", JV_TIME, false, true, 0, 0, NULL, NULL },
+	{ "kind", JV_ENUM, false, false, 0, 0, vocab_workspace_kinds, NULL }, JV_END,
 };
 static const jsonv_field_t member_body[] = { { "role", JV_ENUM, true, false, 0, 0, vocab_roles, NULL }, JV_END };
 static const jsonv_field_t invitation_body[] = {
@@ -242,6 +259,8 @@ const route_t routes[] = {
 	{ "DELETE", V1 "/workspace", api_workspace_delete, AUTH_SESSION, ROLE_OWNER, workspace_delete_body, TX | NOIMP, "delete the workspace and everything in it", "204", NULL },
 	{ "GET", V1 "/exports/schedule.xlsx", api_export_schedule, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "the pours of a date range as a workbook", "200", NULL },
 	{ "GET", V1 "/exports/manpower.xlsx", api_export_manpower, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "the manpower projection as a workbook", "200", NULL },
+	{ "GET", V1 "/exports/trips.xlsx", api_export_trips, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "the trips of a date range as a workbook", "200", NULL },
+	{ "GET", V1 "/exports/travelers.xlsx", api_export_travelers, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "the travelers of a date range's trips as a workbook", "200", NULL },
 	{ "GET", V1 "/exports/workspace.json", api_export_workspace, AUTH_SESSION, ROLE_ADMIN, NULL, TX | NOIMP, "every record, the members and the audit log", "200", NULL },
 
 	/* operating data */
@@ -255,6 +274,11 @@ const route_t routes[] = {
 	{ "POST", V1 "/pours/{id}/cancel", rec_pour_cancel, AUTH_SESSION, ROLE_SCHEDULER, cancel_body, TX | W | ROUTE_BODY_OPTIONAL, "cancel a pour", "200", &res_pours },
 	COLLECTION("/assignments", res_assignments, assignment_body, "assignment"),
 	COLLECTION("/reminders", res_reminders, reminder_body, "reminder"),
+	COLLECTION("/trips", res_trips, trip_body, "trip"),
+	{ "GET", V1 "/trips/{id}/travelers", rec_trip_travelers, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "a trip's travelers", "200", &res_trips },
+	{ "POST", V1 "/trips/{id}/travelers", rec_trip_traveler_create, AUTH_SESSION, ROLE_SCHEDULER, trip_traveler_body, TX | W, "add a traveler to a trip", "201", &res_trips },
+	{ "POST", V1 "/trips/{id}/reminders", rec_trip_reminders, AUTH_SESSION, ROLE_SCHEDULER, trip_reminders_body, TX | W, "make a trip's reminders from a template", "201", &res_trips },
+	COLLECTION("/travelers", res_travelers, traveler_body, "traveler"),
 	{ "GET", V1 "/manpower", rec_manpower, AUTH_SESSION, ROLE_VIEWER, NULL, TX | R1, "the manpower projection", "200", NULL },
 	{ "POST", V1 "/pours/{id}/notify", api_pour_notify, AUTH_SESSION, ROLE_SCHEDULER, NULL, TX | W, "mail the pour's crew its details", "202", NULL },
 	{ "GET", V1 "/pours/{id}/weather", api_pour_weather, AUTH_SESSION, ROLE_VIEWER, NULL, TX, "the forecast for the pour's date and ZIP", "200", NULL },

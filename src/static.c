@@ -57,6 +57,7 @@ static int serve_file(req_t *r, const char *name)
 static const char *const screens[] = {
 	"/", "/signin", "/signup", "/confirm", "/confirm-email", "/forgot", "/reset", "/invite", "/impersonate", "/week",
 	"/customers", "/projects", "/crews", "/employees", "/assignments", "/reminders", "/regions",
+	"/calendar", "/trips", "/trip",
 	"/admin/members", "/admin/settings", "/admin/audit", "/admin/access", "/admin/exports", "/admin/billing", "/account",
 };
 

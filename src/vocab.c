@@ -10,7 +10,10 @@ const char *const vocab_pour_statuses[] = { "tentative", "confirmed", "completed
 const char *const vocab_reminder_statuses[] = { "pending", "sent", "failed", NULL };
 const char *const vocab_channels[] = { "email", "sms", NULL };
 const char *const vocab_employee_channels[] = { "email", "sms", "both", NULL };
-const char *const vocab_subject_types[] = { "customer", "project", "pour", NULL };
+const char *const vocab_subject_types[] = { "customer", "project", "pour", "trip", NULL };
+const char *const vocab_trip_statuses[] = { "inquiry", "booked", "traveling", "done", "canceled", NULL };
+const char *const vocab_workspace_kinds[] = { "field", "trips", NULL };
+const char *const vocab_trip_templates[] = { "standard", "final_payment", "documents", NULL };
 
 enum role vocab_role(const char *s)
 {

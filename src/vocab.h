@@ -16,6 +16,11 @@ extern const char *const vocab_channels[];
 /* How an employee gets their day sheets. */
 extern const char *const vocab_employee_channels[];
 extern const char *const vocab_subject_types[];
+extern const char *const vocab_trip_statuses[];
+/* What a workspace plans: pours and crews, or trips. */
+extern const char *const vocab_workspace_kinds[];
+/* The reminder sets a trip makes of its dates (app.trip_reminders_create). */
+extern const char *const vocab_trip_templates[];
 
 /* The role a word names; ROLE_NONE for NULL or an unknown word. */
 enum role vocab_role(const char *s);

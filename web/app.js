@@ -23,6 +23,9 @@ const ROUTES = {
   '/assignments': { screen: 'assignments', title: 'Assignments', nav: 'Assignments' },
   '/reminders': { screen: 'reminders', title: 'Reminders', nav: 'Reminders' },
   '/regions': { screen: 'regions', title: 'Regions', nav: 'Regions' },
+  '/calendar': { screen: 'calendar', title: 'Calendar', nav: 'Calendar' },
+  '/trips': { screen: 'trips', title: 'Trips', nav: 'Trips' },
+  '/trip': { screen: 'trip', title: 'Trip', nav: 'Trips' },
   '/admin/members': { screen: 'admin-members', title: 'Members', role: 'admin', nav: 'Admin' },
   '/admin/settings': { screen: 'admin-settings', title: 'Settings', role: 'admin', nav: 'Admin' },
   '/admin/audit': { screen: 'admin-audit', title: 'Audit log', role: 'admin', nav: 'Admin' },
@@ -35,6 +38,11 @@ const NAV = [
   ['/week', 'Week'], ['/customers', 'Customers'], ['/projects', 'Projects'], ['/crews', 'Crews'],
   ['/employees', 'Employees'], ['/assignments', 'Assignments'], ['/reminders', 'Reminders'], ['/regions', 'Regions'],
 ];
+// A workspace that plans trips (kind "trips") sees its own screens and words: its customers
+// are clients. The third item names the route's nav it stands for.
+const NAV_TRIPS = [['/calendar', 'Calendar'], ['/trips', 'Trips'], ['/customers', 'Clients', 'Customers'], ['/reminders', 'Reminders']];
+const tripsKind = () => !!(session.current && session.current.workspace && session.current.workspace.kind === 'trips');
+export const home = () => (tripsKind() ? '/calendar' : '/week');
 
 // What the app knows about who is signed in (null when signed out).
 export const session = { current: null };
@@ -156,7 +164,7 @@ async function route() {
   const seq = ++renderSeq;
   let path = location.pathname.replace(/\/+$/, '') || '/';
   if (path === '/') {
-    history.replaceState(null, '', session.current ? '/week' : '/signin');
+    history.replaceState(null, '', session.current ? home() : '/signin');
     path = location.pathname;
   }
   const r = ROUTES[path];
@@ -169,10 +177,11 @@ async function route() {
     return route();
   }
   if (path === '/signin' && session.current) {
-    history.replaceState(null, '', safeNext(new URLSearchParams(location.search).get('next')));
+    history.replaceState(null, '', safeNext(new URLSearchParams(location.search).get('next')) || home());
     return route();
   }
-  document.title = `${r.title} · Planyard`;
+  const title = tripsKind() && r.screen === 'customers' ? 'Clients' : r.title;
+  document.title = `${title} · Planyard`;
   let main;
   if (r.public) {
     shell = null;
@@ -197,7 +206,7 @@ async function route() {
   }
   if (seq !== renderSeq) return;
   const ctx = {
-    main, session: session.current, params: new URLSearchParams(location.search), navigate, route, title: r.title,
+    main, session: session.current, params: new URLSearchParams(location.search), navigate, route, title,
     isCurrent: () => seq === renderSeq,
     onUrl: fn => { if (seq === renderSeq) urlHandler = { path, fn }; },
     signedIn: startSession, safeNext,
@@ -215,20 +224,20 @@ async function route() {
     const h1 = main.querySelector('h1');
     if (h1) { h1.tabIndex = -1; h1.focus({ preventScroll: true }); }
   }
-  if (ws() && seq === renderSeq) document.title = `${r.title} · ${ws().name} · Planyard`;
+  if (ws() && seq === renderSeq) document.title = `${title} · ${ws().name} · Planyard`;
 }
 
 const ws = () => session.current && session.current.workspace;
 
 function safeNext(next) {
   if (next && next.startsWith('/') && !next.startsWith('//') && ROUTES[next.split('?')[0]] && !ROUTES[next.split('?')[0]].public) return next;
-  return '/week';
+  return null;   // the workspace's home, once it is known (startSession)
 }
 
 function renderNotFound() {
   shell = null;
   clear(root, h('main', { id: 'main', class: 'auth-main' }, h('div', { class: 'auth-card' },
-    h('h1', { text: 'No such page' }), h('p', null, h('a', { href: '/week', text: 'Go to the week' })))));
+    h('h1', { text: 'No such page' }), h('p', null, h('a', { href: home(), text: tripsKind() ? 'Go to the calendar' : 'Go to the week' })))));
 }
 
 // ---- the shell ----
@@ -268,7 +277,7 @@ function renderShell(r) {
   }
   // top bar
   const current = r && r.nav;
-  const links = NAV.map(([href, label]) => h('a', { href, class: ['nav-link', current === label && 'active'], 'aria-current': current === label ? 'page' : null, text: label }));
+  const links = (tripsKind() ? NAV_TRIPS : NAV).map(([href, label, nav = label]) => h('a', { href, class: ['nav-link', current === nav && 'active'], 'aria-current': current === nav ? 'page' : null, text: label }));
   links.push(h('a', { href: roleAtLeast(s.role, 'admin') ? '/admin/members' : '/admin/exports', class: ['nav-link', current === 'Admin' && 'active'], 'aria-current': current === 'Admin' ? 'page' : null, text: roleAtLeast(s.role, 'admin') ? 'Admin' : 'Exports' }));
   const navToggle = h('button', { type: 'button', class: 'icon-btn nav-toggle', 'aria-expanded': 'false', 'aria-controls': 'nav', 'aria-label': 'Menu' }, icon('menu'));
   const nav = h('nav', { id: 'nav', class: 'nav', 'aria-label': 'Main' }, links);
@@ -279,7 +288,7 @@ function renderShell(r) {
   const signOut = h('button', { type: 'button', class: 'btn btn-ghost btn-small topbar-signout' }, 'Sign out');
   signOut.addEventListener('click', () => logout());
   clear(shell.top,
-    h('a', { class: 'brand', href: '/week' },
+    h('a', { class: 'brand', href: home() },
       h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, (s.workspace.name || '?').trim().charAt(0).toUpperCase()),
       h('span', { class: 'brand-text' }, h('span', { class: 'brand-name', text: s.workspace.name }), h('span', { class: 'brand-sub', text: 'Planyard' }))),
     navToggle, nav,
@@ -309,12 +318,12 @@ export async function logout() {
 }
 
 // After a sign-in (login, MFA, invitation, impersonation): load /me and go on.
-async function startSession(tokens, next = '/week') {
+async function startSession(tokens, next = null) {
   setTokens(tokens);
   invalidate();
   await loadMe();
   shell = null;
-  navigate(next, { replace: true });
+  navigate(next || home(), { replace: true });
 }
 
 // When the session dies mid-work, sign in again in a dialog; the page (and every form on it)

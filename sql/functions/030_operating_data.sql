@@ -686,7 +686,8 @@ begin
   if new.subject_id is not null and not (
        (new.subject_type = 'customer' and exists (select 1 from app.customers x where x.tenant_id = new.tenant_id and x.id = new.subject_id))
     or (new.subject_type = 'project' and exists (select 1 from app.projects x where x.tenant_id = new.tenant_id and x.id = new.subject_id))
-    or (new.subject_type = 'pour' and exists (select 1 from app.pours x where x.tenant_id = new.tenant_id and x.id = new.subject_id))) then
+    or (new.subject_type = 'pour' and exists (select 1 from app.pours x where x.tenant_id = new.tenant_id and x.id = new.subject_id))
+    or (new.subject_type = 'trip' and exists (select 1 from app.trips x where x.tenant_id = new.tenant_id and x.id = new.subject_id))) then
     perform app.bad('subject_id', 'not_found', 'no such ' || new.subject_type || ' in this workspace');
   end if;
   return new;

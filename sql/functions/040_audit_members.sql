@@ -457,7 +457,7 @@ CREATE OR REPLACE FUNCTION app.workspace_json(t app.tenants) RETURNS json
   select json_build_object('id', t.id, 'slug', t.slug, 'name', t.name, 'timezone', t.timezone,
     'branding', json_build_object('primary_color', t.primary_color),
     'require_mfa_for_admins', t.require_mfa_for_admins, 'status', t.status,
-    'sheets_send_at', app.hhmm(t.sheets_send_at))
+    'sheets_send_at', app.hhmm(t.sheets_send_at), 'kind', t.kind)
 $$;
 
 CREATE OR REPLACE FUNCTION app.workspace_update(b jsonb) RETURNS json
@@ -478,6 +478,7 @@ begin
     require_mfa_for_admins = case when b ? 'require_mfa_for_admins' then (b->>'require_mfa_for_admins')::boolean
                                   else t.require_mfa_for_admins end,
     sheets_send_at = case when b ? 'sheets_send_at' then (b->>'sheets_send_at')::time else t.sheets_send_at end,
+    kind = coalesce(b->>'kind', t.kind),
     updated_at = now()
   where t.id = (select app.current_tenant())
   returning app.workspace_json(t) into r;

@@ -72,6 +72,8 @@ GRANT EXECUTE ON FUNCTION app.me_delete(), app.me_password_material(), app.me_pa
 GRANT EXECUTE ON FUNCTION app.me_delete_erase(), app.audit_erase_record(text, uuid), app.me_export(),
   app.me_email_change(text, text, bytea, text, bytea), app.mfa_confirm(bigint, bytea),
   app.notice_admins(text, bytea) TO planyard_app;
+-- A trip's and a traveller's history (sql/functions/088_trips.sql).
+GRANT EXECUTE ON FUNCTION app.audit_erase_trip_record(text, uuid) TO planyard_app;
 GRANT EXECUTE ON FUNCTION app.auth_email_confirm(text, text, bytea, text), app.auth_lockout_notice(text, text, bytea),
   app.auth_device_notice(uuid, text, bytea), app.impersonation_notice(uuid, text, bytea) TO planyard_auth;
 -- The forecast cache, filled by a signed-in request reading a pour's forecast (its only
@@ -170,6 +172,8 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.regions TO planyard_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.reminders TO planyard_app;
 
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.trips, app.travelers TO planyard_app;
+
 GRANT SELECT ON TABLE app.tenants TO planyard_app;
 
 GRANT UPDATE(name) ON TABLE app.tenants TO planyard_app;
@@ -181,6 +185,8 @@ GRANT UPDATE(primary_color) ON TABLE app.tenants TO planyard_app;
 GRANT UPDATE(require_mfa_for_admins) ON TABLE app.tenants TO planyard_app;
 
 GRANT UPDATE(sheets_send_at) ON TABLE app.tenants TO planyard_app;
+
+GRANT UPDATE(kind) ON TABLE app.tenants TO planyard_app;
 
 GRANT UPDATE(updated_at) ON TABLE app.tenants TO planyard_app;
 

@@ -95,3 +95,56 @@ begin
   select t, now() + interval '2 days', 'email', 'maya.lin@example.com', 'Pump truck confirmed for tomorrow''s pour.',
          'customer', custs[1];
 end $$;
+
+-- The agency of the demo: a travel planner's clients (families) and their trips around today,
+-- with travelers and the reminders of a template. The same demo user owns it. Made with the
+-- contractor's workspace only (this file runs as one transaction, so that one was made at
+-- now()): a database whose demo is older keeps exactly what it has.
+do $$
+declare
+  t uuid;
+  u uuid := (select id from app.users where lower(email) = lower(current_setting('planyard.demo_email')));
+  clients uuid[];
+  trip uuid;
+  i int;
+  start date;
+begin
+  if u is null or exists (select 1 from app.tenants where slug = 'demo-trips')
+     or not exists (select 1 from app.tenants where slug = 'demo' and created_at = now()) then
+    return;
+  end if;
+  insert into app.tenants (slug, name, timezone, primary_color, kind)
+    values ('demo-trips', 'Wayfarer Family Travel', 'Europe/Lisbon', '#0f766e', 'trips') returning id into t;
+  insert into app.memberships (tenant_id, user_id, role) values (t, u, 'owner');
+  perform set_config('app.definer_tenant', t::text, true);
+
+  insert into app.customers (tenant_id, name, contact_name, email, phone)
+  select t, n, c, lower(replace(c, ' ', '.')) || '@example.com', '+35121000' || lpad(g::text, 4, '0')
+  from unnest(array['The Okafor family', 'The Lindqvist family', 'The Moreau family', 'The Tanaka family',
+                    'The Alvarez family', 'The Novak family'],
+              array['Ada Okafor', 'Erik Lindqvist', 'Claire Moreau', 'Yui Tanaka', 'Lucia Alvarez', 'Petr Novak'])
+       with ordinality as x(n, c, g);
+  clients := array(select id from app.customers where tenant_id = t order by name);
+
+  for i in 1..10 loop
+    start := current_date - 20 + i * 6;
+    insert into app.trips (tenant_id, customer_id, name, start_date, end_date, destination, status, notes)
+    values (t, clients[1 + i % 6],
+            (array['Lisbon and Sintra', 'Lapland in winter', 'Provence by car', 'Kyoto and Nara', 'Costa Rica',
+                   'Dolomites hiking', 'Iceland ring road', 'Crete beaches', 'Scottish Highlands', 'Vienna at Christmas'])[i],
+            start, start + 3 + i % 8,
+            (array['Lisbon', 'Rovaniemi', 'Avignon', 'Kyoto', 'San José', 'Cortina', 'Reykjavík', 'Chania', 'Inverness', 'Vienna'])[i],
+            case when start + 3 + i % 8 < current_date then 'done' when start <= current_date then 'traveling'
+                 when i % 3 = 0 then 'inquiry' else 'booked' end,
+            case when i % 4 = 0 then 'Prefers morning flights.' end)
+    returning id into trip;
+    insert into app.travelers (tenant_id, trip_id, name, birth_date)
+    select t, trip, p, date '1980-01-01' + (i * 400 + g::int * 2900)
+    from unnest((array['Parent one', 'Parent two', 'Child'])[1:1 + i % 3]) with ordinality as x(p, g);
+    if start - 7 > current_date then
+      insert into app.reminders (tenant_id, remind_at, channel, "to", message, subject_type, subject_id)
+      values (t, ((start - 7) + time '09:00') at time zone 'Europe/Lisbon', 'email',
+              'planner@example.com', 'Travel documents for the trip starting ' || start, 'trip', trip);
+    end if;
+  end loop;
+end $$;

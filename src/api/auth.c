@@ -80,7 +80,7 @@ struct pw_job {
 	char *tenant, *user, *email;
 	bool confirmed, member, mfa;
 	/* signup */
-	char *slug, *ws_name, *name;
+	char *slug, *ws_name, *name, *kind;
 	char *token;
 };
 
@@ -118,6 +118,16 @@ static int signup_finish(req_t *r)
 		"Hello,\n\nsomeone (perhaps you) tried to sign up for Planyard with this address, which "
 		"already has an account. Sign in instead, or reset your password if you forgot it:\n\n"
 		"%s/forgot\n\nIf this was not you, no action is needed.\n", app_public_url());
+	/* what the workspace plans: app.auth_signup's insert reads it (app.tenants_signup_kind) */
+	static db_stmt_t kind = DB_STMT("select set_config('planyard.signup_kind', $1, true)");
+	const char *kp[] = { j->kind };
+	PGresult *kres;
+	if (db_run(r->db, &kind, 1, kp, &kres) < 0) {
+		if (kres)
+			PQclear(kres);
+		return reply_db_fault(r);
+	}
+	PQclear(kres);
 	const char *p[] = { j->slug, j->ws_name, j->name, j->email, j->hash, j->history_entry,
 			    "Confirm your Planyard account", mail_sealed(&r->arena, body_new),
 			    "You already have a Planyard account", mail_sealed(&r->arena, body_existing), r->ip };
@@ -162,6 +172,7 @@ int api_signup(req_t *r)
 	j->ws_name = keep(r, req_json_str(r, "workspace_name"));
 	j->name = keep(r, req_json_str(r, "name"));
 	j->email = keep(r, req_json_str(r, "email"));
+	j->kind = keep(r, req_json_str(r, "kind") ? req_json_str(r, "kind") : "field");
 	r->cont_data = j;
 	r->job = hash_job;
 	r->cont = signup_finish;

@@ -195,6 +195,30 @@ int api_export_manpower(req_t *r)
 	return export_xlsx(r, &q, "manpower", "Manpower", cols, (int)ARRAY_LEN(cols), false);
 }
 
+/* The trips that overlap [from, to] (by their days), and their travellers. */
+int api_export_trips(req_t *r)
+{
+	static db_stmt_t q = DB_STMT(
+		"select start_date, end_date, name, customer, destination, status, travelers, notes "
+		"from app.export_trips($1::date, $2::date)");
+	static const struct column cols[] = {
+		{ "Start", DATE }, { "End", DATE }, { "Trip", TEXT }, { "Client", TEXT }, { "Destination", TEXT },
+		{ "Status", TEXT }, { "Travelers", INTEGER }, { "Notes", TEXT },
+	};
+	return export_xlsx(r, &q, "trips", "Trips", cols, (int)ARRAY_LEN(cols), false);
+}
+
+int api_export_travelers(req_t *r)
+{
+	static db_stmt_t q = DB_STMT(
+		"select trip, start_date, end_date, name, birth_date, contact, notes from app.export_travelers($1::date, $2::date)");
+	static const struct column cols[] = {
+		{ "Trip", TEXT }, { "Start", DATE }, { "End", DATE }, { "Traveler", TEXT }, { "Birth date", DATE },
+		{ "Contact", TEXT }, { "Notes", TEXT },
+	};
+	return export_xlsx(r, &q, "travelers", "Travelers", cols, (int)ARRAY_LEN(cols), false);
+}
+
 /* ---- the whole workspace, streamed ---- */
 
 /* The arrays of the export, in order; each cursor yields one JSON value per row, in the
@@ -218,6 +242,8 @@ static struct section {
 	{ "pours", DB_STMT(CURSOR ROWS("pours")) },
 	{ "assignments", DB_STMT(CURSOR ROWS("assignments")) },
 	{ "reminders", DB_STMT(CURSOR ROWS("reminders")) },
+	{ "trips", DB_STMT(CURSOR ROWS("trips")) },
+	{ "travelers", DB_STMT(CURSOR ROWS("travelers")) },
 	{ "audit_log", DB_STMT(CURSOR "select app.audit_json(a) from app.audit_log a "
 			       "where a.tenant_id = app.current_tenant() order by a.seq") },
 };

@@ -13,6 +13,11 @@ int api_export_schedule(req_t *r);
 /* GET /exports/manpower.xlsx?from&to: the manpower projection. */
 int api_export_manpower(req_t *r);
 
+/* GET /exports/trips.xlsx?from&to and /exports/travelers.xlsx?from&to: the trips that overlap
+ * the range, one row each, and their travelers, one row each. */
+int api_export_trips(req_t *r);
+int api_export_travelers(req_t *r);
+
 /* GET /exports/workspace.json: every record, the members and the audit log; audited as
  * workspace.exported. */
 int api_export_workspace(req_t *r);

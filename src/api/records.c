@@ -41,6 +41,13 @@ static const jsonv_field_t reminder_filters[] = {
 	{ "status", JV_ENUM, false, false, 0, 0, vocab_reminder_statuses, NULL },
 	{ "from", JV_DATE, false, false, 0, 0, NULL, NULL },
 	{ "to", JV_DATE, false, false, 0, 0, NULL, NULL }, JV_END };
+static const jsonv_field_t trip_filters[] = {
+	{ "from", JV_DATE, false, false, 0, 0, NULL, NULL },
+	{ "to", JV_DATE, false, false, 0, 0, NULL, NULL },
+	{ "customer_id", JV_UUID, false, false, 0, 0, NULL, NULL },
+	{ "status", JV_ENUM, false, false, 0, 0, vocab_trip_statuses, NULL }, JV_END };
+static const jsonv_field_t traveler_filters[] = {
+	{ "trip_id", JV_UUID, false, false, 0, 0, NULL, NULL }, JV_END };
 static const jsonv_field_t manpower_filters[] = {
 	{ "from", JV_DATE, true, false, 0, 0, NULL, NULL },
 	{ "to", JV_DATE, true, false, 0, 0, NULL, NULL },
@@ -64,6 +71,8 @@ static const struct reply_ref pour_refs[] = {
 	{ "pours_project_fk", "project_id" }, { "pours_crew_fk", "crew_id" }, { NULL, NULL } };
 static const struct reply_ref assignment_refs[] = {
 	{ "assignments_employee_fk", "employee_id" }, { "assignments_pour_fk", "pour_id" }, { NULL, NULL } };
+static const struct reply_ref trip_refs[] = { { "trips_customer_fk", "customer_id" }, { NULL, NULL } };
+static const struct reply_ref traveler_refs[] = { { "travelers_trip_fk", "trip_id" }, { NULL, NULL } };
 
 #define RES(n, s, f, fl, refs) { n, s, f, fl, refs, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 } }
 struct resource res_customers = RES("customers", "customer", customer_filters, 0, no_refs);
@@ -74,6 +83,8 @@ struct resource res_crews = RES("crews", "crew", crew_filters, 0, crew_refs);
 struct resource res_pours = RES("pours", "pour", pour_filters, REC_RANGE_REQUIRED, pour_refs);
 struct resource res_assignments = RES("assignments", "assignment", assignment_filters, REC_RANGE_OPTIONAL, assignment_refs);
 struct resource res_reminders = RES("reminders", "reminder", reminder_filters, REC_RANGE_OPTIONAL, no_refs);
+struct resource res_trips = RES("trips", "trip", trip_filters, REC_RANGE_OPTIONAL, trip_refs);
+struct resource res_travelers = RES("travelers", "traveler", traveler_filters, 0, traveler_refs);
 struct resource res_audit = RES("audit", "audit row", audit_filters, 0, no_refs);
 struct resource res_members = RES("members", "member", no_filters, 0, no_refs);
 struct resource res_invitations = RES("invitations", "invitation", no_filters, 0, no_refs);
@@ -92,7 +103,7 @@ static char *stmt(const char *head, const char *name, const char *op, const char
 void records_init(void)
 {
 	struct resource *all[] = { &res_customers, &res_regions, &res_projects, &res_employees, &res_crews,
-				   &res_pours, &res_assignments, &res_reminders };
+				   &res_pours, &res_assignments, &res_reminders, &res_trips, &res_travelers };
 	struct resource *lists[] = { &res_audit, &res_members, &res_invitations };
 	for (size_t i = 0; i < ARRAY_LEN(lists); i++)
 		lists[i]->page.sql = stmt("j, k from ", lists[i]->name, "page", "$1::jsonb, $2::int, $3");
@@ -345,10 +356,10 @@ static int erase_param(req_t *r, const struct resource *rs)
 	const char *v = req_query(r, "erase_history");
 	if (!v || strcmp(v, "false") == 0)
 		return 0;
-	bool person = strcmp(rs->singular, "employee") == 0 || strcmp(rs->singular, "customer") == 0;
+	bool person = rs == &res_employees || rs == &res_customers || rs == &res_trips || rs == &res_travelers;
 	if (strcmp(v, "true") != 0 || !person) {
-		reply_field_problem(r, 400, "validation_failed", "erase_history is true or false, on employees and customers",
-				    "erase_history", "invalid", "erase_history is true or false, on employees and customers");
+		const char *m = "erase_history is true or false, on employees, customers, trips and travelers";
+		reply_field_problem(r, 400, "validation_failed", m, "erase_history", "invalid", m);
 		return -1;
 	}
 	return 1;
@@ -357,6 +368,7 @@ static int erase_param(req_t *r, const struct resource *rs)
 int rec_delete(req_t *r)
 {
 	static db_stmt_t erase = DB_STMT("select app.audit_erase_record($1, $2::uuid)");
+	static db_stmt_t erase_trip = DB_STMT("select app.audit_erase_trip_record($1, $2::uuid)");
 	const struct resource *rs = res_of(r);
 	if (!id_param(r, rs))
 		return 0;
@@ -376,13 +388,17 @@ int rec_delete(req_t *r)
 		return 0;
 	}
 	if (erasing) {
+		/* a customer's history is also that of the trips it had and their travellers */
+		bool trip_part = rs == &res_trips || rs == &res_travelers;
 		const char *ep[] = { rs->singular, req_param(r, 0) };
-		if (db_run(r->db, &erase, 2, ep, &res) < 0 || PQgetvalue(res, 0, 0)[0] != 't') {
-			if (res)
-				PQclear(res);
-			return reply_db_fault(r);
+		for (int step = trip_part ? 1 : 0; step < (rs == &res_employees ? 1 : 2); step++) {
+			if (db_run(r->db, step ? &erase_trip : &erase, 2, ep, &res) < 0 || PQgetvalue(res, 0, 0)[0] != 't') {
+				if (res)
+					PQclear(res);
+				return reply_db_fault(r);
+			}
+			PQclear(res);
 		}
-		PQclear(res);
 	}
 	req_no_content(r);
 	return 0;
@@ -432,4 +448,36 @@ int rec_manpower(req_t *r)
 	int rc = qrc == -2 ? 0 : one(r, NULL, res, 200, qrc == 0);
 	json_decref(f);
 	return rc;
+}
+
+/* Below a trip (API.md additions): its travellers, a traveller made on it, and the reminders
+ * of a template. Each statement answers NULL when the trip is not this workspace's: 404. */
+static db_stmt_t trip_traveler_create = DB_STMT("select app.trip_travelers_create($1::uuid, $2::jsonb)");
+
+static int trip_call(req_t *r, db_stmt_t *q, int status)
+{
+	if (!id_param(r, &res_trips))
+		return 0;
+	const char *p[] = { req_param(r, 0), req_body_text(r) };
+	PGresult *res;
+	if (db_run(r->db, q, r->json ? 2 : 1, p, &res) < 0)
+		return rec_db_error(r, q == &trip_traveler_create ? &res_travelers : &res_trips, res, false);
+	return reply_cell(r, res, 0, status, "no such trip in this workspace");
+}
+
+int rec_trip_travelers(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select app.trip_travelers($1::uuid)");
+	return trip_call(r, &q, 200);
+}
+
+int rec_trip_traveler_create(req_t *r)
+{
+	return trip_call(r, &trip_traveler_create, 201);
+}
+
+int rec_trip_reminders(req_t *r)
+{
+	static db_stmt_t q = DB_STMT("select app.trip_reminders_create($1::uuid, $2::jsonb)");
+	return trip_call(r, &q, 201);
 }

@@ -22,7 +22,7 @@ struct resource {
 };
 
 extern struct resource res_customers, res_regions, res_projects, res_employees, res_crews, res_pours,
-	res_assignments, res_reminders;
+	res_assignments, res_reminders, res_trips, res_travelers;
 /* Listed with rec_list too (only their _page functions exist). */
 extern struct resource res_audit, res_members, res_invitations;
 
@@ -49,6 +49,9 @@ int rec_delete(req_t *r);
 int rec_pour_cancel(req_t *r);
 int rec_crew_members(req_t *r);
 int rec_manpower(req_t *r);
+int rec_trip_travelers(req_t *r);
+int rec_trip_traveler_create(req_t *r);
+int rec_trip_reminders(req_t *r);
 
 /* reply_db_error about a record of rs (NULL: any record). */
 int rec_db_error(req_t *r, const struct resource *res, PGresult *res_or_null, bool deleting);

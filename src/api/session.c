@@ -28,7 +28,7 @@ json_t *session_profile(req_t *r)
 	static db_stmt_t q = DB_STMT(
 		"select u.id, u.email, u.name, app.ts(u.email_confirmed_at), u.totp_enabled_at is not null, "
 		"t.id, t.slug, t.name, t.timezone, t.primary_color, t.require_mfa_for_admins, t.status, "
-		"m.role, s.id, app.ts(s.expires_at), s.aal, s.impersonation_id, i.staff, i.reason, app.ts(i.expires_at) "
+		"m.role, s.id, app.ts(s.expires_at), s.aal, s.impersonation_id, i.staff, i.reason, app.ts(i.expires_at), t.kind "
 		"from app.sessions s join app.users u on u.id = s.user_id "
 		"join app.tenants t on t.id = s.tenant_id "
 		"join app.memberships m on m.tenant_id = s.tenant_id and m.user_id = s.user_id "
@@ -58,6 +58,7 @@ json_t *session_profile(req_t *r)
 	json_object_set_new(ws, "branding", branding);
 	json_object_set_new(ws, "require_mfa_for_admins", json_boolean(V(10)[0] == 't'));
 	str_or_null(ws, "status", V(11), false);
+	str_or_null(ws, "kind", V(20), false);
 	json_t *sess = json_object();
 	str_or_null(sess, "id", V(13), false);
 	str_or_null(sess, "expires_at", V(14), false);

@@ -55,12 +55,16 @@ def login(server, slug, email, password=PASSWORD):
     return r.json
 
 
-def new_workspace(server, slug=None, email=None, password=PASSWORD):
-    """Signs up, confirms through the mailed link, signs in as the owner."""
+def new_workspace(server, slug=None, email=None, password=PASSWORD, kind=None):
+    """Signs up (planning kind, when given: field or trips), confirms through the mailed link,
+    signs in as the owner."""
     slug = slug or "ws-" + uuid.uuid4().hex[:10]
     email = email or "owner-%s@example.com" % uuid.uuid4().hex[:8]
-    r = server.api("POST", "/auth/signup", {"workspace_name": slug.title(), "workspace_slug": slug,
-                                            "name": "Owner " + slug, "email": email, "password": password})
+    body = {"workspace_name": slug.title(), "workspace_slug": slug, "name": "Owner " + slug, "email": email,
+            "password": password}
+    if kind:
+        body["kind"] = kind
+    r = server.api("POST", "/auth/signup", body)
     assert r.status == 202, r
     token = wait_token(server, email, "confirm")
     r = server.api("POST", "/auth/confirm", {"token": token})

@@ -16,7 +16,8 @@ FROM, TO = "2031-05-01", "2031-07-31"
 RANGE = "from=%s&to=%s" % (FROM, TO)
 
 # The collections in the order their records can be made (a record only points backwards).
-COLLECTIONS = ["regions", "customers", "projects", "employees", "crews", "pours", "assignments", "reminders"]
+COLLECTIONS = ["regions", "customers", "projects", "employees", "crews", "pours", "assignments", "trips", "travelers",
+               "reminders"]
 
 # Query a list of each collection needs (the pours list requires a date range).
 LIST_QUERY = {"pours": RANGE}
@@ -158,12 +159,21 @@ def populate(ws, tag, size_base):
     for i in range(4):
         post("assignments", {"employee_id": emp[i], "date": day(i), "pour_id": d["pours"][i]["id"],
                              "role": "%s role" % tag})
-    subjects = [("customer", "customers"), ("project", "projects"), ("pour", "pours")]
+    for i in range(3):
+        post("trips", {"customer_id": d["customers"][i]["id"], "name": "%s trip %d" % (tag, i), "start_date": day(10 * i),
+                       "end_date": day(10 * i + 5), "destination": "%s destination" % tag, "notes": tag})
+    for i in range(3):
+        post("travelers", {"trip_id": d["trips"][i % 2]["id"], "name": "%s traveler %d" % (tag, i),
+                           "birth_date": "1990-01-0%d" % (i + 1), "contact": "t%d@%s.example.com" % (i, tag)})
+    rec = _ok(ws.api("POST", "/trips/%s/travelers" % d["trips"][2]["id"], {"name": "%s traveler 3" % tag}), 201,
+              "create a trip's traveler")
+    d["travelers"].append(rec)
+    subjects = [("customer", "customers"), ("project", "projects"), ("pour", "pours"), ("trip", "trips")]
     for i, (stype, coll) in enumerate(subjects):
         post("reminders", {"remind_at": day(i) + "T06:00:00Z", "channel": "email" if i % 2 == 0 else "sms",
                            "to": "r%d@%s.example.com" % (i, tag) if i % 2 == 0 else "+1555200000%d" % i,
                            "message": "%s reminder %d" % (tag, i), "subject_type": stype,
-                           "subject_id": d[coll][i]["id"]})
+                           "subject_id": d[coll][i % len(d[coll])]["id"]})
     return d
 
 

@@ -80,7 +80,9 @@ class BridgeHandler(http.server.BaseHTTPRequestHandler):
         if u.path == "/mail/count":
             return self.reply(200, {"count": b.sink.count(to=q["to"])})
         if u.path == "/demo":
-            m = re.search(r'sign in to "([^"]+)" as (\S+) with password (\S+)', b.planyard.read_log())
+            # ?kind=trips: the agency's workspace, printed after the contractor's
+            agency = r'demo agency \(trips\): ' if q.get("kind") == "trips" else ''
+            m = re.search(agency + r'sign in to "([^"]+)" as (\S+) with password (\S+)', b.planyard.read_log())
             if not m:
                 return self.reply(404, {"error": "no demo workspace"})
             return self.reply(200, {"workspace": m.group(1), "email": m.group(2), "password": m.group(3)})

@@ -45,6 +45,9 @@ def create_body(coll, d, n=0):
         # on a pour, the date is the pour's (left out here)
         "assignments": lambda: {"employee_id": i("employees", 5), "pour_id": d["pours"][n % len(d["pours"])]["id"],
                                 "role": "helper"},
+        "trips": lambda: {"customer_id": i("customers"), "name": "trip %d" % n, "start_date": day(40 + n % 30),
+                          "end_date": day(42 + n % 30)},
+        "travelers": lambda: {"trip_id": i("trips"), "name": "traveler %d" % n},
         "reminders": lambda: {"remind_at": day(30) + "T09:00:00Z", "channel": "email", "to": "new%d@example.com" % n,
                               "message": "reminder %d" % n, "subject_type": "project", "subject_id": i("projects")},
     }[coll]()
@@ -59,6 +62,8 @@ PATCH_BODY = {
     "crews": {"name": "changed"},
     "pours": {"mix": "changed", "volume_cy": "1.00", "status": "confirmed"},
     "assignments": {"role": "changed"},
+    "trips": {"name": "changed", "status": "booked"},
+    "travelers": {"name": "changed", "contact": "changed"},
     "reminders": {"message": "changed"},
 }
 
@@ -69,10 +74,15 @@ SUB_BODY = {
     ("POST", "/pours/{id}/cancel"): lambda d: {"reason": "changed"},
     ("POST", "/pours/{id}/notify"): lambda d: None,
     ("GET", "/pours/{id}/weather"): lambda d: None,
+    ("GET", "/trips/{id}/travelers"): lambda d: None,
+    ("POST", "/trips/{id}/travelers"): lambda d: {"name": "changed"},
+    ("POST", "/trips/{id}/reminders"): lambda d: {"template": "standard", "channel": "email", "to": "t@example.com"},
 }
 
 # Routes below a record that leave it as it is.
-NO_CHANGE = {("POST", "/pours/{id}/notify"), ("GET", "/pours/{id}/weather")}
+NO_CHANGE = {("POST", "/pours/{id}/notify"), ("GET", "/pours/{id}/weather"),
+             # these add to the trip (a traveler, reminders), which goes with it when removed
+             ("POST", "/trips/{id}/travelers"), ("POST", "/trips/{id}/reminders")}
 
 # What success may also be, beyond the route table's status: no forecast service is
 # configured here, so the forecast is 503 weather_unavailable (API.md).
@@ -93,6 +103,8 @@ FILTERS = [
     ("assignments", "employee_id", "employees"),
     ("assignments", "pour_id", "pours"),
     ("manpower", "region_id", "regions"),
+    ("trips", "customer_id", "customers"),
+    ("travelers", "trip_id", "trips"),
 ]
 
 # Fields of a write that name a record: (collection, field, collection the id is of, extra body).
@@ -109,6 +121,9 @@ REFERENCES = [
     ("reminders", "subject_id", "customers", {"subject_type": "customer"}),
     ("reminders", "subject_id", "projects", {"subject_type": "project"}),
     ("reminders", "subject_id", "pours", {"subject_type": "pour"}),
+    ("reminders", "subject_id", "trips", {"subject_type": "trip"}),
+    ("trips", "customer_id", "customers", {}),
+    ("travelers", "trip_id", "trips", {}),
 ]
 
 # Ids in paths that are not UUIDs at all, made from one real id.
@@ -283,7 +298,8 @@ class TenantIsolation(unittest.TestCase):
             self.assertEqual(sorted(got), sorted(self.b_ids(coll)))
         # a cursor pointing at A's first record positions only among B's
         a0 = self.a_data[coll][0]
-        key = {"pours": a0.get("scheduled_date"), "assignments": a0.get("date")}.get(coll, "2000-01-01 00:00:00+00")
+        key = {"pours": a0.get("scheduled_date"), "assignments": a0.get("date"),
+               "trips": a0.get("start_date")}.get(coll, "2000-01-01 00:00:00+00")
         cur = base64.urlsafe_b64encode(("%s|%s" % (key, a0["id"])).encode()).decode().rstrip("=")
         r = self.b.api("GET", "/%s?" % coll + "&".join(x for x in (q, "cursor=" + cur) if x))
         self.assertEqual(r.status, 200, r)
@@ -350,7 +366,8 @@ class TenantIsolation(unittest.TestCase):
 
     def test_foreign_reference_in_list_filter_of_other_kind(self):
         """Filters that take no id (dates, status, trade, q) still show B only."""
-        for url in ("/pours?%s&status=tentative" % RANGE, "/employees?active=true", "/employees?trade=placer",
+        for url in ("/trips?status=inquiry", "/trips?%s" % RANGE,
+                    "/pours?%s&status=tentative" % RANGE, "/employees?active=true", "/employees?trade=placer",
                     "/reminders?status=pending", "/assignments?from=%s" % opdata.FROM, "/customers?q=customer"):
             r = self.b.api("GET", url)
             self.assertEqual(r.status, 200, r)

@@ -46,6 +46,8 @@ def ids_of(ws, data):
         "free_employee": data["employees"][1]["id"],  # not a member of crew 0
         "crew": data["crews"][0]["id"], "pour": data["pours"][0]["id"],
         "assignment": data["assignments"][0]["id"], "reminder": data["reminders"][0]["id"],
+        "trip": data["trips"][0]["id"], "traveler": data["travelers"][0]["id"],
+        "tag": data["trips"][0]["name"].split()[0],
     }
 
 
@@ -89,7 +91,7 @@ class DatabaseIsolation(unittest.TestCase):
         def counts(ws):
             out = {}
             for t in ("customers", "regions", "projects", "employees", "crews", "crew_members", "pours",
-                      "assignments", "reminders"):
+                      "assignments", "reminders", "trips", "travelers"):
                 out[t] = int(s.psql("select count(*) from app.%s where tenant_id = '%s'" % (t, ws.id), user="postgres"))
             return out
         a_key = opdata.session_key(a.token)

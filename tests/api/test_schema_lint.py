@@ -35,7 +35,7 @@ ALLOWED = {
     "impersonations": {"SELECT"},
 }
 OPERATING = {"customers", "regions", "projects", "employees", "crews", "crew_members", "pours", "assignments",
-             "reminders"}
+             "reminders", "trips", "travelers"}
 
 
 class SchemaLint(unittest.TestCase):

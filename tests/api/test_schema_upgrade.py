@@ -173,8 +173,9 @@ class UpgradeFromRelease1(unittest.TestCase):
         # and the audit rows of those changes
         want["audit_log"] += self.broken["canceled_n"] + self.broken["clash_gone"] + self.broken["moved_n"] + \
             self.broken["clash_kept"]
-        # tables made since release 1 start empty (migration 006: sent sheets and crew links)
-        for t in ("crew_links", "sheet_auto", "sheet_sends"):
+        # tables made since release 1 start empty (migration 006: sent sheets and crew links;
+        # 012: trips and their travelers)
+        for t in ("crew_links", "sheet_auto", "sheet_sends", "trips", "travelers"):
             want[t] = 0
         self.assertEqual(row_counts(self.upgraded), want)
 

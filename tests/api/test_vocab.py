@@ -17,12 +17,15 @@ BODY_FIELDS = {
     "reminders.channel": [("/api/v1/reminders", "post", "channel")],
     "employees.channel": [("/api/v1/employees", "post", "channel")],
     "subject_type": [("/api/v1/reminders", "post", "subject_type")],
+    "trips.status": [("/api/v1/trips", "post", "status")],
+    "tenants.kind": [("/api/v1/workspace", "patch", "kind"), ("/api/v1/auth/signup", "post", "kind")],
 }
 # column -> a list filter of the same set (path, query without the value)
 FILTERS = {
     "trade": "/employees?trade=",
     "pours.status": "/pours?from=2030-01-01&to=2030-01-31&status=",
     "reminders.status": "/reminders?status=",
+    "trips.status": "/trips?status=",
 }
 ANY_ARRAY = re.compile(r"\((\w+) = ANY \(\(?ARRAY\[(.*?)\]\)?")
 

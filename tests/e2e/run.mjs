@@ -1375,6 +1375,141 @@ await step("billing: the owner sees the trial's days left, subscribes on the pro
   await page.locator('.tabs').waitFor();
 });
 
+// ---------- trips for agencies: a trips workspace, its month of bars, a trip's page ----------
+const agency = { workspace: `wayfarer-${tag}`, company: 'Wayfarer Trips', name: 'Tess Planner', email: `tess-${tag}@example.com`, password: `Boarding-Pass-${tag}-Gate!` };
+let ap = null;        // the agency owner's page
+const nextMonthOf = d => { const x = new Date(Date.parse(d.slice(0, 7) + '-01T00:00:00Z')); x.setUTCMonth(x.getUTCMonth() + 1); return iso(x).slice(0, 7); };
+const tripMonth = nextMonthOf(iso(new Date()));
+let tripA = null;
+
+await step('trips: sign up an agency; the calendar opens and the menu speaks of clients and trips', async () => {
+  ap = await newPage('agency');
+  await ap.goto(BASE + '/signup');
+  await ap.getByLabel('Company name').fill(agency.company);
+  await ap.getByLabel('What you plan').selectOption('trips');
+  await ap.getByLabel('Workspace address').fill(agency.workspace);
+  await ap.getByLabel('Your name').fill(agency.name);
+  await ap.getByLabel('Work email').fill(agency.email);
+  await ap.getByLabel('Password').fill(agency.password);
+  await ap.getByRole('button', { name: 'Create workspace' }).click();
+  await ap.getByRole('heading', { name: 'Check your email' }).waitFor();
+  const { token } = await bridge(`/mail?to=${encodeURIComponent(agency.email)}&page=confirm`);
+  await ap.goto(`${BASE}/confirm#token=${token}`);
+  await ap.getByRole('heading', { name: 'Email confirmed' }).waitFor();
+  await ap.goto(BASE + '/signin');
+  await ap.getByLabel('Workspace').fill(agency.workspace);
+  await ap.getByLabel('Email').fill(agency.email);
+  await ap.getByLabel('Password').fill(agency.password);
+  await ap.getByRole('button', { name: 'Sign in' }).click();
+  await ap.getByRole('heading', { name: /^Calendar: / }).waitFor();
+  assert(new URL(ap.url()).pathname === '/calendar', 'a trips workspace does not open on its calendar: ' + ap.url());
+  const links = await ap.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts();
+  assert(JSON.stringify(links.map(s => s.trim())) === JSON.stringify(['Calendar', 'Trips', 'Clients', 'Reminders', 'Admin']), 'the menu of a trips workspace: ' + links);
+  await nav(ap, 'Clients');
+  await ap.getByRole('heading', { name: 'Clients' }).waitFor();
+  for (const n of ['The Alvarez family', 'The Berg family']) {
+    await ap.getByRole('button', { name: 'New client' }).click();
+    const d = await dialogOpen(ap);
+    await d.getByLabel('Name').fill(n);
+    await d.getByRole('button', { name: 'Create client' }).click();
+    await toastSays(ap, 'Client created.');
+  }
+});
+
+async function newTrip(name, client, from, to) {
+  await ap.getByRole('button', { name: 'New trip' }).click();
+  const d = await dialogOpen(ap);
+  await d.getByLabel(/^Trip\b/).fill(name);
+  await d.getByLabel(/^Client\b/).selectOption({ label: client });
+  await d.getByLabel('First day').fill(from);
+  await d.getByLabel('Last day').fill(to);
+  await d.getByRole('button', { name: 'Create trip' }).click();
+  await ap.getByRole('heading', { name, exact: true }).waitFor();
+  return new URL(ap.url()).searchParams.get('id');
+}
+
+await step('trips: the month view shows each trip as a bar across its days; the list view the same trips', async () => {
+  await ap.goto(`${BASE}/calendar?month=${tripMonth}`);
+  await ap.locator('#calendar-month').waitFor();
+  tripA = await newTrip('Lisbon and Sintra', 'The Alvarez family', `${tripMonth}-18`, `${tripMonth}-24`);
+  await ap.goto(`${BASE}/calendar?month=${tripMonth}`);
+  await ap.locator('#calendar-month').waitFor();
+  await newTrip('Weekend in Porto', 'The Berg family', `${tripMonth}-20`, `${tripMonth}-21`);
+  await ap.goto(`${BASE}/calendar?month=${tripMonth}`);
+  const bars = ap.locator(`#calendar-month .cal-bar[data-id="${tripA}"]`);
+  await bars.first().waitFor();
+  // seven days, perhaps over two weeks: the bar's pieces add up to seven day columns
+  const dayW = await ap.locator('#calendar-month .cal-week').first().evaluate(el => el.getBoundingClientRect().width / 7);
+  const widths = await bars.evaluateAll(els => els.map(e => e.getBoundingClientRect().width + parseFloat(getComputedStyle(e).marginLeft) + parseFloat(getComputedStyle(e).marginRight)));
+  const total = widths.reduce((a, b) => a + b, 0) / dayW;
+  assert(total > 6.8 && total < 7.2, `the 7-day trip spans ${total.toFixed(2)} days`);
+  const startCell = ap.locator('#calendar-month .cal-day:not(.cal-out)').filter({ hasText: /^18$/ });
+  const [bx, cx] = [await bars.first().boundingBox(), await startCell.boundingBox()];
+  assert(Math.abs(bx.x - cx.x) < 8, `the bar starts at x=${bx.x}, its first day at x=${cx.x}`);
+  const porto = ap.locator('#calendar-month .cal-bar', { hasText: 'Weekend in Porto' });
+  assert(await porto.count() === 1, 'the two-day trip is not one bar');
+  const pw = (await porto.boundingBox()).width / dayW;
+  assert(pw > 1.7 && pw < 2.1, `the 2-day trip spans ${pw.toFixed(2)} days`);
+  await shot(ap, 'calendar.png', { fit: '#calendar-month' });
+  await axeCheck(ap, 'calendar (month)');
+  await ap.getByRole('navigation', { name: 'View' }).getByRole('link', { name: 'List' }).click();
+  await ap.locator('#calendar-list').waitFor();
+  const names = await ap.locator('#calendar-list tbody tr td:first-child').allInnerTexts();
+  assert(JSON.stringify(names) === JSON.stringify(['Lisbon and Sintra', 'Weekend in Porto']), 'the list view: ' + names);
+  await axeCheck(ap, 'calendar (list)');
+  await ap.checkCsp();
+});
+
+await step('trips: a trip page with its travelers and the reminders of a template, which move with the trip', async () => {
+  await ap.locator('#calendar-list').getByRole('link', { name: 'Lisbon and Sintra' }).click();
+  await ap.locator('#trip-page h1', { hasText: 'Lisbon and Sintra' }).waitFor();
+  for (const [n, born] of [['Lucia Alvarez', '1984-05-02'], ['Mateo Alvarez', '2016-09-30']]) {
+    await ap.getByLabel('Name').fill(n);
+    await ap.getByLabel('Birth date').fill(born);
+    await ap.getByRole('button', { name: 'Add traveler' }).click();
+    await ap.locator('#travelers-table tbody tr', { hasText: n }).waitFor();
+  }
+  await ap.getByLabel('Template').selectOption('documents');
+  await ap.getByLabel(/^To\b/).fill('lucia@example.com');
+  await ap.getByRole('button', { name: 'Make reminders' }).click();
+  const rem = ap.locator('#trip-reminders-table tbody tr');
+  await rem.first().waitFor();
+  assert(await rem.count() === 1, 'one reminder of the documents template');
+  const before = await rem.first().locator('td').first().innerText();
+  await ap.getByRole('button', { name: 'Edit trip' }).click();
+  const d = await dialogOpen(ap);
+  await d.getByLabel('Last day').fill(`${tripMonth}-27`);
+  await d.getByLabel('First day').fill(`${tripMonth}-21`);
+  await d.getByRole('button', { name: 'Save changes' }).click();
+  await toastSays(ap, 'Trip saved.');
+  await ap.waitForFunction(b => { const c = document.querySelector('#trip-reminders-table tbody tr td'); return c && c.textContent !== b; }, before);
+  const after = await rem.first().locator('td').first().innerText();
+  assert(/\b14\b/.test(after) && /\b11\b/.test(before), `the reminder did not move 3 days with the trip: ${before} → ${after}`);
+  assert(await ap.locator('#travelers-table tbody tr').count() === 2, 'the travelers are not both on the page');
+  await shot(ap, 'trip.png');
+  await axeCheck(ap, 'trip page');
+  await nav(ap, 'Trips');
+  await ap.locator('#trips-table').waitFor();
+  await axeCheck(ap, 'trips list');
+  await ap.checkCsp();
+  await ap.context().close();
+});
+
+await step('trips: the demo agency has its own sign-in and a month of trips', async () => {
+  let demo;
+  try { demo = await bridge('/demo?kind=trips'); } catch { return skip('no demo agency on this server'); }
+  const p = await newPage('demo-agency');
+  await p.goto(BASE + '/signin');
+  await p.getByLabel('Workspace').fill(demo.workspace);
+  await p.getByLabel('Email').fill(demo.email);
+  await p.getByLabel('Password').fill(demo.password);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.locator('#calendar-month .cal-bar').first().waitFor();
+  await shot(p, 'calendar-demo.png', { fit: '#calendar-month' });
+  await p.checkCsp();
+  await p.context().close();
+});
+
 await step('delete the workspace: the slug must be typed; then it is gone', async () => {
   await page.locator('.tabs').getByRole('link', { name: 'Settings' }).click();
   const zone = page.locator('#delete-workspace');

@@ -5,7 +5,8 @@
 -- A pgTAP script. tests/api/test_isolation_sql.py makes two workspaces through the HTTP API
 -- (so real sessions exist) and runs this file with psql as the cluster's superuser, passing:
 --   a_ids, b_ids      JSON: tenant, user, customer, region, project, employee, free_employee,
---                     crew, pour, assignment, reminder of workspace A / B
+--                     crew, pour, assignment, reminder, trip, traveler, tag (of the names) of
+--                     workspace A / B
 --   a_counts, b_counts JSON: rows of each operating table of A / B
 --   a_key, b_key      the session secrets (claim sk) of A's and B's owners
 --   a_viewer_key, a_sched_key, a_sched_user    a viewer and a scheduler of A
@@ -57,10 +58,11 @@ end $$;
 -- The operating-data tables of sql/004 and the API's collections (customers ... reminders).
 create function tap.op_tables() returns setof text language sql immutable as $$
   select unnest(array['customers', 'regions', 'projects', 'employees', 'crews', 'crew_members', 'pours',
-                      'assignments', 'reminders'])
+                      'assignments', 'reminders', 'trips', 'travelers'])
 $$;
 create function tap.collections() returns setof text language sql immutable as $$
-  select unnest(array['customers', 'regions', 'projects', 'employees', 'crews', 'pours', 'assignments', 'reminders'])
+  select unnest(array['customers', 'regions', 'projects', 'employees', 'crews', 'pours', 'assignments', 'reminders',
+                      'trips', 'travelers'])
 $$;
 
 -- Every table of schema app, and those of them that belong to a workspace (tenant_id).
@@ -88,7 +90,10 @@ create function tap.insert_sql(t text, ids jsonb) returns text language sql immu
     when 'assignments' then 'insert into app.assignments (tenant_id, employee_id, date) values (%1$L, %4$L, ''2031-07-30'')'
     when 'reminders' then 'insert into app.reminders (tenant_id, remind_at, channel, "to", message) '
                           'values (%1$L, now() + interval ''1 day'', ''email'', ''x@example.com'', ''forged'')'
-    end, ids->>'tenant', ids->>'customer', ids->>'crew', ids->>'free_employee', ids->>'project')
+    when 'trips' then 'insert into app.trips (tenant_id, customer_id, name, start_date, end_date) '
+                      'values (%1$L, %2$L, ''forged'', ''2031-07-29'', ''2031-07-30'')'
+    when 'travelers' then 'insert into app.travelers (tenant_id, trip_id, name) values (%1$L, %6$L, ''forged'')'
+    end, ids->>'tenant', ids->>'customer', ids->>'crew', ids->>'free_employee', ids->>'project', ids->>'trip')
 $$;
 
 -- Nothing of any workspace is reachable: no row of any table of app, no insert into an
@@ -214,6 +219,26 @@ begin
   return next tap.is(tap.outcome(format('update app.reminders set subject_type = ''pour'', subject_id = %L '
                                         'where tenant_id = %L', other->>'pour', own->>'tenant')), 'error:PY400',
                      label || ' a reminder can''t be about the other workspace''s pour');
+  -- trips: their client, their travellers' trip, a reminder about one, and what is below a trip
+  return next tap.is(tap.outcome(format('update app.trips set customer_id = %L where tenant_id = %L',
+                                        other->>'customer', own->>'tenant')), 'error:23503',
+                     label || ' a trip can''t be for the other workspace''s client');
+  return next tap.is(tap.outcome(format('update app.travelers set trip_id = %L where tenant_id = %L',
+                                        other->>'trip', own->>'tenant')), 'error:23503',
+                     label || ' a traveler can''t go on the other workspace''s trip');
+  return next tap.is(tap.outcome(format('update app.reminders set subject_type = ''trip'', subject_id = %L '
+                                        'where tenant_id = %L', other->>'trip', own->>'tenant')), 'error:PY400',
+                     label || ' a reminder can''t be about the other workspace''s trip');
+  return next tap.is(tap.value(format('app.trip_travelers(%L)', other->>'trip')), '<null>',
+                     label || ' app.trip_travelers of the other workspace''s trip is null');
+  return next tap.is(tap.value(format('app.trip_travelers_create(%L, %L)', other->>'trip', '{"name": "x"}')), '<null>',
+                     label || ' app.trip_travelers_create on the other workspace''s trip is null');
+  return next tap.is(tap.value(format('app.trip_reminders_create(%L, %L)', other->>'trip',
+                                      '{"template": "documents", "channel": "email", "to": "x@example.com"}')), '<null>',
+                     label || ' app.trip_reminders_create on the other workspace''s trip is null');
+  return next tap.is(tap.value(format('(select count(*) from app.export_trips(%L, %L) where name like %L)',
+                                      '2000-01-01', '2100-01-01', '%' || (other->>'tag') || '%')), '0',
+                     label || ' app.export_trips has none of the other workspace''s trips');
   -- the accounts tables
   return next tap.is(tap.outcome(format('update app.tenants set name = ''forged'' where id = %L', other->>'tenant')),
                      'rows:0', label || ' the other workspace''s row in app.tenants is out of reach');

@@ -28,9 +28,13 @@ export default function render(ctx) {
     });
     return h('section', { class: 'card' }, h('h2', { text: title }), h('p', { class: 'muted', text }), f);
   };
-  const parts = [adminHead(session, 'Exports'), h('div', { class: 'card-grid' },
+  const parts = [adminHead(session, 'Exports'), h('div', { class: 'card-grid' }, session.workspace.kind === 'trips' ? [
+    exporter('Trips', '/exports/trips.xlsx', 'One row per trip that overlaps the dates, with its client and how many travel.'),
+    exporter('Travelers', '/exports/travelers.xlsx', 'One row per traveler of those trips.'),
+  ] : [
     exporter('Schedule', '/exports/schedule.xlsx', 'One row per pour with project, customer, crew and the people assigned.'),
-    exporter('Manpower', '/exports/manpower.xlsx', 'Needed, assigned and available people per day and region.'))];
+    exporter('Manpower', '/exports/manpower.xlsx', 'Needed, assigned and available people per day and region.'),
+  ])];
   if (roleAtLeast(session.role, 'admin')) {
     const f = form({
       submit: 'Download workspace.json',

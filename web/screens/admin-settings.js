@@ -33,6 +33,7 @@ export default async function render(ctx) {
       field({ name: 'timezone', label: 'Time zone', type: 'select', options: zones.map(z => [z, z.replace(/_/g, ' ')]), value: ws.timezone, hint: 'The week runs Monday to Sunday in this zone.' }),
       h('div', { class: 'field' }, colorText, swatch),
       field({ name: 'sheets_send_at', label: "Send tomorrow's sheets at", type: 'time', value: ws.sheets_send_at || '', hint: 'In the time zone above; each person gets their day sheet once. Empty: only when sent from the board.' }),
+      field({ name: 'kind', label: 'What the workspace plans', type: 'select', value: ws.kind || 'field', options: [['field', 'Field work (pours and crews)'], ['trips', 'Trips (clients and travelers)']], hint: 'The screens and words of the app follow it; nothing is deleted.' }),
       field({ name: 'require_mfa_for_admins', label: 'Require two-factor authentication for admins and owners', type: 'checkbox', value: ws.require_mfa_for_admins, class: 'span-2', hint: 'Admins without it can only reach My account until they set it up.' })),
     onSubmit: async (v, form) => {
       const body = {};
@@ -41,6 +42,7 @@ export default async function render(ctx) {
       const color = v.primary_color.trim() || null;
       if (color !== (ws.branding?.primary_color || null)) body.branding = { primary_color: color };
       if (v.require_mfa_for_admins !== ws.require_mfa_for_admins) body.require_mfa_for_admins = v.require_mfa_for_admins;
+      if (v.kind && v.kind !== (ws.kind || 'field')) body.kind = v.kind;
       const sendAt = v.sheets_send_at || null;
       if (sendAt !== (ws.sheets_send_at ?? null)) body.sheets_send_at = sendAt;
       if (!Object.keys(body).length) { toast('Nothing changed.'); return; }

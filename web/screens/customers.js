@@ -1,11 +1,12 @@
-// Customers: name, contact, email, phone, notes. Search by name on the server (q).
+// Customers: name, contact, email, phone, notes. Search by name on the server (q). A
+// workspace that plans trips calls them clients (families, mostly).
 import { h } from '../ui.js';
 import { field } from '../ui.js';
 import { crudScreen, opt, req } from './crud.js';
 
-export default crudScreen({
-  title: 'Customers', singular: 'customer', path: '/customers', erasable: true, serverSearch: 'q', paged: true,
-  searchPlaceholder: 'Search customers by name',
+const spec = (title, singular) => ({
+  title, singular, path: '/customers', erasable: true, serverSearch: 'q', paged: true,
+  searchPlaceholder: `Search ${title.toLowerCase()} by name`,
   invalidates: ['/customers'],
   sort: (a, b) => a.name.localeCompare(b.name),
   columns: [
@@ -24,3 +25,7 @@ export default crudScreen({
   ],
   toBody: v => ({ name: req(v.name), contact_name: opt(v.contact_name), email: opt(v.email), phone: opt(v.phone), notes: opt(v.notes) }),
 });
+
+const customers = crudScreen(spec('Customers', 'customer'));
+const clients = crudScreen(spec('Clients', 'client'));
+export default ctx => (ctx.session.workspace.kind === 'trips' ? clients : customers)(ctx);

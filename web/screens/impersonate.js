@@ -17,7 +17,7 @@ export default async function render(ctx) {
   authLayout(ctx.main, { title: 'Starting staff access', body: loading('Redeeming the link…') });
   try {
     const tokens = await api('POST', '/auth/impersonation/redeem', { token });
-    await ctx.signedIn(tokens, '/week');
+    await ctx.signedIn(tokens);
   } catch (e) {
     authLayout(ctx.main, { title: 'Staff access', body: [errorBox(e), h('p', { class: 'muted', text: 'Links work once, for 5 minutes.' })] });
   }

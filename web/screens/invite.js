@@ -14,7 +14,7 @@ export default function render(ctx) {
     authLayout(ctx.main, { title: 'Accept an invitation', body: h('p', { text: 'Open the link from the invitation email: it carries the code this page needs.' }) });
     return;
   }
-  const accepted = async tokens => { kept = null; await ctx.signedIn(tokens, '/week'); };
+  const accepted = async tokens => { kept = null; await ctx.signedIn(tokens); };
 
   const newUser = form({
     submit: 'Join the workspace',

@@ -4,11 +4,11 @@ import { dateTime, zonedToUTC, utcToZoned, today, addDays, getZone } from '../da
 import { crudScreen, req, nameOf, options } from './crud.js';
 
 const unchanged = (iso, v) => { const z = utcToZoned(iso); return z.date === v.remind_at && z.time === v.remind_time; };
-const SUBJECTS = [['customer', 'Customer'], ['project', 'Project']];
+const SUBJECTS = [['customer', 'Customer'], ['project', 'Project'], ['trip', 'Trip']];
 
 export default crudScreen({
   title: 'Reminders', singular: 'reminder', path: '/reminders',
-  lookups: ['/customers', '/projects'],
+  lookups: ['/customers', '/projects', '/trips'],
   sort: (a, b) => a.remind_at.localeCompare(b.remind_at),
   filters: () => [
     { name: 'status', label: 'Status', empty: 'Any status', options: [['pending', 'Pending'], ['sent', 'Sent'], ['failed', 'Failed']] },
@@ -20,7 +20,7 @@ export default crudScreen({
     { label: 'Channel', cell: r => (r.channel === 'sms' ? 'SMS' : 'Email') },
     { label: 'To', cell: r => r.to },
     { label: 'Message', cell: r => (r.message.length > 90 ? r.message.slice(0, 90) + '…' : r.message) },
-    { label: 'About', cell: (r, lk) => (r.subject_type === 'customer' ? nameOf(lk['/customers'], r.subject_id, '') : r.subject_type === 'project' ? nameOf(lk['/projects'], r.subject_id, '') : r.subject_type ? r.subject_type : null) },
+    { label: 'About', cell: (r, lk) => (r.subject_type === 'customer' ? nameOf(lk['/customers'], r.subject_id, '') : r.subject_type === 'project' ? nameOf(lk['/projects'], r.subject_id, '') : r.subject_type === 'trip' ? nameOf(lk['/trips'], r.subject_id, '') : r.subject_type ? r.subject_type : null) },
     { label: 'Status', cell: r => h('span', null, pill(r.status, r.status), r.attempts > 1 ? h('span', { class: 'muted small', text: ` ${r.attempts} tries` }) : null) },
   ],
   fields: (r, lk) => {
@@ -29,7 +29,7 @@ export default crudScreen({
     const idField = field({ name: 'subject_id', label: 'Which one', type: 'select', empty: '—', options: [], value: '' });
     const typeSel = typeField.querySelector('select'), idSel = idField.querySelector('select');
     const fill = () => {
-      const rows = typeSel.value === 'customer' ? lk['/customers'] : typeSel.value === 'project' ? lk['/projects'] : [];
+      const rows = typeSel.value === 'customer' ? lk['/customers'] : typeSel.value === 'project' ? lk['/projects'] : typeSel.value === 'trip' ? lk['/trips'] : [];
       setOptions(idSel, options(rows), typeSel.value ? 'Choose…' : '—');
       idSel.disabled = !typeSel.value;
     };

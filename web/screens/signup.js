@@ -12,6 +12,9 @@ export default function render(ctx) {
     submit: 'Create workspace',
     fields: [
       field({ name: 'workspace_name', label: 'Company name', required: true, autocomplete: 'organization', placeholder: 'Granite Ridge Concrete' }),
+      field({ name: 'kind', label: 'What you plan', type: 'select', required: true, value: 'field',
+        options: [['field', 'Field work: pours, crews and projects'], ['trips', 'Trips: clients, travelers and their dates']],
+        hint: 'The screens and words follow it; an admin can change it later.' }),
       field({ name: 'workspace_slug', label: 'Workspace address', required: true, hint: '3 to 40 of a–z, 0–9 and -. You sign in with it.', spellcheck: 'false', autocomplete: 'off' }),
       field({ name: 'name', label: 'Your name', required: true, autocomplete: 'name' }),
       field({ name: 'email', label: 'Work email', type: 'email', required: true, autocomplete: 'email' }),
@@ -20,7 +23,7 @@ export default function render(ctx) {
     onSubmit: async v => {
       await api('POST', '/auth/signup', {
         workspace_name: v.workspace_name.trim(), workspace_slug: v.workspace_slug.trim(),
-        name: v.name.trim(), email: v.email.trim(), password: v.password,
+        name: v.name.trim(), email: v.email.trim(), password: v.password, kind: v.kind || 'field',
       });
       sent(v.email.trim(), v.workspace_slug.trim());
     },
