@@ -18,5 +18,9 @@ int api_cron_privacy(req_t *r);
  * 0, or -1 when the database failed. */
 int cron_send_reminders(db_t *db, const settings_t *s, int *sent, int *failed) WUR;
 int cron_retention(db_t *db, int *deleted) WUR;
+/* The automatic send-out of tomorrow's sheets and the change notices owed, each in a
+ * transaction of its own on the jobs connection (POST /internal/cron/reminders and
+ * `planyard jobs reminders` run it after the reminders); the counts queued. */
+int cron_send_sheets(int *sheets, int *notices) WUR;
 
 #endif
