@@ -412,8 +412,10 @@ CREATE OR REPLACE FUNCTION app.sheet_notice_owe(p_tenant uuid, p_employee uuid, 
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
+  -- (a workspace being deleted takes its sheets and people with it: nobody is owed anything)
   if not exists (select 1 from app.sheet_sends s where s.tenant_id = p_tenant and s.employee_id = p_employee
-                 and s.date = p_old_date) then
+                 and s.date = p_old_date)
+     or not exists (select 1 from app.tenants t where t.id = p_tenant) then
     return;
   end if;
   insert into app.sheet_notices as n (tenant_id, employee_id, pour_id, kind, project, old_date, old_time, new_date, new_time)

@@ -422,6 +422,16 @@ class ChangeNoticesFromTheDatabase(SendoutCase):
         self.assertEqual([a["changes"]["kind"] for a in self.notices(ws, d["pour"]["id"])],
                          [[None, "removed"], [None, "removed"]])
 
+    def test_deleting_a_workspace_whose_sheets_went_out_owes_nobody(self):
+        ws = self.workspace()
+        d, since = self.sent_day(ws, later(13))
+        r = ws.api("DELETE", "/workspace", {"slug": ws.slug, "password": fx.PASSWORD})
+        self.assertEqual(r.status, 204, r)
+        self.assertEqual(self.owed(ws), 0)
+        self.assertEqual(self.cron_call().status, 200)
+        time.sleep(1.0)
+        self.assertEqual(self.sink.count(to=d["mail_to"], subject="Schedule change"), 0)
+
     def test_the_jobs_command_sends_sheets_and_notices_once(self):
         ws = self.workspace()
         date = later(1)
