@@ -66,6 +66,19 @@ ELSEWHERE_BODY = {
     ("POST", "/invitations"): {"email": "x@example.com", "role": "viewer"},
 }
 
+# Of those, the ones naming a record of the workspace in their path: B's owner with each of
+# A's ids of that kind (ids(self)) is 404 as for an id of nobody, and A keeps its members,
+# invitations and sessions.
+ELSEWHERE_FOREIGN = {
+    ("PATCH", "/members/{user_id}"): lambda self: [self.a.user_id, self.viewer.user_id, self.admin.user_id],
+    ("DELETE", "/members/{user_id}"): lambda self: [self.a.user_id, self.viewer.user_id, self.admin.user_id],
+    ("DELETE", "/invitations/{id}"): lambda self: [self.a_invitation["id"]],
+    ("DELETE", "/me/sessions/{id}"): lambda self: [opdata.claims(w.token)["sid"] for w in (self.a, self.viewer)],
+    # staff access is granted by the platform tool (test_trust): no id of A's here, an id of
+    # nobody only
+    ("DELETE", "/workspace/impersonations/{id}"): lambda self: [],
+}
+
 SESSION_ROUTES = opdata.session_routes()
 CREW_ROUTES = opdata.crew_routes()
 ROUTES = [r for r in SESSION_ROUTES if (r.method, r.path) not in ELSEWHERE]
@@ -279,6 +292,10 @@ class TenantIsolation(unittest.TestCase):
             cls.a_links = cls.links(cls.a, cls.a_data)
             cls.b_links = cls.links(cls.b, cls.b_data)
             cls.crew_setup()
+            r = cls.a.api("POST", "/invitations", {"email": "invited-%s@example.com" % random_id()[:8], "role": "viewer"})
+            assert r.status == 201, r
+            cls.a_invitation = r.json
+            cls.a_admin_state = cls.admin_state(cls.a)
             # B signed in a second time, then signed out: that token's session is revoked
             body = login(s, cls.b.slug, cls.b.email)
             cls.revoked_token = body["access_token"]
@@ -312,6 +329,16 @@ class TenantIsolation(unittest.TestCase):
             assert r.status == 200 and r.json["active"], r
             out.append(r.json)
         return out
+
+    @staticmethod
+    def admin_state(ws):
+        """ws's members with their roles, its pending invitations, and whether its owner's
+        session is alive."""
+        members = ws.api("GET", "/members?limit=200")
+        invitations = ws.api("GET", "/invitations?limit=200")
+        assert members.status == 200 and invitations.status == 200, (members, invitations)
+        return (sorted((m["user_id"], m["role"]) for m in members.json["data"]),
+                sorted(i["id"] for i in invitations.json["data"]), ws.api("GET", "/me").status)
 
     @classmethod
     def crew_setup(cls):
@@ -379,13 +406,17 @@ class TenantIsolation(unittest.TestCase):
             known = (collection_shape or key in SUB_BODY or key in OTHER_BODY or key in READS
                      or r.path == "/manpower")
             if not known:
-                missing.append(key)
-            if r.method != "GET" and not r.has_id and not collection_shape:
-                self.assertIn(key, FOREIGN_BODY, "%r: how B calls it with A's data (FOREIGN_BODY)" % r)
+                missing.append("%r: its body or query (SUB_BODY, OTHER_BODY, READS)" % r)
+            if r.method != "GET" and not r.has_id and not collection_shape and key not in FOREIGN_BODY:
+                missing.append("%r: how B calls it with A's data (FOREIGN_BODY)" % r)
         self.assertEqual(missing, [], "signed-in routes with no data here: add them to the tables of "
                                       "tests/api/test_isolation.py (or to ELSEWHERE, naming the suite)")
         self.assertEqual(sorted(k for k in ELSEWHERE if k not in {(r.method, r.path) for r in SESSION_ROUTES}), [],
                          "ELSEWHERE names routes the table no longer has")
+        # a route proven elsewhere that names a record in its path is still attacked with A's ids
+        for r in SESSION_ROUTES:
+            if (r.method, r.path) in ELSEWHERE and "{" in r.path:
+                self.assertIn((r.method, r.path), ELSEWHERE_FOREIGN, "%r: A's ids for it in ELSEWHERE_FOREIGN" % r)
         for r in CREW_ROUTES:
             self.assertIn((r.method, r.path), CREW_BODY, "no body for the crew route %r in CREW_BODY" % r)
         self.assertTrue(CREW_ROUTES)
@@ -726,6 +757,23 @@ class TenantIsolation(unittest.TestCase):
             r = self.server.api(route.method, url, None, token=self.c_token)
             self.assertProblem(r, 401)
 
+    def _foreign_elsewhere(self, route):
+        """B's owner names A's members, invitation or sessions in the path: 404, the same
+        answer as for an id of nobody; A keeps them all."""
+        key = (route.method, route.path)
+        body = ELSEWHERE_BODY.get(key)
+
+        def call(id_):
+            return self.b.api(route.method, route.path.replace("{id}", id_).replace("{user_id}", id_), body)
+        nowhere = call(random_id())
+        self.assertProblem(nowhere, 404, "not_found")
+        for id_ in ELSEWHERE_FOREIGN[key](self):
+            r = call(id_)
+            self.assertProblem(r, 404, "not_found")
+            self.assertEqual(r.json, nowhere.json, "A's id is told apart from no id")
+        self.assertEqual(self.admin_state(self.a), self.a_admin_state, "A's members, invitations or session changed")
+        self.assertEqual(self.viewer.api("GET", "/me").status, 200)
+
     def _revoked_elsewhere(self, route):
         """A signed-out token is 401 on the routes proven elsewhere too (before any body)."""
         url = route.path.replace("{id}", random_id()).replace("{user_id}", random_id())
@@ -791,6 +839,9 @@ def _generate():
         if (route.method, route.path) in ELSEWHERE:
             _add("test_revoked_" + route.name, lambda self, r=route: self._revoked_elsewhere(r),
                  "a signed-out token: %r is 401" % route)
+        if (route.method, route.path) in ELSEWHERE_FOREIGN:
+            _add("test_foreign_id_" + route.name, lambda self, r=route: self._foreign_elsewhere(r),
+                 "B's owner, %r with A's ids: 404, A unchanged" % route)
     for route in CREW_ROUTES:
         _add("test_crew_scope_" + route.name, lambda self, r=route: self._crew_scope(r),
              "a crew link with %r reaches its employee's window only" % route)
