@@ -6,6 +6,8 @@
 #   scripts/scan.sh deps [DIR]      fail unless every npm dependency is pinned to an exact
 #                                   version and locked with an integrity hash; then npm audit
 #                                   (high and critical) when the registry's audit service answers
+#                                   (when it does not: a loud NOT AUDITED, and a failure with
+#                                   PLANYARD_REQUIRE_NPM_AUDIT=1, as CI sets)
 # Debian packages git-secrets, but it knows only AWS key formats: the formats are listed here.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -66,8 +68,12 @@ JS
   out=$(cd "$dir" && timeout 60 npm audit --audit-level=high --omit=dev 2>&1); rc=$?
   if [ $rc = 0 ]; then
     echo "npm audit: no high or critical advisories"
-  elif printf '%s' "$out" | grep -q -E 'audit endpoint returned an error|ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|network'; then
-    echo "npm audit: the registry's audit service is not reachable from here; not audited"
+  elif [ $rc = 124 ] || printf '%s' "$out" | grep -q -E 'audit endpoint returned an error|ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|network'; then
+    # no answer is not "no advisories": say so loudly, with the registry's own words; where
+    # the audit service must answer (CI: PLANYARD_REQUIRE_NPM_AUDIT=1) it fails the check
+    echo "npm audit: NOT AUDITED - the registry's audit service gave no verdict:"
+    printf '%s\n' "$out" | grep -E 'npm (warn|error|ERR)' | grep -v 'complete log' | head -n 5 | sed 's/^/  /'
+    if [ "${PLANYARD_REQUIRE_NPM_AUDIT:-0}" = 1 ]; then return 1; fi
   else
     printf '%s\n' "$out" | tail -n 40
     return 1

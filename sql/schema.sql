@@ -79,6 +79,25 @@ CREATE FUNCTION app.assignments_json(c app.assignments) RETURNS json
     || ',"updated_at":' || app.jts(c.updated_at) || '}')::json
 $$;
 
+CREATE FUNCTION app.assignments_notice() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  prev text := current_setting('app.definer_tenant', true);
+begin
+  if old.pour_id is null
+     or (tg_op = 'UPDATE' and new.pour_id is not distinct from old.pour_id and new.employee_id = old.employee_id) then
+    return null;
+  end if;
+  perform set_config('app.definer_tenant', old.tenant_id::text, true);
+  perform app.sheet_notice_owe(old.tenant_id, old.employee_id, old.pour_id, 'removed', old.date,
+                               app.hhmm(p.start_time), null, null)
+  from app.pours p where p.tenant_id = old.tenant_id and p.id = old.pour_id;
+  perform set_config('app.definer_tenant', coalesce(prev, ''), true);
+  return null;
+end $$;
+
 CREATE FUNCTION app.assignments_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
     LANGUAGE sql STABLE
     AS $$
@@ -1856,6 +1875,27 @@ CREATE FUNCTION app.invitation_lookup(p_token text) RETURNS TABLE(tenant_id uuid
   where i.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()
 $$;
 
+CREATE FUNCTION app.invitation_notice(p_token text, p_subject text, p_body bytea) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  n integer;
+begin
+  select i.tenant_id into t from app.invitations i
+    where i.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and i.accepted_at = now()
+      and i.role in ('owner', 'admin');
+  if t is null then
+    return 0;
+  end if;
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
+    select t, u.id, u.email, p_subject, p_body from app.memberships m join app.users u on u.id = m.user_id
+    where m.tenant_id = t and m.role in ('owner', 'admin');
+  get diagnostics n = row_count;
+  return n;
+end $$;
+
 CREATE FUNCTION app.invitation_revoke(p_id uuid) RETURNS boolean
     LANGUAGE sql
     AS $$
@@ -2273,34 +2313,36 @@ begin
   return next;
 end $$;
 
-CREATE FUNCTION app.mfa_confirm(p_step bigint, p_recovery bytea) RETURNS TABLE(status text, retry_after integer)
-    LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION app.mfa_check(u uuid, p_step bigint, p_recovery bytea, OUT status text, OUT retry_after integer) RETURNS record
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-declare
-  u uuid := app.current_user_id();
 begin
-  perform app.definer_enter(false);
   retry_after := 0;
   if u is null or not exists (select 1 from app.users x where x.id = u and x.totp_enabled_at is not null) then
     status := 'not_enabled';
-    return next;
     return;
   end if;
   retry_after := app.mfa_retry_after(u);
   if retry_after > 0 then
     status := 'rate_limited';
-    return next;
     return;
   end if;
   if not app.mfa_factor_use(u, p_step, p_recovery) then
     perform app.rate_hit('mfa:acct:' || u::text);
     status := 'invalid_code';
-    return next;
     return;
   end if;
   status := 'ok';
-  return next;
+end $$;
+
+CREATE FUNCTION app.mfa_confirm(p_step bigint, p_recovery bytea) RETURNS TABLE(status text, retry_after integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  perform app.definer_enter(false);
+  return query select c.status, c.retry_after from app.mfa_check(app.current_user_id(), p_step, p_recovery) c;
 end $$;
 
 CREATE FUNCTION app.mfa_disable(p_step bigint, p_recovery bytea) RETURNS TABLE(status text, retry_after integer)
@@ -2311,21 +2353,8 @@ declare
   u uuid := app.current_user_id();
 begin
   perform app.definer_enter(false);
-  retry_after := 0;
-  if u is null or not exists (select 1 from app.users x where x.id = u and x.totp_enabled_at is not null) then
-    status := 'not_enabled';
-    return next;
-    return;
-  end if;
-  retry_after := app.mfa_retry_after(u);
-  if retry_after > 0 then
-    status := 'rate_limited';
-    return next;
-    return;
-  end if;
-  if not app.mfa_factor_use(u, p_step, p_recovery) then
-    perform app.rate_hit('mfa:acct:' || u::text);
-    status := 'invalid_code';
+  select c.status, c.retry_after into status, retry_after from app.mfa_check(u, p_step, p_recovery) c;
+  if status <> 'ok' then
     return next;
     return;
   end if;
@@ -2665,6 +2694,27 @@ CREATE FUNCTION app.pours_json_with(c app.pours, conflicts json) RETURNS json
     || ',"created_at":' || coalesce('"' || app.ts(c.created_at) || '"', 'null')
     || ',"updated_at":' || coalesce('"' || app.ts(c.updated_at) || '"', 'null') || '}')::json
 $$;
+
+CREATE FUNCTION app.pours_notice() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  -- the change's workspace for the reads below; whatever the caller had is put back
+  prev text := current_setting('app.definer_tenant', true);
+begin
+  perform set_config('app.definer_tenant', new.tenant_id::text, true);
+  if new.status = 'canceled' and old.status <> 'canceled' then
+    update app.sheet_notices n set kind = 'canceled'
+      where n.tenant_id = new.tenant_id and n.pour_id = new.id and n.xact = pg_current_xact_id();
+  elsif new.scheduled_date <> old.scheduled_date or new.start_time is distinct from old.start_time then
+    perform app.sheet_notice_owe(new.tenant_id, a.employee_id, new.id, 'moved', old.scheduled_date,
+                                 app.hhmm(old.start_time), new.scheduled_date, app.hhmm(new.start_time))
+    from app.assignments a where a.tenant_id = new.tenant_id and a.pour_id = new.id;
+  end if;
+  perform set_config('app.definer_tenant', coalesce(prev, ''), true);
+  return null;
+end $$;
 
 CREATE FUNCTION app.pours_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
     LANGUAGE sql STABLE
@@ -3245,47 +3295,115 @@ CREATE FUNCTION app.session_tenant() RETURNS uuid
   select (app.session_context()).tenant_id
 $$;
 
-CREATE FUNCTION app.sheet_notice_send(p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) RETURNS integer
-    LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION app.sheet_notice_owe(p_tenant uuid, p_employee uuid, p_pour uuid, p_kind text, p_old_date date, p_old_time text, p_new_date date, p_new_time text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  -- (a workspace being deleted takes its sheets and people with it: nobody is owed anything)
+  if not exists (select 1 from app.sheet_sends s where s.tenant_id = p_tenant and s.employee_id = p_employee
+                 and s.date = p_old_date)
+     or not exists (select 1 from app.tenants t where t.id = p_tenant) then
+    return;
+  end if;
+  insert into app.sheet_notices as n (tenant_id, employee_id, pour_id, kind, project, old_date, old_time, new_date, new_time)
+    select p_tenant, p_employee, p_pour, p_kind, coalesce(pr.name, ''), p_old_date, p_old_time, p_new_date, p_new_time
+    from app.pours p left join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
+    where p.tenant_id = p_tenant and p.id = p_pour
+  on conflict (tenant_id, employee_id, pour_id, xact) do update set
+    kind = case when 'canceled' in (n.kind, excluded.kind) then 'canceled'
+                when 'removed' in (n.kind, excluded.kind) then 'removed' else 'moved' end,
+    new_date = coalesce(excluded.new_date, n.new_date),
+    new_time = case when excluded.new_date is null then n.new_time else excluded.new_time end;
+end $$;
+
+CREATE FUNCTION app.sheet_notice_queue(p_tenant uuid, p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) RETURNS integer
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
-  t uuid := app.session_tenant();
   n int;
 begin
-  perform app.definer_enter(false);
-  if t is null or app.session_rank() < 2 then
-    raise exception 'no live session of a scheduler' using errcode = '42501';
-  end if;
-  perform set_config('app.definer_tenant', t::text, true);
+  perform set_config('app.definer_tenant', p_tenant::text, true);
   insert into app.outbox (tenant_id, channel, recipient, subject, body)
-    select t, c, r, s, b from unnest(p_channels, p_recipients, p_subjects, p_bodies) as m(c, r, s, b);
+    select p_tenant, c, r, s, b from unnest(p_channels, p_recipients, p_subjects, p_bodies) as m(c, r, s, b);
   get diagnostics n = row_count;
   perform app.audit('pour.change_notice', 'pour', p_pour::text,
                     jsonb_build_object('kind', jsonb_build_array(null, p_kind), 'messages', jsonb_build_array(null, n)));
   return n;
 end $$;
 
-CREATE FUNCTION app.sheet_notice_targets(p_id uuid) RETURNS TABLE(employee_id uuid, name text, email text, phone text, channel text, date date, start_time text, project text, status text)
+CREATE FUNCTION app.sheet_notice_send(p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   t uuid := app.session_tenant();
 begin
-  if t is null or app.session_rank() < 2 then
+  perform app.definer_enter(false);
+  if t is null then
+    raise exception 'no live session' using errcode = '42501';
+  end if;
+  return app.sheet_notice_queue(t, p_pour, p_kind, p_channels, p_recipients, p_subjects, p_bodies);
+end $$;
+
+CREATE FUNCTION app.sheet_notice_send_job(p_tenant uuid, p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  perform app.definer_enter(true);
+  if not exists (select 1 from app.tenants x where x.id = p_tenant) then
+    raise exception 'no such workspace' using errcode = '42501';
+  end if;
+  return app.sheet_notice_queue(p_tenant, p_pour, p_kind, p_channels, p_recipients, p_subjects, p_bodies);
+end $$;
+
+CREATE FUNCTION app.sheet_notices_of(p_tenant uuid) RETURNS TABLE(tenant_id uuid, pour_id uuid, kind text, employee_id uuid, name text, email text, phone text, channel text, project text, old_date date, old_time text, new_date date, new_time text)
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select set_config('app.definer_tenant', p_tenant::text, true);
+  with taken as (
+    delete from app.sheet_notices n
+    where (n.tenant_id, n.id) in (select x.tenant_id, x.id from app.sheet_notices x where x.tenant_id = p_tenant
+                                  order by x.id limit 1000 for update skip locked)
+    returning n.*)
+  select t.tenant_id, t.pour_id, t.kind, t.employee_id, e.name, e.email, e.phone, e.channel, t.project, t.old_date,
+         t.old_time, t.new_date, t.new_time
+  from taken t join app.employees e on e.tenant_id = t.tenant_id and e.id = t.employee_id
+  -- a move there and back within one transaction changed nothing
+  where not (t.kind = 'moved' and t.new_date = t.old_date and t.new_time is not distinct from t.old_time)
+  order by t.tenant_id, t.pour_id, t.kind, e.name, t.employee_id
+$$;
+
+CREATE FUNCTION app.sheet_notices_take() RETURNS TABLE(tenant_id uuid, pour_id uuid, kind text, employee_id uuid, name text, email text, phone text, channel text, project text, old_date date, old_time text, new_date date, new_time text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid := app.session_tenant();
+begin
+  perform app.definer_enter(false);
+  if t is null then
     return;
   end if;
-  perform set_config('app.definer_tenant', t::text, true);
-  return query
-    select e.id, e.name, e.email, e.phone, e.channel, p.scheduled_date, app.hhmm(p.start_time), pr.name, p.status
-    from app.pours p
-    join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
-    join app.assignments a on a.tenant_id = p.tenant_id and a.pour_id = p.id
-    join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
-    join app.sheet_sends s on s.tenant_id = a.tenant_id and s.employee_id = a.employee_id and s.date = a.date
-    where p.tenant_id = t and p.id = p_id
-    order by e.name, e.id;
+  return query select * from app.sheet_notices_of(t);
+end $$;
+
+CREATE FUNCTION app.sheet_notices_take_job() RETURNS TABLE(tenant_id uuid, pour_id uuid, kind text, employee_id uuid, name text, email text, phone text, channel text, project text, old_date date, old_time text, new_date date, new_time text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+begin
+  perform app.definer_enter(true);
+  select x.tenant_id into t from app.sheet_notices x order by x.id limit 1 for update skip locked;
+  if t is null then
+    return;
+  end if;
+  return query select * from app.sheet_notices_of(t);
 end $$;
 
 CREATE FUNCTION app.sheet_send(p_date date, p_employee uuid, p_hash text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) RETURNS text
@@ -4027,6 +4145,33 @@ CREATE TABLE app.sheet_auto (
 
 ALTER TABLE ONLY app.sheet_auto FORCE ROW LEVEL SECURITY;
 
+CREATE TABLE app.sheet_notices (
+    tenant_id uuid NOT NULL,
+    id bigint NOT NULL,
+    employee_id uuid NOT NULL,
+    pour_id uuid NOT NULL,
+    kind text NOT NULL,
+    project text NOT NULL,
+    old_date date NOT NULL,
+    old_time text,
+    new_date date,
+    new_time text,
+    xact xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT sheet_notices_kind_check CHECK ((kind = ANY (ARRAY['moved'::text, 'canceled'::text, 'removed'::text])))
+);
+
+ALTER TABLE ONLY app.sheet_notices FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.sheet_notices ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME app.sheet_notices_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE app.sheet_sends (
     tenant_id uuid NOT NULL,
     employee_id uuid NOT NULL,
@@ -4179,6 +4324,12 @@ ALTER TABLE ONLY app.sessions
 ALTER TABLE ONLY app.sheet_auto
     ADD CONSTRAINT sheet_auto_pkey PRIMARY KEY (tenant_id, employee_id, date);
 
+ALTER TABLE ONLY app.sheet_notices
+    ADD CONSTRAINT sheet_notices_once UNIQUE (tenant_id, employee_id, pour_id, xact);
+
+ALTER TABLE ONLY app.sheet_notices
+    ADD CONSTRAINT sheet_notices_pkey PRIMARY KEY (tenant_id, id);
+
 ALTER TABLE ONLY app.sheet_sends
     ADD CONSTRAINT sheet_sends_pkey PRIMARY KEY (tenant_id, employee_id, date);
 
@@ -4273,6 +4424,8 @@ CREATE UNIQUE INDEX users_email_key ON app.users USING btree (lower(email));
 
 CREATE TRIGGER assignments_follow_pour BEFORE INSERT OR UPDATE OF pour_id, date ON app.assignments FOR EACH ROW EXECUTE FUNCTION app.assignments_follow_pour();
 
+CREATE TRIGGER assignments_notice AFTER DELETE OR UPDATE OF employee_id, pour_id ON app.assignments FOR EACH ROW EXECUTE FUNCTION app.assignments_notice();
+
 CREATE TRIGGER audit AFTER INSERT OR DELETE OR UPDATE ON app.assignments FOR EACH ROW EXECUTE FUNCTION app.audit_row('assignment');
 
 CREATE TRIGGER audit AFTER INSERT OR DELETE OR UPDATE ON app.crews FOR EACH ROW EXECUTE FUNCTION app.audit_row('crew');
@@ -4302,6 +4455,8 @@ CREATE TRIGGER audit AFTER INSERT OR DELETE OR UPDATE ON app.trips FOR EACH ROW 
 CREATE TRIGGER audit_log_guard BEFORE DELETE OR UPDATE ON app.audit_log FOR EACH ROW EXECUTE FUNCTION app.audit_guard();
 
 CREATE TRIGGER customers_reminder_subject BEFORE DELETE ON app.customers FOR EACH ROW EXECUTE FUNCTION app.reminder_subject_in_use('customer');
+
+CREATE TRIGGER pours_notice AFTER UPDATE OF scheduled_date, start_time, status ON app.pours FOR EACH ROW EXECUTE FUNCTION app.pours_notice();
 
 CREATE TRIGGER pours_release BEFORE UPDATE OF status ON app.pours FOR EACH ROW WHEN (((new.status = 'canceled'::text) AND (old.status <> 'canceled'::text))) EXECUTE FUNCTION app.pours_release();
 
@@ -4441,6 +4596,12 @@ ALTER TABLE ONLY app.sheet_auto
 
 ALTER TABLE ONLY app.sheet_auto
     ADD CONSTRAINT sheet_auto_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.sheet_notices
+    ADD CONSTRAINT sheet_notices_employee_fk FOREIGN KEY (tenant_id, employee_id) REFERENCES app.employees(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.sheet_notices
+    ADD CONSTRAINT sheet_notices_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.sheet_sends
     ADD CONSTRAINT sheet_sends_employee_fk FOREIGN KEY (tenant_id, employee_id) REFERENCES app.employees(tenant_id, id) ON DELETE CASCADE;
@@ -4672,6 +4833,10 @@ ALTER TABLE app.sheet_auto ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY sheet_auto_definer ON app.sheet_auto USING (app.is_definer()) WITH CHECK (app.is_definer());
 
+ALTER TABLE app.sheet_notices ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY sheet_notices_definer ON app.sheet_notices USING (app.is_definer()) WITH CHECK (app.is_definer());
+
 ALTER TABLE app.sheet_sends ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY sheet_sends_definer ON app.sheet_sends USING (app.is_definer()) WITH CHECK (app.is_definer());
@@ -4762,6 +4927,8 @@ REVOKE ALL ON FUNCTION app.assignments_json(c app.assignments) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.assignments_json(c app.assignments) TO planyard_app;
 GRANT ALL ON FUNCTION app.assignments_json(c app.assignments) TO planyard_auth;
 GRANT ALL ON FUNCTION app.assignments_json(c app.assignments) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.assignments_notice() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.assignments_page(f jsonb, lim integer, after text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.assignments_page(f jsonb, lim integer, after text) TO planyard_app;
@@ -5181,6 +5348,9 @@ GRANT ALL ON FUNCTION app.invitation_json(i app.invitations) TO planyard_jobs;
 REVOKE ALL ON FUNCTION app.invitation_lookup(p_token text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.invitation_lookup(p_token text) TO planyard_auth;
 
+REVOKE ALL ON FUNCTION app.invitation_notice(p_token text, p_subject text, p_body bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.invitation_notice(p_token text, p_subject text, p_body bytea) TO planyard_auth;
+
 REVOKE ALL ON FUNCTION app.invitation_revoke(p_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.invitation_revoke(p_id uuid) TO planyard_app;
 GRANT ALL ON FUNCTION app.invitation_revoke(p_id uuid) TO planyard_auth;
@@ -5302,6 +5472,11 @@ GRANT ALL ON FUNCTION app.mfa_challenge_secret(p_token text) TO planyard_auth;
 REVOKE ALL ON FUNCTION app.mfa_challenge_verify(p_token text, p_step bigint, p_recovery bytea, p_ip text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.mfa_challenge_verify(p_token text, p_step bigint, p_recovery bytea, p_ip text) TO planyard_auth;
 
+REVOKE ALL ON FUNCTION app.mfa_check(u uuid, p_step bigint, p_recovery bytea, OUT status text, OUT retry_after integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.mfa_check(u uuid, p_step bigint, p_recovery bytea, OUT status text, OUT retry_after integer) TO planyard_app;
+GRANT ALL ON FUNCTION app.mfa_check(u uuid, p_step bigint, p_recovery bytea, OUT status text, OUT retry_after integer) TO planyard_auth;
+GRANT ALL ON FUNCTION app.mfa_check(u uuid, p_step bigint, p_recovery bytea, OUT status text, OUT retry_after integer) TO planyard_jobs;
+
 REVOKE ALL ON FUNCTION app.mfa_confirm(p_step bigint, p_recovery bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.mfa_confirm(p_step bigint, p_recovery bytea) TO planyard_app;
 
@@ -5390,6 +5565,8 @@ REVOKE ALL ON FUNCTION app.pours_json_with(c app.pours, conflicts json) FROM PUB
 GRANT ALL ON FUNCTION app.pours_json_with(c app.pours, conflicts json) TO planyard_app;
 GRANT ALL ON FUNCTION app.pours_json_with(c app.pours, conflicts json) TO planyard_auth;
 GRANT ALL ON FUNCTION app.pours_json_with(c app.pours, conflicts json) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.pours_notice() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.pours_page(f jsonb, lim integer, after text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.pours_page(f jsonb, lim integer, after text) TO planyard_app;
@@ -5571,11 +5748,32 @@ GRANT ALL ON FUNCTION app.session_tenant() TO planyard_app;
 GRANT ALL ON FUNCTION app.session_tenant() TO planyard_auth;
 GRANT ALL ON FUNCTION app.session_tenant() TO planyard_jobs;
 
+REVOKE ALL ON FUNCTION app.sheet_notice_owe(p_tenant uuid, p_employee uuid, p_pour uuid, p_kind text, p_old_date date, p_old_time text, p_new_date date, p_new_time text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.sheet_notice_owe(p_tenant uuid, p_employee uuid, p_pour uuid, p_kind text, p_old_date date, p_old_time text, p_new_date date, p_new_time text) TO planyard_app;
+GRANT ALL ON FUNCTION app.sheet_notice_owe(p_tenant uuid, p_employee uuid, p_pour uuid, p_kind text, p_old_date date, p_old_time text, p_new_date date, p_new_time text) TO planyard_auth;
+GRANT ALL ON FUNCTION app.sheet_notice_owe(p_tenant uuid, p_employee uuid, p_pour uuid, p_kind text, p_old_date date, p_old_time text, p_new_date date, p_new_time text) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.sheet_notice_queue(p_tenant uuid, p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.sheet_notice_queue(p_tenant uuid, p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) TO planyard_app;
+GRANT ALL ON FUNCTION app.sheet_notice_queue(p_tenant uuid, p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) TO planyard_auth;
+GRANT ALL ON FUNCTION app.sheet_notice_queue(p_tenant uuid, p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) TO planyard_jobs;
+
 REVOKE ALL ON FUNCTION app.sheet_notice_send(p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.sheet_notice_send(p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) TO planyard_app;
 
-REVOKE ALL ON FUNCTION app.sheet_notice_targets(p_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.sheet_notice_targets(p_id uuid) TO planyard_app;
+REVOKE ALL ON FUNCTION app.sheet_notice_send_job(p_tenant uuid, p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.sheet_notice_send_job(p_tenant uuid, p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.sheet_notices_of(p_tenant uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.sheet_notices_of(p_tenant uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.sheet_notices_of(p_tenant uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.sheet_notices_of(p_tenant uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.sheet_notices_take() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.sheet_notices_take() TO planyard_app;
+
+REVOKE ALL ON FUNCTION app.sheet_notices_take_job() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.sheet_notices_take_job() TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.sheet_send(p_date date, p_employee uuid, p_hash text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.sheet_send(p_date date, p_employee uuid, p_hash text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) TO planyard_app;

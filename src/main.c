@@ -39,7 +39,7 @@ static void usage(void)
 	      "  dev [--no-demo]   private database, migrations, self-signed TLS, then serve\n"
 	      "  serve             production: every setting from PLANYARD_* variables\n"
 	      "  migrate           apply pending migrations (PLANYARD_ADMIN_DATABASE_URL)\n"
-	      "  jobs reminders    send due reminders and take the trial clock's due steps once (for a system cron)\n"
+	      "  jobs reminders    send due reminders, day sheets, change notices and trial steps once (for a system cron)\n"
 	      "  jobs retention    delete workspaces suspended for more than 30 days\n"
 	      "  backup create [--type full|incr|diff] [--snapshot] | list | verify | expire\n"
 	      "  restore --to TIME --into DIR [--in-place]\n"
@@ -324,8 +324,14 @@ static int cmd_jobs(settings_t *s, int argc, char **argv)
 		fprintf(stderr, "planyard: the database is not reachable\n");
 		return 1;
 	}
+	int sheets, notices;
 	rc = reminders ? cron_send_reminders(db, s, &a, &b) : cron_retention(db, &a);
+	/* like the cron endpoint: the sheets due and the change notices owed go out after the
+	 * reminders, each person's once (app.sheets_claim, app.sheet_notices_take_job), then the
+	 * trial clock takes its due steps */
 	int steps = 0;
+	if (rc == 0 && reminders)
+		rc = cron_send_sheets(&sheets, &notices);
 	if (rc == 0 && reminders)
 		rc = cron_trial_clock(&steps);
 	if (rc < 0 || (!reminders && db_commit(db) < 0)) {

@@ -247,7 +247,7 @@ char *sheet_sms(arena_t *a, const sheet_t *s)
 	return out;
 }
 
-char *sheet_change_notice(arena_t *a, const char *project, const char *date, bool canceled, const char *new_date,
+char *sheet_change_notice(arena_t *a, const char *project, const char *date, const char *kind, const char *new_date,
 			  const char *new_time)
 {
 	char from[32], to[32];
@@ -256,8 +256,10 @@ char *sheet_change_notice(arena_t *a, const char *project, const char *date, boo
 	buf_t b = BUF_INIT(64 * 1024);
 	buf_puts(&b, "Schedule change: ");
 	sheet_gsm7(&b, project && *project ? project : "your pour");
-	if (canceled)
+	if (strcmp(kind, "canceled") == 0)
 		buf_printf(&b, " on %s is canceled. You are released from it.", from);
+	else if (strcmp(kind, "removed") == 0)
+		buf_printf(&b, " on %s: you are no longer on it. Your office will tell you where you are needed.", from);
 	else if (new_date && strcmp(new_date, date) != 0)
 		buf_printf(&b, " moved from %s to %s%s%s.", from, to, new_time ? ", start " : "", new_time ? new_time : "");
 	else

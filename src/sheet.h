@@ -27,9 +27,10 @@ char *sheet_email_body(arena_t *a, const sheet_t *s);
 /* The SMS (arena): GSM-7 basic-set characters only, at most SHEET_SMS_MAX of them. */
 char *sheet_sms(arena_t *a, const sheet_t *s);
 
-/* A short change notice (SMS-sized, GSM-7 as above) for a pour of date: canceled, or now on
- * new_date at new_time (either may be unchanged; new_time NULL: no start time). */
-char *sheet_change_notice(arena_t *a, const char *project, const char *date, bool canceled, const char *new_date,
+/* A short change notice (SMS-sized, GSM-7 as above) for a pour of date, by kind: "canceled";
+ * "removed" (the person is off it); "moved": now on new_date at new_time (either may be
+ * unchanged; new_time NULL: no start time). */
+char *sheet_change_notice(arena_t *a, const char *project, const char *date, const char *kind, const char *new_date,
 			  const char *new_time);
 
 /* Appends utf8 transliterated to the GSM-7 basic set, one septet per character: accented

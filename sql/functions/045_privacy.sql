@@ -290,37 +290,15 @@ begin
   return 'changed';
 end $$;
 
--- Deleting the account or the workspace: the second factor of a user who has one (a TOTP
--- step the server matched, or a recovery code's hash), used up like at sign-in. Returns
--- 'ok', 'not_enabled', 'invalid_code' or 'rate_limited' (with the seconds to wait).
+-- Deleting the account or the workspace: the second factor of a user who has one
+-- (app.mfa_check).
 CREATE OR REPLACE FUNCTION app.mfa_confirm(p_step bigint, p_recovery bytea) RETURNS TABLE(status text, retry_after integer)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-declare
-  u uuid := app.current_user_id();
 begin
   perform app.definer_enter(false);
-  retry_after := 0;
-  if u is null or not exists (select 1 from app.users x where x.id = u and x.totp_enabled_at is not null) then
-    status := 'not_enabled';
-    return next;
-    return;
-  end if;
-  retry_after := app.mfa_retry_after(u);
-  if retry_after > 0 then
-    status := 'rate_limited';
-    return next;
-    return;
-  end if;
-  if not app.mfa_factor_use(u, p_step, p_recovery) then
-    perform app.rate_hit('mfa:acct:' || u::text);
-    status := 'invalid_code';
-    return next;
-    return;
-  end if;
-  status := 'ok';
-  return next;
+  return query select c.status, c.retry_after from app.mfa_check(app.current_user_id(), p_step, p_recovery) c;
 end $$;
 
 -- ---- security notices (mail; the bodies are composed and sealed by the server) ----
@@ -335,6 +313,30 @@ declare
   n integer;
 begin
   perform app.definer_enter(false);
+  if t is null then
+    return 0;
+  end if;
+  insert into app.outbox (tenant_id, user_id, recipient, subject, body)
+    select t, u.id, u.email, p_subject, p_body from app.memberships m join app.users u on u.id = m.user_id
+    where m.tenant_id = t and m.role in ('owner', 'admin');
+  get diagnostics n = row_count;
+  return n;
+end $$;
+
+-- An invitation with role admin or owner accepted in this transaction (its token, so only
+-- the accepting request can ask): a notice to the owners and admins of its workspace. The
+-- number of messages queued; 0 for any other invitation.
+CREATE OR REPLACE FUNCTION app.invitation_notice(p_token text, p_subject text, p_body bytea) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+  n integer;
+begin
+  select i.tenant_id into t from app.invitations i
+    where i.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8')) and i.accepted_at = now()
+      and i.role in ('owner', 'admin');
   if t is null then
     return 0;
   end if;

@@ -121,9 +121,35 @@ begin
   return next;
 end $$;
 
--- Turning TOTP off, or replacing the recovery codes, with a code (TOTP step or recovery
--- code hash): status 'ok', 'invalid_code' (counted towards the account's limit),
--- 'rate_limited' (retry_after seconds) or 'not_enabled'.
+-- The second factor of the user u of a flow that asks for it again (turning TOTP off,
+-- replacing the recovery codes, deleting the account or the workspace): a TOTP step the
+-- server matched, or a recovery code's hash, used up like at sign-in. status 'ok',
+-- 'not_enabled', 'invalid_code' (counted towards the account's limit) or 'rate_limited'
+-- (retry_after seconds). Called by the definers below only.
+CREATE OR REPLACE FUNCTION app.mfa_check(u uuid, p_step bigint, p_recovery bytea, OUT status text, OUT retry_after integer)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  retry_after := 0;
+  if u is null or not exists (select 1 from app.users x where x.id = u and x.totp_enabled_at is not null) then
+    status := 'not_enabled';
+    return;
+  end if;
+  retry_after := app.mfa_retry_after(u);
+  if retry_after > 0 then
+    status := 'rate_limited';
+    return;
+  end if;
+  if not app.mfa_factor_use(u, p_step, p_recovery) then
+    perform app.rate_hit('mfa:acct:' || u::text);
+    status := 'invalid_code';
+    return;
+  end if;
+  status := 'ok';
+end $$;
+
+-- Turning TOTP off, or replacing the recovery codes, with a code (app.mfa_check).
 CREATE OR REPLACE FUNCTION app.mfa_disable(p_step bigint, p_recovery bytea) RETURNS TABLE(status text, retry_after integer)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -132,21 +158,8 @@ declare
   u uuid := app.current_user_id();
 begin
   perform app.definer_enter(false);
-  retry_after := 0;
-  if u is null or not exists (select 1 from app.users x where x.id = u and x.totp_enabled_at is not null) then
-    status := 'not_enabled';
-    return next;
-    return;
-  end if;
-  retry_after := app.mfa_retry_after(u);
-  if retry_after > 0 then
-    status := 'rate_limited';
-    return next;
-    return;
-  end if;
-  if not app.mfa_factor_use(u, p_step, p_recovery) then
-    perform app.rate_hit('mfa:acct:' || u::text);
-    status := 'invalid_code';
+  select c.status, c.retry_after into status, retry_after from app.mfa_check(u, p_step, p_recovery) c;
+  if status <> 'ok' then
     return next;
     return;
   end if;

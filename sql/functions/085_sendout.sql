@@ -402,50 +402,176 @@ CREATE POLICY tenants_crew_select ON app.tenants FOR SELECT USING (
 
 -- ---- change notices ----
 
--- The people of pour p_id whose sheet for its date went out, with their contacts and the
--- pour as it is now: who gets a change notice when it moves or is canceled. The live
--- session's workspace only; nobody without a scheduler's session.
-CREATE OR REPLACE FUNCTION app.sheet_notice_targets(p_id uuid) RETURNS TABLE(employee_id uuid, name text, email text, phone text, channel text, date date, start_time text, project text, status text)
+-- Records that employee p_employee, whose sheet for p_old_date went out, is owed a notice of
+-- this transaction's change to pour p_pour: one row per person, pour and transaction, so a
+-- change made of several statements (a cancel releasing its people, a move and a new time)
+-- is one notice; the strongest kind wins (canceled, then removed, then moved), the pour's
+-- last date and time are the ones told. Nothing when the sheet never went out.
+CREATE OR REPLACE FUNCTION app.sheet_notice_owe(p_tenant uuid, p_employee uuid, p_pour uuid, p_kind text, p_old_date date, p_old_time text, p_new_date date, p_new_time text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  -- (a workspace being deleted takes its sheets and people with it: nobody is owed anything)
+  if not exists (select 1 from app.sheet_sends s where s.tenant_id = p_tenant and s.employee_id = p_employee
+                 and s.date = p_old_date)
+     or not exists (select 1 from app.tenants t where t.id = p_tenant) then
+    return;
+  end if;
+  insert into app.sheet_notices as n (tenant_id, employee_id, pour_id, kind, project, old_date, old_time, new_date, new_time)
+    select p_tenant, p_employee, p_pour, p_kind, coalesce(pr.name, ''), p_old_date, p_old_time, p_new_date, p_new_time
+    from app.pours p left join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
+    where p.tenant_id = p_tenant and p.id = p_pour
+  on conflict (tenant_id, employee_id, pour_id, xact) do update set
+    kind = case when 'canceled' in (n.kind, excluded.kind) then 'canceled'
+                when 'removed' in (n.kind, excluded.kind) then 'removed' else 'moved' end,
+    new_date = coalesce(excluded.new_date, n.new_date),
+    new_time = case when excluded.new_date is null then n.new_time else excluded.new_time end;
+end $$;
+
+-- A pour moved (date or start time) or canceled: everyone on it whose sheet for its date went
+-- out is owed a notice. A cancel has released its people already (app.pours_release, before
+-- the update): their rows, recorded as removals, become the cancel's.
+CREATE OR REPLACE FUNCTION app.pours_notice() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  -- the change's workspace for the reads below; whatever the caller had is put back
+  prev text := current_setting('app.definer_tenant', true);
+begin
+  perform set_config('app.definer_tenant', new.tenant_id::text, true);
+  if new.status = 'canceled' and old.status <> 'canceled' then
+    update app.sheet_notices n set kind = 'canceled'
+      where n.tenant_id = new.tenant_id and n.pour_id = new.id and n.xact = pg_current_xact_id();
+  elsif new.scheduled_date <> old.scheduled_date or new.start_time is distinct from old.start_time then
+    perform app.sheet_notice_owe(new.tenant_id, a.employee_id, new.id, 'moved', old.scheduled_date,
+                                 app.hhmm(old.start_time), new.scheduled_date, app.hhmm(new.start_time))
+    from app.assignments a where a.tenant_id = new.tenant_id and a.pour_id = new.id;
+  end if;
+  perform set_config('app.definer_tenant', coalesce(prev, ''), true);
+  return null;
+end $$;
+
+-- A person taken off a pour (the assignment deleted, or moved to another pour or person).
+CREATE OR REPLACE FUNCTION app.assignments_notice() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  prev text := current_setting('app.definer_tenant', true);
+begin
+  if old.pour_id is null
+     or (tg_op = 'UPDATE' and new.pour_id is not distinct from old.pour_id and new.employee_id = old.employee_id) then
+    return null;
+  end if;
+  perform set_config('app.definer_tenant', old.tenant_id::text, true);
+  perform app.sheet_notice_owe(old.tenant_id, old.employee_id, old.pour_id, 'removed', old.date,
+                               app.hhmm(p.start_time), null, null)
+  from app.pours p where p.tenant_id = old.tenant_id and p.id = old.pour_id;
+  perform set_config('app.definer_tenant', coalesce(prev, ''), true);
+  return null;
+end $$;
+
+-- Takes (deletes and returns) the change notices owed in the live session's workspace, with
+-- each person's contacts, for the request to compose, seal and queue them before it
+-- commits. Rows another transaction is taking are skipped: each is taken once.
+CREATE OR REPLACE FUNCTION app.sheet_notices_take() RETURNS TABLE(tenant_id uuid, pour_id uuid, kind text, employee_id uuid, name text, email text, phone text, channel text, project text, old_date date, old_time text, new_date date, new_time text)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   t uuid := app.session_tenant();
 begin
-  if t is null or app.session_rank() < 2 then
+  perform app.definer_enter(false);
+  if t is null then
     return;
   end if;
-  perform set_config('app.definer_tenant', t::text, true);
-  return query
-    select e.id, e.name, e.email, e.phone, e.channel, p.scheduled_date, app.hhmm(p.start_time), pr.name, p.status
-    from app.pours p
-    join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
-    join app.assignments a on a.tenant_id = p.tenant_id and a.pour_id = p.id
-    join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
-    join app.sheet_sends s on s.tenant_id = a.tenant_id and s.employee_id = a.employee_id and s.date = a.date
-    where p.tenant_id = t and p.id = p_id
-    order by e.name, e.id;
+  return query select * from app.sheet_notices_of(t);
 end $$;
 
+-- The same for a job: the owed notices of one workspace that has some (the one owed
+-- longest); called again until it returns none.
+CREATE OR REPLACE FUNCTION app.sheet_notices_take_job() RETURNS TABLE(tenant_id uuid, pour_id uuid, kind text, employee_id uuid, name text, email text, phone text, channel text, project text, old_date date, old_time text, new_date date, new_time text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  t uuid;
+begin
+  perform app.definer_enter(true);
+  select x.tenant_id into t from app.sheet_notices x order by x.id limit 1 for update skip locked;
+  if t is null then
+    return;
+  end if;
+  return query select * from app.sheet_notices_of(t);
+end $$;
+
+-- Called by the two above only: p_tenant's owed notices (at most 1000), in the order they
+-- are composed in (by pour and kind).
+CREATE OR REPLACE FUNCTION app.sheet_notices_of(p_tenant uuid) RETURNS TABLE(tenant_id uuid, pour_id uuid, kind text, employee_id uuid, name text, email text, phone text, channel text, project text, old_date date, old_time text, new_date date, new_time text)
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select set_config('app.definer_tenant', p_tenant::text, true);
+  with taken as (
+    delete from app.sheet_notices n
+    where (n.tenant_id, n.id) in (select x.tenant_id, x.id from app.sheet_notices x where x.tenant_id = p_tenant
+                                  order by x.id limit 1000 for update skip locked)
+    returning n.*)
+  select t.tenant_id, t.pour_id, t.kind, t.employee_id, e.name, e.email, e.phone, e.channel, t.project, t.old_date,
+         t.old_time, t.new_date, t.new_time
+  from taken t join app.employees e on e.tenant_id = t.tenant_id and e.id = t.employee_id
+  -- a move there and back within one transaction changed nothing
+  where not (t.kind = 'moved' and t.new_date = t.old_date and t.new_time is not distinct from t.old_time)
+  order by t.tenant_id, t.pour_id, t.kind, e.name, t.employee_id
+$$;
+
 -- Queues change notices (parallel arrays as app.sheet_store's) in the live session's
--- workspace, audited on the pour; a scheduler's session only.
+-- workspace, audited on the pour.
 CREATE OR REPLACE FUNCTION app.sheet_notice_send(p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   t uuid := app.session_tenant();
-  n int;
 begin
   perform app.definer_enter(false);
-  if t is null or app.session_rank() < 2 then
-    raise exception 'no live session of a scheduler' using errcode = '42501';
+  if t is null then
+    raise exception 'no live session' using errcode = '42501';
   end if;
-  perform set_config('app.definer_tenant', t::text, true);
+  return app.sheet_notice_queue(t, p_pour, p_kind, p_channels, p_recipients, p_subjects, p_bodies);
+end $$;
+
+-- The same for a job, in the workspace the notices were taken from, audited as the system's.
+CREATE OR REPLACE FUNCTION app.sheet_notice_send_job(p_tenant uuid, p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  perform app.definer_enter(true);
+  if not exists (select 1 from app.tenants x where x.id = p_tenant) then
+    raise exception 'no such workspace' using errcode = '42501';
+  end if;
+  return app.sheet_notice_queue(p_tenant, p_pour, p_kind, p_channels, p_recipients, p_subjects, p_bodies);
+end $$;
+
+-- Called by the two above only.
+CREATE OR REPLACE FUNCTION app.sheet_notice_queue(p_tenant uuid, p_pour uuid, p_kind text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  n int;
+begin
+  perform set_config('app.definer_tenant', p_tenant::text, true);
   insert into app.outbox (tenant_id, channel, recipient, subject, body)
-    select t, c, r, s, b from unnest(p_channels, p_recipients, p_subjects, p_bodies) as m(c, r, s, b);
+    select p_tenant, c, r, s, b from unnest(p_channels, p_recipients, p_subjects, p_bodies) as m(c, r, s, b);
   get diagnostics n = row_count;
   perform app.audit('pour.change_notice', 'pour', p_pour::text,
                     jsonb_build_object('kind', jsonb_build_array(null, p_kind), 'messages', jsonb_build_array(null, n)));
   return n;
 end $$;
+
+DROP POLICY IF EXISTS sheet_notices_definer ON app.sheet_notices;
+CREATE POLICY sheet_notices_definer ON app.sheet_notices USING (app.is_definer()) WITH CHECK (app.is_definer());

@@ -37,3 +37,8 @@ CREATE OR REPLACE TRIGGER reminders_check BEFORE INSERT OR UPDATE OF remind_at, 
 CREATE OR REPLACE TRIGGER assignments_follow_pour BEFORE INSERT OR UPDATE OF pour_id, date ON app.assignments FOR EACH ROW EXECUTE FUNCTION app.assignments_follow_pour();
 
 CREATE OR REPLACE TRIGGER pours_release BEFORE UPDATE OF status ON app.pours FOR EACH ROW WHEN (((new.status = 'canceled'::text) AND (old.status <> 'canceled'::text))) EXECUTE FUNCTION app.pours_release();
+
+-- Change notices owed to people whose sheet went out (sql/functions/085_sendout.sql).
+CREATE OR REPLACE TRIGGER pours_notice AFTER UPDATE OF scheduled_date, start_time, status ON app.pours FOR EACH ROW EXECUTE FUNCTION app.pours_notice();
+
+CREATE OR REPLACE TRIGGER assignments_notice AFTER DELETE OR UPDATE OF employee_id, pour_id ON app.assignments FOR EACH ROW EXECUTE FUNCTION app.assignments_notice();

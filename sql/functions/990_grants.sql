@@ -75,7 +75,8 @@ GRANT EXECUTE ON FUNCTION app.me_delete_erase(), app.audit_erase_record(text, uu
 -- A trip's and a traveller's history (sql/functions/088_trips.sql).
 GRANT EXECUTE ON FUNCTION app.audit_erase_trip_record(text, uuid) TO planyard_app;
 GRANT EXECUTE ON FUNCTION app.auth_email_confirm(text, text, bytea, text), app.auth_lockout_notice(text, text, bytea),
-  app.auth_device_notice(uuid, text, bytea), app.impersonation_notice(uuid, text, bytea) TO planyard_auth;
+  app.auth_device_notice(uuid, text, bytea), app.impersonation_notice(uuid, text, bytea),
+  app.invitation_notice(text, text, bytea) TO planyard_auth;
 -- The forecast cache, filled by a signed-in request reading a pour's forecast (its only
 -- caller): both do nothing without a live session.
 GRANT EXECUTE ON FUNCTION app.weather_cached(text, date), app.weather_store(text, date, jsonb) TO planyard_app;
@@ -105,11 +106,12 @@ GRANT EXECUTE ON FUNCTION app.trial_due(), app.trial_advance(uuid, text, text, b
 -- cron path's.
 GRANT EXECUTE ON FUNCTION app.sheet_send(date, uuid, text, text[], text[], text[], bytea[]),
   app.crew_link_create(uuid), app.crew_link_get(uuid), app.crew_link_revoke(uuid), app.crew_begin(text),
-  app.sheet_notice_targets(uuid), app.sheet_notice_send(uuid, text, text[], text[], text[], bytea[])
+  app.sheet_notices_take(), app.sheet_notice_send(uuid, text, text[], text[], text[], bytea[])
   TO planyard_app;
 GRANT EXECUTE ON FUNCTION app.crew_context() TO planyard_app, planyard_auth;
 GRANT EXECUTE ON FUNCTION app.sheets_due(), app.sheets_claim(uuid, date),
-  app.sheet_send_job(uuid, date, uuid, text, text[], text[], text[], bytea[])
+  app.sheet_send_job(uuid, date, uuid, text, text[], text[], text[], bytea[]), app.sheet_notices_take_job(),
+  app.sheet_notice_send_job(uuid, uuid, text, text[], text[], text[], bytea[])
   TO planyard_jobs;
 GRANT EXECUTE ON FUNCTION app.privacy_retention(integer, integer, integer, integer, integer) TO planyard_jobs;
 -- Staff tooling.

@@ -103,56 +103,59 @@ int cron_send_reminders(db_t *db, const settings_t *s, int *sent, int *failed)
 	return rc;
 }
 
-/* The trial clock: its reminders and ends, each step once (the workspace row is locked while
- * it is taken), in a transaction of its own. */
-int cron_trial_clock(int *steps)
+/* One transaction on the jobs connection around fn; 0, or -1 (rolled back). */
+static int in_transaction(int (*fn)(db_t *, int *), int *n)
 {
-	*steps = 0;
 	db_t *jdb = db_thread_for(DB_JOBS);
 	if (!jdb || db_begin(jdb) < 0)
 		return -1;
-	if (billing_trial_run(jdb, steps) < 0) {
+	if (fn(jdb, n) < 0) {
 		db_rollback(jdb);
 		return -1;
 	}
 	return db_commit(jdb) < 0 ? -1 : 0;
 }
 
+/* The trial clock: its reminders and ends, each step once (the workspace row is locked while
+ * it is taken), in a transaction of its own. */
+int cron_trial_clock(int *steps)
+{
+	*steps = 0;
+	if (in_transaction(billing_trial_run, steps) < 0)
+		return -1;
+	if (*steps > 0)
+		log_info("trial clock steps taken: %d", *steps);
+	return 0;
+}
+
+int cron_send_sheets(int *sheets, int *notices)
+{
+	/* tomorrow's sheets, claimed and queued in one transaction of their own: a person's row of
+	 * the day is claimed together with the outbox rows it queues, so a crash leaves neither;
+	 * then the change notices owed after changes made outside a request, taken together with
+	 * the messages they queue */
+	*sheets = *notices = 0;
+	if (in_transaction(sendout_run_due, sheets) < 0 || in_transaction(sendout_notices_job, notices) < 0)
+		return -1;
+	if (*sheets > 0)
+		log_info("day sheets queued by the automatic send-out: %d", *sheets);
+	if (*notices > 0)
+		log_info("change notices queued: %d", *notices);
+	return 0;
+}
+
 /* Not one transaction: every reminder commits on its own (above). */
 int api_cron_reminders(req_t *r)
 {
-	int sent, failed, sheets = 0;
-	if (cron_send_reminders(NULL, app_settings, &sent, &failed) < 0) {
+	int sent, failed, sheets, notices, steps;
+	if (cron_send_reminders(NULL, app_settings, &sent, &failed) < 0 || cron_send_sheets(&sheets, &notices) < 0 ||
+	    cron_trial_clock(&steps) < 0) {
 		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
 		return 0;
 	}
-	/* tomorrow's sheets, claimed and queued in one transaction of their own: a person's row of
-	 * the day is claimed together with the outbox rows it queues, so a crash leaves neither */
-	db_t *jdb = db_thread_for(DB_JOBS);
-	if (!jdb || db_begin(jdb) < 0) {
-		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
-		return 0;
-	}
-	if (sendout_run_due(jdb, &sheets) < 0) {
-		db_rollback(jdb);
-		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
-		return 0;
-	}
-	if (db_commit(jdb) < 0) {
-		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
-		return 0;
-	}
-	int steps = 0;
-	if (cron_trial_clock(&steps) < 0) {
-		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
-		return 0;
-	}
-	/* the answer stays API.md's {sent, failed}: the sheets of the automatic send-out and the
-	 * trial clock's steps are counted in the log (and audited, schedule.sent and workspace.*) */
-	if (sheets > 0)
-		log_info("day sheets queued by the automatic send-out: %d", sheets);
-	if (steps > 0)
-		log_info("trial clock steps taken: %d", steps);
+	/* the answer stays API.md's {sent, failed}: the sheets of the automatic send-out, the
+	 * change notices and the trial clock's steps are counted in the log (and audited,
+	 * schedule.sent, pour.change_notice, workspace.*) */
 	req_json(r, 200, json_pack("{s:i,s:i}", "sent", sent, "failed", failed));
 	return 0;
 }

@@ -21,5 +21,9 @@ int cron_retention(db_t *db, int *deleted) WUR;
 /* Takes the trial clock's due steps (src/api/billing.c) in a transaction of the jobs role's
  * own; *steps is how many. 0, or -1 when the database failed (nothing is taken). */
 int cron_trial_clock(int *steps) WUR;
+/* The automatic send-out of tomorrow's sheets and the change notices owed, each in a
+ * transaction of its own on the jobs connection (POST /internal/cron/reminders and
+ * `planyard jobs reminders` run it after the reminders); the counts queued. */
+int cron_send_sheets(int *sheets, int *notices) WUR;
 
 #endif

@@ -15,6 +15,7 @@
 #include "../mail.h"
 #include "../auth/jwt.h"
 #include "../auth/password.h"
+#include "notices.h"
 #include "session.h"
 #include "reply.h"
 
@@ -69,7 +70,7 @@ int api_invitation_delete(req_t *r)
 /* ---- accepting ---- */
 
 struct accept {
-	char *token, *name, *password, *user, *session_key;
+	char *token, *name, *password, *user, *session_key, *email, *role;
 	char hash[128], history[160];
 	bool failed;
 };
@@ -103,6 +104,8 @@ static int accept_finish(req_t *r)
 	char *tenant = arena_strdup(&r->arena, PQgetvalue(res, 0, 1));
 	char *user = arena_strdup(&r->arena, PQgetvalue(res, 0, 2));
 	PQclear(res);
+	if (notice_invited_role(r, a->token, a->email, a->role) < 0)
+		return reply_db_error(r, NULL, NULL, false);
 	if (a->user) {
 		session_issue(r, tenant, user, "session", a->session_key, NULL);
 	} else {
@@ -169,7 +172,7 @@ static int bearer_user(req_t *r, char **user, char **email, char **key)
 int api_invitation_accept(req_t *r)
 {
 	static db_stmt_t rate = DB_STMT("select app.invite_attempt($1)");
-	static db_stmt_t lookup = DB_STMT("select email, user_id from app.invitation_lookup($1)");
+	static db_stmt_t lookup = DB_STMT("select email, user_id, role from app.invitation_lookup($1)");
 	const char *rp[] = { r->ip };
 	PGresult *res;
 	if (db_run(r->db, &rate, 1, rp, &res) < 0)
@@ -199,7 +202,11 @@ int api_invitation_accept(req_t *r)
 	}
 	bool same = email && strcasecmp(email, PQgetvalue(res, 0, 0)) == 0;
 	bool has_account = !PQgetisnull(res, 0, 1);
+	a->email = arena_strdup(&r->arena, PQgetvalue(res, 0, 0));
+	a->role = arena_strdup(&r->arena, PQgetvalue(res, 0, 2));
 	PQclear(res);
+	if (!a->email || !a->role)
+		return reply_db_error(r, NULL, NULL, false);
 	if (a->user && !same) {
 		req_problem(r, 403, "wrong_account", "this invitation is for another email address");
 		return 0;

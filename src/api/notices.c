@@ -53,6 +53,22 @@ int notice_role_granted(req_t *r, const char *member, const char *role)
 	return body && subject ? to_admins(r, subject, body) : -1;
 }
 
+int notice_invited_role(req_t *r, const char *token, const char *member, const char *role)
+{
+	static db_stmt_t q = DB_STMT("select app.invitation_notice($1, $2, $3)");
+	if (!role || (strcmp(role, "admin") != 0 && strcmp(role, "owner") != 0))
+		return 0;
+	char *body = arena_printf(&r->arena,
+		"Hello,\n\n%s accepted an invitation and joined your Planyard workspace as %s at %s.%s", member, role,
+		now_utc(r), sign_off);
+	char *subject = arena_printf(&r->arena, "Security notice: a new %s in your Planyard workspace", role);
+	const char *sealed = body ? mail_sealed(&r->arena, body) : NULL;
+	if (!subject || !sealed)
+		return -1;
+	const char *p[] = { token, subject, sealed };
+	return run(r, &q, 3, p);
+}
+
 int notice_mfa_off(req_t *r)
 {
 	char *body = arena_printf(&r->arena,

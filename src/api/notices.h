@@ -12,6 +12,10 @@
 
 /* member (an address) was given role (admin or owner) in the session's workspace. */
 int notice_role_granted(req_t *r, const char *member, const char *role) WUR;
+/* An invitation of member (an address) with role admin or owner was accepted (token: the
+ * invitation's, accepted in this transaction): the workspace's owners and admins are told.
+ * Other roles: nothing. */
+int notice_invited_role(req_t *r, const char *token, const char *member, const char *role) WUR;
 /* The signed-in admin or owner turned their second factor off. */
 int notice_mfa_off(req_t *r) WUR;
 /* A failed sign-in of email: the one that locks the account tells its owner. */

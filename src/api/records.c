@@ -325,6 +325,13 @@ int rec_create(req_t *r)
 	return one(r, rs, res, 201, ok);
 }
 
+/* Changes of these may owe people a change notice (app.sheet_notices): the request queues
+ * them before it commits. Whatever else changes them (SQL, a job) leaves them to the cron. */
+static bool owes_notices(const struct resource *rs)
+{
+	return rs == &res_pours || rs == &res_assignments;
+}
+
 int rec_update(req_t *r)
 {
 	const struct resource *rs = res_of(r);
@@ -335,14 +342,9 @@ int rec_update(req_t *r)
 		return rec_get(r);
 	const char *p[] = { req_param(r, 0), req_body_text(r) };
 	PGresult *res;
-	/* a pour whose people got their sheet: they hear of a move or a cancel */
-	sendout_watch_t *w = NULL;
-	if (rs == &res_pours && sendout_watch_pour(r, req_param(r, 0), &w) < 0)
-		return reply_db_fault(r);
 	bool ok = db_run(r->db, (db_stmt_t *)&rs->update, 2, p, &res) == 0;
-	if (!ok)
-		sendout_watch_drop(w);
-	else if (sendout_pour_changed(r, w) < 0) {
+	/* people whose sheet went out hear of a move, a cancel, or being taken off a pour */
+	if (ok && owes_notices(rs) && sendout_notices(r) < 0) {
 		PQclear(res);
 		return reply_db_fault(r);
 	}
@@ -400,6 +402,8 @@ int rec_delete(req_t *r)
 			PQclear(res);
 		}
 	}
+	if (owes_notices(rs) && sendout_notices(r) < 0)
+		return reply_db_fault(r);
 	req_no_content(r);
 	return 0;
 }
@@ -411,13 +415,8 @@ int rec_pour_cancel(req_t *r)
 		return 0;
 	const char *p[] = { req_param(r, 0), req_body_text(r) };
 	PGresult *res;
-	sendout_watch_t *w = NULL;
-	if (sendout_watch_pour(r, req_param(r, 0), &w) < 0)
-		return reply_db_fault(r);
 	bool ok = db_run(r->db, &q, 2, p, &res) == 0;
-	if (!ok)
-		sendout_watch_drop(w);
-	else if (sendout_pour_changed(r, w) < 0) {
+	if (ok && sendout_notices(r) < 0) {
 		PQclear(res);
 		return reply_db_fault(r);
 	}

@@ -351,107 +351,108 @@ int api_crew_schedule(req_t *r)
 
 /* ---- change notices ---- */
 
-struct sendout_watch {
-	const char *pour_id;
-	PGresult *people;   /* app.sheet_notice_targets: employee_id, name, email, phone, channel,
-			       date, start_time, project, status */
-};
-
-int sendout_watch_pour(req_t *r, const char *pour_id, sendout_watch_t **out)
+/* Queues the notices of rows [i, j) of app.sheet_notices_take[_job] (columns: tenant_id,
+ * pour_id, kind, employee_id, name, email, phone, channel, project, old_date, old_time,
+ * new_date, new_time), which share a workspace, a pour and a kind: one call of
+ * app.sheet_notice_send (session) or app.sheet_notice_send_job (job) for them. */
+static int notices_group(db_t *db, arena_t *a, PGresult *res, int i, int j, bool job, int *queued)
 {
-	static db_stmt_t q = DB_STMT("select employee_id, name, email, phone, channel, date::text, start_time, project, "
-				     "status from app.sheet_notice_targets($1::uuid)");
-	*out = NULL;
-	const char *p[] = { pour_id };
+	static db_stmt_t send = DB_STMT("select app.sheet_notice_send($1::uuid, $2, $3::text[], $4::text[], $5::text[], "
+					"$6::bytea[])");
+	static db_stmt_t send_job = DB_STMT("select app.sheet_notice_send_job($1::uuid, $2::uuid, $3, $4::text[], "
+					    "$5::text[], $6::text[], $7::bytea[])");
+	const char *kind = PQgetvalue(res, i, 2), *project = PQgetvalue(res, i, 8);
+	char *subject = arena_printf(a, "Schedule change: %s", *project ? project : "your pour");
+	int n = 0, cap = 2 * (j - i);
+	const char **ch = arena_alloc(a, (size_t)cap * sizeof *ch), **to = arena_alloc(a, (size_t)cap * sizeof *to);
+	const char **subj = arena_alloc(a, (size_t)cap * sizeof *subj), **body = arena_alloc(a, (size_t)cap * sizeof *body);
+	if (!subject || !ch || !to || !subj || !body)
+		return -1;
+	for (int k = i; k < j; k++) {
+		const char *text = sheet_change_notice(a, project, PQgetvalue(res, k, 9), kind,
+						       PQgetisnull(res, k, 11) ? NULL : PQgetvalue(res, k, 11),
+						       PQgetisnull(res, k, 12) ? NULL : PQgetvalue(res, k, 12));
+		if (!text)
+			return -1;
+		struct target t;
+		resolve(a, PQgetvalue(res, k, 7), PQgetisnull(res, k, 5) ? NULL : PQgetvalue(res, k, 5),
+			PQgetisnull(res, k, 6) ? NULL : PQgetvalue(res, k, 6), &t);
+		for (int c = 0; c < t.n; c++) {
+			bool mail = strcmp(t.channel[c], "email") == 0;
+			const char *m = mail ? arena_printf(a, "Hello %s,\n\n%s\n", PQgetvalue(res, k, 4), text) : text;
+			ch[n] = t.channel[c], to[n] = t.to[c], subj[n] = mail ? subject : "Schedule change";
+			body[n] = m ? mail_sealed(a, m) : NULL;
+			if (!body[n++])
+				return -1;
+		}
+	}
+	if (n == 0)
+		return 0;
+	const char *arrays[] = { pg_array(a, ch, n), pg_array(a, to, n), pg_array(a, subj, n), pg_array(a, body, n) };
+	if (!arrays[0] || !arrays[1] || !arrays[2] || !arrays[3])
+		return -1;
+	const char *sp[] = { PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), kind, arrays[0], arrays[1], arrays[2], arrays[3] };
+	int rc = job ? db_run(db, &send_job, 7, sp, NULL) : db_run(db, &send, 6, sp + 1, NULL);
+	if (rc < 0)
+		return -1;
+	*queued += n;
+	return 0;
+}
+
+/* Every group of rows of res (ordered by workspace, pour and kind). */
+static int notices_queue(db_t *db, arena_t *a, PGresult *res, bool job, int *queued)
+{
+	for (int i = 0, j; i < PQntuples(res); i = j) {
+		for (j = i + 1; j < PQntuples(res); j++)
+			if (strcmp(PQgetvalue(res, j, 0), PQgetvalue(res, i, 0)) != 0 ||
+			    strcmp(PQgetvalue(res, j, 1), PQgetvalue(res, i, 1)) != 0 ||
+			    strcmp(PQgetvalue(res, j, 2), PQgetvalue(res, i, 2)) != 0)
+				break;
+		if (notices_group(db, a, res, i, j, job, queued) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+#define NOTICE_COLUMNS "tenant_id, pour_id, kind, employee_id, name, email, phone, channel, project, " \
+		       "old_date::text, old_time, new_date::text, new_time"
+
+int sendout_notices(req_t *r)
+{
+	static db_stmt_t take = DB_STMT("select " NOTICE_COLUMNS " from app.sheet_notices_take()");
 	PGresult *res;
-	if (db_run(r->db, &q, 1, p, &res) < 0) {
+	if (db_run(r->db, &take, 0, NULL, &res) < 0) {
 		if (res)
 			PQclear(res);
 		return -1;
 	}
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return 0;
-	}
-	sendout_watch_t *w = arena_alloc(&r->arena, sizeof *w);
-	if (!w) {
-		PQclear(res);
-		return -1;
-	}
-	w->pour_id = pour_id;
-	w->people = res;
-	*out = w;
-	return 0;
+	int queued = 0, rc = notices_queue(r->db, &r->arena, res, false, &queued);
+	PQclear(res);
+	return rc;
 }
 
-void sendout_watch_drop(sendout_watch_t *w)
+int sendout_notices_job(db_t *db, int *queued)
 {
-	if (w && w->people) {
-		PQclear(w->people);
-		w->people = NULL;
-	}
-}
-
-int sendout_pour_changed(req_t *r, sendout_watch_t *w)
-{
-	static db_stmt_t now = DB_STMT("select scheduled_date::text, app.hhmm(start_time), status from app.pours "
-				       "where id = $1::uuid");
-	static db_stmt_t send = DB_STMT("select app.sheet_notice_send($1::uuid, $2, $3::text[], $4::text[], $5::text[], "
-					"$6::bytea[])");
-	if (!w || !w->people)
-		return 0;
-	PGresult *was = w->people, *is = NULL;
-	w->people = NULL;
-	const char *p[] = { w->pour_id };
-	int rc = -1;
-	if (db_run(r->db, &now, 1, p, &is) < 0)
-		goto out;
-	const char *date = PQgetvalue(was, 0, 5), *time = PQgetisnull(was, 0, 6) ? NULL : PQgetvalue(was, 0, 6);
-	bool gone = PQntuples(is) == 0;
-	bool canceled = gone || (strcmp(PQgetvalue(is, 0, 2), "canceled") == 0 && strcmp(PQgetvalue(was, 0, 8), "canceled") != 0);
-	const char *new_date = gone ? NULL : PQgetvalue(is, 0, 0);
-	const char *new_time = gone || PQgetisnull(is, 0, 1) ? NULL : PQgetvalue(is, 0, 1);
-	bool moved = !gone && (strcmp(new_date, date) != 0 || (time == NULL) != (new_time == NULL) ||
-			       (time && new_time && strcmp(time, new_time) != 0));
-	if (!canceled && !moved) {
-		rc = 0;
-		goto out;
-	}
-	char *text = sheet_change_notice(&r->arena, PQgetvalue(was, 0, 7), date, canceled, new_date, new_time);
-	char *subject = arena_printf(&r->arena, "Schedule change: %s", PQgetvalue(was, 0, 7));
-	if (!text || !subject)
-		goto out;
-	int n = 0, cap = 2 * PQntuples(was);
-	const char **ch = arena_alloc(&r->arena, (size_t)cap * sizeof *ch), **to = arena_alloc(&r->arena, (size_t)cap * sizeof *to);
-	const char **subj = arena_alloc(&r->arena, (size_t)cap * sizeof *subj), **body = arena_alloc(&r->arena, (size_t)cap * sizeof *body);
-	if (!ch || !to || !subj || !body)
-		goto out;
-	for (int i = 0; i < PQntuples(was); i++) {
-		struct target t;
-		resolve(&r->arena, PQgetvalue(was, i, 4), PQgetisnull(was, i, 2) ? NULL : PQgetvalue(was, i, 2),
-			PQgetisnull(was, i, 3) ? NULL : PQgetvalue(was, i, 3), &t);
-		for (int k = 0; k < t.n; k++) {
-			bool mail = strcmp(t.channel[k], "email") == 0;
-			const char *m = mail ? arena_printf(&r->arena, "Hello %s,\n\n%s\n", PQgetvalue(was, i, 1), text) : text;
-			ch[n] = t.channel[k], to[n] = t.to[k], subj[n] = mail ? subject : "Schedule change";
-			body[n] = m ? mail_sealed(&r->arena, m) : NULL;
-			if (!body[n++])
-				goto out;
+	static db_stmt_t take = DB_STMT("select " NOTICE_COLUMNS " from app.sheet_notices_take_job()");
+	*queued = 0;
+	arena_t arena = { 0 };
+	int rc = 0;
+	/* one workspace a round; bounded, what is left waits for the next run */
+	for (int round = 0; round < 100 && rc == 0; round++) {
+		PGresult *res;
+		if (db_run(db, &take, 0, NULL, &res) < 0) {
+			if (res)
+				PQclear(res);
+			rc = -1;
+			break;
 		}
+		bool none = PQntuples(res) == 0;
+		rc = notices_queue(db, &arena, res, true, queued);
+		PQclear(res);
+		if (none)
+			break;
 	}
-	if (n == 0) {
-		rc = 0;
-		goto out;
-	}
-	const char *sp[] = { w->pour_id, canceled ? "canceled" : "moved", pg_array(&r->arena, ch, n),
-			     pg_array(&r->arena, to, n), pg_array(&r->arena, subj, n), pg_array(&r->arena, body, n) };
-	if (!sp[2] || !sp[3] || !sp[4] || !sp[5] || db_run(r->db, &send, 6, sp, NULL) < 0)
-		goto out;
-	rc = 0;
-out:
-	PQclear(was);
-	if (is)
-		PQclear(is);
+	arena_release(&arena);
 	return rc;
 }
 

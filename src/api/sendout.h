@@ -15,20 +15,16 @@ int api_crew_link_get(req_t *r);
 int api_crew_link_revoke(req_t *r);
 int api_crew_schedule(req_t *r);
 
-/* Who got the sheet of a pour, read before the pour changes (arena of the request). */
-typedef struct sendout_watch sendout_watch_t;
+/* Change notices: the database records who is owed one when a pour they got their sheet
+ * for moves or is canceled, or they are taken off it (app.sheet_notices, by triggers); these
+ * compose, seal and queue them. sendout_notices: the ones owed in the request's workspace,
+ * in its transaction (a write handler calls it before answering). 0, or -1 when a statement
+ * failed (the transaction is then lost). */
+int sendout_notices(req_t *r) WUR;
 
-/* Reads the people of pour_id whose sheet for its date went out: 0 with *out (NULL when
- * there are none), or -1 when the statement failed (the transaction is then aborted). */
-int sendout_watch_pour(req_t *r, const char *pour_id, sendout_watch_t **out) WUR;
-
-/* After a change of that pour, in the same transaction: when it moved (another date or start
- * time) or was canceled, queues each of them a short change notice by their channel. 0, or
- * -1 when a statement failed. */
-int sendout_pour_changed(req_t *r, sendout_watch_t *w) WUR;
-
-/* Forgets w when the change did not happen (NULL is fine). */
-void sendout_watch_drop(sendout_watch_t *w);
+/* The same for a job, in every workspace, in the caller's transaction; *queued counts the
+ * messages. */
+int sendout_notices_job(db_t *db, int *queued) WUR;
 
 /* Sends tomorrow's sheets of every workspace whose send-out time has come, each person once
  * per day whichever server runs it; *queued is the number of sheets queued. 0, or -1 when a

@@ -99,6 +99,45 @@ def operating_routes():
     return out
 
 
+_TABLE_ENTRY = re.compile(
+    r'\{\s*"(GET|POST|PUT|PATCH|DELETE)",\s*V1\s+(?:path(?:\s+"([^"]*)")?|"([^"]*)"),\s*(\w+),\s*(\w+),\s*(\w+),'
+    r'\s*(\w+),\s*([^,]*),.*?"(\d{3})",\s*(&\w+|NULL|&res)\s*\}', re.S)
+
+
+def all_routes():
+    """Every route of src/routes.c's table under /api/v1 (COLLECTION(...) expanded wherever it
+    stands), each with route.flags: the names in its flags (TX, W, ROUTE_CREW, ...)."""
+    with open(ROUTES_C, encoding="utf-8") as f:
+        src = f.read()
+    macro = re.search(r"#define COLLECTION\(path, res, body, what\)(.*?)\n#define", src, re.S).group(1)
+    template = [m.groups() for m in _TABLE_ENTRY.finditer(macro)]
+    assert len(template) == 5, "the COLLECTION macro should expand to five routes: %r" % template
+    table = src[src.index("const route_t routes[]"):]
+    table = table[:table.index("\n};")]
+    out = []
+    for line in table.splitlines():
+        c = re.match(r'\s*COLLECTION\("(/[^"]+)"', line)
+        if c:
+            found = [(g[0], c.group(1) + (g[1] or "")) + g[3:] for g in template]
+        else:
+            found = [(g[0], g[2]) + g[3:] for g in (m.groups() for m in _TABLE_ENTRY.finditer(line))]
+        for method, path, handler, auth, role, _body, flags, status, _res in found:
+            rt = Route(method, path, handler, auth, role, status)
+            rt.flags = set(re.findall(r"\w+", flags))
+            out.append(rt)
+    return out
+
+
+def session_routes():
+    """Every signed-in (AUTH_SESSION) route of the whole table, whatever its section or shape."""
+    return [r for r in all_routes() if r.auth == "AUTH_SESSION"]
+
+
+def crew_routes():
+    """The routes read with a crew link instead of a session (flag ROUTE_CREW)."""
+    return [r for r in all_routes() if "ROUTE_CREW" in r.flags]
+
+
 # ---------------------------------------------------------------------------------------------
 # Tokens.
 

@@ -504,13 +504,19 @@ class NoticeTest(PrivacyCase):
         owner = self.workspace()
         admin = self.invite(owner, "admin", "Ada Admin %s" % uid())
         member = self.invite(owner, "viewer", "Mo Member %s" % uid())
+        # accepting the admin's invitation told the owner and the admin already (the test below)
+        self.sink.wait_for(to=owner.email, subject="a new admin")
+        self.sink.wait_for(to=admin.email, subject="a new admin")
         n_owner, n_admin = self.sink.count(to=owner.email), self.sink.count(to=admin.email)
+        n_owner_admin = self.sink.count(to=owner.email, subject="a new admin")
+        before = {who: self.sink.count(to=who, subject="a new admin") for who in (owner.email, admin.email, member.email)}
+        n_notices = self.sink.count(to=owner.email, subject="Security notice")
         self.assertEqual(admin.api("PATCH", "/members/%s" % member.user_id, {"role": "scheduler"}).status, 200)
         time.sleep(1.5)
-        self.assertEqual(self.sink.count(to=owner.email, subject="Security notice"), 0)
+        self.assertEqual(self.sink.count(to=owner.email, subject="Security notice"), n_notices)
         self.assertEqual(admin.api("PATCH", "/members/%s" % member.user_id, {"role": "admin"}).status, 200)
         for who in (owner.email, admin.email, member.email):
-            m = self.sink.wait_for(to=who, subject="a new admin")
+            m = self.sink.wait_for(to=who, subject="a new admin", count=before[who] + 1)
             self.assertIn(member.email, m.body)
             self.assertIn(admin.email, m.body)
         # the same role again tells nobody anything new
@@ -518,9 +524,46 @@ class NoticeTest(PrivacyCase):
         self.assertEqual(owner.api("PATCH", "/members/%s" % member.user_id, {"role": "owner"}).status, 200)
         self.sink.wait_for(to=admin.email, subject="a new owner")
         time.sleep(1)
-        self.assertEqual(self.sink.count(to=owner.email, subject="a new admin"), 1)
+        self.assertEqual(self.sink.count(to=owner.email, subject="a new admin"), n_owner_admin + 1)
         self.assertGreater(self.sink.count(to=owner.email), n_owner)
         self.assertGreater(self.sink.count(to=admin.email), n_admin)
+
+    def test_accepting_an_admin_or_owner_invitation_is_told_to_owners_and_admins(self):
+        # this test accepts many invitations from one address: the per-address limit on
+        # attempts (10 in 15 minutes) starts afresh for it and for the tests after it
+        reset = "delete from app.rate_events where key like 'invite:ip:%'"
+        self.sql(reset)
+        self.addCleanup(self.sql, reset)
+        owner = self.workspace()
+        admin_email = "admin-%s@example.com" % uid()
+        admin = self.invite(owner, "admin", "Ina Invited %s" % uid(), admin_email)
+        m = self.sink.wait_for(to=owner.email, subject="a new admin")
+        self.assertIn(admin_email, m.body)
+        self.assertIn("accepted an invitation", m.body)
+        # the new admin is one of the workspace's admins now: told too
+        self.assertIn(admin_email, self.sink.wait_for(to=admin_email, subject="a new admin").body)
+        # roles without power: nobody is told
+        for role in ("viewer", "scheduler"):
+            self.invite(owner, role, "Plain %s %s" % (role, uid()))
+        # an owner joining with an account that already exists (signed in, with its Bearer)
+        other = self.workspace()
+        r = owner.api("POST", "/invitations", {"email": other.email, "role": "owner"})
+        self.assertEqual(r.status, 201, r)
+        token = self.sink.wait_for(to=other.email, subject="invit").link_token("invite")
+        r = self.server.api("POST", "/invitations/accept", {"token": token}, token=other.token)
+        self.assertEqual(r.status, 201, r)
+        for who in (owner.email, admin_email, other.email):
+            m = self.sink.wait_for(to=who, subject="a new owner")
+            self.assertIn(other.email, m.body)
+        # the same link once more is refused, and tells nobody anything
+        r = self.server.api("POST", "/invitations/accept", {"token": token}, token=other.token)
+        self.assertEqual(r.status, 400, r)
+        time.sleep(1.5)
+        self.assertEqual(self.sink.count(to=owner.email, subject="a new admin"), 1)
+        self.assertEqual(self.sink.count(to=owner.email, subject="a new owner"), 1)
+        self.assertEqual(self.sink.count(to=owner.email, subject="a new viewer"), 0)
+        self.assertEqual(self.sink.count(to=owner.email, subject="a new scheduler"), 0)
+        self.assertEqual(self.sink.count(to=other.email, subject="a new owner"), 1)
 
     def test_mfa_turned_off_by_an_admin_is_told(self):
         owner = self.workspace()

@@ -318,6 +318,156 @@ class ChangeNotices(SendoutCase):
         self.assertEqual(len(self.sms_to("+15551230000", since)), 0)
 
 
+class ChangeNoticesFromTheDatabase(SendoutCase):
+    """The database itself records who is owed a notice (triggers on pours and assignments),
+    so a change made in SQL or by a job is told too: by the cron (or `planyard jobs`), once."""
+
+    def owed(self, ws):
+        return int(self.server.psql("select count(*) from app.sheet_notices where tenant_id = '%s'" % ws.id,
+                                    user="postgres"))
+
+    def sent_day(self, ws, date):
+        d = self.day(ws, date)
+        since = len(self.twilio.requests)
+        self.assertEqual(len(ws.api("POST", "/schedule/send", {"date": date}).json["queued"]), 3)
+        self.sink.wait_for(to=d["mail_to"], subject="Your schedule", timeout=20)
+        self.wait_sms(d["sam_phone"], since)
+        self.wait_sms("+15551230000", since)
+        return d, len(self.twilio.requests)
+
+    def notices(self, ws, pour_id):
+        return ws.api("GET", "/audit?action=pour.change_notice&entity_id=" + pour_id).json["data"]
+
+    def test_a_move_made_in_sql_by_the_owner_role_is_told_by_the_cron_once(self):
+        ws = self.workspace()
+        date = later(9)
+        d, since = self.sent_day(ws, date)
+        # the schema owner, as a maintenance script would, in the workspace's scope
+        self.server.psql("set app.definer_tenant = '%s'; update app.pours set scheduled_date = '%s', "
+                         "start_time = '06:30' where id = '%s'" % (ws.id, later(10), d["pour"]["id"]),
+                         user="planyard_owner")
+        self.assertEqual(self.owed(ws), 3)       # foreman, Ana, Sam: their sheets went out
+        time.sleep(1.0)
+        self.assertEqual(self.sink.count(to=d["mail_to"], subject="Schedule change"), 0)
+        # two cron calls at once: each person is told once
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(lambda _: self.cron_call(), range(2)))
+        self.assertTrue(all(r.status == 200 for r in results), results)
+        mail = self.sink.wait_for(to=d["mail_to"], subject="Schedule change", timeout=20)
+        new = datetime.date.fromisoformat(later(10))
+        self.assertIn("Cafe Muller slab moved from", mail.body)
+        self.assertIn("to %s %d %s, start 06:30." % (new.strftime("%a"), new.day, new.strftime("%b")), mail.body)
+        self.assertTrue(self.wait_sms(d["sam_phone"], since)[0].startswith("Schedule change: Cafe Muller slab moved"))
+        self.wait_sms("+15551230000", since)
+        self.assertEqual(self.cron_call().status, 200)
+        time.sleep(1.5)
+        self.assertEqual(self.sink.count(to=d["mail_to"], subject="Schedule change"), 1)
+        self.assertEqual(len(self.sms_to(d["sam_phone"], since)), 1)
+        self.assertEqual(len(self.sms_to("+15551230000", since)), 1)
+        self.assertEqual(self.owed(ws), 0)
+        audit = self.notices(ws, d["pour"]["id"])
+        self.assertEqual(len(audit), 1, audit)
+        self.assertEqual(audit[0]["actor"]["kind"], "system")
+        self.assertEqual(audit[0]["changes"]["messages"], [None, 3])
+        self.assertEqual(audit[0]["changes"]["kind"], [None, "moved"])
+
+    def test_a_cancel_made_in_sql_with_a_session_is_one_notice_per_person(self):
+        ws = self.workspace()
+        date = later(11)
+        d, since = self.sent_day(ws, date)
+        # the request role with the owner's live session, straight in SQL (no request to drain)
+        key = opdata.session_key(ws.token)
+        self.server.psql("select count(*) from app.request_begin('%s'); update app.pours set status = 'canceled' "
+                         "where id = '%s'" % (key, d["pour"]["id"]))
+        # the cancel released the four people (removals) and canceled the pour: one row each
+        self.assertEqual(self.owed(ws), 3)
+        self.assertEqual(self.cron_call().status, 200)
+        mail = self.sink.wait_for(to=d["mail_to"], subject="Schedule change", timeout=20)
+        self.assertIn("is canceled. You are released from it.", mail.body)
+        self.assertIn("is canceled", self.wait_sms(d["sam_phone"], since)[0])
+        self.assertEqual(self.cron_call().status, 200)
+        time.sleep(1.5)
+        self.assertEqual(self.sink.count(to=d["mail_to"], subject="Schedule change"), 1)
+        self.assertEqual(len(self.sms_to(d["sam_phone"], since)), 1)
+        self.assertEqual(self.owed(ws), 0)
+        self.assertEqual([a["changes"]["kind"] for a in self.notices(ws, d["pour"]["id"])], [[None, "canceled"]])
+
+    def test_a_person_taken_off_a_pour_through_the_api_is_told_at_once(self):
+        ws = self.workspace()
+        date = later(12)
+        d, since = self.sent_day(ws, date)
+        other = self.make(ws, "pours", {"project_id": d["project"]["id"], "scheduled_date": date,
+                                        "volume_cy": "3", "mix": "3000 psi"})
+        rows = ws.api("GET", "/assignments?pour_id=" + d["pour"]["id"]).json["data"]
+        of = {a["employee_id"]: a["id"] for a in rows}
+        # Ana's assignment deleted, Sam's moved to another pour: each hears they are off it,
+        # from the request itself (no cron call)
+        self.assertEqual(ws.api("DELETE", "/assignments/" + of[d["ana"]["id"]]).status, 204)
+        r = ws.api("PATCH", "/assignments/" + of[d["sam"]["id"]], {"pour_id": other["id"]})
+        self.assertEqual(r.status, 200, r)
+        # a change of the role only is no change of where to be
+        r = ws.api("PATCH", "/assignments/" + of[d["foreman"]["id"]], {"role": "lead"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(self.owed(ws), 0)
+        mail = self.sink.wait_for(to=d["mail_to"], subject="Schedule change", timeout=20)
+        self.assertIn("you are no longer on it", mail.body)
+        self.assertIn("Hello Ana", mail.body)
+        sms = self.wait_sms(d["sam_phone"], since)
+        self.assertIn("you are no longer on it", sms[0])
+        self.assertTrue(set(sms[0]) <= GSM7_BASIC)
+        time.sleep(1.5)
+        self.assertEqual(self.sms_to("+15551230000", since), [])
+        self.assertEqual(self.sink.count(to=d["mail_to"], subject="Schedule change"), 1)
+        self.assertEqual(len(self.sms_to(d["sam_phone"], since)), 1)
+        self.assertEqual([a["changes"]["kind"] for a in self.notices(ws, d["pour"]["id"])],
+                         [[None, "removed"], [None, "removed"]])
+
+    def test_deleting_a_workspace_whose_sheets_went_out_owes_nobody(self):
+        ws = self.workspace()
+        d, since = self.sent_day(ws, later(13))
+        r = ws.api("DELETE", "/workspace", {"slug": ws.slug, "password": fx.PASSWORD})
+        self.assertEqual(r.status, 204, r)
+        self.assertEqual(self.owed(ws), 0)
+        self.assertEqual(self.cron_call().status, 200)
+        time.sleep(1.0)
+        self.assertEqual(self.sink.count(to=d["mail_to"], subject="Schedule change"), 0)
+
+    def test_the_jobs_command_sends_sheets_and_notices_once(self):
+        ws = self.workspace()
+        date = later(1)
+        d = self.day(ws, date)
+        self.assertEqual(ws.api("PATCH", "/workspace", {"sheets_send_at": "00:00"}).status, 200)
+        since = len(self.twilio.requests)
+        env = dict(self.server.env())
+
+        def jobs(_=None):
+            return subprocess.run([os.environ.get("PLANYARD_TEST_BINARY", os.path.join(ROOT, "build/asan/planyard")),
+                                   "jobs", "reminders"], env=env, capture_output=True, text=True, timeout=60)
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            runs = list(pool.map(jobs, range(2)))
+        for r in runs:
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(set(__import__("json").loads(r.stdout)), {"sent", "failed"})
+        self.sink.wait_for(to=d["mail_to"], subject="Your schedule", timeout=20)
+        self.wait_sms(d["sam_phone"], since)
+        self.assertEqual(jobs().returncode, 0)
+        time.sleep(1.5)
+        self.assertEqual(self.sink.count(to=d["mail_to"], subject="Your schedule"), 1)
+        self.assertEqual(len(self.sms_to(d["sam_phone"], since)), 1)
+        self.assertEqual(len(self.sms_to("+15551230000", since)), 1)
+        audit = ws.api("GET", "/audit?action=schedule.sent").json["data"]
+        self.assertEqual(len(audit), 3)
+        # a move made in SQL afterwards: the next run tells each person once
+        self.server.psql("update app.pours set start_time = '09:15' where id = '%s'" % d["pour"]["id"], user="postgres")
+        self.assertEqual(jobs().returncode, 0)
+        self.assertEqual(jobs().returncode, 0)
+        mail = self.sink.wait_for(to=d["mail_to"], subject="Schedule change", timeout=20)
+        self.assertIn("now starts at 09:15", mail.body)
+        time.sleep(1.5)
+        self.assertEqual(self.sink.count(to=d["mail_to"], subject="Schedule change"), 1)
+        self.assertEqual(len(self.sms_to(d["sam_phone"], since)), 2)
+
+
 class AutomaticSendOut(SendoutCase):
     def test_exactly_once_with_two_servers_calling_cron_at_once(self):
         ws = self.workspace()
