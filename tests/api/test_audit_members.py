@@ -39,7 +39,7 @@ UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 AT_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 ROW_KEYS = {"id", "at", "actor", "action", "entity_type", "entity_id", "changes", "ip"}
 MEMBER_KEYS = {"user_id", "email", "name", "role", "mfa_enabled", "joined_at"}
-WORKSPACE_KEYS = {"id", "slug", "name", "timezone", "branding", "require_mfa_for_admins", "status", "sheets_send_at"}
+WORKSPACE_KEYS = {"id", "slug", "name", "timezone", "branding", "require_mfa_for_admins", "status", "sheets_send_at", "kind"}
 CSV_HEADER = ["id", "at", "actor_id", "actor_email", "actor_kind", "action", "entity_type", "entity_id",
               "changes", "ip"]
 NEW_PASSWORD = "Quiet-Lantern-Orbit-8812"        # passwords this suite sets, besides PASSWORD
