@@ -172,5 +172,39 @@ class HotPlans(ServerCase):
         crew = next(p for p in pours if p["Alias"] == "o")
         self.assertEqual(crew.get("Index Name"), "pours_crew", crew)
 
+    def test_the_week_costs_two_session_probes_and_a_small_plan(self):
+        """The week's page runs one session probe for its rows and one for their conflicts, and
+        its plan stays small: PostgreSQL initializes every node of a plan at each execution,
+        run or not, so a policy that drags other tables' policies into every read (as a crew
+        link's EXISTS did, OR-ed with the session's) costs each request though it never runs."""
+        top, _ = self.check("select j, k from app.pours_page('%s'::jsonb, 50, null)" % WEEK)
+        all_nodes = [node for node, _ in nodes(top["Plan"])]
+        probes = [node for node in all_nodes if node.get("Parent Relationship") == "InitPlan"
+                  and "session_context()" in node_text(node) and node.get("Actual Loops", 0) > 0]
+        self.assertLessEqual(len(probes), 2, [node_text(n)[:200] for n in probes])
+        self.assertLessEqual(len(all_nodes), 45, "nodes in the plan of the week's page")
+        read = {node["Relation Name"] for node in all_nodes
+                if node.get("Relation Name") and node.get("Actual Loops", 0) > 0}
+        self.assertEqual(read, {"pours"}, "the week's page reads nothing but pours")
+        week = next(node for node in all_nodes if node.get("Relation Name") == "pours" and node.get("Alias") == "c")
+        # the week's rows found by the index, not the workspace's read and filtered
+        self.assertLessEqual(week.get("Rows Removed by Filter", 0), 2, week)
+
+    def test_reads_of_the_crew_link_tables_take_the_workspace_as_their_index_condition(self):
+        """Every list of a table a crew link reads finds the session's workspace through the
+        index: the link's policies add no OR that would keep the workspace out of it."""
+        for name, table in (("assignments_page", "assignments"), ("projects_page", "projects"),
+                            ("crews_page", "crews"), ("employees_page", "employees")):
+            with self.subTest(name=name):
+                top, _ = self.check("select j, k from app.%s('%s'::jsonb, 50, null)" % (name, WEEK))
+                scans = [node for node, _ in nodes(top["Plan"]) if node.get("Relation Name") == table
+                         and node.get("Actual Loops", 0) > 0]
+                self.assertTrue(scans, name)
+                for node in scans:
+                    if table in self.large:
+                        cond = node.get("Index Cond") or node.get("Recheck Cond", "")
+                        self.assertIn("tenant_id = $", cond, node)
+                    self.assertNotIn("BitmapOr", json.dumps(node), node)
+
 if __name__ == "__main__":
     unittest.main()
