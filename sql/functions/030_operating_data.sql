@@ -445,24 +445,31 @@ $$;
 -- (forced for every role, this schema's definers too, and the same app.current_tenant()): a
 -- filter of their own would be a second session probe in each statement, another InitPlan
 -- (reminders keep theirs: their jobs policy admits every workspace inside a definer).
+-- The conflicts of the page's pours come from the same scan: every pour of the days asked
+-- (from the cursor's day on: a page never needs an earlier one), grouped by crew and day
+-- before the filters, so another project's or status's pour of the same crew still counts.
+-- A probe of the same crew's pours per row would be a second read of pours, with its own
+-- session probe. The days asked are at most 92 (API.md).
 CREATE OR REPLACE FUNCTION app.pours_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
     LANGUAGE sql STABLE
     AS $$
-  select app.pours_json_with(c, k.ids), c.scheduled_date::text || '|' || c.id
-  from app.pours c
-  left join lateral (select ('[' || string_agg('"' || o.id || '"', ',' order by o.start_time nulls last, o.id)
-                             || ']')::json as ids
-                     from app.pours o
-                     where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id and o.scheduled_date = c.scheduled_date
-                       and o.id <> c.id and o.status <> 'canceled' and c.status <> 'canceled') k on true
-  where c.scheduled_date between (f->>'from')::date and (f->>'to')::date
-    and (f->>'status' is null or c.status = f->>'status')
-    and (f->>'project_id' is null or c.project_id = (f->>'project_id')::uuid)
-    and (f->>'crew_id' is null or c.crew_id = (f->>'crew_id')::uuid)
-    and (f->>'region_id' is null or exists (select 1 from app.projects p where p.tenant_id = c.tenant_id
-                                             and p.id = c.project_id and p.region_id = (f->>'region_id')::uuid))
-    and (after is null or (c.scheduled_date, c.id) > (app.cursor_date(after), app.cursor_id(after)))
-  order by c.scheduled_date, c.id
+  select app.pours_json_with(w.p, case when w.crew_id is not null and w.status <> 'canceled'
+                                            and cardinality(array_remove(w.same, w.id)) > 0
+                                       then ('["' || array_to_string(array_remove(w.same, w.id), '","') || '"]')::json end),
+         w.d::text || '|' || w.id
+  from (select c as p, c.scheduled_date as d, c.id, c.status, c.project_id, c.crew_id, c.tenant_id,
+               array_agg(c.id) filter (where c.status <> 'canceled')
+                 over (partition by c.crew_id, c.scheduled_date order by c.start_time nulls last, c.id
+                       rows between unbounded preceding and unbounded following) as same
+        from app.pours c
+        where c.scheduled_date between greatest((f->>'from')::date, app.cursor_date(after)) and (f->>'to')::date) w
+  where (f->>'status' is null or w.status = f->>'status')
+    and (f->>'project_id' is null or w.project_id = (f->>'project_id')::uuid)
+    and (f->>'crew_id' is null or w.crew_id = (f->>'crew_id')::uuid)
+    and (f->>'region_id' is null or exists (select 1 from app.projects p where p.tenant_id = w.tenant_id
+                                             and p.id = w.project_id and p.region_id = (f->>'region_id')::uuid))
+    and (after is null or (w.d, w.id) > (app.cursor_date(after), app.cursor_id(after)))
+  order by w.d, w.id
   limit lim + 1
 $$;
 
