@@ -52,10 +52,11 @@ begin
 end $$;
 
 CREATE FUNCTION app.assignments_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.assignments_json(c) from app.assignments c where c.id = p_id
-$$;
+begin
+  return (select app.assignments_json(c) from app.assignments c where c.id = p_id);
+end $$;
 
 CREATE TABLE app.assignments (
     tenant_id uuid NOT NULL,
@@ -84,8 +85,7 @@ CREATE FUNCTION app.assignments_page(f jsonb, lim integer, after text) RETURNS T
     AS $$
   select app.assignments_json(c), c.date::text || '|' || c.id
   from app.assignments c
-  where (f->>'from' is null or c.date >= (f->>'from')::date)
-    and (f->>'to' is null or c.date <= (f->>'to')::date)
+  where c.date between coalesce((f->>'from')::date, '-infinity'::date) and coalesce((f->>'to')::date, 'infinity'::date)
     and (f->>'employee_id' is null or c.employee_id = (f->>'employee_id')::uuid)
     and (f->>'pour_id' is null or c.pour_id = (f->>'pour_id')::uuid)
     and (after is null or (c.date, c.id) > (app.cursor_date(after), app.cursor_id(after)))
@@ -1202,10 +1202,11 @@ CREATE FUNCTION app.crews_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE FUNCTION app.crews_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.crews_json(c) from app.crews c where c.id = p_id
-$$;
+begin
+  return (select app.crews_json(c) from app.crews c where c.id = p_id);
+end $$;
 
 CREATE TABLE app.crews (
     tenant_id uuid NOT NULL,
@@ -1220,14 +1221,15 @@ CREATE TABLE app.crews (
 ALTER TABLE ONLY app.crews FORCE ROW LEVEL SECURITY;
 
 CREATE FUNCTION app.crews_json(c app.crews) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select ('{"id":' || app.juuid(c.id) || ',"name":' || app.jtext(c.name) || ',"region_id":' || app.juuid(c.region_id)
-    || ',"foreman_id":' || app.juuid(c.foreman_id) || ',"member_ids":['
-    || coalesce((select string_agg('"' || m.employee_id || '"', ',' order by m.created_at, m.employee_id)
-                 from app.crew_members m where m.tenant_id = c.tenant_id and m.crew_id = c.id), '')
-    || '],"created_at":' || app.jts(c.created_at) || ',"updated_at":' || app.jts(c.updated_at) || '}')::json
-$$;
+begin
+  return ('{"id":' || app.juuid(c.id) || ',"name":' || app.jtext(c.name) || ',"region_id":' || app.juuid(c.region_id)
+      || ',"foreman_id":' || app.juuid(c.foreman_id) || ',"member_ids":['
+      || coalesce((select string_agg('"' || m.employee_id || '"', ',' order by m.created_at, m.employee_id)
+                   from app.crew_members m where m.tenant_id = c.tenant_id and m.crew_id = c.id), '')
+      || '],"created_at":' || app.jts(c.created_at) || ',"updated_at":' || app.jts(c.updated_at) || '}')::json;
+end $$;
 
 CREATE FUNCTION app.crews_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
     LANGUAGE sql STABLE
@@ -1357,10 +1359,11 @@ CREATE FUNCTION app.customers_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE FUNCTION app.customers_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.customers_json(c) from app.customers c where c.id = p_id
-$$;
+begin
+  return (select app.customers_json(c) from app.customers c where c.id = p_id);
+end $$;
 
 CREATE TABLE app.customers (
     tenant_id uuid NOT NULL,
@@ -1461,10 +1464,11 @@ CREATE FUNCTION app.employees_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE FUNCTION app.employees_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.employees_json(c) from app.employees c where c.id = p_id
-$$;
+begin
+  return (select app.employees_json(c) from app.employees c where c.id = p_id);
+end $$;
 
 CREATE TABLE app.employees (
     tenant_id uuid NOT NULL,
@@ -2529,10 +2533,11 @@ CREATE FUNCTION app.pours_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE FUNCTION app.pours_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.pours_json(c) from app.pours c where c.id = p_id
-$$;
+begin
+  return (select app.pours_json(c) from app.pours c where c.id = p_id);
+end $$;
 
 CREATE TABLE app.pours (
     tenant_id uuid NOT NULL,
@@ -2558,15 +2563,16 @@ CREATE TABLE app.pours (
 ALTER TABLE ONLY app.pours FORCE ROW LEVEL SECURITY;
 
 CREATE FUNCTION app.pours_json(c app.pours) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.pours_json_with(c, (select ('[' || string_agg('"' || o.id || '"', ',' order by o.start_time nulls last, o.id)
+begin
+  return app.pours_json_with(c, (select ('[' || string_agg('"' || o.id || '"', ',' order by o.start_time nulls last, o.id)
                                           || ']')::json
                                  from app.pours o
                                  where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id
                                    and o.scheduled_date = c.scheduled_date and o.id <> c.id
-                                   and o.status <> 'canceled' and c.status <> 'canceled'))
-$$;
+                                   and o.status <> 'canceled' and c.status <> 'canceled'));
+end $$;
 
 CREATE FUNCTION app.pours_json_with(c app.pours, conflicts json) RETURNS json
     LANGUAGE sql STABLE
@@ -2730,10 +2736,11 @@ CREATE FUNCTION app.projects_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE FUNCTION app.projects_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.projects_json(c) from app.projects c where c.id = p_id
-$$;
+begin
+  return (select app.projects_json(c) from app.projects c where c.id = p_id);
+end $$;
 
 CREATE TABLE app.projects (
     tenant_id uuid NOT NULL,
@@ -2844,10 +2851,11 @@ CREATE FUNCTION app.regions_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE FUNCTION app.regions_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.regions_json(c) from app.regions c where c.id = p_id
-$$;
+begin
+  return (select app.regions_json(c) from app.regions c where c.id = p_id);
+end $$;
 
 CREATE TABLE app.regions (
     tenant_id uuid NOT NULL,
@@ -2995,10 +3003,11 @@ CREATE FUNCTION app.reminders_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE FUNCTION app.reminders_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.reminders_json(c) from app.reminders c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-$$;
+begin
+  return (select app.reminders_json(c) from app.reminders c where c.tenant_id = (select app.current_tenant()) and c.id = p_id);
+end $$;
 
 CREATE TABLE app.reminders (
     tenant_id uuid NOT NULL,

@@ -21,11 +21,15 @@ CREATE OR REPLACE FUNCTION app.assignments_delete(p_id uuid) RETURNS boolean
   select count(*) > 0 from d
 $$;
 
+-- The gets are PL/pgSQL: a SQL function with a FROM is not inlined into its caller, so it
+-- would be planned again, policies and all, at every call; PL/pgSQL keeps its plan for the
+-- connection.
 CREATE OR REPLACE FUNCTION app.assignments_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.assignments_json(c) from app.assignments c where c.id = p_id
-$$;
+begin
+  return (select app.assignments_json(c) from app.assignments c where c.id = p_id);
+end $$;
 
 
 SET default_tablespace = '';
@@ -41,13 +45,14 @@ CREATE OR REPLACE FUNCTION app.assignments_json(c app.assignments) RETURNS json
     || ',"updated_at":' || app.jts(c.updated_at) || '}')::json
 $$;
 
+-- The days are one range, an open end as infinity: "no filter OR date >= from" would keep them
+-- out of the index condition, and every assignment of the workspace would be read.
 CREATE OR REPLACE FUNCTION app.assignments_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
     LANGUAGE sql STABLE
     AS $$
   select app.assignments_json(c), c.date::text || '|' || c.id
   from app.assignments c
-  where (f->>'from' is null or c.date >= (f->>'from')::date)
-    and (f->>'to' is null or c.date <= (f->>'to')::date)
+  where c.date between coalesce((f->>'from')::date, '-infinity'::date) and coalesce((f->>'to')::date, 'infinity'::date)
     and (f->>'employee_id' is null or c.employee_id = (f->>'employee_id')::uuid)
     and (f->>'pour_id' is null or c.pour_id = (f->>'pour_id')::uuid)
     and (after is null or (c.date, c.id) > (app.cursor_date(after), app.cursor_id(after)))
@@ -95,20 +100,24 @@ CREATE OR REPLACE FUNCTION app.crews_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE OR REPLACE FUNCTION app.crews_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.crews_json(c) from app.crews c where c.id = p_id
-$$;
+begin
+  return (select app.crews_json(c) from app.crews c where c.id = p_id);
+end $$;
 
+-- PL/pgSQL: a SQL function with a sub-select is never inlined, so its query would be planned
+-- again, policies and all, in every statement that calls it (a list: once per request).
 CREATE OR REPLACE FUNCTION app.crews_json(c app.crews) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select ('{"id":' || app.juuid(c.id) || ',"name":' || app.jtext(c.name) || ',"region_id":' || app.juuid(c.region_id)
-    || ',"foreman_id":' || app.juuid(c.foreman_id) || ',"member_ids":['
-    || coalesce((select string_agg('"' || m.employee_id || '"', ',' order by m.created_at, m.employee_id)
-                 from app.crew_members m where m.tenant_id = c.tenant_id and m.crew_id = c.id), '')
-    || '],"created_at":' || app.jts(c.created_at) || ',"updated_at":' || app.jts(c.updated_at) || '}')::json
-$$;
+begin
+  return ('{"id":' || app.juuid(c.id) || ',"name":' || app.jtext(c.name) || ',"region_id":' || app.juuid(c.region_id)
+      || ',"foreman_id":' || app.juuid(c.foreman_id) || ',"member_ids":['
+      || coalesce((select string_agg('"' || m.employee_id || '"', ',' order by m.created_at, m.employee_id)
+                   from app.crew_members m where m.tenant_id = c.tenant_id and m.crew_id = c.id), '')
+      || '],"created_at":' || app.jts(c.created_at) || ',"updated_at":' || app.jts(c.updated_at) || '}')::json;
+end $$;
 
 CREATE OR REPLACE FUNCTION app.crews_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
     LANGUAGE sql STABLE
@@ -204,10 +213,11 @@ CREATE OR REPLACE FUNCTION app.customers_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE OR REPLACE FUNCTION app.customers_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.customers_json(c) from app.customers c where c.id = p_id
-$$;
+begin
+  return (select app.customers_json(c) from app.customers c where c.id = p_id);
+end $$;
 
 CREATE OR REPLACE FUNCTION app.customers_json(c app.customers) RETURNS json
     LANGUAGE sql STABLE
@@ -259,10 +269,11 @@ CREATE OR REPLACE FUNCTION app.employees_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE OR REPLACE FUNCTION app.employees_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.employees_json(c) from app.employees c where c.id = p_id
-$$;
+begin
+  return (select app.employees_json(c) from app.employees c where c.id = p_id);
+end $$;
 
 CREATE OR REPLACE FUNCTION app.employees_json(c app.employees) RETURNS json
     LANGUAGE sql STABLE
@@ -388,23 +399,26 @@ CREATE OR REPLACE FUNCTION app.pours_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE OR REPLACE FUNCTION app.pours_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.pours_json(c) from app.pours c where c.id = p_id
-$$;
+begin
+  return (select app.pours_json(c) from app.pours c where c.id = p_id);
+end $$;
 
--- One pour: its conflicts looked up here. A list passes them in (app.pours_page), found in its
--- own query (app.pours_json_with): a lookup per row costs a session check per row.
+-- One pour: its conflicts looked up here (a list finds them in its own scan, app.pours_page).
+-- PL/pgSQL: a SQL function with a sub-select is never inlined, so its query would be planned
+-- again, policies and all, at every call.
 CREATE OR REPLACE FUNCTION app.pours_json(c app.pours) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.pours_json_with(c, (select ('[' || string_agg('"' || o.id || '"', ',' order by o.start_time nulls last, o.id)
+begin
+  return app.pours_json_with(c, (select ('[' || string_agg('"' || o.id || '"', ',' order by o.start_time nulls last, o.id)
                                           || ']')::json
                                  from app.pours o
                                  where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id
                                    and o.scheduled_date = c.scheduled_date and o.id <> c.id
-                                   and o.status <> 'canceled' and c.status <> 'canceled'))
-$$;
+                                   and o.status <> 'canceled' and c.status <> 'canceled'));
+end $$;
 
 -- A JSON string, or null: the text escaped as json_build_object would. With app.juuid and
 -- app.jts (a timestamp as app.ts writes it), the pieces of the records' JSON written out by
@@ -579,10 +593,11 @@ CREATE OR REPLACE FUNCTION app.projects_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE OR REPLACE FUNCTION app.projects_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.projects_json(c) from app.projects c where c.id = p_id
-$$;
+begin
+  return (select app.projects_json(c) from app.projects c where c.id = p_id);
+end $$;
 
 CREATE OR REPLACE FUNCTION app.projects_json(c app.projects) RETURNS json
     LANGUAGE sql STABLE
@@ -635,10 +650,11 @@ CREATE OR REPLACE FUNCTION app.regions_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE OR REPLACE FUNCTION app.regions_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.regions_json(c) from app.regions c where c.id = p_id
-$$;
+begin
+  return (select app.regions_json(c) from app.regions c where c.id = p_id);
+end $$;
 
 CREATE OR REPLACE FUNCTION app.regions_json(c app.regions) RETURNS json
     LANGUAGE sql STABLE
@@ -713,10 +729,11 @@ CREATE OR REPLACE FUNCTION app.reminders_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE OR REPLACE FUNCTION app.reminders_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.reminders_json(c) from app.reminders c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-$$;
+begin
+  return (select app.reminders_json(c) from app.reminders c where c.tenant_id = (select app.current_tenant()) and c.id = p_id);
+end $$;
 
 CREATE OR REPLACE FUNCTION app.reminders_json(c app.reminders) RETURNS json
     LANGUAGE sql STABLE
