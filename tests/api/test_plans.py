@@ -204,5 +204,20 @@ class HotPlans(ServerCase):
                         self.assertIn("tenant_id = $", cond, node)
                     self.assertNotIn("BitmapOr", json.dumps(node), node)
 
+    def test_the_gets_and_the_records_json_keep_their_plans(self):
+        """A SQL function with a FROM or a sub-select is never inlined into its caller, so its
+        query is planned again, policies and all, at every call (a get cost three times the
+        week's page that way): the gets and the records' JSON are PL/pgSQL, or SQL that inlines."""
+        replanned = self.server.psql(
+            "select p.proname from pg_proc p join pg_language l on l.oid = p.prolang "
+            "where p.pronamespace = 'app'::regnamespace and l.lanname = 'sql' "
+            "and p.proname ~ '^(assignments|crews|customers|employees|pours|projects|regions|reminders)_(get|json)$' "
+            "and p.prosrc ~* '\\m(from|select)\\M.*\\mfrom\\M' order by 1", user="postgres").split()
+        self.assertEqual(replanned, [])
+        # the pattern finds a body like the gets' were (the check can fail)
+        found = self.server.psql("select 'select app.pours_json(c) from app.pours c where c.id = p_id' "
+                                 "~* '\\m(from|select)\\M.*\\mfrom\\M'", user="postgres").strip()
+        self.assertEqual(found, "t")
+
 if __name__ == "__main__":
     unittest.main()
