@@ -85,7 +85,8 @@ CREATE FUNCTION app.assignments_page(f jsonb, lim integer, after text) RETURNS T
     AS $$
   select app.assignments_json(c), c.date::text || '|' || c.id
   from app.assignments c
-  where c.date between coalesce((f->>'from')::date, '-infinity'::date) and coalesce((f->>'to')::date, 'infinity'::date)
+  where c.date between case when f->>'from' is null then '-infinity'::date else (f->>'from')::date end
+                   and case when f->>'to' is null then 'infinity'::date else (f->>'to')::date end
     and (f->>'employee_id' is null or c.employee_id = (f->>'employee_id')::uuid)
     and (f->>'pour_id' is null or c.pour_id = (f->>'pour_id')::uuid)
     and (after is null or (c.date, c.id) > (app.cursor_date(after), app.cursor_id(after)))

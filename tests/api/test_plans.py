@@ -202,6 +202,8 @@ class HotPlans(ServerCase):
                     if table in self.large:
                         cond = node.get("Index Cond") or node.get("Recheck Cond", "")
                         self.assertIn("tenant_id = $", cond, node)
+                        if table == "assignments":   # the week's days too, not all of the workspace's
+                            self.assertIn("date >=", cond, node)
                     self.assertNotIn("BitmapOr", json.dumps(node), node)
 
     def test_the_gets_and_the_records_json_keep_their_plans(self):
