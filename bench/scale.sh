@@ -62,14 +62,20 @@ serve_env=(PLANYARD_TLS_CERT="$DATA/tls/cert.pem" PLANYARD_TLS_KEY="$DATA/tls/ke
   PLANYARD_PASSWORD_PEPPER="$(secret password_pepper)" PLANYARD_DATA_KEY="$(secret data_key)"
   PLANYARD_STRIPE_WEBHOOK_SECRET="$(secret stripe_webhook_secret)" PLANYARD_CRON_SECRET="$(secret cron_secret)"
   PLANYARD_RUN_AS=postgres PLANYARD_LISTEN_HTTP=off PLANYARD_OUTBOX_DIR="$OUT")
-env "${serve_env[@]}" PLANYARD_LISTEN_HTTPS=127.0.0.1:$B \
-  PLANYARD_DATABASE_URL="host=$PG dbname=planyard user=planyard_app" "$BIN" serve >"$OUT/b.log" 2>&1 &
+# serve has no default for any of its three logins (requests, sign-in, jobs)
+db_urls() { # CONNINFO-PREFIX
+  echo "PLANYARD_DATABASE_URL=$1 user=planyard_app"
+  echo "PLANYARD_AUTH_DATABASE_URL=$1 user=planyard_auth"
+  echo "PLANYARD_JOBS_DATABASE_URL=$1 user=planyard_jobs"
+}
+mapfile -t direct_db < <(db_urls "host=$PG dbname=planyard")
+env "${serve_env[@]}" "${direct_db[@]}" PLANYARD_LISTEN_HTTPS=127.0.0.1:$B "$BIN" serve >"$OUT/b.log" 2>&1 &
 PIDS+=($!)
 python3 "$ROOT/bench/bench.py" wait-ready "$B" 60
 
 BOUNCER_DIR=$(mktemp -d /tmp/planyard-bench-bouncer-XXXXXX); chmod 755 "$BOUNCER_DIR"
 BP=$(pyfree)
-printf '"planyard_app" ""\n' >"$BOUNCER_DIR/userlist.txt"
+printf '"planyard_app" ""\n"planyard_auth" ""\n"planyard_jobs" ""\n' >"$BOUNCER_DIR/userlist.txt"
 cat >"$BOUNCER_DIR/pgbouncer.ini" <<INI
 [databases]
 planyard = host=$PG dbname=planyard
@@ -87,8 +93,9 @@ pidfile = $BOUNCER_DIR/pgbouncer.pid
 INI
 [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$BOUNCER_DIR"
 as_pg /usr/sbin/pgbouncer -d "$BOUNCER_DIR/pgbouncer.ini"
-env "${serve_env[@]}" PLANYARD_LISTEN_HTTPS=127.0.0.1:$C PLANYARD_DB_PREPARE=0 \
-  PLANYARD_DATABASE_URL="host=127.0.0.1 port=$BP dbname=planyard user=planyard_app" "$BIN" serve >"$OUT/c.log" 2>&1 &
+mapfile -t bouncer_db < <(db_urls "host=127.0.0.1 port=$BP dbname=planyard")
+env "${serve_env[@]}" "${bouncer_db[@]}" PLANYARD_LISTEN_HTTPS=127.0.0.1:$C PLANYARD_DB_PREPARE=0 \
+  "$BIN" serve >"$OUT/c.log" 2>&1 &
 PIDS+=($!)
 python3 "$ROOT/bench/bench.py" wait-ready "$C" 60
 
@@ -117,7 +124,7 @@ PLANYARD_DATA_DIR=$DATA "$BIN" backup create --type full >"$OUT/backup.txt" 2>&1
 t1=$(date +%s.%N)
 sleep 2; target=$(date -u +%Y-%m-%dT%H:%M:%SZ); sleep 1
 # recovery to a time stops at the first commit after it: make one, then archive the WAL
-psql -X -q -h "$PG" -U planyard_app -d planyard -c "select app.rate_hit('bench-after-target')" >/dev/null
+as_pg psql -X -q -h "$PG" -d planyard -c "create temp table bench_after_target ()" >/dev/null
 PLANYARD_DATA_DIR=$DATA "$BIN" backup verify >"$OUT/verify.txt" 2>&1
 echo "== restore to $target into a new cluster, then recovery until it is promoted"
 mkdir -p "$OUT" && chmod 755 "$OUT"

@@ -52,10 +52,11 @@ begin
 end $$;
 
 CREATE FUNCTION app.assignments_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.assignments_json(c) from app.assignments c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-$$;
+begin
+  return (select app.assignments_json(c) from app.assignments c where c.id = p_id);
+end $$;
 
 CREATE TABLE app.assignments (
     tenant_id uuid NOT NULL,
@@ -103,9 +104,8 @@ CREATE FUNCTION app.assignments_page(f jsonb, lim integer, after text) RETURNS T
     AS $$
   select app.assignments_json(c), c.date::text || '|' || c.id
   from app.assignments c
-  where c.tenant_id = (select app.current_tenant())
-    and (f->>'from' is null or c.date >= (f->>'from')::date)
-    and (f->>'to' is null or c.date <= (f->>'to')::date)
+  where c.date between case when f->>'from' is null then '-infinity'::date else (f->>'from')::date end
+                   and case when f->>'to' is null then 'infinity'::date else (f->>'to')::date end
     and (f->>'employee_id' is null or c.employee_id = (f->>'employee_id')::uuid)
     and (f->>'pour_id' is null or c.pour_id = (f->>'pour_id')::uuid)
     and (after is null or (c.date, c.id) > (app.cursor_date(after), app.cursor_id(after)))
@@ -1091,6 +1091,12 @@ CREATE FUNCTION app.crew_employee() RETURNS uuid
   select (app.crew_context()).employee_id
 $$;
 
+CREATE FUNCTION app.crew_keyless() RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+  select coalesce(pg_catalog.current_setting('app.crew_key', true), '') = ''
+$$;
+
 CREATE FUNCTION app.crew_link_admin(p_employee uuid) RETURNS uuid
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -1231,6 +1237,44 @@ CREATE FUNCTION app.crew_schedule() RETURNS json
   where (select t from ctx) is not null
 $$;
 
+CREATE FUNCTION app.crew_sees_assignment(p_employee uuid, p_date date) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+  c record := app.crew_context();
+begin
+  return coalesce(p_employee = c.employee_id and p_date between c.today and c.today + 13, false);
+end $$;
+
+CREATE FUNCTION app.crew_sees_crew(p_tenant uuid, p_id uuid) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+  return exists (select 1 from app.pours p where p.tenant_id = p_tenant and p.crew_id = p_id);
+end $$;
+
+CREATE FUNCTION app.crew_sees_employee(p_tenant uuid, p_id uuid) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+  return coalesce(p_id = app.crew_employee(), false)
+         or exists (select 1 from app.crews c where c.tenant_id = p_tenant and c.foreman_id = p_id);
+end $$;
+
+CREATE FUNCTION app.crew_sees_pour(p_tenant uuid, p_id uuid) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+  return exists (select 1 from app.assignments a where a.tenant_id = p_tenant and a.pour_id = p_id);
+end $$;
+
+CREATE FUNCTION app.crew_sees_project(p_tenant uuid, p_id uuid) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+  return exists (select 1 from app.pours p where p.tenant_id = p_tenant and p.project_id = p_id);
+end $$;
+
 CREATE FUNCTION app.crew_tenant() RETURNS uuid
     LANGUAGE sql STABLE
     AS $$
@@ -1282,10 +1326,11 @@ CREATE FUNCTION app.crews_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE FUNCTION app.crews_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.crews_json(c) from app.crews c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-$$;
+begin
+  return (select app.crews_json(c) from app.crews c where c.id = p_id);
+end $$;
 
 CREATE TABLE app.crews (
     tenant_id uuid NOT NULL,
@@ -1300,22 +1345,22 @@ CREATE TABLE app.crews (
 ALTER TABLE ONLY app.crews FORCE ROW LEVEL SECURITY;
 
 CREATE FUNCTION app.crews_json(c app.crews) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select ('{"id":' || app.juuid(c.id) || ',"name":' || app.jtext(c.name) || ',"region_id":' || app.juuid(c.region_id)
-    || ',"foreman_id":' || app.juuid(c.foreman_id) || ',"member_ids":['
-    || coalesce((select string_agg('"' || m.employee_id || '"', ',' order by m.created_at, m.employee_id)
-                 from app.crew_members m where m.tenant_id = c.tenant_id and m.crew_id = c.id), '')
-    || '],"created_at":' || app.jts(c.created_at) || ',"updated_at":' || app.jts(c.updated_at) || '}')::json
-$$;
+begin
+  return ('{"id":' || app.juuid(c.id) || ',"name":' || app.jtext(c.name) || ',"region_id":' || app.juuid(c.region_id)
+      || ',"foreman_id":' || app.juuid(c.foreman_id) || ',"member_ids":['
+      || coalesce((select string_agg('"' || m.employee_id || '"', ',' order by m.created_at, m.employee_id)
+                   from app.crew_members m where m.tenant_id = c.tenant_id and m.crew_id = c.id), '')
+      || '],"created_at":' || app.jts(c.created_at) || ',"updated_at":' || app.jts(c.updated_at) || '}')::json;
+end $$;
 
 CREATE FUNCTION app.crews_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
     LANGUAGE sql STABLE
     AS $$
   select app.crews_json(c), c.created_at::text || '|' || c.id
   from app.crews c
-  where c.tenant_id = (select app.current_tenant())
-    and (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
+  where (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
     and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
   order by c.created_at, c.id
   limit lim + 1
@@ -1438,10 +1483,11 @@ CREATE FUNCTION app.customers_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE FUNCTION app.customers_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.customers_json(c) from app.customers c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-$$;
+begin
+  return (select app.customers_json(c) from app.customers c where c.id = p_id);
+end $$;
 
 CREATE TABLE app.customers (
     tenant_id uuid NOT NULL,
@@ -1470,8 +1516,7 @@ CREATE FUNCTION app.customers_page(f jsonb, lim integer, after text) RETURNS TAB
     AS $$
   select app.customers_json(c), c.created_at::text || '|' || c.id
   from app.customers c
-  where c.tenant_id = (select app.current_tenant())
-    and (f->>'q' is null or strpos(lower(c.name), lower(f->>'q')) > 0)
+  where (f->>'q' is null or strpos(lower(c.name), lower(f->>'q')) > 0)
     and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
   order by c.created_at, c.id
   limit lim + 1
@@ -1543,10 +1588,11 @@ CREATE FUNCTION app.employees_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE FUNCTION app.employees_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.employees_json(c) from app.employees c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-$$;
+begin
+  return (select app.employees_json(c) from app.employees c where c.id = p_id);
+end $$;
 
 CREATE TABLE app.employees (
     tenant_id uuid NOT NULL,
@@ -1580,8 +1626,7 @@ CREATE FUNCTION app.employees_page(f jsonb, lim integer, after text) RETURNS TAB
     AS $$
   select app.employees_json(c), c.created_at::text || '|' || c.id
   from app.employees c
-  where c.tenant_id = (select app.current_tenant())
-    and (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
+  where (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
     and (f->>'active' is null or c.active = (f->>'active')::boolean)
     and (f->>'trade' is null or c.trade = f->>'trade')
     and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
@@ -2641,10 +2686,11 @@ CREATE FUNCTION app.pours_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE FUNCTION app.pours_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.pours_json(c) from app.pours c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-$$;
+begin
+  return (select app.pours_json(c) from app.pours c where c.id = p_id);
+end $$;
 
 CREATE TABLE app.pours (
     tenant_id uuid NOT NULL,
@@ -2670,15 +2716,16 @@ CREATE TABLE app.pours (
 ALTER TABLE ONLY app.pours FORCE ROW LEVEL SECURITY;
 
 CREATE FUNCTION app.pours_json(c app.pours) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.pours_json_with(c, (select ('[' || string_agg('"' || o.id || '"', ',' order by o.start_time nulls last, o.id)
+begin
+  return app.pours_json_with(c, (select ('[' || string_agg('"' || o.id || '"', ',' order by o.start_time nulls last, o.id)
                                           || ']')::json
                                  from app.pours o
                                  where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id
                                    and o.scheduled_date = c.scheduled_date and o.id <> c.id
-                                   and o.status <> 'canceled' and c.status <> 'canceled'))
-$$;
+                                   and o.status <> 'canceled' and c.status <> 'canceled'));
+end $$;
 
 CREATE FUNCTION app.pours_json_with(c app.pours, conflicts json) RETURNS json
     LANGUAGE sql STABLE
@@ -2719,22 +2766,23 @@ end $$;
 CREATE FUNCTION app.pours_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
     LANGUAGE sql STABLE
     AS $$
-  select app.pours_json_with(c, k.ids), c.scheduled_date::text || '|' || c.id
-  from app.pours c
-  left join lateral (select ('[' || string_agg('"' || o.id || '"', ',' order by o.start_time nulls last, o.id)
-                             || ']')::json as ids
-                     from app.pours o
-                     where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id and o.scheduled_date = c.scheduled_date
-                       and o.id <> c.id and o.status <> 'canceled' and c.status <> 'canceled') k on true
-  where c.tenant_id = (select app.current_tenant())
-    and c.scheduled_date between (f->>'from')::date and (f->>'to')::date
-    and (f->>'status' is null or c.status = f->>'status')
-    and (f->>'project_id' is null or c.project_id = (f->>'project_id')::uuid)
-    and (f->>'crew_id' is null or c.crew_id = (f->>'crew_id')::uuid)
-    and (f->>'region_id' is null or exists (select 1 from app.projects p where p.tenant_id = c.tenant_id
-                                             and p.id = c.project_id and p.region_id = (f->>'region_id')::uuid))
-    and (after is null or (c.scheduled_date, c.id) > (app.cursor_date(after), app.cursor_id(after)))
-  order by c.scheduled_date, c.id
+  select app.pours_json_with(w.p, case when w.crew_id is not null and w.status <> 'canceled'
+                                            and cardinality(array_remove(w.same, w.id)) > 0
+                                       then ('["' || array_to_string(array_remove(w.same, w.id), '","') || '"]')::json end),
+         w.d::text || '|' || w.id
+  from (select c as p, c.scheduled_date as d, c.id, c.status, c.project_id, c.crew_id, c.tenant_id,
+               array_agg(c.id) filter (where c.status <> 'canceled')
+                 over (partition by c.crew_id, c.scheduled_date order by c.start_time nulls last, c.id
+                       rows between unbounded preceding and unbounded following) as same
+        from app.pours c
+        where c.scheduled_date between greatest((f->>'from')::date, app.cursor_date(after)) and (f->>'to')::date) w
+  where (f->>'status' is null or w.status = f->>'status')
+    and (f->>'project_id' is null or w.project_id = (f->>'project_id')::uuid)
+    and (f->>'crew_id' is null or w.crew_id = (f->>'crew_id')::uuid)
+    and (f->>'region_id' is null or exists (select 1 from app.projects p where p.tenant_id = w.tenant_id
+                                             and p.id = w.project_id and p.region_id = (f->>'region_id')::uuid))
+    and (after is null or (w.d, w.id) > (app.cursor_date(after), app.cursor_id(after)))
+  order by w.d, w.id
   limit lim + 1
 $$;
 
@@ -2862,10 +2910,11 @@ CREATE FUNCTION app.projects_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE FUNCTION app.projects_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.projects_json(c) from app.projects c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-$$;
+begin
+  return (select app.projects_json(c) from app.projects c where c.id = p_id);
+end $$;
 
 CREATE TABLE app.projects (
     tenant_id uuid NOT NULL,
@@ -2896,8 +2945,7 @@ CREATE FUNCTION app.projects_page(f jsonb, lim integer, after text) RETURNS TABL
     AS $$
   select app.projects_json(c), c.created_at::text || '|' || c.id
   from app.projects c
-  where c.tenant_id = (select app.current_tenant())
-    and (f->>'customer_id' is null or c.customer_id = (f->>'customer_id')::uuid)
+  where (f->>'customer_id' is null or c.customer_id = (f->>'customer_id')::uuid)
     and (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
     and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
   order by c.created_at, c.id
@@ -2977,10 +3025,11 @@ CREATE FUNCTION app.regions_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE FUNCTION app.regions_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.regions_json(c) from app.regions c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-$$;
+begin
+  return (select app.regions_json(c) from app.regions c where c.id = p_id);
+end $$;
 
 CREATE TABLE app.regions (
     tenant_id uuid NOT NULL,
@@ -3004,8 +3053,7 @@ CREATE FUNCTION app.regions_page(f jsonb, lim integer, after text) RETURNS TABLE
     AS $$
   select app.regions_json(c), c.created_at::text || '|' || c.id
   from app.regions c
-  where c.tenant_id = (select app.current_tenant())
-    and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
+  where (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
   order by c.created_at, c.id
   limit lim + 1
 $$;
@@ -3130,10 +3178,11 @@ CREATE FUNCTION app.reminders_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE FUNCTION app.reminders_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.reminders_json(c) from app.reminders c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-$$;
+begin
+  return (select app.reminders_json(c) from app.reminders c where c.tenant_id = (select app.current_tenant()) and c.id = p_id);
+end $$;
 
 CREATE TABLE app.reminders (
     tenant_id uuid NOT NULL,
@@ -4629,13 +4678,13 @@ ALTER TABLE ONLY app.user_tokens
 
 ALTER TABLE app.assignments ENABLE ROW LEVEL SECURITY;
 
-CREATE POLICY assignments_crew_select ON app.assignments FOR SELECT USING (((( SELECT app.current_tenant() AS current_tenant) IS NULL) AND (tenant_id = ( SELECT app.crew_tenant() AS crew_tenant)) AND (employee_id = ( SELECT app.crew_employee() AS crew_employee)) AND ((date >= ( SELECT app.crew_today() AS crew_today)) AND (date <= (( SELECT app.crew_today() AS crew_today) + 13)))));
+CREATE POLICY assignments_crew_select ON app.assignments AS RESTRICTIVE FOR SELECT USING ((( SELECT app.crew_keyless() AS crew_keyless) OR (( SELECT app.current_tenant() AS current_tenant) IS NOT NULL) OR app.crew_sees_assignment(employee_id, date)));
 
 CREATE POLICY assignments_delete ON app.assignments FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
 CREATE POLICY assignments_insert ON app.assignments FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
-CREATE POLICY assignments_select ON app.assignments FOR SELECT USING ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)));
+CREATE POLICY assignments_select ON app.assignments FOR SELECT USING ((tenant_id = ( SELECT COALESCE(app.current_tenant(), app.crew_tenant()) AS "coalesce")));
 
 CREATE POLICY assignments_update ON app.assignments FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
@@ -4679,15 +4728,13 @@ CREATE POLICY crew_members_update ON app.crew_members FOR UPDATE USING (((tenant
 
 ALTER TABLE app.crews ENABLE ROW LEVEL SECURITY;
 
-CREATE POLICY crews_crew_select ON app.crews FOR SELECT USING (((( SELECT app.current_tenant() AS current_tenant) IS NULL) AND (tenant_id = ( SELECT app.crew_tenant() AS crew_tenant)) AND (EXISTS ( SELECT 1
-   FROM app.pours p
-  WHERE ((p.tenant_id = crews.tenant_id) AND (p.crew_id = crews.id))))));
+CREATE POLICY crews_crew_select ON app.crews AS RESTRICTIVE FOR SELECT USING ((( SELECT app.crew_keyless() AS crew_keyless) OR (( SELECT app.current_tenant() AS current_tenant) IS NOT NULL) OR app.crew_sees_crew(tenant_id, id)));
 
 CREATE POLICY crews_delete ON app.crews FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
 CREATE POLICY crews_insert ON app.crews FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
-CREATE POLICY crews_select ON app.crews FOR SELECT USING ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)));
+CREATE POLICY crews_select ON app.crews FOR SELECT USING ((tenant_id = ( SELECT COALESCE(app.current_tenant(), app.crew_tenant()) AS "coalesce")));
 
 CREATE POLICY crews_update ON app.crews FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
@@ -4703,15 +4750,13 @@ CREATE POLICY customers_update ON app.customers FOR UPDATE USING (((tenant_id = 
 
 ALTER TABLE app.employees ENABLE ROW LEVEL SECURITY;
 
-CREATE POLICY employees_crew_select ON app.employees FOR SELECT USING (((( SELECT app.current_tenant() AS current_tenant) IS NULL) AND (tenant_id = ( SELECT app.crew_tenant() AS crew_tenant)) AND ((id = ( SELECT app.crew_employee() AS crew_employee)) OR (EXISTS ( SELECT 1
-   FROM app.crews c
-  WHERE ((c.tenant_id = employees.tenant_id) AND (c.foreman_id = employees.id)))))));
+CREATE POLICY employees_crew_select ON app.employees AS RESTRICTIVE FOR SELECT USING ((( SELECT app.crew_keyless() AS crew_keyless) OR (( SELECT app.current_tenant() AS current_tenant) IS NOT NULL) OR app.crew_sees_employee(tenant_id, id)));
 
 CREATE POLICY employees_delete ON app.employees FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
 CREATE POLICY employees_insert ON app.employees FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
-CREATE POLICY employees_select ON app.employees FOR SELECT USING ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)));
+CREATE POLICY employees_select ON app.employees FOR SELECT USING ((tenant_id = ( SELECT COALESCE(app.current_tenant(), app.crew_tenant()) AS "coalesce")));
 
 CREATE POLICY employees_update ON app.employees FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
@@ -4759,29 +4804,25 @@ CREATE POLICY password_history_definer ON app.password_history USING (app.is_def
 
 ALTER TABLE app.pours ENABLE ROW LEVEL SECURITY;
 
-CREATE POLICY pours_crew_select ON app.pours FOR SELECT USING (((( SELECT app.current_tenant() AS current_tenant) IS NULL) AND (tenant_id = ( SELECT app.crew_tenant() AS crew_tenant)) AND (EXISTS ( SELECT 1
-   FROM app.assignments a
-  WHERE ((a.tenant_id = pours.tenant_id) AND (a.pour_id = pours.id))))));
+CREATE POLICY pours_crew_select ON app.pours AS RESTRICTIVE FOR SELECT USING ((( SELECT app.crew_keyless() AS crew_keyless) OR (( SELECT app.current_tenant() AS current_tenant) IS NOT NULL) OR app.crew_sees_pour(tenant_id, id)));
 
 CREATE POLICY pours_delete ON app.pours FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
 CREATE POLICY pours_insert ON app.pours FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
-CREATE POLICY pours_select ON app.pours FOR SELECT USING ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)));
+CREATE POLICY pours_select ON app.pours FOR SELECT USING ((tenant_id = ( SELECT COALESCE(app.current_tenant(), app.crew_tenant()) AS "coalesce")));
 
 CREATE POLICY pours_update ON app.pours FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
 ALTER TABLE app.projects ENABLE ROW LEVEL SECURITY;
 
-CREATE POLICY projects_crew_select ON app.projects FOR SELECT USING (((( SELECT app.current_tenant() AS current_tenant) IS NULL) AND (tenant_id = ( SELECT app.crew_tenant() AS crew_tenant)) AND (EXISTS ( SELECT 1
-   FROM app.pours p
-  WHERE ((p.tenant_id = projects.tenant_id) AND (p.project_id = projects.id))))));
+CREATE POLICY projects_crew_select ON app.projects AS RESTRICTIVE FOR SELECT USING ((( SELECT app.crew_keyless() AS crew_keyless) OR (( SELECT app.current_tenant() AS current_tenant) IS NOT NULL) OR app.crew_sees_project(tenant_id, id)));
 
 CREATE POLICY projects_delete ON app.projects FOR DELETE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
 CREATE POLICY projects_insert ON app.projects FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
-CREATE POLICY projects_select ON app.projects FOR SELECT USING ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)));
+CREATE POLICY projects_select ON app.projects FOR SELECT USING ((tenant_id = ( SELECT COALESCE(app.current_tenant(), app.crew_tenant()) AS "coalesce")));
 
 CREATE POLICY projects_update ON app.projects FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
@@ -4843,13 +4884,11 @@ CREATE POLICY sheet_sends_definer ON app.sheet_sends USING (app.is_definer()) WI
 
 ALTER TABLE app.tenants ENABLE ROW LEVEL SECURITY;
 
-CREATE POLICY tenants_crew_select ON app.tenants FOR SELECT USING (((( SELECT app.current_tenant() AS current_tenant) IS NULL) AND (id = ( SELECT app.crew_tenant() AS crew_tenant))));
-
 CREATE POLICY tenants_delete ON app.tenants FOR DELETE USING ((app.is_definer() OR ((id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 4))));
 
 CREATE POLICY tenants_insert ON app.tenants FOR INSERT WITH CHECK (app.is_definer());
 
-CREATE POLICY tenants_select ON app.tenants FOR SELECT USING ((app.is_definer() OR (id = ( SELECT app.current_tenant() AS current_tenant))));
+CREATE POLICY tenants_select ON app.tenants FOR SELECT USING ((app.is_definer() OR (id = ( SELECT COALESCE(app.current_tenant(), app.crew_tenant()) AS "coalesce"))));
 
 CREATE POLICY tenants_update ON app.tenants FOR UPDATE USING ((app.is_definer() OR ((id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3)))) WITH CHECK ((app.is_definer() OR ((id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3))));
 
@@ -5090,6 +5129,11 @@ GRANT ALL ON FUNCTION app.crew_employee() TO planyard_app;
 GRANT ALL ON FUNCTION app.crew_employee() TO planyard_auth;
 GRANT ALL ON FUNCTION app.crew_employee() TO planyard_jobs;
 
+REVOKE ALL ON FUNCTION app.crew_keyless() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crew_keyless() TO planyard_app;
+GRANT ALL ON FUNCTION app.crew_keyless() TO planyard_auth;
+GRANT ALL ON FUNCTION app.crew_keyless() TO planyard_jobs;
+
 REVOKE ALL ON FUNCTION app.crew_link_admin(p_employee uuid) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.crew_link_alive(l app.crew_links) FROM PUBLIC;
@@ -5115,6 +5159,31 @@ REVOKE ALL ON FUNCTION app.crew_schedule() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.crew_schedule() TO planyard_app;
 GRANT ALL ON FUNCTION app.crew_schedule() TO planyard_auth;
 GRANT ALL ON FUNCTION app.crew_schedule() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.crew_sees_assignment(p_employee uuid, p_date date) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crew_sees_assignment(p_employee uuid, p_date date) TO planyard_app;
+GRANT ALL ON FUNCTION app.crew_sees_assignment(p_employee uuid, p_date date) TO planyard_auth;
+GRANT ALL ON FUNCTION app.crew_sees_assignment(p_employee uuid, p_date date) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.crew_sees_crew(p_tenant uuid, p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crew_sees_crew(p_tenant uuid, p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.crew_sees_crew(p_tenant uuid, p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.crew_sees_crew(p_tenant uuid, p_id uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.crew_sees_employee(p_tenant uuid, p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crew_sees_employee(p_tenant uuid, p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.crew_sees_employee(p_tenant uuid, p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.crew_sees_employee(p_tenant uuid, p_id uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.crew_sees_pour(p_tenant uuid, p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crew_sees_pour(p_tenant uuid, p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.crew_sees_pour(p_tenant uuid, p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.crew_sees_pour(p_tenant uuid, p_id uuid) TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.crew_sees_project(p_tenant uuid, p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.crew_sees_project(p_tenant uuid, p_id uuid) TO planyard_app;
+GRANT ALL ON FUNCTION app.crew_sees_project(p_tenant uuid, p_id uuid) TO planyard_auth;
+GRANT ALL ON FUNCTION app.crew_sees_project(p_tenant uuid, p_id uuid) TO planyard_jobs;
 
 REVOKE ALL ON FUNCTION app.crew_tenant() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.crew_tenant() TO planyard_app;

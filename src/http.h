@@ -54,7 +54,7 @@ typedef int (*handler_fn)(req_t *r);
 typedef long (*req_stream_fn)(void *cls, char *buf, size_t max);
 
 /* A handler returns 0 when it has set the response, or REQ_SUSPENDED after setting r->job
- * (run on the work pool) and r->cont (run afterwards on the HTTP worker). */
+ * and r->cont (both run on the work pool, one after the other). */
 #define REQ_SUSPENDED 1
 
 typedef struct route {
@@ -128,8 +128,8 @@ struct req {
 
 	bool commit_on_error;       /* keep what the transaction wrote despite an error status */
 
-	/* work handed to another thread (REQ_SUSPENDED): job runs on the work pool, then
-	 * cont runs back on the HTTP worker (in a new transaction for ROUTE_TX routes) */
+	/* work handed to another thread (REQ_SUSPENDED): job runs on the work pool, then cont
+	 * there too (in a new transaction for ROUTE_TX routes); the HTTP worker sends the answer */
 	void (*job)(req_t *r);
 	handler_fn cont;
 	void *cont_data;
@@ -169,7 +169,8 @@ const char *req_json_str(req_t *r, const char *name);
 /* The raw body as text for a jsonb parameter; "{}" when there is none. Owned by r. */
 const char *req_body_text(req_t *r);
 
-/* Called by another thread when suspended work is done; the server then runs r->cont. */
+/* Called by another thread when suspended work is done; the server then runs r->cont
+ * (which, after a job of the work pool, only marks the answer ready). */
 void http_resume(req_t *r);
 
 /* The status text of a code ("Not Found"). */

@@ -625,13 +625,36 @@ static bool client_gone(req_t *r)
 	return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
+/* The continuation's response is ready: the HTTP worker only sends it. */
+static int answered(req_t *r)
+{
+	r->responded = true;
+	return 0;
+}
+
+/* The job, then its continuation, both here: a continuation's database work can be long (a
+ * sign-in's session is made only on the password, which PostgreSQL checks with bcrypt again),
+ * and on the HTTP worker it would hold every other connection of that thread. Here it is also
+ * counted in the pool's time bound. A continuation that hands over work again goes on here. */
 static void run_job(void *arg)
 {
 	req_t *r = arg;
-	if (client_gone(r))
+	if (client_gone(r)) {
 		r->cont = busy;
-	else
+		http_resume(r);
+		return;
+	}
+	int rc;
+	do {
 		r->job(r);
+		handler_fn cont = r->cont;
+		r->cont = NULL;
+		r->job = NULL;
+		rc = gate_continue(r, cont);
+	} while (rc == REQ_SUSPENDED && r->job && r->cont);
+	if (rc == REQ_SUSPENDED || !r->responded)
+		req_problem(r, 500, "internal_error", "the handler set no response");
+	r->cont = answered;
 	http_resume(r);
 }
 
@@ -736,7 +759,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		handler_fn cont = r->cont;
 		r->cont = NULL;
 		r->job = NULL;
-		rc = cont == busy ? busy(r) : gate_continue(r, cont);
+		rc = cont == busy || cont == answered ? cont(r) : gate_continue(r, cont);
 	} else {
 		rc = gate_run(r);
 	}

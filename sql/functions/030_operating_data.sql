@@ -21,11 +21,15 @@ CREATE OR REPLACE FUNCTION app.assignments_delete(p_id uuid) RETURNS boolean
   select count(*) > 0 from d
 $$;
 
+-- The gets are PL/pgSQL: a SQL function with a FROM is not inlined into its caller, so it
+-- would be planned again, policies and all, at every call; PL/pgSQL keeps its plan for the
+-- connection.
 CREATE OR REPLACE FUNCTION app.assignments_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.assignments_json(c) from app.assignments c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-$$;
+begin
+  return (select app.assignments_json(c) from app.assignments c where c.id = p_id);
+end $$;
 
 
 SET default_tablespace = '';
@@ -41,14 +45,17 @@ CREATE OR REPLACE FUNCTION app.assignments_json(c app.assignments) RETURNS json
     || ',"updated_at":' || app.jts(c.updated_at) || '}')::json
 $$;
 
+-- The days are one range, an open end as infinity: "no filter OR date >= from" would keep them
+-- out of the index condition, and every assignment of the workspace would be read. CASE, not
+-- COALESCE: the planner lets only expressions it knows leak nothing (CASE does, COALESCE not)
+-- into the index scan ahead of the row-level security filter.
 CREATE OR REPLACE FUNCTION app.assignments_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
     LANGUAGE sql STABLE
     AS $$
   select app.assignments_json(c), c.date::text || '|' || c.id
   from app.assignments c
-  where c.tenant_id = (select app.current_tenant())
-    and (f->>'from' is null or c.date >= (f->>'from')::date)
-    and (f->>'to' is null or c.date <= (f->>'to')::date)
+  where c.date between case when f->>'from' is null then '-infinity'::date else (f->>'from')::date end
+                   and case when f->>'to' is null then 'infinity'::date else (f->>'to')::date end
     and (f->>'employee_id' is null or c.employee_id = (f->>'employee_id')::uuid)
     and (f->>'pour_id' is null or c.pour_id = (f->>'pour_id')::uuid)
     and (after is null or (c.date, c.id) > (app.cursor_date(after), app.cursor_id(after)))
@@ -96,28 +103,31 @@ CREATE OR REPLACE FUNCTION app.crews_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE OR REPLACE FUNCTION app.crews_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.crews_json(c) from app.crews c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-$$;
+begin
+  return (select app.crews_json(c) from app.crews c where c.id = p_id);
+end $$;
 
+-- PL/pgSQL: a SQL function with a sub-select is never inlined, so its query would be planned
+-- again, policies and all, in every statement that calls it (a list: once per request).
 CREATE OR REPLACE FUNCTION app.crews_json(c app.crews) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select ('{"id":' || app.juuid(c.id) || ',"name":' || app.jtext(c.name) || ',"region_id":' || app.juuid(c.region_id)
-    || ',"foreman_id":' || app.juuid(c.foreman_id) || ',"member_ids":['
-    || coalesce((select string_agg('"' || m.employee_id || '"', ',' order by m.created_at, m.employee_id)
-                 from app.crew_members m where m.tenant_id = c.tenant_id and m.crew_id = c.id), '')
-    || '],"created_at":' || app.jts(c.created_at) || ',"updated_at":' || app.jts(c.updated_at) || '}')::json
-$$;
+begin
+  return ('{"id":' || app.juuid(c.id) || ',"name":' || app.jtext(c.name) || ',"region_id":' || app.juuid(c.region_id)
+      || ',"foreman_id":' || app.juuid(c.foreman_id) || ',"member_ids":['
+      || coalesce((select string_agg('"' || m.employee_id || '"', ',' order by m.created_at, m.employee_id)
+                   from app.crew_members m where m.tenant_id = c.tenant_id and m.crew_id = c.id), '')
+      || '],"created_at":' || app.jts(c.created_at) || ',"updated_at":' || app.jts(c.updated_at) || '}')::json;
+end $$;
 
 CREATE OR REPLACE FUNCTION app.crews_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
     LANGUAGE sql STABLE
     AS $$
   select app.crews_json(c), c.created_at::text || '|' || c.id
   from app.crews c
-  where c.tenant_id = (select app.current_tenant())
-    and (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
+  where (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
     and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
   order by c.created_at, c.id
   limit lim + 1
@@ -206,10 +216,11 @@ CREATE OR REPLACE FUNCTION app.customers_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE OR REPLACE FUNCTION app.customers_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.customers_json(c) from app.customers c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-$$;
+begin
+  return (select app.customers_json(c) from app.customers c where c.id = p_id);
+end $$;
 
 CREATE OR REPLACE FUNCTION app.customers_json(c app.customers) RETURNS json
     LANGUAGE sql STABLE
@@ -224,8 +235,7 @@ CREATE OR REPLACE FUNCTION app.customers_page(f jsonb, lim integer, after text) 
     AS $$
   select app.customers_json(c), c.created_at::text || '|' || c.id
   from app.customers c
-  where c.tenant_id = (select app.current_tenant())
-    and (f->>'q' is null or strpos(lower(c.name), lower(f->>'q')) > 0)
+  where (f->>'q' is null or strpos(lower(c.name), lower(f->>'q')) > 0)
     and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
   order by c.created_at, c.id
   limit lim + 1
@@ -262,10 +272,11 @@ CREATE OR REPLACE FUNCTION app.employees_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE OR REPLACE FUNCTION app.employees_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.employees_json(c) from app.employees c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-$$;
+begin
+  return (select app.employees_json(c) from app.employees c where c.id = p_id);
+end $$;
 
 CREATE OR REPLACE FUNCTION app.employees_json(c app.employees) RETURNS json
     LANGUAGE sql STABLE
@@ -281,8 +292,7 @@ CREATE OR REPLACE FUNCTION app.employees_page(f jsonb, lim integer, after text) 
     AS $$
   select app.employees_json(c), c.created_at::text || '|' || c.id
   from app.employees c
-  where c.tenant_id = (select app.current_tenant())
-    and (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
+  where (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
     and (f->>'active' is null or c.active = (f->>'active')::boolean)
     and (f->>'trade' is null or c.trade = f->>'trade')
     and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
@@ -392,23 +402,26 @@ CREATE OR REPLACE FUNCTION app.pours_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE OR REPLACE FUNCTION app.pours_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.pours_json(c) from app.pours c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-$$;
+begin
+  return (select app.pours_json(c) from app.pours c where c.id = p_id);
+end $$;
 
--- One pour: its conflicts looked up here. A list passes them in (app.pours_page), found in its
--- own query (app.pours_json_with): a lookup per row costs a session check per row.
+-- One pour: its conflicts looked up here (a list finds them in its own scan, app.pours_page).
+-- PL/pgSQL: a SQL function with a sub-select is never inlined, so its query would be planned
+-- again, policies and all, at every call.
 CREATE OR REPLACE FUNCTION app.pours_json(c app.pours) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.pours_json_with(c, (select ('[' || string_agg('"' || o.id || '"', ',' order by o.start_time nulls last, o.id)
+begin
+  return app.pours_json_with(c, (select ('[' || string_agg('"' || o.id || '"', ',' order by o.start_time nulls last, o.id)
                                           || ']')::json
                                  from app.pours o
                                  where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id
                                    and o.scheduled_date = c.scheduled_date and o.id <> c.id
-                                   and o.status <> 'canceled' and c.status <> 'canceled'))
-$$;
+                                   and o.status <> 'canceled' and c.status <> 'canceled'));
+end $$;
 
 -- A JSON string, or null: the text escaped as json_build_object would. With app.juuid and
 -- app.jts (a timestamp as app.ts writes it), the pieces of the records' JSON written out by
@@ -445,25 +458,35 @@ CREATE OR REPLACE FUNCTION app.pours_json_with(c app.pours, conflicts json) RETU
     || ',"updated_at":' || coalesce('"' || app.ts(c.updated_at) || '"', 'null') || '}')::json
 $$;
 
+-- The lists and gets of the workspace's data leave the workspace to the tables' policies
+-- (forced for every role, this schema's definers too, and the same app.current_tenant()): a
+-- filter of their own would be a second session probe in each statement, another InitPlan
+-- (reminders keep theirs: their jobs policy admits every workspace inside a definer).
+-- The conflicts of the page's pours come from the same scan: every pour of the days asked
+-- (from the cursor's day on: a page never needs an earlier one), grouped by crew and day
+-- before the filters, so another project's or status's pour of the same crew still counts.
+-- A probe of the same crew's pours per row would be a second read of pours, with its own
+-- session probe. The days asked are at most 92 (API.md).
 CREATE OR REPLACE FUNCTION app.pours_page(f jsonb, lim integer, after text) RETURNS TABLE(j json, k text)
     LANGUAGE sql STABLE
     AS $$
-  select app.pours_json_with(c, k.ids), c.scheduled_date::text || '|' || c.id
-  from app.pours c
-  left join lateral (select ('[' || string_agg('"' || o.id || '"', ',' order by o.start_time nulls last, o.id)
-                             || ']')::json as ids
-                     from app.pours o
-                     where o.tenant_id = c.tenant_id and o.crew_id = c.crew_id and o.scheduled_date = c.scheduled_date
-                       and o.id <> c.id and o.status <> 'canceled' and c.status <> 'canceled') k on true
-  where c.tenant_id = (select app.current_tenant())
-    and c.scheduled_date between (f->>'from')::date and (f->>'to')::date
-    and (f->>'status' is null or c.status = f->>'status')
-    and (f->>'project_id' is null or c.project_id = (f->>'project_id')::uuid)
-    and (f->>'crew_id' is null or c.crew_id = (f->>'crew_id')::uuid)
-    and (f->>'region_id' is null or exists (select 1 from app.projects p where p.tenant_id = c.tenant_id
-                                             and p.id = c.project_id and p.region_id = (f->>'region_id')::uuid))
-    and (after is null or (c.scheduled_date, c.id) > (app.cursor_date(after), app.cursor_id(after)))
-  order by c.scheduled_date, c.id
+  select app.pours_json_with(w.p, case when w.crew_id is not null and w.status <> 'canceled'
+                                            and cardinality(array_remove(w.same, w.id)) > 0
+                                       then ('["' || array_to_string(array_remove(w.same, w.id), '","') || '"]')::json end),
+         w.d::text || '|' || w.id
+  from (select c as p, c.scheduled_date as d, c.id, c.status, c.project_id, c.crew_id, c.tenant_id,
+               array_agg(c.id) filter (where c.status <> 'canceled')
+                 over (partition by c.crew_id, c.scheduled_date order by c.start_time nulls last, c.id
+                       rows between unbounded preceding and unbounded following) as same
+        from app.pours c
+        where c.scheduled_date between greatest((f->>'from')::date, app.cursor_date(after)) and (f->>'to')::date) w
+  where (f->>'status' is null or w.status = f->>'status')
+    and (f->>'project_id' is null or w.project_id = (f->>'project_id')::uuid)
+    and (f->>'crew_id' is null or w.crew_id = (f->>'crew_id')::uuid)
+    and (f->>'region_id' is null or exists (select 1 from app.projects p where p.tenant_id = w.tenant_id
+                                             and p.id = w.project_id and p.region_id = (f->>'region_id')::uuid))
+    and (after is null or (w.d, w.id) > (app.cursor_date(after), app.cursor_id(after)))
+  order by w.d, w.id
   limit lim + 1
 $$;
 
@@ -573,10 +596,11 @@ CREATE OR REPLACE FUNCTION app.projects_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE OR REPLACE FUNCTION app.projects_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.projects_json(c) from app.projects c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-$$;
+begin
+  return (select app.projects_json(c) from app.projects c where c.id = p_id);
+end $$;
 
 CREATE OR REPLACE FUNCTION app.projects_json(c app.projects) RETURNS json
     LANGUAGE sql STABLE
@@ -592,8 +616,7 @@ CREATE OR REPLACE FUNCTION app.projects_page(f jsonb, lim integer, after text) R
     AS $$
   select app.projects_json(c), c.created_at::text || '|' || c.id
   from app.projects c
-  where c.tenant_id = (select app.current_tenant())
-    and (f->>'customer_id' is null or c.customer_id = (f->>'customer_id')::uuid)
+  where (f->>'customer_id' is null or c.customer_id = (f->>'customer_id')::uuid)
     and (f->>'region_id' is null or c.region_id = (f->>'region_id')::uuid)
     and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
   order by c.created_at, c.id
@@ -630,10 +653,11 @@ CREATE OR REPLACE FUNCTION app.regions_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE OR REPLACE FUNCTION app.regions_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.regions_json(c) from app.regions c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-$$;
+begin
+  return (select app.regions_json(c) from app.regions c where c.id = p_id);
+end $$;
 
 CREATE OR REPLACE FUNCTION app.regions_json(c app.regions) RETURNS json
     LANGUAGE sql STABLE
@@ -647,8 +671,7 @@ CREATE OR REPLACE FUNCTION app.regions_page(f jsonb, lim integer, after text) RE
     AS $$
   select app.regions_json(c), c.created_at::text || '|' || c.id
   from app.regions c
-  where c.tenant_id = (select app.current_tenant())
-    and (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
+  where (after is null or (c.created_at, c.id) > (app.cursor_ts(after), app.cursor_id(after)))
   order by c.created_at, c.id
   limit lim + 1
 $$;
@@ -710,10 +733,11 @@ CREATE OR REPLACE FUNCTION app.reminders_delete(p_id uuid) RETURNS boolean
 $$;
 
 CREATE OR REPLACE FUNCTION app.reminders_get(p_id uuid) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select app.reminders_json(c) from app.reminders c where c.tenant_id = (select app.current_tenant()) and c.id = p_id
-$$;
+begin
+  return (select app.reminders_json(c) from app.reminders c where c.tenant_id = (select app.current_tenant()) and c.id = p_id);
+end $$;
 
 CREATE OR REPLACE FUNCTION app.reminders_json(c app.reminders) RETURNS json
     LANGUAGE sql STABLE

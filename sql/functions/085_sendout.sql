@@ -369,36 +369,80 @@ CREATE POLICY crew_links_definer ON app.crew_links USING (app.is_definer()) WITH
 -- employee's assignments of the window (their workspace's today and the 13 days after), the
 -- pours, projects and crews of those, the employee and those crews' foremen, and the name
 -- of the workspace. Nothing else: no other policy lets a row through without a session.
+-- The workspace is the SELECT policy's (900_policies.sql: the session's, else the link's);
+-- each restrictive policy below narrows a link's reads to the rows above. It lets a request
+-- through unexamined when no link token is set (then no link can widen anything) or when a
+-- session is live; otherwise each row is asked of the function named. Those run as their
+-- caller, so their own reads are under these same policies, and a policy calling one stays a
+-- single expression: an EXISTS written into the policy would put the other table's policies,
+-- and theirs, into the plan of every read of the session's own data.
+CREATE OR REPLACE FUNCTION app.crew_keyless() RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+  select coalesce(pg_catalog.current_setting('app.crew_key', true), '') = ''
+$$;
+
+CREATE OR REPLACE FUNCTION app.crew_sees_assignment(p_employee uuid, p_date date) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+  c record := app.crew_context();
+begin
+  return coalesce(p_employee = c.employee_id and p_date between c.today and c.today + 13, false);
+end $$;
+
+CREATE OR REPLACE FUNCTION app.crew_sees_pour(p_tenant uuid, p_id uuid) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+  return exists (select 1 from app.assignments a where a.tenant_id = p_tenant and a.pour_id = p_id);
+end $$;
+
+CREATE OR REPLACE FUNCTION app.crew_sees_project(p_tenant uuid, p_id uuid) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+  return exists (select 1 from app.pours p where p.tenant_id = p_tenant and p.project_id = p_id);
+end $$;
+
+CREATE OR REPLACE FUNCTION app.crew_sees_crew(p_tenant uuid, p_id uuid) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+  return exists (select 1 from app.pours p where p.tenant_id = p_tenant and p.crew_id = p_id);
+end $$;
+
+CREATE OR REPLACE FUNCTION app.crew_sees_employee(p_tenant uuid, p_id uuid) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+  return coalesce(p_id = app.crew_employee(), false)
+         or exists (select 1 from app.crews c where c.tenant_id = p_tenant and c.foreman_id = p_id);
+end $$;
+
 DROP POLICY IF EXISTS assignments_crew_select ON app.assignments;
-CREATE POLICY assignments_crew_select ON app.assignments FOR SELECT USING (
-  (select app.current_tenant()) is null and tenant_id = (select app.crew_tenant())
-  and employee_id = (select app.crew_employee())
-  and date between (select app.crew_today()) and (select app.crew_today()) + 13);
+CREATE POLICY assignments_crew_select ON app.assignments AS RESTRICTIVE FOR SELECT USING (
+  (select app.crew_keyless()) or (select app.current_tenant()) is not null
+  or app.crew_sees_assignment(employee_id, date));
 
 DROP POLICY IF EXISTS pours_crew_select ON app.pours;
-CREATE POLICY pours_crew_select ON app.pours FOR SELECT USING (
-  (select app.current_tenant()) is null and tenant_id = (select app.crew_tenant())
-  and exists (select 1 from app.assignments a where a.tenant_id = pours.tenant_id and a.pour_id = pours.id));
+CREATE POLICY pours_crew_select ON app.pours AS RESTRICTIVE FOR SELECT USING (
+  (select app.crew_keyless()) or (select app.current_tenant()) is not null or app.crew_sees_pour(tenant_id, id));
 
 DROP POLICY IF EXISTS projects_crew_select ON app.projects;
-CREATE POLICY projects_crew_select ON app.projects FOR SELECT USING (
-  (select app.current_tenant()) is null and tenant_id = (select app.crew_tenant())
-  and exists (select 1 from app.pours p where p.tenant_id = projects.tenant_id and p.project_id = projects.id));
+CREATE POLICY projects_crew_select ON app.projects AS RESTRICTIVE FOR SELECT USING (
+  (select app.crew_keyless()) or (select app.current_tenant()) is not null or app.crew_sees_project(tenant_id, id));
 
 DROP POLICY IF EXISTS crews_crew_select ON app.crews;
-CREATE POLICY crews_crew_select ON app.crews FOR SELECT USING (
-  (select app.current_tenant()) is null and tenant_id = (select app.crew_tenant())
-  and exists (select 1 from app.pours p where p.tenant_id = crews.tenant_id and p.crew_id = crews.id));
+CREATE POLICY crews_crew_select ON app.crews AS RESTRICTIVE FOR SELECT USING (
+  (select app.crew_keyless()) or (select app.current_tenant()) is not null or app.crew_sees_crew(tenant_id, id));
 
 DROP POLICY IF EXISTS employees_crew_select ON app.employees;
-CREATE POLICY employees_crew_select ON app.employees FOR SELECT USING (
-  (select app.current_tenant()) is null and tenant_id = (select app.crew_tenant())
-  and (id = (select app.crew_employee())
-       or exists (select 1 from app.crews c where c.tenant_id = employees.tenant_id and c.foreman_id = employees.id)));
+CREATE POLICY employees_crew_select ON app.employees AS RESTRICTIVE FOR SELECT USING (
+  (select app.crew_keyless()) or (select app.current_tenant()) is not null or app.crew_sees_employee(tenant_id, id));
 
+-- (the workspace's name: tenants_select admits the link's workspace)
 DROP POLICY IF EXISTS tenants_crew_select ON app.tenants;
-CREATE POLICY tenants_crew_select ON app.tenants FOR SELECT USING (
-  (select app.current_tenant()) is null and id = (select app.crew_tenant()));
 
 -- ---- change notices ----
 

@@ -1,6 +1,12 @@
 -- Row-level security: the policies of every table (DESIGN.md "Tenant isolation"). A
 -- policy compares tenant_id with the live session's workspace, or lets this schema's
 -- SECURITY DEFINER functions through (app.is_definer()).
+-- The tables a crew link reads (085_sendout.sql) take, in their one permissive SELECT
+-- policy, the session's workspace or else the link's, as one InitPlan: the planner then
+-- uses it as the index condition. Two permissive policies (session OR link) made it an OR
+-- that no index serves: a week's pours were found by reading all of the workspace's. What a
+-- link may see of its workspace is narrowed by a restrictive policy next to the link's
+-- functions, which lets a session's reads through before it looks at anything.
 -- Re-applied whenever a file of sql/functions changes (see src/migrate.c): every statement
 -- here must be safe to run again.
 
@@ -11,7 +17,7 @@ DROP POLICY IF EXISTS assignments_insert ON app.assignments;
 CREATE POLICY assignments_insert ON app.assignments FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
 DROP POLICY IF EXISTS assignments_select ON app.assignments;
-CREATE POLICY assignments_select ON app.assignments FOR SELECT USING ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)));
+CREATE POLICY assignments_select ON app.assignments FOR SELECT USING ((tenant_id = ( SELECT COALESCE(app.current_tenant(), app.crew_tenant()) AS "coalesce")));
 
 DROP POLICY IF EXISTS assignments_update ON app.assignments;
 CREATE POLICY assignments_update ON app.assignments FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
@@ -63,7 +69,7 @@ DROP POLICY IF EXISTS crews_insert ON app.crews;
 CREATE POLICY crews_insert ON app.crews FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
 DROP POLICY IF EXISTS crews_select ON app.crews;
-CREATE POLICY crews_select ON app.crews FOR SELECT USING ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)));
+CREATE POLICY crews_select ON app.crews FOR SELECT USING ((tenant_id = ( SELECT COALESCE(app.current_tenant(), app.crew_tenant()) AS "coalesce")));
 
 DROP POLICY IF EXISTS crews_update ON app.crews;
 CREATE POLICY crews_update ON app.crews FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
@@ -87,7 +93,7 @@ DROP POLICY IF EXISTS employees_insert ON app.employees;
 CREATE POLICY employees_insert ON app.employees FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
 DROP POLICY IF EXISTS employees_select ON app.employees;
-CREATE POLICY employees_select ON app.employees FOR SELECT USING ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)));
+CREATE POLICY employees_select ON app.employees FOR SELECT USING ((tenant_id = ( SELECT COALESCE(app.current_tenant(), app.crew_tenant()) AS "coalesce")));
 
 DROP POLICY IF EXISTS employees_update ON app.employees;
 CREATE POLICY employees_update ON app.employees FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
@@ -144,7 +150,7 @@ DROP POLICY IF EXISTS pours_insert ON app.pours;
 CREATE POLICY pours_insert ON app.pours FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
 DROP POLICY IF EXISTS pours_select ON app.pours;
-CREATE POLICY pours_select ON app.pours FOR SELECT USING ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)));
+CREATE POLICY pours_select ON app.pours FOR SELECT USING ((tenant_id = ( SELECT COALESCE(app.current_tenant(), app.crew_tenant()) AS "coalesce")));
 
 DROP POLICY IF EXISTS pours_update ON app.pours;
 CREATE POLICY pours_update ON app.pours FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
@@ -156,7 +162,7 @@ DROP POLICY IF EXISTS projects_insert ON app.projects;
 CREATE POLICY projects_insert ON app.projects FOR INSERT WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
 
 DROP POLICY IF EXISTS projects_select ON app.projects;
-CREATE POLICY projects_select ON app.projects FOR SELECT USING ((tenant_id = ( SELECT app.current_tenant() AS current_tenant)));
+CREATE POLICY projects_select ON app.projects FOR SELECT USING ((tenant_id = ( SELECT COALESCE(app.current_tenant(), app.crew_tenant()) AS "coalesce")));
 
 DROP POLICY IF EXISTS projects_update ON app.projects;
 CREATE POLICY projects_update ON app.projects FOR UPDATE USING (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable))) WITH CHECK (((tenant_id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 2) AND ( SELECT app.tenant_writable() AS tenant_writable)));
@@ -216,7 +222,7 @@ DROP POLICY IF EXISTS tenants_insert ON app.tenants;
 CREATE POLICY tenants_insert ON app.tenants FOR INSERT WITH CHECK (app.is_definer());
 
 DROP POLICY IF EXISTS tenants_select ON app.tenants;
-CREATE POLICY tenants_select ON app.tenants FOR SELECT USING ((app.is_definer() OR (id = ( SELECT app.current_tenant() AS current_tenant))));
+CREATE POLICY tenants_select ON app.tenants FOR SELECT USING ((app.is_definer() OR (id = ( SELECT COALESCE(app.current_tenant(), app.crew_tenant()) AS "coalesce"))));
 
 DROP POLICY IF EXISTS tenants_update ON app.tenants;
 CREATE POLICY tenants_update ON app.tenants FOR UPDATE USING ((app.is_definer() OR ((id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3)))) WITH CHECK ((app.is_definer() OR ((id = ( SELECT app.current_tenant() AS current_tenant)) AND (( SELECT app.current_rank() AS current_rank) >= 3))));
