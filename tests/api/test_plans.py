@@ -206,6 +206,29 @@ class HotPlans(ServerCase):
                             self.assertIn("date >=", cond, node)
                     self.assertNotIn("BitmapOr", json.dumps(node), node)
 
+    def test_the_manpower_projection_reads_the_workspace_through_its_indexes(self):
+        """GET /manpower reads five tables: each large one is found by the workspace as its
+        index condition (the tenant computed once, a parameter), the days asked reach the
+        pours' and the assignments' index, and its query keeps its plan for the connection
+        (app.manpower is PL/pgSQL: as SQL with CTEs it was planned again, 2 ms, at every call)."""
+        lang = self.server.psql("select l.lanname from pg_proc p join pg_language l on l.oid = p.prolang "
+                                "where p.oid = 'app.manpower(date, date, uuid)'::regprocedure", user="postgres").strip()
+        self.assertEqual(lang, "plpgsql")
+        _, nested = self.check("select json_build_object('data', app.manpower('2025-03-03'::date, "
+                               "'2025-03-09'::date, null::uuid))")
+        inner = [p for p in nested if "generate_series" in p["Query Text"]]
+        self.assertEqual(len(inner), 1, [p["Query Text"][:80] for p in nested])
+        scans = [node for node, _ in nodes(inner[0]["Plan"]) if node.get("Relation Name") in self.large
+                 and node.get("Actual Loops", 0) > 0]
+        self.assertTrue({"pours", "assignments", "employees"} <= {n["Relation Name"] for n in scans}, scans)
+        for node in scans:
+            cond = node.get("Index Cond") or node.get("Recheck Cond", "")
+            self.assertIn("tenant_id = ", cond, node)
+            if node["Relation Name"] == "pours" and not re.search(r"[.(]id = ", cond):   # a week's, not a pour by id
+                self.assertIn("scheduled_date", cond, node)
+            if node["Relation Name"] == "assignments":
+                self.assertIn("date", cond, node)
+
     def test_the_gets_and_the_records_json_keep_their_plans(self):
         """A SQL function with a FROM or a sub-select is never inlined into its caller, so its
         query is planned again, policies and all, at every call (a get cost three times the
