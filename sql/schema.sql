@@ -2036,22 +2036,20 @@ begin
   return (with days as (select d::date as day from generate_series(p_from, p_to, interval '1 day') d),
   regs as (select r.tenant_id, r.id, r.name from app.regions r
            where r.tenant_id = t and (p_region is null or r.id = p_region)),
-  needed as (select pr.region_id, p.scheduled_date as day, sum(p.crew_size_needed) as n
-             from app.pours p join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
-             where p.tenant_id = t and p.scheduled_date between p_from and p_to
-               and p.status <> 'canceled'
-             group by 1, 2),
-  assigned as (select pr.region_id, a.date as day, count(distinct a.employee_id) as n
-               from app.assignments a join app.pours p on p.tenant_id = a.tenant_id and p.id = a.pour_id
-               join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
-               where a.tenant_id = t and a.date between p_from and p_to
-                 and p.status <> 'canceled'
+  ps as (select p.id, p.scheduled_date as day, p.crew_size_needed, pr.region_id
+         from app.pours p join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
+         where p.tenant_id = t and p.scheduled_date between p_from and p_to
+           and p.status <> 'canceled'),
+  asg as (select a.employee_id, a.date as day, a.pour_id from app.assignments a
+          where a.tenant_id = t and a.date between p_from and p_to),
+  emp as (select e.id, e.region_id from app.employees e where e.tenant_id = t and e.active),
+  needed as (select ps.region_id, ps.day, sum(ps.crew_size_needed) as n from ps group by 1, 2),
+  assigned as (select ps.region_id, a.day, count(distinct a.employee_id) as n
+               from asg a join ps on ps.id = a.pour_id
                group by 1, 2),
-  active as (select e.region_id, count(*) as n from app.employees e
-             where e.tenant_id = t and e.active group by 1),
-  busy as (select e.region_id, a.date as day, count(distinct a.employee_id) as n
-           from app.assignments a join app.employees e on e.tenant_id = a.tenant_id and e.id = a.employee_id
-           where a.tenant_id = t and a.date between p_from and p_to and e.active
+  active as (select emp.region_id, count(*) as n from emp group by 1),
+  busy as (select e.region_id, a.day, count(distinct a.employee_id) as n
+           from asg a join emp e on e.id = a.employee_id
            group by 1, 2)
   select coalesce(json_agg(json_build_object('date', d.day::text, 'region_id', r.id,
            'needed', coalesce(n.n, 0), 'assigned', coalesce(a.n, 0),
