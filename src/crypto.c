@@ -1,5 +1,7 @@
 #include "crypto.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -47,7 +49,38 @@ struct hmac_key {
 	EVP_MD_CTX *inner, *outer, *work;
 };
 
-static _Thread_local struct hmac_key hmac_cache;
+static _Thread_local struct hmac_key *hmac_cache;
+static pthread_key_t hmac_thread_key; /* frees a thread's prepared key when the thread ends */
+static pthread_once_t hmac_key_once = PTHREAD_ONCE_INIT;
+
+static void hmac_thread_end(void *p)
+{
+	struct hmac_key *h = p;
+	EVP_MD_CTX_free(h->inner);
+	EVP_MD_CTX_free(h->outer);
+	EVP_MD_CTX_free(h->work);
+	OPENSSL_cleanse(h, sizeof *h);
+	free(h);
+}
+
+static void hmac_make_key(void)
+{
+	if (pthread_key_create(&hmac_thread_key, hmac_thread_end) != 0)
+		fatal("pthread_key_create failed");
+}
+
+static struct hmac_key *hmac_thread(void)
+{
+	if (hmac_cache)
+		return hmac_cache;
+	pthread_once(&hmac_key_once, hmac_make_key);
+	struct hmac_key *h = calloc(1, sizeof *h);
+	if (!h || !(h->inner = EVP_MD_CTX_new()) || !(h->outer = EVP_MD_CTX_new()) || !(h->work = EVP_MD_CTX_new()))
+		fatal("out of memory");
+	pthread_setspecific(hmac_thread_key, h);
+	hmac_cache = h;
+	return h;
+}
 
 static void hmac_prepare(struct hmac_key *h, const unsigned char block[64])
 {
@@ -65,7 +98,7 @@ static void hmac_prepare(struct hmac_key *h, const unsigned char block[64])
 
 void crypto_hmac_sha256(const void *key, size_t klen, const void *p, size_t n, unsigned char out[32])
 {
-	struct hmac_key *h = &hmac_cache;
+	struct hmac_key *h = hmac_thread();
 	unsigned char block[64] = { 0 };
 	size_t used = klen;
 	if (klen > 64) {
@@ -73,13 +106,6 @@ void crypto_hmac_sha256(const void *key, size_t klen, const void *p, size_t n, u
 		used = 32;
 	} else if (klen) {
 		memcpy(block, key, klen);
-	}
-	if (!h->inner) {
-		h->inner = EVP_MD_CTX_new();
-		h->outer = EVP_MD_CTX_new();
-		h->work = EVP_MD_CTX_new();
-		if (!h->inner || !h->outer || !h->work)
-			fatal("out of memory");
 	}
 	if (!h->ready || h->len != used || CRYPTO_memcmp(h->key, block, 64) != 0) {
 		hmac_prepare(h, block);
