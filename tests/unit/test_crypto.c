@@ -51,6 +51,37 @@ static void test_hmac_rfc4231_case1(void **state)
 	assert_string_equal(hex, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
 }
 
+/* RFC 4231 case 6 (a key longer than the block, hashed first), then the short keys again:
+ * each call with another key than the thread's last must not reuse its prepared pads. */
+static void test_hmac_rfc4231_case6_and_key_change(void **state)
+{
+	unsigned char key[131], mac[32];
+	char hex[65];
+	memset(key, 0xaa, sizeof key);
+	const char *data = "Test Using Larger Than Block-Size Key - Hash Key First";
+	crypto_hmac_sha256(key, sizeof key, data, strlen(data), mac);
+	crypto_hex(mac, 32, hex);
+	assert_string_equal(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+	const char *jefe = "what do ya want for nothing?";
+	for (int i = 0; i < 2; i++) {
+		crypto_hmac_sha256("Jefe", 4, jefe, strlen(jefe), mac);
+		crypto_hex(mac, 32, hex);
+		assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+		crypto_hmac_sha256("Jefe", 4, jefe, strlen(jefe), mac);
+		crypto_hex(mac, 32, hex);
+		assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+		memset(key, 0x0b, 20);
+		crypto_hmac_sha256(key, 20, "Hi There", 8, mac);
+		crypto_hex(mac, 32, hex);
+		assert_string_equal(hex, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+	}
+	/* a trailing zero byte changes nothing: the key is zero-padded to the block (RFC 2104) */
+	unsigned char j0[5] = { 'J', 'e', 'f', 'e', 0 };
+	crypto_hmac_sha256(j0, sizeof j0, jefe, strlen(jefe), mac);
+	crypto_hex(mac, 32, hex);
+	assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
 static void test_b64url_known(void **state)
 {
 	static const struct {
@@ -199,6 +230,7 @@ int main(void)
 		cmocka_unit_test(test_sha256_abc),
 		cmocka_unit_test(test_hmac_rfc4231_case2),
 		cmocka_unit_test(test_hmac_rfc4231_case1),
+		cmocka_unit_test(test_hmac_rfc4231_case6_and_key_change),
 		cmocka_unit_test(test_b64url_known),
 		cmocka_unit_test(test_b64url_round_trip),
 		cmocka_unit_test(test_b64url_rejects),
