@@ -1,7 +1,7 @@
 # Planyard. `make run` serves the app on a private database; `make check` runs every test.
 
 CC      ?= cc
-PKGS    := libmicrohttpd jansson libpq libcrypto libcurl libqrencode xlsxwriter
+PKGS    := libmicrohttpd gnutls jansson libpq libcrypto libcurl libqrencode xlsxwriter
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt -lcrack -lpthread
 

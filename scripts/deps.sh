@@ -11,7 +11,7 @@ case "${1:-build}" in
   build) ;;
   run)   want+=(postgresql-15 postgresql-contrib pgbackrest) ;;
   check) want+=(postgresql-15 postgresql-contrib libcmocka-dev python3 python3-aiosmtpd chromium
-                python3-openpyxl python3-cryptography oathtool wrk postgresql-15-pgtap libclang-rt-14-dev pgbouncer pgbackrest) ;;
+                python3-openpyxl python3-cryptography oathtool wrk postgresql-15-pgtap libclang-rt-14-dev pgbouncer pgbackrest strace) ;;
   *) echo "usage: $0 build|run|check" >&2; exit 2 ;;
 esac
 

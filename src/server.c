@@ -26,6 +26,7 @@
 #include "log.h"
 #include "router.h"
 #include "static.h"
+#include "tlsout.h"
 #include "workpool.h"
 
 #define MAX_BODY (1u << 20)
@@ -69,6 +70,7 @@ struct conn_watch {
 	bool in_head;   /* waiting for a request head */
 	bool cut;
 	struct peer *peer;
+	struct tls_out *tls;  /* the HTTPS connection's way out; NULL for HTTP */
 };
 
 struct peer {
@@ -171,6 +173,9 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		const union MHD_ConnectionInfo *ca = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		w->fd = fd ? fd->connect_fd : -1;
 		w->in_head = true;
+		const union MHD_ConnectionInfo *tls = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+		if (tls && tls->tls_session && w->fd >= 0 && (w->tls = malloc(sizeof *w->tls)))
+			tls_out_install(tls->tls_session, w->tls, w->fd);
 		clock_gettime(CLOCK_MONOTONIC, &w->since);
 		unsigned char addr[16];
 		int family;
@@ -199,6 +204,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		w->next->prev = w->prev;
 	peer_release(w->peer);
 	pthread_mutex_unlock(&watch_lock);
+	free(w->tls);
 	free(w);
 	*socket_context = NULL;
 }
@@ -591,6 +597,23 @@ enum MHD_Result MHD_queue_response(struct MHD_Connection *conn, unsigned int sta
 	return ret;
 }
 
+/* libmicrohttpd sends a body after its head, and does so at once, only for a body in memory
+ * that is not empty, to a method other than HEAD, with a status that has one. */
+static bool body_follows_head(const req_t *r)
+{
+	return r->resp_len > 0 && r->status >= 200 && r->status != 204 && r->status != 304 &&
+	       strcmp(r->method, "HEAD") != 0;
+}
+
+/* The head's record waits for the body's first and both leave in one sendmsg (tlsout.h). */
+static void hold_head(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *sc = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_watch *w = sc ? sc->socket_context : NULL;
+	if (w && w->tls)
+		tls_out_arm(w->tls);
+}
+
 static enum MHD_Result send_response(req_t *r)
 {
 	struct MHD_Response *resp;
@@ -615,6 +638,8 @@ static enum MHD_Result send_response(req_t *r)
 	MHD_add_response_header(resp, "X-Request-Id", r->request_id);
 	for (int i = 0; i < r->nhdr; i++)
 		MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
+	if (!r->stream && body_follows_head(r))
+		hold_head(r->conn);
 	enum MHD_Result ret = queue_real(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;

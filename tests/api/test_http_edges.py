@@ -280,3 +280,128 @@ class HttpEdges(unittest.TestCase, ProblemAssertions):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+# ---- how answers leave ---------------------------------------------------------------------
+def read_answer(sock, head_only=False):
+    """One answer of a keep-alive connection: (status line, Raw, body, what came after it)."""
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        b = sock.recv(65536)
+        if not b:
+            raise AssertionError("closed before the head: %r" % buf)
+        buf += b
+    r = Raw(buf)
+    length = 0 if head_only else int(r.header("Content-Length"))
+    body = r.body
+    while len(body) < length:
+        b = sock.recv(65536)
+        if not b:
+            raise AssertionError("closed within the body")
+        body += b
+    return r.status_line, r, body[:length], body[length:]
+
+
+class AnswersOnTheWire(unittest.TestCase):
+    """An answer's head and body leave together (one segment on loopback), and nothing of the
+    way they are held back breaks keep-alive, pipelining, HEAD, bodies of several records,
+    HTTP/1.0 or the close of a connection, under TLS 1.3 and 1.2."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = start_server()
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_and_check(cls, cls.server)
+
+    def contexts(self):
+        import ssl
+        yield "TLS 1.3", None
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        yield "TLS 1.2", ctx
+
+    def sendmsgs_during(self, fn):
+        """fn(), with the server's sendmsg calls counted (strace on all its threads)."""
+        import subprocess
+        import tempfile
+        with tempfile.NamedTemporaryFile("r", suffix=".strace") as out:
+            tracer = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=sendmsg", "-o", out.name,
+                                       "-p", str(self.server.proc.pid)], stderr=subprocess.DEVNULL)
+            try:
+                deadline = time.time() + 10
+                while time.time() < deadline and not open("/proc/%d/status" % self.server.proc.pid).read().count(
+                        "TracerPid:\t%d" % tracer.pid):
+                    time.sleep(0.05)
+                time.sleep(0.5)  # every thread attached
+                fn()
+                time.sleep(0.3)
+            finally:
+                tracer.terminate()
+                tracer.wait(10)
+            return [line for line in out.read().splitlines() if "sendmsg(" in line]
+
+    def test_head_and_body_leave_in_one_sendmsg(self):
+        page = open(os.path.join(ROOT, "web", "index.html"), "rb").read()
+        for what, ctx in self.contexts():
+            with self.server.tls_socket(timeout=20, context=ctx) as sock:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                read_answer(sock)
+                paths = (("/", "200"), ("/healthz", "200"), ("/api/v1/nothing", "404"), ("/nothing.js", "404"))
+
+                def ask():
+                    for path, status in paths:
+                        sock.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+                        line, r, body, rest = read_answer(sock)
+                        self.assertIn(" %s " % status, line + " ", (what, path))
+                        self.assertEqual(rest, b"", (what, path))
+                        if path == "/":
+                            self.assertEqual(body, page, what)
+                calls = self.sendmsgs_during(ask)
+                self.assertEqual(len(calls), len(paths), "%s: not one sendmsg per answer: %r" % (what, calls))
+
+    def test_keep_alive_pipelining_head_and_large_bodies(self):
+        app_js = open(os.path.join(ROOT, "web", "app.js"), "rb").read()
+        self.assertGreater(len(app_js), 16384, "a body of more than one TLS record")
+        for what, ctx in self.contexts():
+            with self.server.tls_socket(timeout=10, context=ctx) as sock:
+                # pipelined: all sent at once, answered in order
+                sock.sendall(b"GET /app.js HTTP/1.1\r\nHost: x\r\n\r\n"
+                             b"HEAD /app.js HTTP/1.1\r\nHost: x\r\n\r\n"
+                             b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                             b"GET /api/v1/nothing HTTP/1.1\r\nHost: x\r\n\r\n")
+                line, r, body, rest = read_answer(sock)
+                self.assertIn(" 200 ", line, what)
+                self.assertEqual(body, app_js, what)
+                # the HEAD answer has no body; the next answers follow it
+                buf = rest
+                while b"\r\n\r\n" not in buf:
+                    buf += sock.recv(65536)
+                head, _, buf = buf.partition(b"\r\n\r\n")
+                self.assertTrue(head.startswith(b"HTTP/1.1 200 "), (what, head))
+                while buf.count(b"HTTP/1.1 ") < 2 or not response_complete(buf[buf.rindex(b"HTTP/1.1 "):]):
+                    b = sock.recv(65536)
+                    self.assertTrue(b, what)
+                    buf += b
+                self.assertTrue(buf.startswith(b"HTTP/1.1 200 "), (what, buf[:40]))
+                self.assertIn(b'{"status":"ok"}', buf, what)
+                self.assertIn(b"HTTP/1.1 404 ", buf, what)
+                # a HEAD alone: its head, and the connection still answers after it
+                sock.sendall(b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")
+                line, r, body, rest = read_answer(sock, head_only=True)
+                self.assertIn(" 200 ", line, what)
+                self.assertEqual(rest, b"", what)
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                line, r, body, rest = read_answer(sock)
+                self.assertEqual(body, b'{"status":"ok"}', what)
+            # HTTP/1.0 and Connection: close: the whole answer, then the close
+            for req in (b"GET /app.js HTTP/1.0\r\n\r\n", b"GET /app.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"):
+                with self.server.tls_socket(timeout=10, context=ctx) as sock:
+                    sock.sendall(req)
+                    raw = read_all(sock)
+                    r = Raw(raw)
+                    self.assertEqual(r.status, 200, (what, req, r.status_line))
+                    self.assertEqual(r.body, app_js, (what, req))
