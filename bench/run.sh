@@ -132,7 +132,7 @@ nice -n -10 true 2>/dev/null && NICE=(nice -n -10)
 cpu() { "${PY[@]}" cpu "$SERVER" "$PG" $$; }
 idle() { "${PY[@]}" idle "$SERVER" 120; }
 
-WORKERS=$(( $(nproc) * 2 ))   # PLANYARD_WORKERS' default: one database connection each
+WORKERS=$(nproc); [ "$WORKERS" -lt 2 ] && WORKERS=2   # PLANYARD_WORKERS' default: one database connection each
 put meta "$(python3 - "$WS1" "$WS2" "$WORKERS" "$PG_OPTIONS" "$EXPERIMENT" "$LOADAVG" <<'EOF'
 import json, os, platform, subprocess, sys, time
 model = ""
