@@ -3324,6 +3324,25 @@ CREATE FUNCTION app.session_key_hash() RETURNS bytea
            coalesce(nullif(pg_catalog.current_setting('app.session_key', true), ''), '-'), 'UTF8'))
 $$;
 
+CREATE FUNCTION app.session_profile() RETURNS TABLE(user_id uuid, email text, name text, email_confirmed_at text, mfa_enabled boolean, tenant_id uuid, slug text, tenant_name text, timezone text, primary_color text, require_mfa_for_admins boolean, tenant_status text, role text, session_id uuid, expires_at text, aal text, impersonation_id uuid, staff text, reason text, impersonation_expires_at text, kind text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  h bytea := app.session_key_hash();
+begin
+  return query
+    select u.id, u.email, u.name, app.ts(u.email_confirmed_at), u.totp_enabled_at is not null,
+           t.id, t.slug, t.name, t.timezone, t.primary_color, t.require_mfa_for_admins, t.status,
+           m.role, s.id, app.ts(s.expires_at), s.aal, s.impersonation_id, i.staff, i.reason,
+           app.ts(i.expires_at), t.kind
+    from (select x.* from app.sessions x where x.key_hash = h and app.session_alive(x) offset 0) s  -- first, by its key
+    join app.users u on u.id = s.user_id
+    join app.tenants t on t.id = s.tenant_id
+    join app.memberships m on m.tenant_id = s.tenant_id and m.user_id = s.user_id
+    left join app.impersonations i on i.tenant_id = s.tenant_id and i.id = s.impersonation_id;
+end $$;
+
 CREATE FUNCTION app.session_rank() RETURNS integer
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -5805,6 +5824,10 @@ REVOKE ALL ON FUNCTION app.session_key_hash() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.session_key_hash() TO planyard_app;
 GRANT ALL ON FUNCTION app.session_key_hash() TO planyard_auth;
 GRANT ALL ON FUNCTION app.session_key_hash() TO planyard_jobs;
+
+REVOKE ALL ON FUNCTION app.session_profile() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.session_profile() TO planyard_app;
+GRANT ALL ON FUNCTION app.session_profile() TO planyard_auth;
 
 REVOKE ALL ON FUNCTION app.session_rank() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.session_rank() TO planyard_app;

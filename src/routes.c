@@ -220,7 +220,7 @@ const route_t routes[] = {
 	{ "POST", V1 "/auth/password/change", api_password_change, AUTH_SESSION, ROLE_VIEWER, change_body, TX | MFAX | NOIMP, "change the password", "204", NULL },
 
 	/* the signed-in user */
-	{ "GET", V1 "/me", api_me_get, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX, "who is signed in", "200", NULL },
+	{ "GET", V1 "/me", api_me_get, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX | R1, "who is signed in", "200", NULL },
 	{ "PATCH", V1 "/me", api_me_patch, AUTH_SESSION, ROLE_VIEWER, me_patch_body, TX | MFAX, "change my name", "200", NULL },
 	{ "DELETE", V1 "/me", api_me_delete, AUTH_SESSION, ROLE_VIEWER, me_delete_body, TX | MFAX | NOIMP, "delete my account", "204", NULL },
 	{ "GET", V1 "/me/sessions", api_me_sessions, AUTH_SESSION, ROLE_VIEWER, NULL, TX | MFAX, "my sessions in this workspace", "200", NULL },

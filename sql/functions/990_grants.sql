@@ -59,7 +59,7 @@ end $$;
 -- The live session whose secret the transaction holds (policies and the gate).
 -- (current_session_id, current_user_id and session_tenant are SQL around session_context,
 -- inlined, and run as their caller: granted above.)
-GRANT EXECUTE ON FUNCTION app.request_begin(text), app.session_context(),
+GRANT EXECUTE ON FUNCTION app.request_begin(text), app.session_context(), app.session_profile(),
   app.session_rank(), app.session_impersonation(), app.audit_session(text, text, text, jsonb)
   TO planyard_app, planyard_auth;
 -- Acting for the caller's own live session only (each returns early without one).

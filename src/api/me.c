@@ -18,7 +18,7 @@ int api_me_get(req_t *r)
 {
 	json_t *p = session_profile(r);
 	if (!p)
-		return reply_db_fault(r);
+		return r->responded ? 0 : reply_db_fault(r);
 	req_json(r, 200, p);
 	return 0;
 }

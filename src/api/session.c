@@ -9,6 +9,7 @@
 #include "../app.h"
 #include "../crypto.h"
 #include "../db.h"
+#include "../gate.h"
 #include "../auth/jwt.h"
 #include "../auth/sealed.h"
 #include "notices.h"
@@ -26,16 +27,12 @@ static void str_or_null(json_t *o, const char *k, const char *v, bool null)
 json_t *session_profile(req_t *r)
 {
 	static db_stmt_t q = DB_STMT(
-		"select u.id, u.email, u.name, app.ts(u.email_confirmed_at), u.totp_enabled_at is not null, "
-		"t.id, t.slug, t.name, t.timezone, t.primary_color, t.require_mfa_for_admins, t.status, "
-		"m.role, s.id, app.ts(s.expires_at), s.aal, s.impersonation_id, i.staff, i.reason, app.ts(i.expires_at), t.kind "
-		"from app.sessions s join app.users u on u.id = s.user_id "
-		"join app.tenants t on t.id = s.tenant_id "
-		"join app.memberships m on m.tenant_id = s.tenant_id and m.user_id = s.user_id "
-		"left join app.session_impersonation() i on i.id = s.impersonation_id "
-		"where s.id = (select app.current_session_id()) and s.tenant_id = (select app.current_tenant())");
+		"select user_id, email, name, email_confirmed_at, mfa_enabled, tenant_id, slug, tenant_name, timezone, "
+		"primary_color, require_mfa_for_admins, tenant_status, role, session_id, expires_at, aal, "
+		"impersonation_id, staff, reason, impersonation_expires_at, kind from app.session_profile()");
 	PGresult *res;
-	if (db_run(r->db, &q, 0, NULL, &res) < 0 || PQntuples(res) != 1) {
+	int rc = gate_query(r, &q, 0, NULL, &res);
+	if (rc < 0 || PQntuples(res) != 1) {
 		if (res)
 			PQclear(res);
 		return NULL;

@@ -25,7 +25,8 @@ int session_impersonate(req_t *r, const char *token);
 int session_refresh(req_t *r);
 
 /* The profile of the session whose secret the transaction holds: {user, workspace, role,
- * session, impersonation}. NULL when there is none (caller decrefs). */
+ * session, impersonation}. NULL when there is none, or, in a ROUTE_READ1 request, when the
+ * session check refused and set the response (r->responded); the caller decrefs. */
 json_t *session_profile(req_t *r);
 
 /* A cookie header value that clears the refresh cookie. */

@@ -170,6 +170,21 @@ class HotPlans(ServerCase):
         week = next(p for p in pours if p["Alias"] == "c")
         self.assertIn("$", week.get("Index Cond") or week.get("Recheck Cond", ""), "one tenant, computed once")
 
+    def test_the_profile_of_me_is_one_session_probe(self):
+        """GET /me's profile (app.session_profile) finds the live session by its key's hash once
+        and reads the user, workspace, membership and staff grant by their keys: no policy's
+        session probe on each of them."""
+        top, nested = self.check(profile_statement())
+        inner = [p for p in nested if "app.impersonations" in p["Query Text"]]
+        self.assertEqual(len(inner), 1, [p["Query Text"][:80] for p in nested])
+        all_nodes = [node for p in [top] + inner for node, _ in nodes(p["Plan"])]
+        sessions = [node for node in all_nodes if node.get("Relation Name") == "sessions"]
+        self.assertEqual(len(sessions), 1, sessions)
+        self.assertIn("key_hash", sessions[0].get("Index Cond", ""), sessions[0])
+        probes = [node for node in all_nodes if "session_context()" in node_text(node)
+                  and node.get("Actual Loops", 0) > 0]
+        self.assertEqual(probes, [], "a policy's session probe ran")
+
     def test_the_week_costs_one_session_probe_and_a_small_plan(self):
         """The week's page runs one session probe (its rows and their conflicts are one read of
         pours), and its plan stays small: PostgreSQL initializes every node of a plan at each execution,
