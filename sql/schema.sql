@@ -2030,35 +2030,30 @@ $$;
 CREATE FUNCTION app.manpower(p_from date, p_to date, p_region uuid) RETURNS json
     LANGUAGE plpgsql STABLE
     AS $$
-declare
-  t uuid := (select app.current_tenant());   -- once, not once per table
 begin
-  return (with days as (select d::date as day from generate_series(p_from, p_to, interval '1 day') d),
-  regs as (select r.tenant_id, r.id, r.name from app.regions r
-           where r.tenant_id = t and (p_region is null or r.id = p_region)),
-  ps as (select p.id, p.scheduled_date as day, p.crew_size_needed, pr.region_id
-         from app.pours p join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
-         where p.tenant_id = t and p.scheduled_date between p_from and p_to
-           and p.status <> 'canceled'),
-  asg as (select a.employee_id, a.date as day, a.pour_id from app.assignments a
-          where a.tenant_id = t and a.date between p_from and p_to),
-  emp as (select e.id, e.region_id from app.employees e where e.tenant_id = t and e.active),
-  needed as (select ps.region_id, ps.day, sum(ps.crew_size_needed) as n from ps group by 1, 2),
-  assigned as (select ps.region_id, a.day, count(distinct a.employee_id) as n
-               from asg a join ps on ps.id = a.pour_id
-               group by 1, 2),
-  active as (select emp.region_id, count(*) as n from emp group by 1),
-  busy as (select e.region_id, a.day, count(distinct a.employee_id) as n
-           from asg a join emp e on e.id = a.employee_id
-           group by 1, 2)
+  return (with ps as materialized (
+           select p.id, p.scheduled_date as day, p.crew_size_needed, pr.region_id
+           from app.pours p join app.projects pr on pr.tenant_id = p.tenant_id and pr.id = p.project_id
+           where p.scheduled_date between p_from and p_to and p.status <> 'canceled'),
+         asg as materialized (select a.employee_id, a.date as day, a.pour_id from app.assignments a
+                              where a.date between p_from and p_to),
+         emp as materialized (select e.id, e.region_id from app.employees e where e.active),
+         x as (select ps.region_id, ps.day, ps.crew_size_needed as needed, null::uuid as site, null::uuid as home from ps
+               union all
+               select ps.region_id, a.day, 0, a.employee_id, null from asg a join ps on ps.id = a.pour_id
+               union all
+               select e.region_id, a.day, 0, null, a.employee_id from asg a join emp e on e.id = a.employee_id),
+         g as (select x.region_id, x.day, sum(x.needed) as n, count(distinct x.site) as s, count(distinct x.home) as h
+               from x group by 1, 2),
+         ac as (select emp.region_id, count(*) as n from emp group by 1)
   select coalesce(json_agg(json_build_object('date', d.day::text, 'region_id', r.id,
-           'needed', coalesce(n.n, 0), 'assigned', coalesce(a.n, 0),
-           'available', coalesce(ac.n, 0) - coalesce(b.n, 0)) order by d.day, r.name, r.id), '[]'::json)
-  from days d cross join regs r
-  left join needed n on n.region_id = r.id and n.day = d.day
-  left join assigned a on a.region_id = r.id and a.day = d.day
-  left join active ac on ac.region_id = r.id
-  left join busy b on b.region_id = r.id and b.day = d.day);
+           'needed', coalesce(g.n, 0), 'assigned', coalesce(g.s, 0),
+           'available', coalesce(ac.n, 0) - coalesce(g.h, 0)) order by d.day, r.name, r.id), '[]'::json)
+  from (select d::date as day from generate_series(p_from, p_to, interval '1 day') d) d
+  cross join app.regions r
+  left join g on g.region_id = r.id and g.day = d.day
+  left join ac on ac.region_id = r.id
+  where p_region is null or r.id = p_region);
 end $$;
 
 CREATE FUNCTION app.me_delete() RETURNS text
