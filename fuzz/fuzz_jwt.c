@@ -2,7 +2,8 @@
  * accepts has typ "access", an integer exp after now, an iat not after now + 60 and every
  * JWT_STRING_CLAIMS; and a
  * token the server signs from the input's claims verifies exactly when those claims are
- * valid. Input: the token, or after a first line "claims", a JSON object to sign. */
+ * valid; jwt_verify_access accepts exactly the tokens jwt_verify accepts, with the same
+ * claims. Input: the token, or after a first line "claims", a JSON object to sign. */
 #include <jansson.h>
 
 #include "auth/jwt.h"
@@ -24,6 +25,23 @@ static void accepted(json_t *claims)
 		CHECK(json_is_string(json_object_get(claims, need[i])));
 }
 
+/* jwt_verify_access against jwt_verify's answer for the same token. */
+static void same_access(const char *token, const json_t *claims)
+{
+	struct jwt_access a;
+	int rc = jwt_verify_access(key, token, NOW, &a);
+	CHECK((rc == 0) == (claims != NULL));
+	if (!claims)
+		return;
+	CHECK(strcmp(a.sub, json_string_value(json_object_get(claims, "sub"))) == 0);
+	CHECK(strcmp(a.tid, json_string_value(json_object_get(claims, "tid"))) == 0);
+	CHECK(strcmp(a.sid, json_string_value(json_object_get(claims, "sid"))) == 0);
+	CHECK(strcmp(a.role, json_string_value(json_object_get(claims, "role"))) == 0);
+	CHECK(strcmp(a.aal, json_string_value(json_object_get(claims, "aal"))) == 0);
+	CHECK(strcmp(a.sk, json_string_value(json_object_get(claims, "sk"))) == 0);
+	CHECK(a.imp == json_is_string(json_object_get(claims, "imp")));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = fuzz_str(data, size);
@@ -41,6 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				valid = valid && json_is_string(json_object_get(claims, need[i]));
 			json_t *back = jwt_verify(key, token, NOW);
 			CHECK(!back == !valid);
+			same_access(token, back);
 			if (back) {
 				accepted(back);
 				CHECK(json_equal(back, claims));
@@ -56,6 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_t *claims = jwt_verify(key, s, NOW);
 		if (claims)
 			accepted(claims);
+		same_access(s, claims);
 		json_decref(claims);
 	}
 	free(s);

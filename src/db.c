@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "arena.h"
 #include "crypto.h"
@@ -18,6 +19,7 @@ struct db {
 	db_pool_t pool;
 	unsigned char prepared[MAX_STMTS / 8];
 	char failed_state[6];       /* SQLSTATE of the last statement if it failed, else "" */
+	long long handed_ns;        /* when db_thread_for last gave it out (CLOCK_MONOTONIC_COARSE) */
 };
 
 static char *conninfo[DB_POOLS];
@@ -126,6 +128,19 @@ static bool closed_by_server(PGconn *c)
 	return PQtransactionStatus(c) == PQTRANS_IDLE && poll(&p, 1, 0) != 0;
 }
 
+/* The look costs a system call, so a connection handed out again within IDLE_CHECK_NS of its
+ * last request is not looked at: under load that is every request, and a server that closes
+ * it in between (a restart takes far longer than this) fails that one request with
+ * db_unavailable, as it would a moment later anyway, and the next one connects again. */
+#define IDLE_CHECK_NS (10 * 1000000LL)
+
+static long long coarse_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 db_t *db_thread(void)
 {
 	return db_thread_for(DB_APP);
@@ -142,7 +157,10 @@ db_t *db_thread_for(db_pool_t pool)
 		pthread_setspecific(thread_key, thread_db);
 	}
 	db_t *db = thread_db[pool];
-	if (db->conn && (PQstatus(db->conn) != CONNECTION_OK || closed_by_server(db->conn)))
+	long long now = coarse_ns();
+	bool was_idle = now - db->handed_ns >= IDLE_CHECK_NS;
+	db->handed_ns = now;
+	if (db->conn && (PQstatus(db->conn) != CONNECTION_OK || (was_idle && closed_by_server(db->conn))))
 		drop(db);
 	if (db->conn && PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
 		/* left mid-transaction by a failed request: roll back before reuse */

@@ -1,16 +1,182 @@
 #include "log.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;  /* one writer to stderr at a time */
 static bool quiet;
+
+static void write_all(const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(STDERR_FILENO, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Access lines are the one line per request: each thread gathers its own in a buffer, written
+ * out in one write(2) when the next line would not fit, when a thread logs any other line (so
+ * a thread's lines stay in order), at exit, and by the flusher thread at most FLUSH_MS after
+ * the buffer's first line. A crash loses at most that much of the access log; the other
+ * levels are written at once. */
+#define ABUF_SIZE (32u * 1024)
+#define FLUSH_MS 50
+
+struct abuf {
+	pthread_mutex_t mu;
+	size_t len;
+	bool owned;
+	struct abuf *next;
+	char data[ABUF_SIZE];
+};
+
+static pthread_mutex_t abufs_lock = PTHREAD_MUTEX_INITIALIZER;  /* the list and the flusher */
+static pthread_cond_t abufs_cv = PTHREAD_COND_INITIALIZER;
+static struct abuf *abufs;
+static bool abufs_pending;  /* some buffer has a line the flusher has not seen */
+static pid_t abufs_pid;     /* forked children must not write the parent's lines again */
+static pthread_key_t abuf_key;
+static pthread_once_t abuf_once = PTHREAD_ONCE_INIT;
+static _Thread_local struct abuf *my_abuf;
+
+/* With ab->mu held. */
+static void abuf_write(struct abuf *ab)
+{
+	if (!ab->len)
+		return;
+	pthread_mutex_lock(&lock);
+	write_all(ab->data, ab->len);
+	pthread_mutex_unlock(&lock);
+	ab->len = 0;
+}
+
+static void abuf_flush(struct abuf *ab)
+{
+	pthread_mutex_lock(&ab->mu);
+	abuf_write(ab);
+	pthread_mutex_unlock(&ab->mu);
+}
+
+void log_flush(void)
+{
+	if (getpid() != abufs_pid)
+		return;
+	pthread_mutex_lock(&abufs_lock);
+	struct abuf *list = abufs;
+	abufs_pending = false;
+	pthread_mutex_unlock(&abufs_lock);
+	for (struct abuf *ab = list; ab; ab = ab->next)  /* buffers are never freed */
+		abuf_flush(ab);
+}
+
+static void *flusher(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&abufs_lock);
+		while (!abufs_pending)
+			pthread_cond_wait(&abufs_cv, &abufs_lock);
+		pthread_mutex_unlock(&abufs_lock);
+		struct timespec d = { 0, FLUSH_MS * 1000000L };
+		while (nanosleep(&d, &d) < 0 && errno == EINTR)
+			;
+		log_flush();
+	}
+	return NULL;
+}
+
+/* A thread's buffer outlives it (written out, then taken by the next new thread). */
+static void abuf_release(void *p)
+{
+	struct abuf *ab = p;
+	pthread_mutex_lock(&ab->mu);
+	abuf_write(ab);
+	ab->owned = false;
+	pthread_mutex_unlock(&ab->mu);
+}
+
+static void abuf_init(void)
+{
+	abufs_pid = getpid();
+	pthread_t t;
+	pthread_attr_t at;
+	if (pthread_key_create(&abuf_key, abuf_release) != 0 || pthread_attr_init(&at) != 0)
+		return;
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &at, flusher, NULL) == 0) {
+		atexit(log_flush);
+	} else {
+		pthread_key_delete(abuf_key);
+		abufs_pid = -1;  /* no flusher: lines are written at once */
+	}
+	pthread_attr_destroy(&at);
+}
+
+static struct abuf *abuf_mine(void)
+{
+	if (my_abuf)
+		return my_abuf;
+	pthread_once(&abuf_once, abuf_init);
+	if (abufs_pid != getpid())
+		return NULL;
+	pthread_mutex_lock(&abufs_lock);
+	struct abuf *ab = abufs;
+	while (ab && ab->owned)
+		ab = ab->next;
+	if (!ab && (ab = calloc(1, sizeof *ab)) != NULL) {
+		pthread_mutex_init(&ab->mu, NULL);
+		ab->next = abufs;
+		abufs = ab;
+	}
+	if (ab)
+		ab->owned = true;
+	pthread_mutex_unlock(&abufs_lock);
+	if (ab)
+		pthread_setspecific(abuf_key, ab);
+	my_abuf = ab;
+	return ab;
+}
+
+static void abuf_put(const char *line, size_t n)
+{
+	struct abuf *ab = abuf_mine();
+	if (!ab || n > ABUF_SIZE) {
+		if (ab)
+			abuf_flush(ab);
+		pthread_mutex_lock(&lock);
+		write_all(line, n);
+		pthread_mutex_unlock(&lock);
+		return;
+	}
+	pthread_mutex_lock(&ab->mu);
+	if (n > ABUF_SIZE - ab->len)
+		abuf_write(ab);
+	bool first = ab->len == 0;
+	memcpy(ab->data + ab->len, line, n);
+	ab->len += n;
+	pthread_mutex_unlock(&ab->mu);
+	if (first) {
+		pthread_mutex_lock(&abufs_lock);
+		if (!abufs_pending) {
+			abufs_pending = true;
+			pthread_cond_signal(&abufs_cv);
+		}
+		pthread_mutex_unlock(&abufs_lock);
+	}
+}
 
 void log_set_quiet(bool q)
 {
@@ -31,9 +197,10 @@ static void stamp(buf_t *b)
 static void emit(buf_t *b)
 {
 	if (buf_puts(b, "}\n") == 0) {
+		if (my_abuf)
+			abuf_flush(my_abuf);
 		pthread_mutex_lock(&lock);
-		fwrite(b->data, 1, b->len, stderr);
-		fflush(stderr);
+		write_all(b->data, b->len);
 		pthread_mutex_unlock(&lock);
 	}
 	buf_free(b);
@@ -197,19 +364,19 @@ void log_access(const struct log_access *a)
 		buf_printf(&b, ",\"status\":%d,\"duration_ms\":%.3f", a->status, a->duration_ms);
 		field(&b, "user", a->user);
 		field(&b, "workspace", a->workspace);
-		emit(&b);
+		if (buf_puts(&b, "}\n") == 0)
+			abuf_put(b.data, b.len);
+		buf_free(&b);
 		return;
 	}
-	pthread_mutex_lock(&lock);
-	fwrite(l.data, 1, l.len, stderr);
-	fflush(stderr);
-	pthread_mutex_unlock(&lock);
+	abuf_put(l.data, l.len);
 }
 
 void fatal(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
+	log_flush();
 	fputs("planyard: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);

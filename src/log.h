@@ -22,6 +22,10 @@ struct log_access {
 };
 void log_access(const struct log_access *a);
 
+/* Writes out the access lines still gathered in the threads' buffers (they are otherwise
+ * written within 50 ms, and at exit). */
+void log_flush(void);
+
 /* Silences info and access lines (tests, fuzzing). */
 void log_set_quiet(bool quiet);
 

@@ -19,4 +19,13 @@ int jwt_sign(const char *key, const json_t *claims, char **out) WUR;
  * and every JWT_STRING_CLAIMS a string. Returns the claims (caller decrefs) or NULL. */
 json_t *jwt_verify(const char *key, const char *token, time_t now);
 
+/* The same check as jwt_verify, for the request path: the claims an access token carries,
+ * copied into out (no allocation). 0, or -1 where jwt_verify gives NULL. */
+struct jwt_access {
+	const char *sub, *tid, *sid, *role, *aal, *sk;  /* into text */
+	bool imp;                                        /* an "imp" string claim: staff access */
+	char text[JWT_MAX_TOKEN];
+};
+int jwt_verify_access(const char *key, const char *token, time_t now, struct jwt_access *out) WUR;
+
 #endif
