@@ -3449,6 +3449,9 @@ begin
   if t is null then
     return;
   end if;
+  -- the workspace's writer lock (a change of the schedule holds it already): a job taking
+  -- this workspace's notices finishes first
+  perform pg_advisory_xact_lock(74202, hashtext(t::text));
   return query select * from app.sheet_notices_of(t);
 end $$;
 
@@ -3460,11 +3463,15 @@ declare
   t uuid;
 begin
   perform app.definer_enter(true);
-  select x.tenant_id into t from app.sheet_notices x order by x.id limit 1 for update skip locked;
-  if t is null then
-    return;
-  end if;
-  return query select * from app.sheet_notices_of(t);
+  for t in select x.tenant_id from app.sheet_notices x group by x.tenant_id order by min(x.id) limit 100 loop
+    if pg_try_advisory_xact_lock(74202, hashtext(t::text)) then
+      return query select * from app.sheet_notices_of(t);
+      -- (none left: another job took them as this one looked, or they undid themselves)
+      if found then
+        return;
+      end if;
+    end if;
+  end loop;
 end $$;
 
 CREATE FUNCTION app.sheet_send(p_date date, p_employee uuid, p_hash text, p_channels text[], p_recipients text[], p_subjects text[], p_bodies bytea[]) RETURNS text

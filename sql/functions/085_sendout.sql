@@ -531,11 +531,17 @@ begin
   if t is null then
     return;
   end if;
+  -- the workspace's writer lock (a change of the schedule holds it already): a job taking
+  -- this workspace's notices finishes first
+  perform pg_advisory_xact_lock(74202, hashtext(t::text));
   return query select * from app.sheet_notices_of(t);
 end $$;
 
 -- The same for a job: the owed notices of one workspace that has some (the one owed
--- longest); called again until it returns none.
+-- longest); called again until it returns none. It takes only a workspace whose writer lock
+-- (the audit chain's, app.schedule_lock's) it can have at once, never waiting for it: two jobs,
+-- or a job and a request of that workspace, never share its notices, so each change's are
+-- composed, queued and audited by one of them, as one; a workspace busy now waits for the next run.
 CREATE OR REPLACE FUNCTION app.sheet_notices_take_job() RETURNS TABLE(tenant_id uuid, pour_id uuid, kind text, employee_id uuid, name text, email text, phone text, channel text, project text, old_date date, old_time text, new_date date, new_time text)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -544,11 +550,15 @@ declare
   t uuid;
 begin
   perform app.definer_enter(true);
-  select x.tenant_id into t from app.sheet_notices x order by x.id limit 1 for update skip locked;
-  if t is null then
-    return;
-  end if;
-  return query select * from app.sheet_notices_of(t);
+  for t in select x.tenant_id from app.sheet_notices x group by x.tenant_id order by min(x.id) limit 100 loop
+    if pg_try_advisory_xact_lock(74202, hashtext(t::text)) then
+      return query select * from app.sheet_notices_of(t);
+      -- (none left: another job took them as this one looked, or they undid themselves)
+      if found then
+        return;
+      end if;
+    end if;
+  end loop;
 end $$;
 
 -- Called by the two above only: p_tenant's owed notices (at most 1000), in the order they

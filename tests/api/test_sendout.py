@@ -371,6 +371,42 @@ class ChangeNoticesFromTheDatabase(SendoutCase):
         self.assertEqual(audit[0]["changes"]["messages"], [None, 3])
         self.assertEqual(audit[0]["changes"]["kind"], [None, "moved"])
 
+    def test_the_cron_leaves_a_workspace_to_its_writer_and_tells_the_change_after(self):
+        ws = self.workspace()
+        date = later(13)
+        d, since = self.sent_day(ws, date)
+        self.server.psql("set app.definer_tenant = '%s'; update app.pours set start_time = '05:45' where id = '%s'"
+                         % (ws.id, d["pour"]["id"]), user="planyard_owner")
+        self.assertEqual(self.owed(ws), 3)
+        # a request of the workspace changing its schedule, still open: it holds the writer lock
+        key = opdata.session_key(ws.token)
+        writer = subprocess.Popen(["psql", "-X", "-q", "-h", self.server.pg_dir, "-U", "planyard_app", "-d", "planyard",
+                                   "-c", "begin; select count(*) from app.request_begin('%s'); select app.schedule_lock(); "
+                                   "select pg_sleep(4); commit;" % key],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.time() + 10
+            while time.time() < deadline and self.server.psql(
+                    "select count(*) from pg_locks l join pg_stat_activity a on a.pid = l.pid "
+                    "where l.locktype = 'advisory' and l.granted and a.usename = 'planyard_app'", user="postgres") == "0":
+                time.sleep(0.05)
+            # the cron neither waits for the writer nor takes a part of the workspace's notices
+            t0 = time.time()
+            self.assertEqual(self.cron_call().status, 200)
+            self.assertLess(time.time() - t0, 3.0)
+            self.assertIsNone(writer.poll(), "the writer ended before the cron was called")
+            self.assertEqual(self.owed(ws), 3)
+        finally:
+            _, err = writer.communicate(timeout=20)
+        self.assertEqual(writer.returncode, 0, err)
+        self.assertEqual(self.cron_call().status, 200)
+        self.sink.wait_for(to=d["mail_to"], subject="Schedule change", timeout=20)
+        self.assertTrue(self.wait_sms(d["sam_phone"], since)[0].startswith("Schedule change: Cafe Muller slab"))
+        self.wait_sms("+15551230000", since)
+        self.assertEqual(self.owed(ws), 0)
+        audit = self.notices(ws, d["pour"]["id"])
+        self.assertEqual([(a["changes"]["kind"], a["changes"]["messages"]) for a in audit], [([None, "moved"], [None, 3])])
+
     def test_a_cancel_made_in_sql_with_a_session_is_one_notice_per_person(self):
         ws = self.workspace()
         date = later(11)
