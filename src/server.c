@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
@@ -44,6 +45,11 @@
 struct daemon_ctx {
 	bool https;
 	int https_port;
+	/* the listening socket is ours: see accept_loop */
+	int listen_fd;
+	struct MHD_Daemon *daemon;
+	pthread_t acceptor;
+	atomic_bool accepting;
 };
 
 static const settings_t *S;
@@ -931,6 +937,78 @@ static int bind_addr(const char *listen, struct sockaddr_storage *ss, int *port,
 	return 0;
 }
 
+/* Connections are accepted here, not by libmicrohttpd's workers: a worker that wakes first
+ * to a burst of connections accepts them all, and each worker serves its connections with its
+ * own database connection, so one worker could be left with every client and the other idle
+ * (half the machine unused for the life of those connections). MHD_add_connection hands a
+ * connection to the worker its descriptor's number selects, so a burst is spread evenly.
+ * It skips the accept policy: it is asked here. */
+static void *accept_loop(void *arg)
+{
+	struct daemon_ctx *ctx = arg;
+	while (atomic_load(&ctx->accepting)) {
+		struct pollfd p = { .fd = ctx->listen_fd, .events = POLLIN };
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		for (;;) {
+			struct sockaddr_storage ss;
+			socklen_t len = sizeof ss;
+			int c = accept4(ctx->listen_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+			if (c < 0) {
+				if (errno == EINTR || errno == ECONNABORTED)
+					continue;
+				if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+					log_warn("cannot accept a connection: %s", strerror(errno));
+					usleep(10 * 1000);
+				}
+				break;
+			}
+			if (accept_policy(NULL, (struct sockaddr *)&ss, len) != MHD_YES) {
+				close(c);
+				continue;
+			}
+			/* (closes the socket itself when the connection cannot be taken) */
+			(void)MHD_add_connection(ctx->daemon, c, (struct sockaddr *)&ss, len);
+		}
+	}
+	return NULL;
+}
+
+static int listen_on(const struct sockaddr_storage *ss)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int on = 1;
+	socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0 ||
+	    (ss->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) < 0) ||
+	    bind(fd, (const struct sockaddr *)ss, len) < 0 || listen(fd, 1024) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* stops accepting: the listening socket is closed, connections already taken go on */
+static void stop_accepting(struct daemon_ctx *ctx)
+{
+	if (ctx->listen_fd < 0)
+		return;
+	atomic_store(&ctx->accepting, false);
+	pthread_join(ctx->acceptor, NULL);
+	close(ctx->listen_fd);
+	ctx->listen_fd = -1;
+}
+
+static void stop_daemon(struct daemon_ctx *ctx)
+{
+	stop_accepting(ctx);
+	if (ctx->daemon)
+		MHD_stop_daemon(ctx->daemon);
+	ctx->daemon = NULL;
+}
+
 static struct MHD_Daemon *start(struct daemon_ctx *ctx, const char *listen, const char *cert, const char *key,
 				char *err, size_t errlen)
 {
@@ -938,10 +1016,13 @@ static struct MHD_Daemon *start(struct daemon_ctx *ctx, const char *listen, cons
 	int port;
 	if (bind_addr(listen, &ss, &port, err, errlen) < 0)
 		return NULL;
+	ctx->listen_fd = listen_on(&ss);
+	if (ctx->listen_fd < 0) {
+		snprintf(err, errlen, "cannot listen on %s (in use, or not allowed)", listen);
+		return NULL;
+	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
-			 MHD_USE_ERROR_LOG;
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
+			 MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG;
 	if (cert)
 		flags |= MHD_USE_TLS;
 	unsigned threads = ctx->https ? (unsigned)S->workers : 2;
@@ -952,21 +1033,33 @@ static struct MHD_Daemon *start(struct daemon_ctx *ctx, const char *listen, cons
 		{ MHD_OPTION_END, 0, NULL },
 	};
 	struct MHD_Daemon *d = MHD_start_daemon(
-		flags, (uint16_t)port, accept_policy, NULL, on_request, ctx,
+		flags, 0, NULL, NULL, on_request, ctx,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)20000,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, MEMORY_LIMIT,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 		MHD_OPTION_ARRAY, cert ? tls_opts : (struct MHD_OptionItem[]){ { MHD_OPTION_END, 0, NULL } },
 		MHD_OPTION_END);
-	if (!d)
-		snprintf(err, errlen, "cannot listen on %s (in use, or not allowed)", listen);
+	if (!d) {
+		snprintf(err, errlen, "cannot serve on %s", listen);
+		close(ctx->listen_fd);
+		ctx->listen_fd = -1;
+		return NULL;
+	}
+	ctx->daemon = d;
+	atomic_store(&ctx->accepting, true);
+	if (pthread_create(&ctx->acceptor, NULL, accept_loop, ctx) != 0) {
+		snprintf(err, errlen, "cannot start accepting on %s", listen);
+		close(ctx->listen_fd);
+		ctx->listen_fd = -1;
+		MHD_stop_daemon(d);
+		ctx->daemon = NULL;
+		return NULL;
+	}
 	ctx->https_port = ctx->https ? port : ctx->https_port;
 	return d;
 }
@@ -1012,7 +1105,7 @@ static int serve(const settings_t *s, char *err, size_t errlen)
 		free(key);
 		return -2;
 	}
-	static struct daemon_ctx https_ctx = { true, 0 }, http_ctx = { false, 0 };
+	static struct daemon_ctx https_ctx = { .https = true, .listen_fd = -1 }, http_ctx = { .listen_fd = -1 };
 	struct MHD_Daemon *hd = start(&https_ctx, s->listen_https, cert, key, err, errlen);
 	OPENSSL_cleanse(key, klen);
 	free(key);
@@ -1024,14 +1117,13 @@ static int serve(const settings_t *s, char *err, size_t errlen)
 	if (strcmp(s->listen_http, "off") != 0) {
 		pd = start(&http_ctx, s->listen_http, NULL, NULL, err, errlen);
 		if (!pd) {
-			MHD_stop_daemon(hd);
+			stop_daemon(&https_ctx);
 			return -1;
 		}
 	}
 	if (after_bind && after_bind(err, errlen) < 0) {
-		if (pd)
-			MHD_stop_daemon(pd);
-		MHD_stop_daemon(hd);
+		stop_daemon(&http_ctx);
+		stop_daemon(&https_ctx);
 		return -1;
 	}
 	server_catch_signals();
@@ -1040,19 +1132,12 @@ static int serve(const settings_t *s, char *err, size_t errlen)
 		usleep(50 * 1000);
 
 	log_info("stopping: no new connections; finishing requests in flight");
-	MHD_socket ls = MHD_quiesce_daemon(hd);
-	if (ls != MHD_INVALID_SOCKET)
-		close(ls);
-	if (pd) {
-		ls = MHD_quiesce_daemon(pd);
-		if (ls != MHD_INVALID_SOCKET)
-			close(ls);
-	}
+	stop_accepting(&https_ctx);
+	stop_accepting(&http_ctx);
 	for (int i = 0; i < 200 && atomic_load(&inflight) > 0; i++)
 		usleep(100 * 1000);
-	if (pd)
-		MHD_stop_daemon(pd);
-	MHD_stop_daemon(hd);
+	stop_daemon(&http_ctx);
+	stop_daemon(&https_ctx);
 	log_info("stopped");
 	return 0;
 }
