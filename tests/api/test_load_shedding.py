@@ -9,6 +9,7 @@ import concurrent.futures
 import json
 import os
 import socket
+import subprocess
 import time
 import unittest
 
@@ -88,3 +89,46 @@ class LoginFlood(ServerCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ConnectionsReachEveryWorker(ServerCase):
+    """Each worker serves its connections with its own database connection, so connections
+    opened together must be spread over the workers: eight clients, each waiting on a locked
+    table, keep all four workers' database connections waiting at once, not one worker's."""
+    env = {"PLANYARD_WORKERS": "4"}
+
+    def waiting(self):
+        return int(self.server.psql("select count(*) from pg_stat_activity where usename = 'planyard_app' "
+                                    "and wait_event_type = 'Lock'", user="postgres"))
+
+    def test_eight_connections_opened_together_keep_four_workers_busy(self):
+        ws = new_workspace(self.server)
+        # all eight in the listen queue at once (as a client's pool opens them), then TLS on each
+        raw = [socket.create_connection(("127.0.0.1", self.server.https_port), timeout=30) for _ in range(8)]
+        conns = []
+        for sock in raw:
+            c = self.server.connection()
+            c.sock = self.server.ctx.wrap_socket(sock, server_hostname="localhost")
+            conns.append(c)
+        holder = subprocess.Popen(["psql", "-X", "-q", "-h", self.server.pg_dir, "-U", "postgres", "-d", "planyard",
+                                   "-c", "begin; lock table app.customers in access exclusive mode; select pg_sleep(3); commit;"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 5
+            while time.time() < deadline and self.server.psql(
+                    "select count(*) from pg_locks where relation = 'app.customers'::regclass "
+                    "and mode = 'AccessExclusiveLock' and granted", user="postgres") != "1":
+                time.sleep(0.05)
+            with concurrent.futures.ThreadPoolExecutor(8) as pool:
+                answers = [pool.submit(ws.api, "GET", "/customers", conn=c) for c in conns]
+                peak, deadline = 0, time.time() + 2.5
+                while peak < 4 and time.time() < deadline:
+                    peak = max(peak, self.waiting())
+                    time.sleep(0.05)
+                statuses = [a.result(timeout=30).status for a in answers]
+        finally:
+            holder.wait(timeout=30)
+            for c in conns:
+                c.close()
+        self.assertEqual(peak, 4, "requests waiting in the database at once, one per busy worker")
+        self.assertEqual(statuses, [200] * 8)
