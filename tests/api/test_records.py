@@ -645,6 +645,20 @@ class RecordsLists(RecordsBase):
                         r = self.ws.api("GET", "/%s?%slimit=1&cursor=%s" % (coll, q, bad))
                         self.assert_400(r, "cursor", "cursor %r" % bad)
 
+    def test_a_revoked_session_is_told_so_whatever_the_read_asks(self):
+        """A read that fails in the database (a cursor whose date does not parse) under a session
+        that has ended answers 401 session_revoked, as a good read does, not the read's 400."""
+        ws = new_workspace(self.server)
+        week = "/pours?from=2031-01-06&to=2031-01-12&limit=1"
+        bad = b64u("2031-13-45|" + nobody())
+        self.assert_400(ws.api("GET", week + "&cursor=" + bad), "cursor")
+        self.ok(ws.api("GET", week))
+        self.assertEqual(ws.api("POST", "/auth/logout").status, 204)
+        for q in ("&cursor=" + bad, ""):
+            with self.subTest(query=q):
+                self.assert_problem(ws.api("GET", week + q), 401, "session_revoked")
+        self.assert_problem(ws.api("GET", "/pours/" + nobody()), 401, "session_revoked")
+
     # ---- filters ----
     def test_customers_q(self):
         ws = new_workspace(self.server)
