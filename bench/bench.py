@@ -447,12 +447,12 @@ def cmd_report(results, readme, server_log=None):
     n2 = m.get("workspaces_2", 10000)
     wrk_row("pours_1k_c16", "GET /pours (7-day window), %d workspaces, 16 connections" % n1, route="/api/v1/pours")
     wrk_row("pours_1k_c16_2", "  the same, again", route="/api/v1/pours")
-    pgb_row("pgb_1k_c16", "ceiling: pgbench, same SQL, %d workspaces, -c 16" % n1)
+    pgb_row("pgb_1k_c16", "ceiling: pgbench, same SQL pipelined, %d workspaces, -c 16" % n1)
     wrk_row("pours_1k_c64", "GET /pours (7-day window), %d workspaces, 64 connections" % n1, route="/api/v1/pours")
-    pgb_row("pgb_1k_c64", "ceiling: pgbench, same SQL, %d workspaces, -c 64" % n1)
+    pgb_row("pgb_1k_c64", "ceiling: pgbench, same SQL pipelined, %d workspaces, -c 64" % n1)
     if "pgb_1k_c4" in R and "pgb_1k_workers" not in R:
         R["pgb_1k_workers"], R["pgb_1k_workers.cpu"] = R["pgb_1k_c4"], R.get("pgb_1k_c4.cpu")
-    pgb_row("pgb_1k_workers", "pgbench, same SQL, %d workspaces, -c %d (as many as the server's connections)"
+    pgb_row("pgb_1k_workers", "pgbench, same SQL pipelined, %d workspaces, -c %d (as many as the server's connections)"
             % (n1, m.get("workers", 4)))
     pgb_row("pgb4_1k_c16", "pgbench, same SQL in BEGIN/COMMIT (4 round trips), %d workspaces, -c 16" % n1)
     pgb_row("ref_1k_workers", "reference: the same page, transaction-local tenant setting and policy, one round trip, "
@@ -470,7 +470,7 @@ def cmd_report(results, readme, server_log=None):
         wrk_row("write_%s_one" % w, "%s, 16 connections, all in one workspace" % what)
     wrk_row("pours_10k_c16", "GET /pours (7-day window), %d workspaces, 16 connections" % n2, route="/api/v1/pours")
     wrk_row("pours_10k_c16_2", "  the same, again", route="/api/v1/pours")
-    pgb_row("pgb_10k_c16", "ceiling: pgbench, same SQL, %d workspaces, -c 16" % n2)
+    pgb_row("pgb_10k_c16", "ceiling: pgbench, same SQL pipelined, %d workspaces, -c 16" % n2)
 
     lines = []
     lines.append("| measurement | throughput | p50 | p99 | notes |")

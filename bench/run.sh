@@ -5,8 +5,8 @@
 #   1. accounts: POST /auth/login (bcrypt cost 12) at 1 and 32 connections; GET /me at a fixed
 #      rate alone and while 32 connections sign in.
 #   2. schedule read: GET /pours (a random workspace and week) at 16 and 64 connections with
-#      BENCH_WORKSPACES workspaces loaded in SQL, next to pgbench sending the same statement
-#      (the ceiling), and its two parts once in BEGIN/COMMIT; the reference (the
+#      BENCH_WORKSPACES workspaces loaded in SQL, next to pgbench running the same statements
+#      the same way, pipelined (the ceiling), and once in BEGIN/COMMIT; the reference (the
 #      same page behind the cheapest sound isolation, bench/ref.sql); every other list and
 #      get once, briefly; the writes POST /pours and PATCH /pours/{id} across the workspaces
 #      and within one; then BENCH_WORKSPACES_LARGE workspaces and 16 connections again.

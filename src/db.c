@@ -248,6 +248,69 @@ static int ensure_prepared(db_t *db, db_stmt_t *s, int n, char name[16], PGresul
 	return 0;
 }
 
+static int send(db_t *db, db_stmt_t *s, int n, const char *const *params)
+{
+	if (!use_prepared)
+		return PQsendQueryParams(db->conn, s->sql, n, NULL, params, NULL, NULL, 0) == 1 ? 0 : -1;
+	char name[16];
+	snprintf(name, sizeof name, "s%d", stmt_id(s));
+	return PQsendQueryPrepared(db->conn, name, n, params, NULL, NULL, 0) == 1 ? 0 : -1;
+}
+
+/* The one result of a pipelined query (then its terminating NULL). */
+static PGresult *take(db_t *db)
+{
+	PGresult *r = PQgetResult(db->conn);
+	if (r) {
+		PGresult *extra;
+		while ((extra = PQgetResult(db->conn)))
+			PQclear(extra);
+	}
+	return r;
+}
+
+int db_pipeline2(db_t *db, db_stmt_t *a, int na, const char *const *pa, db_stmt_t *b, int nb,
+		 const char *const *pb, PGresult **ra, PGresult **rb)
+{
+	*ra = *rb = NULL;
+	if (db_broken(db))
+		return -1;
+	char name[16];
+	if (use_prepared) {
+		PGresult *err;
+		if (ensure_prepared(db, a, na, name, &err) < 0 || ensure_prepared(db, b, nb, name, &err) < 0) {
+			if (!err)
+				return -1;
+			*ra = err;   /* a statement that does not prepare: reported like a failed one */
+			return 0;
+		}
+	}
+	if (PQenterPipelineMode(db->conn) != 1)
+		return -1;
+	int rc = 0;
+	if (send(db, a, na, pa) < 0 || send(db, b, nb, pb) < 0 || PQpipelineSync(db->conn) != 1) {
+		rc = -1;
+	} else {
+		*ra = take(db);
+		*rb = take(db);
+		PGresult *sync = PQgetResult(db->conn);
+		if (!*ra || !*rb || !sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC)
+			rc = -1;
+		if (sync)
+			PQclear(sync);
+	}
+	if (rc < 0 || PQexitPipelineMode(db->conn) != 1 || PQstatus(db->conn) != CONNECTION_OK) {
+		if (*ra)
+			PQclear(*ra);
+		if (*rb)
+			PQclear(*rb);
+		*ra = *rb = NULL;
+		drop(db);
+		return -1;
+	}
+	return 0;
+}
+
 PGresult *db_exec(db_t *db, db_stmt_t *s, int n, const char *const *params)
 {
 	if (db_broken(db))
@@ -262,10 +325,24 @@ PGresult *db_exec(db_t *db, db_stmt_t *s, int n, const char *const *params)
 		}
 		return r;
 	}
+	int id = stmt_id(s);
 	char name[16];
-	PGresult *err;
-	if (ensure_prepared(db, s, n, name, &err) < 0)
-		return err;   /* the failed prepare's result, or NULL when the connection broke */
+	snprintf(name, sizeof name, "s%d", id);
+	if (!(db->prepared[id / 8] & (1u << (id % 8)))) {
+		PGresult *p = PQprepare(db->conn, name, s->sql, n, NULL);
+		ExecStatusType st = PQresultStatus(p);
+		if (st != PGRES_COMMAND_OK) {
+			if (PQstatus(db->conn) != CONNECTION_OK) {
+				PQclear(p);
+				drop(db);
+				return NULL;
+			}
+			log_error("prepare failed: %s", PQresultErrorMessage(p));
+			return p;
+		}
+		PQclear(p);
+		db->prepared[id / 8] |= (unsigned char)(1u << (id % 8));
+	}
 	PGresult *r = PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0);
 	if (!r || PQstatus(db->conn) != CONNECTION_OK) {
 		if (r)

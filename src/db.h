@@ -10,13 +10,12 @@
 typedef struct db db_t;
 
 /* A statement of the program: static storage, prepared on first use on each connection. */
-typedef struct db_stmt {
+typedef struct {
 	const char *sql;
 	int id;        /* assigned on first use; 0 = not yet */
-	struct db_stmt *joined;   /* gate.c: this read joined to the session check, made on first use */
 } db_stmt_t;
 
-#define DB_STMT(q) { (q), 0, NULL }
+#define DB_STMT(q) { (q), 0 }
 
 /* The server's logins, one per trust boundary (sql/functions/990_grants.sql): each has its
  * own connection string and its own connection per thread. */
@@ -69,6 +68,12 @@ PGresult *db_exec(db_t *db, db_stmt_t *s, int n, const char *const *params) WUR;
 /* Runs s and checks it: 0 on PGRES_COMMAND_OK/TUPLES_OK, -1 otherwise (the result is
  * still returned in *out when not NULL, for the caller to read the SQLSTATE). */
 int db_run(db_t *db, db_stmt_t *s, int n, const char *const *params, PGresult **out) WUR;
+
+/* Runs a then b in one pipeline: one round trip and one implicit transaction, so what a
+ * sets with set_config(..., true) holds for b. Both results are returned (caller clears;
+ * b's is PGRES_PIPELINE_ABORTED when a failed). -1 when the connection broke. */
+int db_pipeline2(db_t *db, db_stmt_t *a, int na, const char *const *pa, db_stmt_t *b, int nb,
+		 const char *const *pb, PGresult **ra, PGresult **rb) WUR;
 
 /* Plain transaction control; -1 when the connection broke or the command failed. */
 int db_begin(db_t *db) WUR;

@@ -1,14 +1,11 @@
 #include "gate.h"
 
-#include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include "app.h"
-#include "buf.h"
 #include "auth/jwt.h"
 #include "crypto.h"
 #include "db.h"
@@ -64,23 +61,19 @@ int gate_authenticate(req_t *r)
 }
 
 /* A staff session's actions are audited as "<staff> as <user>" (app.audit). */
-#define BEGIN_SQL                                                                                   \
-	"select session_id, user_id, tenant_id, role, aal, email, impersonation_id, tenant_status, " \
-	"require_mfa, mfa_enabled, set_config('app.client_ip', $2, true), "                          \
-	"set_config('app.impersonation_staff', case when impersonation_id is null then '' "          \
-	"else coalesce((select staff from app.session_impersonation()), '') end, true) "             \
-	"from app.request_begin($1)"
-#define BEGIN_COLUMNS 12
-static db_stmt_t begin = DB_STMT(BEGIN_SQL);
+static db_stmt_t begin = DB_STMT(
+	"select session_id, user_id, tenant_id, role, aal, email, impersonation_id, tenant_status, "
+	"require_mfa, mfa_enabled, set_config('app.client_ip', $2, true), "
+	"set_config('app.impersonation_staff', case when impersonation_id is null then '' "
+	"else coalesce((select staff from app.session_impersonation()), '') end, true) "
+	"from app.request_begin($1)");
 
 /* Reads request_begin's answer into r->auth; 401 problem and -1 when the session is not
- * alive or not the token's. joined: res is a read joined to the check (gate_query), a row
- * per row of the read, each starting with the check's columns. Clears res. */
-static int session_result(req_t *r, PGresult *res, bool joined)
+ * alive or not the token's. Clears res. */
+static int session_result(req_t *r, PGresult *res)
 {
 	struct req_auth *a = &r->auth;
-	int rows = PQntuples(res);
-	bool alive = (joined ? rows >= 1 : rows == 1) && strcmp(PQgetvalue(res, 0, 0), a->session_id) == 0 &&
+	bool alive = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), a->session_id) == 0 &&
 		     strcmp(PQgetvalue(res, 0, 1), a->user_id) == 0 && strcmp(PQgetvalue(res, 0, 2), a->tenant_id) == 0;
 	if (alive) {
 		a->role = vocab_role(PQgetvalue(res, 0, 3));  /* the live role, not the token's */
@@ -116,96 +109,7 @@ int gate_session_begin(req_t *r, db_t *db)
 		req_problem(r, down ? 503 : 500, down ? "db_unavailable" : "internal_error", NULL);
 		return -1;
 	}
-	return session_result(r, res, false);
-}
-
-/* s with each parameter $k renamed $(k + by), outside quoted text; malloc'd. */
-static char *renumbered(const char *sql, int by)
-{
-	buf_t b = BUF_INIT(1 << 20);
-	bool quoted = false;
-	for (const char *c = sql; *c;) {
-		if (*c == '\'')
-			quoted = !quoted;
-		if (!quoted && c[0] == '$' && c[1] >= '0' && c[1] <= '9') {
-			char *end;
-			long k = strtol(c + 1, &end, 10);
-			buf_printf(&b, "$%ld", k + by);
-			c = end;
-			continue;
-		}
-		buf_append(&b, c++, 1);
-	}
-	if (buf_append(&b, "", 1) < 0 || b.failed) {
-		buf_free(&b);
-		return NULL;
-	}
-	return b.data;
-}
-
-/* The read s joined to the session check, one statement: the check's row first (a function
- * scan), then, for it alone, the read's rows behind a marker column (true; null when the read
- * has none). A nested loop's inner side runs only for an outer row, so the read runs after
- * request_begin has handed the session to the transaction, and not at all without a live
- * one; its policies see the session exactly as the next statement of a pipeline would. Made
- * once per statement, kept for the life of the process; NULL when out of memory. */
-static db_stmt_t *joined(db_stmt_t *s)
-{
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	db_stmt_t *j = __atomic_load_n(&s->joined, __ATOMIC_ACQUIRE);
-	if (j)
-		return j;
-	pthread_mutex_lock(&lock);
-	j = s->joined;
-	if (!j) {
-		char *page = renumbered(s->sql, 2), *sql = NULL;
-		if (page && asprintf(&sql, "select b.*, p.* from (" BEGIN_SQL ") b left join lateral "
-				     "(select true, * from (%s) q where b.session_id is not null) p on true", page) < 0)
-			sql = NULL;
-		free(page);
-		if (sql && (j = calloc(1, sizeof *j))) {
-			j->sql = sql;
-			__atomic_store_n(&s->joined, j, __ATOMIC_RELEASE);
-		} else {
-			free(sql);
-			j = NULL;
-		}
-	}
-	pthread_mutex_unlock(&lock);
-	return j;
-}
-
-/* The read's own rows and columns of a joined result (the rows whose marker is not null). */
-static PGresult *read_of(const PGresult *all)
-{
-	int skip = BEGIN_COLUMNS + 1, cols = PQnfields(all) - skip;
-	PGresAttDesc att[32];
-	if (cols < 1 || cols > (int)(sizeof att / sizeof att[0]))
-		return NULL;
-	for (int c = 0; c < cols; c++)
-		att[c] = (PGresAttDesc){ .name = PQfname(all, skip + c), .tableid = PQftable(all, skip + c),
-					 .columnid = PQftablecol(all, skip + c), .format = PQfformat(all, skip + c),
-					 .typid = PQftype(all, skip + c), .typlen = PQfsize(all, skip + c),
-					 .atttypmod = PQfmod(all, skip + c) };
-	PGresult *out = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
-	if (!out || !PQsetResultAttrs(out, cols, att)) {
-		PQclear(out);
-		return NULL;
-	}
-	for (int i = 0, row = 0; i < PQntuples(all); i++) {
-		if (PQgetisnull(all, i, skip - 1))
-			continue;
-		for (int c = 0; c < cols; c++) {
-			bool null = PQgetisnull(all, i, skip + c);
-			if (!PQsetvalue(out, row, c, null ? NULL : PQgetvalue(all, i, skip + c),
-					null ? -1 : PQgetlength(all, i, skip + c))) {
-				PQclear(out);
-				return NULL;
-			}
-		}
-		row++;
-	}
-	return out;
+	return session_result(r, res);
 }
 
 int gate_query(req_t *r, db_stmt_t *s, int n, const char *const *params, PGresult **out)
@@ -214,40 +118,26 @@ int gate_query(req_t *r, db_stmt_t *s, int n, const char *const *params, PGresul
 	if (!r->read1)
 		return db_run(r->db, s, n, params, out);
 	r->read1 = false;   /* one statement: the session holds only in its implicit transaction */
-	const char *p[16] = { r->auth.session_key, r->ip };
-	db_stmt_t *j = n <= 14 ? joined(s) : NULL;
-	if (!j) {
+	const char *p[] = { r->auth.session_key, r->ip };
+	PGresult *session, *res;
+	if (db_pipeline2(r->db, &begin, 2, p, s, n, params, &session, &res) < 0) {
+		req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
+		return -2;
+	}
+	if (PQresultStatus(session) != PGRES_TUPLES_OK) {
+		PQclear(session);
+		if (res)
+			PQclear(res);
 		req_problem(r, 500, "internal_error", NULL);
 		return -2;
 	}
-	for (int i = 0; i < n; i++)
-		p[2 + i] = params[i];
-	PGresult *all;
-	if (db_run(r->db, j, 2 + n, p, &all) < 0) {
-		if (!all) {
-			req_problem(r, 503, "db_unavailable", "the database is not reachable; try again shortly");
-			return -2;
-		}
-		/* The read failed, or the check did: the check alone says which answer is due
-		 * (401 for a session that has ended, whatever the read's parameters). */
-		if (gate_session_begin(r, r->db) < 0 || gate_authorize(r) < 0) {
-			PQclear(all);
-			return -2;
-		}
-		*out = all;
-		return -1;
-	}
-	PGresult *res = read_of(all);
-	if (session_result(r, all, true) < 0 || gate_authorize(r) < 0) {
-		PQclear(res);   /* read under a live session's rules, but not to be shown */
-		return -2;
-	}
-	if (!res) {
-		req_problem(r, 500, "internal_error", NULL);
+	if (session_result(r, session) < 0 || gate_authorize(r) < 0) {
+		PQclear(res);  /* read under a live session's rules, but not to be shown */
 		return -2;
 	}
 	*out = res;
-	return 0;
+	ExecStatusType st = PQresultStatus(res);
+	return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK ? 0 : -1;
 }
 
 int gate_authorize(req_t *r)

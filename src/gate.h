@@ -40,10 +40,8 @@ int gate_tx_session(req_t *r) WUR;
  * session, client IP and staff name as the request's. Returns like gate_tx_session. */
 int gate_session_begin(req_t *r, db_t *db) WUR;
 
-/* A handler's statement: in a ROUTE_READ1 request, joined to the session check in one
- * statement (the read runs only for a live session, after it; the role rules are applied to
- * the answer, and *out holds the read's own rows and columns); otherwise run in the open
- * transaction.
+/* A handler's statement: in a ROUTE_READ1 request, sent in one pipeline with the session
+ * check (and the role rules applied to its answer); otherwise run in the open transaction.
  * 0 with *out; -1 when the statement failed (*out holds it, or NULL when the connection
  * broke); -2 when the session or role refused (the response is set). */
 int gate_query(req_t *r, db_stmt_t *stmt, int n, const char *const *params, PGresult **out) WUR;

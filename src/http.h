@@ -31,8 +31,8 @@ enum route_flags {
 	ROUTE_WRITE = 1 << 5,             /* changes data: refused in a suspended workspace */
 	ROUTE_ROOT = 1 << 6,              /* outside /api/v1 (/healthz, /readyz) */
 	ROUTE_PARTIAL = 1 << 7,           /* PATCH: the schema's fields, none required */
-	ROUTE_READ1 = 1 << 8,             /* a read of one statement, joined to the session check
-					     in one statement (handlers use gate_query) */
+	ROUTE_READ1 = 1 << 8,             /* a read of one statement, pipelined with the session
+					     check: one round trip (handlers use gate_query) */
 	ROUTE_JOBS = 1 << 9,              /* AUTH_NONE but a job's (billing webhook): the jobs role's
 					     connection, not the pre-session one */
 	ROUTE_SAME_ORIGIN = 1 << 10,       /* reads a cookie credential: refused when Origin or

@@ -74,7 +74,7 @@ static const struct reply_ref assignment_refs[] = {
 static const struct reply_ref trip_refs[] = { { "trips_customer_fk", "customer_id" }, { NULL, NULL } };
 static const struct reply_ref traveler_refs[] = { { "travelers_trip_fk", "trip_id" }, { NULL, NULL } };
 
-#define RES(n, s, f, fl, refs) { n, s, f, fl, refs, DB_STMT(0), DB_STMT(0), DB_STMT(0), DB_STMT(0), DB_STMT(0) }
+#define RES(n, s, f, fl, refs) { n, s, f, fl, refs, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 } }
 struct resource res_customers = RES("customers", "customer", customer_filters, 0, no_refs);
 struct resource res_regions = RES("regions", "region", no_filters, 0, no_refs);
 struct resource res_projects = RES("projects", "project", project_filters, 0, project_refs);
