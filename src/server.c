@@ -990,12 +990,21 @@ static int listen_on(const struct sockaddr_storage *ss)
 	return fd;
 }
 
-/* stops accepting: the listening socket is closed, connections already taken go on */
-static void stop_accepting(struct daemon_ctx *ctx)
+/* New connections are refused from now on (shutdown stops a listening socket at once and
+ * wakes its acceptor); connections already taken go on. */
+static void refuse(struct daemon_ctx *ctx)
 {
 	if (ctx->listen_fd < 0)
 		return;
 	atomic_store(&ctx->accepting, false);
+	(void)shutdown(ctx->listen_fd, SHUT_RDWR);
+}
+
+static void stop_accepting(struct daemon_ctx *ctx)
+{
+	if (ctx->listen_fd < 0)
+		return;
+	refuse(ctx);
 	pthread_join(ctx->acceptor, NULL);
 	close(ctx->listen_fd);
 	ctx->listen_fd = -1;
@@ -1132,6 +1141,8 @@ static int serve(const settings_t *s, char *err, size_t errlen)
 		usleep(50 * 1000);
 
 	log_info("stopping: no new connections; finishing requests in flight");
+	refuse(&https_ctx);
+	refuse(&http_ctx);
 	stop_accepting(&https_ctx);
 	stop_accepting(&http_ctx);
 	for (int i = 0; i < 200 && atomic_load(&inflight) > 0; i++)
