@@ -119,6 +119,45 @@ static int expire_set(const struct pgdev *pg, const char *conf, int repo, const 
 	return rc == 0 ? 0 : -1;
 }
 
+/* pgBackRest's list of the stanza's backup sets (the "backup" array of its info), kept alive
+ * by *info (the caller decrefs it); NULL, with a message, when it can't be read. */
+static json_t *backup_sets(const struct pgdev *pg, const char *conf, json_t **info)
+{
+	char *out = NULL;
+	const char *args[] = { "--config", conf, "--stanza=planyard", "--output=json", "info", NULL };
+	int rc = pgdev_run_capture(pg, PGBACKREST, args, &out);
+	*info = rc == 0 && out ? json_loads(out, 0, NULL) : NULL;
+	free(out);
+	json_t *sets = json_array_get(*info, 0) ? json_object_get(json_array_get(*info, 0), "backup") : NULL;
+	if (!json_is_array(sets)) {
+		fprintf(stderr, "planyard: cannot read the backups (pgBackRest info exit %d)\n", rc);
+		json_decref(*info);
+		*info = NULL;
+		return NULL;
+	}
+	return sets;
+}
+
+/* The full backups of repository repo among sets, oldest first, into v (as many entries as
+ * sets has); how many. */
+static size_t full_sets(json_t *sets, int repo, struct set *v)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < json_array_size(sets); i++) {
+		json_t *b = json_array_get(sets, i);
+		const char *type = json_string_value(json_object_get(b, "type"));
+		json_int_t key = json_integer_value(json_object_get(json_object_get(b, "database"), "repo-key"));
+		const char *label = json_string_value(json_object_get(b, "label"));
+		if (!type || strcmp(type, "full") != 0 || key != repo || !label)
+			continue;
+		v[k].label = label;
+		v[k].stop = json_integer_value(json_object_get(json_object_get(b, "timestamp"), "stop"));
+		k++;
+	}
+	qsort(v, k, sizeof *v, by_stop);
+	return k;
+}
+
 /* The promises of DESIGN.md, kept at the clock's now: repository 1 can restore to any moment of
  * the last PITR_DAYS (every full backup that ended inside the window is kept, and the newest
  * one that ended before it, from which the window's first moment is replayed; older ones go,
@@ -127,38 +166,20 @@ static int expire_set(const struct pgdev *pg, const char *conf, int repo, const 
  * command applies it at any time. */
 static int expire_command(const struct pgdev *pg, const char *conf, long long now)
 {
-	char *out = NULL;
-	const char *info[] = { "--config", conf, "--stanza=planyard", "--output=json", "info", NULL };
-	int rc = pgdev_run_capture(pg, PGBACKREST, info, &out);
-	json_t *j = rc == 0 && out ? json_loads(out, 0, NULL) : NULL;
-	free(out);
-	json_t *sets = json_array_get(j, 0) ? json_object_get(json_array_get(j, 0), "backup") : NULL;
-	if (!json_is_array(sets)) {
-		fprintf(stderr, "planyard: cannot read the backups (pgBackRest info exit %d)\n", rc);
-		json_decref(j);
+	json_t *info;
+	json_t *sets = backup_sets(pg, conf, &info);
+	if (!sets)
 		return 1;
-	}
 	long days[3] = { 0, window_days("PLANYARD_BACKUP_PITR_DAYS", 7), window_days("PLANYARD_BACKUP_SNAPSHOT_DAYS", 30) };
 	int failed = 0;
 	for (int repo = 1; repo <= 2; repo++) {
-		size_t n = json_array_size(sets), k = 0;
+		size_t n = json_array_size(sets);
 		struct set *v = calloc(n ? n : 1, sizeof *v);
 		if (!v) {
-			json_decref(j);
+			json_decref(info);
 			return 1;
 		}
-		for (size_t i = 0; i < n; i++) {
-			json_t *b = json_array_get(sets, i);
-			const char *type = json_string_value(json_object_get(b, "type"));
-			json_int_t key = json_integer_value(json_object_get(json_object_get(b, "database"), "repo-key"));
-			const char *label = json_string_value(json_object_get(b, "label"));
-			if (!type || strcmp(type, "full") != 0 || key != repo || !label)
-				continue;
-			v[k].label = label;
-			v[k].stop = json_integer_value(json_object_get(json_object_get(b, "timestamp"), "stop"));
-			k++;
-		}
-		qsort(v, k, sizeof *v, by_stop);
+		size_t k = full_sets(sets, repo, v);
 		long long start = now - (long long)days[repo] * 86400;
 		/* repo 1: the newest set that ended before the window stays, to replay its start */
 		size_t keep_from = k;
@@ -176,7 +197,7 @@ static int expire_command(const struct pgdev *pg, const char *conf, long long no
 				failed = 1;
 		free(v);
 	}
-	json_decref(j);
+	json_decref(info);
 	return failed;
 }
 
