@@ -277,6 +277,114 @@ static bool empty_dir(const char *path)
 	return empty;
 }
 
+static bool digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(s[i] >= '0' && s[i] <= '9'))
+			return false;   /* the end of s too: it is never read past */
+	return true;
+}
+
+/* Whether s begins with "YYYY-MM-DDTHH:MM:SS" (T, t or a space between), digits where digits go. */
+static bool date_time_shaped(const char *s)
+{
+	static const char shape[] = "dddd-dd-dd_dd:dd:dd";
+	for (size_t i = 0; shape[i]; i++) {
+		char c = s[i];
+		bool ok = shape[i] == 'd'   ? digits(s + i, 1)
+			  : shape[i] == '_' ? c == 'T' || c == 't' || c == ' '
+					    : c == shape[i];
+		if (!ok)
+			return false;   /* the end of s too */
+	}
+	return true;
+}
+
+/* An RFC 3339 time with its offset (2026-11-22T08:30:00Z, 2026-11-22 10:30:00.25+02:00) as
+ * seconds since the epoch, and as PostgreSQL reads it into pg ("2026-11-22 08:30:00+00").
+ * -1 when it is not one: a time without an offset would be read in the cluster's zone. */
+static int parse_time(const char *s, long long *epoch, char *pg, size_t n)
+{
+	if (!date_time_shaped(s))
+		return -1;
+	int y, mo, d, h, mi, sec, used = 0;
+	if (strlen(s) > 40 || sscanf(s, "%4d-%2d-%2d%*c%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6 ||
+	    used != 19)
+		return -1;
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) || h > 23 ||
+	    mi > 59 || sec > 59)
+		return -1;
+	const char *p = s + used;
+	const char *frac = p;
+	if (*p == '.') {
+		if (!digits(++p, 1))
+			return -1;
+		while (digits(p, 1))
+			p++;
+	}
+	size_t frac_len = (size_t)(p - frac);
+	int off = 0;
+	char zone[8];
+	if ((p[0] == 'Z' || p[0] == 'z') && !p[1]) {
+		snprintf(zone, sizeof zone, "+00");
+	} else if ((p[0] == '+' || p[0] == '-') && strlen(p) == 6 && p[3] == ':' && digits(p + 1, 2) && digits(p + 4, 2)) {
+		int oh = (p[1] - '0') * 10 + (p[2] - '0'), om = (p[4] - '0') * 10 + (p[5] - '0');
+		if (oh > 23 || om > 59)
+			return -1;
+		off = (p[0] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+		snprintf(zone, sizeof zone, "%s", p);
+	} else {
+		return -1;
+	}
+	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = sec };
+	*epoch = (long long)timegm(&tm) - off;
+	snprintf(pg, n, "%04d-%02d-%02d %02d:%02d:%02d%.*s%s", y, mo, d, h, mi, sec, (int)frac_len, frac, zone);
+	return 0;
+}
+
+static void utc_text(long long epoch, char *out, size_t n)
+{
+	time_t t = (time_t)epoch;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Whether the backups can bring the cluster back to the time at: after the end of the oldest
+ * full backup of repository 1 (what `backup expire` keeps of the PITR window) and not after
+ * now. 0, or -1 with the reason said. */
+static int reachable(const struct pgdev *pg, const char *conf, const char *to, long long at)
+{
+	if (at > (long long)time(NULL)) {
+		fprintf(stderr, "planyard: %s is in the future: there is nothing to restore to yet\n", to);
+		return -1;
+	}
+	json_t *info;
+	json_t *sets = backup_sets(pg, conf, &info);
+	if (!sets)
+		return -1;
+	size_t n = json_array_size(sets);
+	struct set *v = calloc(n ? n : 1, sizeof *v);
+	size_t k = v ? full_sets(sets, 1, v) : 0;
+	long long oldest = k ? v[0].stop : 0;
+	free(v);
+	json_decref(info);
+	if (!k) {
+		fprintf(stderr, "planyard: there is no full backup to restore from yet (planyard backup create --type full)\n");
+		return -1;
+	}
+	if (at < oldest) {
+		char o[32];
+		utc_text(oldest, o, sizeof o);
+		fprintf(stderr, "planyard: %s is before the oldest backup, which ended at %s: the backups restore any "
+				"time from then on (they keep %ld days)\n", to, o, window_days("PLANYARD_BACKUP_PITR_DAYS", 7));
+		return -1;
+	}
+	return 0;
+}
+
 int restore_command(const settings_t *s, int argc, char **argv)
 {
 	const char *to = NULL, *into = NULL;
@@ -293,23 +401,22 @@ int restore_command(const settings_t *s, int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!to || (!into && !in_place) || (into && in_place) || strlen(to) > 64) {
+	if (!to || (!into && !in_place) || (into && in_place)) {
 		usage();
+		return 2;
+	}
+	long long at;
+	char when[64];
+	if (parse_time(to, &at, when, sizeof when) < 0) {
+		fprintf(stderr, "planyard: --to takes an RFC 3339 time with its offset, such as 2026-11-22T08:30:00Z\n");
 		return 2;
 	}
 	struct pgdev pg;
 	const char *conf;
-	if (locate(s, &pg, &conf) < 0)
+	if (locate(s, &pg, &conf) < 0 || reachable(&pg, conf, to, at) < 0)
 		return 1;
-	/* RFC 3339 (2026-11-22T08:30:00Z) as PostgreSQL reads a time */
 	char target[80];
-	snprintf(target, sizeof target, "--target=%s", to);
-	for (char *c = target; *c; c++)
-		if (*c == 'T' && c > target + 9)
-			*c = ' ';
-	size_t tl = strlen(target);
-	if (tl && target[tl - 1] == 'Z')
-		snprintf(target + tl - 1, sizeof target - tl + 1, "+00");
+	snprintf(target, sizeof target, "--target=%s", when);
 	char pgpath[4200];
 	if (in_place) {
 		const char *st[] = { "status", "-D", pg.dir, NULL };

@@ -215,6 +215,56 @@ class RestoreDrill(unittest.TestCase):
                 out[b["database"]["repo-key"]].append(b["label"])
         return out
 
+    def oldest_stop(self):
+        """When the oldest full backup of the PITR repository ended (seconds since the epoch)."""
+        conf = os.path.join(os.path.realpath(os.path.join(self.server.var, "backup")), "pgbackrest.conf")
+        cmd = ["/usr/bin/pgbackrest", "--config=" + conf, "--stanza=planyard", "--output=json", "info"]
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "postgres", "--"] + cmd
+        r = subprocess.run(cmd, capture_output=True, text=True, cwd="/")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return min(b["timestamp"]["stop"] for b in json.loads(r.stdout)[0]["backup"]
+                   if b["type"] == "full" and b["database"]["repo-key"] == 1)
+
+    def test_restore_takes_only_a_time_the_backups_reach(self):
+        """restore --to refuses, before it touches a folder, a time that is not RFC 3339 with
+        its offset (exit 2), one in the future, and one before the oldest full backup ended,
+        naming that end (exit 1); a time the backups reach, in any offset, goes on."""
+        s = self.server
+        if not self.sets()[1]:
+            self.assertEqual(run(s, "backup", "create", "--type", "full").returncode, 0)
+        oldest = self.oldest_stop()
+        busy = os.path.join(self.tmp, "occupied")
+        os.makedirs(busy, exist_ok=True)
+        open(os.path.join(busy, "x"), "w").close()
+        for bad in ("yesterday", "2026-11-22T08:30:00", "2026-11-22T08:30Z", "2026-02-29T08:30:00Z",
+                    "2026-11-22T24:00:00Z", "2026-11-22T08:30:00+2:00", "2026-11-22T08:30:00.Z",
+                    " 2026-11-22T08:30:00Z", "2026-11-22T08:30:00Z!", "2026-11-2 08:30:00Z", ""):
+            r = run(s, "restore", "--to", bad, "--into", busy)
+            self.assertEqual(r.returncode, 2, (bad, r.stdout + r.stderr))
+            self.assertIn("RFC 3339", r.stderr, bad)
+
+        def at(t, offset_hours=0):
+            sign = "-" if offset_hours < 0 else "+"
+            wall = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t + offset_hours * 3600))
+            return wall + ("Z" if offset_hours == 0 else "%s%02d:00" % (sign, abs(offset_hours)))
+
+        r = run(s, "restore", "--to", at(time.time() + 3600), "--into", busy)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("in the future", r.stderr)
+        for early in (at(oldest - 60), at(oldest - 60, 5)):
+            r = run(s, "restore", "--to", early, "--into", busy)
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn("is before the oldest backup, which ended at %s" % at(oldest), r.stderr)
+        # a moment after the backup, written five hours east and west of UTC: read without its
+        # offset it would be in the future, or before the backup; it reaches the folder check
+        while time.time() < oldest + 2:
+            time.sleep(0.5)
+        for inside in (at(time.time() - 1, 5), at(time.time() - 1, -5), at(time.time() - 1)):
+            r = run(s, "restore", "--to", inside, "--into", busy)
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn("is not empty", r.stderr, inside)
+
     def expire_at(self, days_ahead):
         env = dict(self.server.env())
         env["PLANYARD_BACKUP_NOW"] = str(int(time.time() + days_ahead * 86400))
