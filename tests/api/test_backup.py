@@ -201,30 +201,27 @@ class RestoreDrill(unittest.TestCase):
                 self.assertNotIn(key, fh.read(), f)
 
     # ---- the windows: 7 days of point-in-time recovery, 30 days of snapshots ----
-    def sets(self):
-        """{repo: [labels of full backups, oldest first]} as pgBackRest lists them."""
+    def backups(self):
+        """The backup sets, as pgBackRest's info lists them."""
         conf = os.path.join(os.path.realpath(os.path.join(self.server.var, "backup")), "pgbackrest.conf")
         cmd = ["/usr/bin/pgbackrest", "--config=" + conf, "--stanza=planyard", "--output=json", "info"]
         if os.geteuid() == 0:
             cmd = ["runuser", "-u", "postgres", "--"] + cmd
         r = subprocess.run(cmd, capture_output=True, text=True, cwd="/")
         self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout)[0]["backup"]
+
+    def sets(self):
+        """{repo: [labels of full backups, oldest first]} as pgBackRest lists them."""
         out = {1: [], 2: []}
-        for b in sorted(json.loads(r.stdout)[0]["backup"], key=lambda b: b["timestamp"]["stop"]):
+        for b in sorted(self.backups(), key=lambda b: b["timestamp"]["stop"]):
             if b["type"] == "full":
                 out[b["database"]["repo-key"]].append(b["label"])
         return out
 
     def oldest_stop(self):
         """When the oldest full backup of the PITR repository ended (seconds since the epoch)."""
-        conf = os.path.join(os.path.realpath(os.path.join(self.server.var, "backup")), "pgbackrest.conf")
-        cmd = ["/usr/bin/pgbackrest", "--config=" + conf, "--stanza=planyard", "--output=json", "info"]
-        if os.geteuid() == 0:
-            cmd = ["runuser", "-u", "postgres", "--"] + cmd
-        r = subprocess.run(cmd, capture_output=True, text=True, cwd="/")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        return min(b["timestamp"]["stop"] for b in json.loads(r.stdout)[0]["backup"]
-                   if b["type"] == "full" and b["database"]["repo-key"] == 1)
+        return min(b["timestamp"]["stop"] for b in self.backups() if b["type"] == "full" and b["database"]["repo-key"] == 1)
 
     def test_restore_takes_only_a_time_the_backups_reach(self):
         """restore --to refuses, before it touches a folder, a time that is not RFC 3339 with
